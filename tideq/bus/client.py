@@ -1,0 +1,166 @@
+"""A thin paho-mqtt 2.x client: connect from a URL, publish JSON, request/reply by command id.
+
+Network I/O runs on paho's own thread; callbacks arrive there. Qt apps wrap this and re-emit
+results as queued signals, so nothing here blocks a GUI thread.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlparse
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from .topics import CONTRACT_VERSION, Topics
+
+log = logging.getLogger(__name__)
+
+
+class BusError(Exception):
+    """Base of bus errors."""
+
+
+class BrokerUnreachable(BusError):
+    """The broker did not accept a connection in time."""
+
+
+class RequestTimeout(BusError):
+    """No reply to a command in time (controller offline or overloaded)."""
+
+
+def parse_broker_url(url: str) -> tuple[str, int, bool]:
+    """mqtt://host:port -> (host, port, tls)."""
+    u = urlparse(url)
+    if u.scheme not in ("mqtt", "mqtts") or not u.hostname:
+        raise BusError(f"broker URL {url!r} is not mqtt://host:port or mqtts://host:port")
+    tls = u.scheme == "mqtts"
+    return u.hostname, u.port or (8883 if tls else 1883), tls
+
+
+Handler = Callable[[str, bytes], None]
+
+
+class BusClient:
+    """One MQTT connection of a tideq process.
+
+    `subscribe()` registrations survive reconnects (re-subscribed in on_connect).
+    `request()` publishes a command and waits for its reply on this client's reply topic.
+    """
+
+    def __init__(self, url: str, hall: str, client_id: str, *, will: tuple[str, str] | None = None,
+                 username: str | None = None, password: str | None = None) -> None:
+        self.topics = Topics(hall)
+        self.client_id = client_id
+        self.host, self.port, tls = parse_broker_url(url)
+        self._mqtt = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True)
+        self._mqtt.max_inflight_messages_set(1000)
+        self._mqtt.max_queued_messages_set(0)
+        if tls:
+            self._mqtt.tls_set()
+        if username:
+            self._mqtt.username_pw_set(username, password)
+        if will:
+            self._mqtt.will_set(will[0], will[1], qos=1, retain=True)
+        self._subs: dict[str, tuple[int, Handler]] = {}
+        self._lock = threading.Lock()
+        self._pending: dict[str, tuple[threading.Event, list[dict[str, Any]]]] = {}
+        self.connected = threading.Event()
+        self.on_connection: Callable[[bool], None] | None = None
+        self._mqtt.on_connect = self._on_connect
+        self._mqtt.on_disconnect = self._on_disconnect
+        self._mqtt.on_message = self._on_message
+        self._subs[self.topics.reply(client_id)] = (1, self._on_reply)
+
+    # connection -----------------------------------------------------------------------
+    def connect(self, timeout: float = 5.0, wait: bool = True) -> BusClient:
+        """Connect and start the network thread; reconnects by itself afterwards."""
+        self._mqtt.reconnect_delay_set(0.2, 5)
+        try:
+            self._mqtt.connect_async(self.host, self.port, keepalive=10)
+        except OSError as err:
+            raise BrokerUnreachable(f"cannot reach broker {self.host}:{self.port}: {err}") from err
+        self._mqtt.loop_start()
+        if wait and not self.connected.wait(timeout):
+            self._mqtt.loop_stop()
+            raise BrokerUnreachable(f"broker {self.host}:{self.port} did not accept a connection within {timeout}s")
+        return self
+
+    def close(self) -> None:
+        self._mqtt.disconnect()
+        self._mqtt.loop_stop()
+
+    def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, rc: Any, props: Any = None) -> None:
+        if rc.is_failure:
+            log.warning("broker refused connection: %s", rc)
+            return
+        with self._lock:
+            subs = list(self._subs.items())
+        for topic, (qos, _) in subs:
+            client.subscribe(topic, qos)
+        self.connected.set()
+        if self.on_connection:
+            self.on_connection(True)
+
+    def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, rc: Any, props: Any = None) -> None:
+        self.connected.clear()
+        if self.on_connection:
+            self.on_connection(False)
+
+    # pub/sub --------------------------------------------------------------------------
+    def subscribe(self, topic: str, handler: Handler, qos: int = 1) -> None:
+        with self._lock:
+            self._subs[topic] = (qos, handler)
+        if self.connected.is_set():
+            self._mqtt.subscribe(topic, qos)
+
+    def publish(self, topic: str, payload: dict[str, Any] | str | bytes, *, qos: int = 1,
+                retain: bool = False) -> mqtt.MQTTMessageInfo:
+        if isinstance(payload, dict):
+            payload = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        return self._mqtt.publish(topic, payload, qos=qos, retain=retain)
+
+    def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        with self._lock:
+            handlers = [h for pattern, (_, h) in self._subs.items() if mqtt.topic_matches_sub(pattern, msg.topic)]
+        for h in handlers:
+            try:
+                h(msg.topic, msg.payload)
+            except Exception:  # a handler bug must not kill the network thread
+                log.exception("handler for %s failed", msg.topic)
+
+    # request/reply --------------------------------------------------------------------
+    def request(self, command: str, args: dict[str, Any], *, timeout: float = 3.0,
+                command_id: str | None = None) -> dict[str, Any]:
+        """Publish `cmd/{command}` and wait for the reply. Retrying with the same
+        `command_id` is safe: the controller answers a repeat with the first answer."""
+        cid = command_id or str(uuid.uuid4())
+        done = threading.Event()
+        box: list[dict[str, Any]] = []
+        with self._lock:
+            self._pending[cid] = (done, box)
+        body = {"v": CONTRACT_VERSION, "id": cid, "reply_to": self.topics.reply(self.client_id), **args}
+        try:
+            self.publish(self.topics.cmd(command), body, qos=1)
+            if not done.wait(timeout):
+                raise RequestTimeout(f"no reply to cmd/{command} within {timeout}s (controller offline?)")
+            return box[0]
+        finally:
+            with self._lock:
+                self._pending.pop(cid, None)
+
+    def _on_reply(self, topic: str, payload: bytes) -> None:
+        try:
+            reply = json.loads(payload)
+        except ValueError:
+            log.warning("unreadable reply on %s", topic)
+            return
+        with self._lock:
+            waiter = self._pending.get(str(reply.get("id")))
+        if waiter:
+            waiter[1].append(reply)
+            waiter[0].set()

@@ -1,0 +1,11 @@
+"""Typed hall configuration: schema, loader, example halls (halls/*.toml)."""
+from pathlib import Path
+
+from .errors import ConfigError, ConfigProblem, TideqConfigError
+from .loader import LoadedConfig, load
+from .schema import HallConfig, Service, Text, Window
+
+EXAMPLE_HALL = Path(__file__).parent / "halls" / "xian-hitech.toml"
+
+__all__ = ["ConfigError", "ConfigProblem", "TideqConfigError", "LoadedConfig", "load", "HallConfig",
+           "Service", "Text", "Window", "EXAMPLE_HALL"]

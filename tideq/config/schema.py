@@ -1,0 +1,322 @@
+"""Typed hall configuration.
+
+Every model forbids unknown keys: a typo in a hall file must fail loudly, not be ignored.
+Units are in the field descriptions; durations are whole seconds or minutes as named.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from enum import Enum
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SCHEMA_VERSION = 1
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,31}$"
+Ident = Annotated[str, Field(pattern=ID_PATTERN, description="lower-case letters, digits and '-'")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    """A text shown to people, in Chinese and English."""
+
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+_SPAN = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+
+
+class Span(Strict):
+    start: time
+    end: time
+
+
+def _parse_spans(value: object) -> list[Span]:
+    if not isinstance(value, list):
+        raise ValueError("write opening hours as a list like [\"09:00-12:00\", \"13:00-17:30\"]")
+    spans: list[Span] = []
+    for item in value:
+        if isinstance(item, Span):
+            spans.append(item)
+            continue
+        m = _SPAN.match(str(item))
+        if not m:
+            raise ValueError(f"{item!r} is not a span; write it as \"HH:MM-HH:MM\", e.g. \"09:00-12:00\"")
+        h1, m1, h2, m2 = (int(g) for g in m.groups())
+        if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
+            raise ValueError(f"{item!r} has an impossible time; hours are 00-23, minutes 00-59")
+        start, end = time(h1, m1), time(h2, m2)
+        if end <= start:
+            raise ValueError(f"{item!r} ends before it starts; write the earlier time first")
+        spans.append(Span(start=start, end=end))
+    for a, b in zip(spans, spans[1:]):
+        if b.start < a.end:
+            raise ValueError("spans overlap or are out of order; list them from morning to evening")
+    return spans
+
+
+Spans = Annotated[list[Span], Field(default_factory=list)]
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Hours(Strict):
+    """Opening hours per weekday (hall-local time). An empty list means closed that day.
+
+    Weekend service (周末不打烊) is just hours on sat/sun. `holidays` close the hall for the day;
+    `workdays` open it on a weekend day (调休) with the Monday hours.
+    """
+
+    mon: Spans
+    tue: Spans
+    wed: Spans
+    thu: Spans
+    fri: Spans
+    sat: Spans
+    sun: Spans
+    holidays: list[date] = Field(default_factory=list)
+    workdays: list[date] = Field(default_factory=list)
+
+    @field_validator(*WEEKDAYS, mode="before")
+    @classmethod
+    def _spans(cls, v: object) -> list[Span]:
+        return _parse_spans(v)
+
+    def spans_on(self, day: date) -> list[Span]:
+        if day in self.holidays:
+            return []
+        if day in self.workdays:
+            return list(self.mon)
+        return list(getattr(self, WEEKDAYS[day.weekday()]))
+
+
+class GuideItem(Strict):
+    zh: str
+    en: str
+
+
+class Guide(Strict):
+    """The service guide (办事指南) a kiosk shows: what to bring, who qualifies, where, whom to ask."""
+
+    materials: list[Text] = Field(default_factory=list)
+    conditions: list[Text] = Field(default_factory=list)
+    where: Text | None = None
+    contact: Text | None = None
+    online: Text | None = Field(None, description="where the matter can be done online")
+
+
+class Service(Strict):
+    id: Ident
+    name: Text
+    prefix: str = Field(pattern=r"^[A-Z]$", description="ticket letter, one capital A-Z")
+    group: Text | None = Field(None, description="kiosk grouping, e.g. 企业服务")
+    daily_quota: int = Field(0, ge=0, description="walk-in tickets per day; 0 means no quota")
+    hours: Hours | None = Field(None, description="own hours inside the hall's; default: the hall's")
+    appointments: bool = Field(False, description="bookable on the city platform (掌上预约)")
+    identity_required: bool = Field(False, description="ID card read at the kiosk before a ticket")
+    mean_service_s: int = Field(480, gt=0, description="prior mean service time, seconds")
+    zone: str | None = Field(None, description="camera zone id whose crowd counts feed this service")
+    guide: Guide = Field(default_factory=Guide)
+
+
+class Window(Strict):
+    id: Ident
+    name: Text
+    services: list[str] = Field(default_factory=list, description="service ids served, in order")
+    tidal_pool: bool = Field(False, description="a flexible window the tidal policy may open")
+    led_address: int | None = Field(None, ge=1, le=247, description="RS-485 address of its LED strip")
+    keypad_address: int | None = Field(None, ge=1, le=247, description="RS-485 address of its keypad")
+    evaluator_address: int | None = Field(None, ge=1, le=247)
+    where: Text | None = Field(None, description="where in the hall, e.g. 二楼东区")
+
+
+class BrokerConfig(Strict):
+    """`url = "embedded"` runs an MQTT 3.1.1 broker inside the controller (single-box hall)."""
+
+    url: str = Field("embedded", description="mqtt://host:port, mqtts://host:port or embedded")
+    embedded_port: int = Field(1883, ge=1, le=65535, description="port of the embedded broker")
+    username: str | None = None
+    password_env: str | None = Field(None, description="environment variable holding the password")
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if v != "embedded" and not re.match(r"^mqtts?://[^:/]+(:\d+)?/?$", v):
+            raise ValueError("write mqtt://host:port, mqtts://host:port or \"embedded\"")
+        return v
+
+
+class Rules(Strict):
+    """Queue rules of the hall."""
+
+    skip_rejoin_min: int = Field(30, ge=0, description="a skipped ticket may rejoin once within this many minutes")
+    checkin_early_min: int = Field(30, ge=0, description="check-in opens this many minutes before the slot")
+    checkin_late_grace_min: int = Field(15, ge=0, description="late arrivals keep priority this long after slot start")
+    identity_daily_limit: int = Field(3, ge=1, description="tickets per person per day for identity services")
+    max_calls: int = Field(3, ge=1, description="calls (first + recalls) before staff are advised to skip")
+
+
+class TidalConfig(Strict):
+    """Tidal window (潮汐窗口) policy thresholds."""
+
+    mode: Literal["auto", "confirm", "off"] = "confirm"
+    warn_queue: int = Field(15, ge=1, description="people waiting for a warning")
+    warn_eta_s: int = Field(1800, ge=60, description="predicted wait of a new arrival for a warning, s")
+    warn_crowd: Literal["busy", "crowded"] = "crowded"
+    sustain_s: int = Field(120, ge=0, description="how long a threshold must hold before acting, s")
+    close_eta_s: int = Field(600, ge=0, description="close when predicted wait stays below this, s")
+    min_open_s: int = Field(1200, ge=0, description="a tidal window stays open at least this long, s")
+    max_switches_per_hour: int = Field(4, ge=1)
+
+
+class Printer(Strict):
+    id: Ident
+    url: str = Field(description="usb://VID:PID, serial:///dev/ttyUSB0?baudrate=19200, tcp://host:9100, file:///path, virtual://NAME")
+    width_mm: Literal[58, 80] = 80
+
+
+class Kiosk(Strict):
+    id: Ident
+    printer: str | None = Field(None, description="printer id")
+    scanner_url: str | None = None
+    idcard_url: str | None = None
+    camera_url: str | None = None
+    services: list[str] = Field(default_factory=list, description="services offered; empty: all")
+
+
+class Board(Strict):
+    id: Ident
+    layout: Literal["1080p", "4k", "portrait"] = "1080p"
+    languages: Literal["side-by-side", "alternate", "zh", "en"] = "side-by-side"
+    mute: bool = False
+    highlight_s: int = Field(10, ge=1, description="how long a new call stays highlighted, s")
+    stale_s: int = Field(30, ge=5, description="state older than this is shown as stale, s")
+    notices: list[Text] = Field(default_factory=list)
+
+
+class SerialBus(Strict):
+    """An RS-485/RS-232 line with addressed devices (LED strips, keypads, evaluators)."""
+
+    id: Ident
+    url: str = Field(description="serial port or pyserial URL, e.g. /dev/ttyUSB1 or rfc2217://host:port")
+    kind: Literal["led", "keypad", "evaluator"]
+    baudrate: int = Field(9600, gt=0)
+    timeout_ms: int = Field(200, gt=0)
+    retries: int = Field(2, ge=0)
+
+
+class Zone(Strict):
+    id: Ident
+    polygon: list[tuple[float, float]] = Field(min_length=3, description="corners as fractions 0..1 of the frame")
+    busy: int = Field(10, ge=1, description="count at which the level is busy")
+    crowded: int = Field(25, ge=1, description="count at which the level is crowded")
+
+
+class Camera(Strict):
+    id: Ident
+    url: str = Field(description="/dev/video0, rtsp://..., or a video file")
+    zones: list[Zone] = Field(min_length=1)
+
+
+class Devices(Strict):
+    printers: list[Printer] = Field(default_factory=list)
+    kiosks: list[Kiosk] = Field(default_factory=list)
+    boards: list[Board] = Field(default_factory=list)
+    serial_buses: list[SerialBus] = Field(default_factory=list)
+    cameras: list[Camera] = Field(default_factory=list)
+
+
+class PolicyContact(Strict):
+    """A 惠企政策发言人: an official contact for business policies (public office numbers)."""
+
+    unit: Text
+    name: Text
+    phone: str
+
+
+class Elsewhere(Strict):
+    """A matter this hall does not handle, and where it is handled."""
+
+    matter: Text
+    where: Text
+
+
+class HallInfo(Strict):
+    id: Ident
+    name: Text
+    timezone: str = "Asia/Shanghai"
+    hours: Hours
+    secret_env: str = Field("TIDEQ_HALL_SECRET", description="environment variable with the identity HMAC key")
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as err:
+            raise ValueError(f"unknown time zone {v!r}; write an IANA name such as \"Asia/Shanghai\"") from err
+        return v
+
+
+class Storage(Strict):
+    data_dir: str = Field("var/tideq", description="folder of the event log; relative to the config file")
+
+
+class HallConfig(Strict):
+    schema_version: Literal[1] = SCHEMA_VERSION
+    hall: HallInfo
+    broker: BrokerConfig = Field(default_factory=BrokerConfig)
+    storage: Storage = Field(default_factory=Storage)
+    rules: Rules = Field(default_factory=Rules)
+    tidal: TidalConfig = Field(default_factory=TidalConfig)
+    services: list[Service] = Field(min_length=1)
+    windows: list[Window] = Field(min_length=1)
+    devices: Devices = Field(default_factory=Devices)
+    policy_contacts: list[PolicyContact] = Field(default_factory=list)
+    elsewhere: list[Elsewhere] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references(self) -> HallConfig:
+        ids = [s.id for s in self.services]
+        _unique(ids, "services", "id")
+        _unique([s.prefix for s in self.services], "services", "prefix")
+        _unique([w.id for w in self.windows], "windows", "id")
+        known = set(ids)
+        for i, w in enumerate(self.windows):
+            for s in w.services:
+                if s not in known:
+                    raise ValueError(f"windows[{i}] ({w.id}) serves unknown service {s!r}; use one of {sorted(known)}")
+            if not w.services and not w.tidal_pool:
+                raise ValueError(f"windows[{i}] ({w.id}) serves no service; list services or set tidal_pool = true")
+        printers = {p.id for p in self.devices.printers}
+        for k in self.devices.kiosks:
+            if k.printer and k.printer not in printers:
+                raise ValueError(f"kiosk {k.id} names unknown printer {k.printer!r}; add it under [[devices.printers]]")
+        return self
+
+    def service(self, sid: str) -> Service | None:
+        return next((s for s in self.services if s.id == sid), None)
+
+    def window(self, wid: str) -> Window | None:
+        return next((w for w in self.windows if w.id == wid), None)
+
+
+def _unique(values: list[str], where: str, field: str) -> None:
+    seen: set[str] = set()
+    for v in values:
+        if v in seen:
+            raise ValueError(f"two {where} share the {field} {v!r}; each {field} must be unique")
+        seen.add(v)
+
+
+class Level(str, Enum):
+    """Crowd level of a camera zone."""
+
+    LOW = "low"
+    BUSY = "busy"
+    CROWDED = "crowded"
