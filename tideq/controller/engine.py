@@ -1,0 +1,514 @@
+"""The queue engine: pure, single-threaded, event-sourced.
+
+Each command method checks everything first and raises a Refusal before touching state; then
+it builds events and applies them through `apply()`, the only mutator. Replaying the stored
+events through `apply()` therefore gives exactly the live state. Time is always passed in.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tideq.config.schema import HallConfig, Service
+
+from . import refusals as R
+from .errors import Bilingual, Refusal
+from .eta import ServiceTime, expected_wait_s
+from .events import Event, Kind
+from .hours import is_open, next_opening
+from .model import Appointment, Call, Priority, Ticket, TicketStatus, WindowState, WindowStatus
+
+RECENT_CALLS = 10
+RATINGS = (1, 2, 3, 4, 5)
+
+
+class Engine:
+    """Queue state of one hall for one hall day."""
+
+    def __init__(self, cfg: HallConfig, secret: bytes = b"") -> None:
+        self.cfg = cfg
+        self.tz = ZoneInfo(cfg.hall.timezone)
+        self.secret = secret
+        self.services = {s.id: s for s in cfg.services}
+        self.appointments: dict[str, Appointment] = {}
+        self._reset(None)
+
+    # ------------------------------------------------------------------ state
+    def _reset(self, day: date | None) -> None:
+        self.day = day
+        self.tickets: dict[str, Ticket] = {}
+        self.counters: dict[str, int] = {s.id: 0 for s in self.cfg.services}
+        self.walkins: dict[str, int] = {s.id: 0 for s in self.cfg.services}
+        self.identity_count: dict[str, int] = {}
+        self.waiting: dict[str, dict[str, Ticket]] = {s.id: {} for s in self.cfg.services}
+        self.class_count: dict[str, dict[Priority, int]] = {s.id: dict.fromkeys(Priority, 0) for s in self.cfg.services}
+        self.windows: dict[str, WindowState] = {
+            w.id: WindowState(w.id, list(w.services), w.tidal_pool,
+                              WindowStatus.CLOSED if w.tidal_pool and not w.services else WindowStatus.IDLE)
+            for w in self.cfg.windows}
+        self.calls: list[Call] = []
+        self.service_time = {s.id: ServiceTime(float(s.mean_service_s)) for s in self.cfg.services}
+        self.seq = 0
+
+    def local_day(self, now: datetime) -> date:
+        return now.astimezone(self.tz).date()
+
+    def service(self, sid: str) -> Service:
+        svc = self.services.get(sid)
+        if svc is None:
+            raise R.unknown_service(sid, sorted(self.services))
+        return svc
+
+    def window(self, wid: str) -> WindowState:
+        w = self.windows.get(wid)
+        if w is None:
+            raise R.unknown_window(wid)
+        return w
+
+    def ticket(self, number: str) -> Ticket:
+        t = self.tickets.get(number.upper())
+        if t is None:
+            raise R.unknown_ticket(number)
+        return t
+
+    def _name(self, sid: str) -> Bilingual:
+        n = self.services[sid].name
+        return Bilingual(n.zh, n.en)
+
+    # ------------------------------------------------------------------ apply
+    def apply(self, e: Event) -> None:
+        """Fold one event into the state. The only place state changes."""
+        d = e.data
+        k = e.kind
+        if k is Kind.DAY_OPENED:
+            self._reset(date.fromisoformat(d["day"]))
+            horizon = datetime.combine(self.day, datetime.min.time(), self.tz)
+            self.appointments = {c: a for c, a in self.appointments.items() if a.end >= horizon}
+        elif k is Kind.TICKET_ISSUED:
+            self.seq += 1
+            prio = Priority(d["priority"])
+            t = Ticket(d["number"], d["service"], prio, e.at, self.seq, d["source"], d.get("identity"),
+                       d.get("appointment"), _dt(d.get("slot_start")))
+            t.queued_at = e.at
+            self.tickets[t.number] = t
+            self.counters[t.service] = int(t.number[1:])
+            if prio is Priority.NORMAL and not d.get("late_appointment"):
+                self.walkins[t.service] += 1
+            if t.identity:
+                self.identity_count[t.identity] = self.identity_count.get(t.identity, 0) + 1
+            if t.appointment and t.appointment in self.appointments:
+                self.appointments[t.appointment].ticket = t.number
+            self._enqueue(t)
+        elif k is Kind.CALLED:
+            t, w = self.tickets[d["ticket"]], self.windows[d["window"]]
+            self._dequeue(t)
+            t.status, t.window, t.called_at, t.calls = TicketStatus.SERVING, w.id, e.at, 1
+            t.first_called_at = t.first_called_at or e.at
+            t.target_window = None
+            w.status, w.ticket = WindowStatus.SERVING, t.number
+            self._remember_call(t, w.id, e.at, recall=False)
+        elif k is Kind.RECALLED:
+            t = self.tickets[d["ticket"]]
+            t.calls += 1
+            self._remember_call(t, d["window"], e.at, recall=True)
+        elif k is Kind.SKIPPED:
+            t, w = self.tickets[d["ticket"]], self.windows[d["window"]]
+            t.status, t.skipped_at, t.window = TicketStatus.SKIPPED, e.at, None
+            w.status, w.ticket = WindowStatus.IDLE, None
+            w.skipped += 1
+        elif k is Kind.REJOINED:
+            t = self.tickets[d["ticket"]]
+            t.status, t.rejoined, t.queued_at = TicketStatus.WAITING, True, e.at
+            self._enqueue(t)
+        elif k is Kind.FINISHED:
+            t, w = self.tickets[d["ticket"]], self.windows[d["window"]]
+            t.status, t.finished_at = TicketStatus.DONE, e.at
+            if d.get("rating") is not None:
+                self._rate(t, w, d["rating"])
+            w.status, w.ticket = WindowStatus.IDLE, None
+            w.served += 1
+            if t.first_called_at:
+                self.service_time[t.service].observe((e.at - t.first_called_at).total_seconds())
+        elif k is Kind.RATED:
+            self._rate(self.tickets[d["ticket"]], self.windows[d["window"]], d["rating"])
+        elif k is Kind.TRANSFERRED:
+            t = self.tickets[d["ticket"]]
+            if d.get("window"):
+                w = self.windows[d["window"]]
+                w.status, w.ticket = WindowStatus.IDLE, None
+                w.transferred += 1
+            self._dequeue(t)
+            t.service, t.target_window = d["to_service"], d.get("to_window")
+            t.status, t.window, t.queued_at = TicketStatus.WAITING, None, None
+            t.transfers += 1
+            self._enqueue(t)
+        elif k is Kind.WINDOW_PAUSED:
+            w = self.windows[d["window"]]
+            w.status, w.pause_reason = WindowStatus.PAUSED, d.get("reason")
+        elif k is Kind.WINDOW_RESUMED:
+            w = self.windows[d["window"]]
+            w.status, w.pause_reason = WindowStatus.IDLE, None
+        elif k is Kind.APPOINTMENTS_IMPORTED:
+            for a in d["appointments"]:
+                old = self.appointments.get(a["code"])
+                self.appointments[a["code"]] = Appointment(
+                    a["code"], a["service"], _dt(a["start"]), _dt(a["end"]), a["name_masked"],
+                    a["phone_masked"], a.get("identity"), old.ticket if old else None)
+        elif k is Kind.TIDAL_OPENED:
+            w = self.windows[d["window"]]
+            w.tidal_service, w.tidal_since, w.tidal_reason = d["service"], e.at, d.get("reason")
+            w.services = [d["service"]]
+            if w.status is WindowStatus.CLOSED:
+                w.status = WindowStatus.IDLE
+        elif k is Kind.TIDAL_CLOSED:
+            w = self.windows[d["window"]]
+            base = next(x for x in self.cfg.windows if x.id == w.id)
+            w.services = list(base.services)
+            w.tidal_service = w.tidal_since = w.tidal_reason = None
+            if not w.services:
+                w.status = WindowStatus.CLOSED
+        else:  # pragma: no cover - Kind is exhaustive
+            raise ValueError(f"unknown event kind {k}")
+
+    def _enqueue(self, t: Ticket) -> None:
+        self.waiting[t.service][t.number] = t
+        self.class_count[t.service][t.priority] += 1
+
+    def _dequeue(self, t: Ticket) -> None:
+        if self.waiting[t.service].pop(t.number, None) is not None:
+            self.class_count[t.service][t.priority] -= 1
+
+    def _remember_call(self, t: Ticket, wid: str, at: datetime, recall: bool) -> None:
+        self.calls.insert(0, Call(t.number, wid, t.service, at, recall))
+        del self.calls[RECENT_CALLS:]
+
+    @staticmethod
+    def _rate(t: Ticket, w: WindowState, rating: int | str) -> None:
+        t.rating = rating
+        if isinstance(rating, int):
+            w.ratings.append(rating)
+
+    def _emit(self, events: list[Event]) -> list[Event]:
+        for e in events:
+            self.apply(e)
+        return events
+
+    # ------------------------------------------------------------------ day
+    def roll_day(self, now: datetime) -> list[Event]:
+        """Open a new hall day at local midnight: numbers restart, yesterday's queue is gone."""
+        today = self.local_day(now)
+        if self.day == today:
+            return []
+        return self._emit([Event(Kind.DAY_OPENED, now, {"day": today.isoformat()})])
+
+    # ------------------------------------------------------------------ tickets
+    def issue(self, service: str, source: str, now: datetime, priority: Priority = Priority.NORMAL,
+              identity: str | None = None) -> tuple[list[Event], Ticket]:
+        svc = self.service(service)
+        if priority is Priority.APPOINTMENT:
+            raise R.bad_payload("priority 'appointment' comes only from cmd/checkin")
+        self._check_open(svc, now)
+        if svc.identity_required and not identity:
+            raise R.identity_required(self._name(svc.id))
+        if svc.daily_quota and self.walkins[svc.id] >= svc.daily_quota:
+            raise R.quota_reached(self._name(svc.id), svc.appointments, _b(svc.guide.online))
+        if identity and self.identity_count.get(identity, 0) >= self.cfg.rules.identity_daily_limit:
+            raise R.identity_limit(self.cfg.rules.identity_daily_limit)
+        ev = self._ticket_event(svc, source, now, priority, identity)
+        return self._emit([ev]), self.tickets[ev.data["number"]]
+
+    def _ticket_event(self, svc: Service, source: str, now: datetime, priority: Priority,
+                      identity: str | None, **extra: Any) -> Event:
+        number = f"{svc.prefix}{self.counters[svc.id] + 1:03d}"
+        data: dict[str, Any] = {"number": number, "service": svc.id, "priority": priority.value, "source": source}
+        if identity:
+            data["identity"] = identity
+        data.update({k: v for k, v in extra.items() if v is not None})
+        return Event(Kind.TICKET_ISSUED, now, data)
+
+    def _check_open(self, svc: Service, now: datetime) -> None:
+        if not is_open(self.cfg, None, now):
+            raise R.hall_closed(next_opening(self.cfg, svc, now))
+        if not is_open(self.cfg, svc, now):
+            raise R.service_closed(self._name(svc.id), next_opening(self.cfg, svc, now))
+
+    def checkin(self, now: datetime, source: str, code: str | None = None,
+                identity: str | None = None) -> tuple[list[Event], Ticket, Appointment, bool]:
+        """Check in an appointment. Returns (events, ticket, appointment, late)."""
+        appt = self._find_appointment(code, identity, now)
+        if appt.ticket and appt.ticket in self.tickets:
+            return [], self.tickets[appt.ticket], appt, False  # already checked in: same ticket
+        svc = self.service(appt.service)
+        local_start = appt.start.astimezone(self.tz)
+        if local_start.date() != self.local_day(now):
+            raise R.appointment_other_day(local_start)
+        opens = appt.start - timedelta(minutes=self.cfg.rules.checkin_early_min)
+        if now < opens:
+            raise R.appointment_early(opens.astimezone(self.tz))
+        self._check_open(svc, now)
+        late = now > appt.start + timedelta(minutes=self.cfg.rules.checkin_late_grace_min)
+        if late:
+            ev = self._ticket_event(svc, source, now, Priority.NORMAL, appt.identity,
+                                    appointment=appt.code, late_appointment=True)
+        else:
+            ev = self._ticket_event(svc, source, now, Priority.APPOINTMENT, appt.identity,
+                                    appointment=appt.code, slot_start=appt.start.isoformat())
+        self._emit([ev])
+        return [ev], self.tickets[ev.data["number"]], appt, late
+
+    def _find_appointment(self, code: str | None, identity: str | None, now: datetime) -> Appointment:
+        if code:
+            appt = self.appointments.get(code.strip().upper())
+            if appt:
+                return appt
+        elif identity:
+            today = self.local_day(now)
+            mine = [a for a in self.appointments.values() if a.identity == identity]
+            mine.sort(key=lambda a: (a.start.astimezone(self.tz).date() != today, a.start))
+            if mine:
+                return mine[0]
+        raise R.appointment_unknown()
+
+    def import_appointments(self, items: list[dict[str, Any]], now: datetime) -> list[Event]:
+        seen: set[str] = set()
+        clean = []
+        for a in items:
+            svc = self.service(a["service"])
+            if not svc.appointments:
+                raise R.service_not_bookable(self._name(svc.id))
+            code = a["code"].strip().upper()
+            if code in seen:
+                raise R.duplicate_code(code)
+            seen.add(code)
+            clean.append({**a, "code": code})
+        return self._emit([Event(Kind.APPOINTMENTS_IMPORTED, now, {"appointments": clean})])
+
+    def rejoin(self, number: str, now: datetime) -> list[Event]:
+        t = self.ticket(number)
+        if t.status is not TicketStatus.SKIPPED:
+            raise R.ticket_not_waiting(t.number, t.status.value)
+        if t.rejoined:
+            raise R.already_rejoined(t.number)
+        limit = self.cfg.rules.skip_rejoin_min
+        if t.skipped_at and now - t.skipped_at > timedelta(minutes=limit):
+            raise R.rejoin_expired(t.number, limit)
+        return self._emit([Event(Kind.REJOINED, now, {"ticket": t.number})])
+
+    # ------------------------------------------------------------------ windows
+    def next_for(self, wid: str, now: datetime) -> Ticket | None:
+        """The ticket `wid` would call next: targeted to it first, then priority, then wait."""
+        w = self.windows[wid]
+        best: tuple[Any, ...] | None = None
+        chosen: Ticket | None = None
+        for sid in w.services:
+            for t in self.waiting.get(sid, {}).values():
+                if t.target_window and t.target_window != wid:
+                    continue
+                key = (0 if t.target_window == wid else 1, *t.order_key(now))
+                if best is None or key < best:
+                    best, chosen = key, t
+        for t in self._targeted_elsewhere(wid):
+            key = (0, *t.order_key(now))
+            if best is None or key < best:
+                best, chosen = key, t
+        return chosen
+
+    def _targeted_elsewhere(self, wid: str) -> Iterable[Ticket]:
+        """Tickets transferred to this window for a service it does not list."""
+        served = set(self.windows[wid].services)
+        for sid, queue in self.waiting.items():
+            if sid not in served:
+                yield from (t for t in queue.values() if t.target_window == wid)
+
+    def window_action(self, wid: str, action: str, now: datetime, **args: Any) -> tuple[list[Event], Ticket | None]:
+        w = self.window(wid)
+        handler = getattr(self, f"_act_{action}", None)
+        if handler is None:
+            raise R.bad_payload(f"unknown window action {action!r}")
+        return handler(w, now, **args)
+
+    def _usable(self, w: WindowState) -> None:
+        if w.status is WindowStatus.PAUSED:
+            raise R.window_paused(w.id, w.pause_reason)
+        if w.status is WindowStatus.CLOSED:
+            raise R.window_closed(w.id)
+
+    def _current(self, w: WindowState) -> Ticket:
+        if w.ticket is None:
+            raise R.no_current_ticket(w.id)
+        return self.tickets[w.ticket]
+
+    def _act_next(self, w: WindowState, now: datetime) -> tuple[list[Event], Ticket | None]:
+        self._usable(w)
+        nxt = self.next_for(w.id, now)
+        if nxt is None:
+            raise R.no_ticket_waiting([self._name(s) for s in w.services])
+        events = []
+        if w.ticket:
+            events.append(Event(Kind.FINISHED, now, {"ticket": w.ticket, "window": w.id}))
+        events.append(Event(Kind.CALLED, now, {"ticket": nxt.number, "window": w.id, "service": nxt.service}))
+        return self._emit(events), nxt
+
+    def _act_call(self, w: WindowState, now: datetime, ticket: str) -> tuple[list[Event], Ticket | None]:
+        self._usable(w)
+        t = self.ticket(ticket)
+        if w.ticket:
+            raise R.window_busy(w.id, w.ticket)
+        if t.status is TicketStatus.SKIPPED:
+            limit = self.cfg.rules.skip_rejoin_min
+            if t.skipped_at and now - t.skipped_at > timedelta(minutes=limit):
+                raise R.rejoin_expired(t.number, limit)
+        elif t.status is not TicketStatus.WAITING:
+            raise R.ticket_not_waiting(t.number, t.status.value)
+        if t.service not in w.services and t.target_window != w.id:
+            others = [x.id for x in self.windows.values() if t.service in x.services and x.open]
+            raise R.ticket_other_service(t.number, others)
+        events = []
+        if t.status is TicketStatus.SKIPPED:
+            events.append(Event(Kind.REJOINED, now, {"ticket": t.number, "by_window": w.id}))
+        events.append(Event(Kind.CALLED, now, {"ticket": t.number, "window": w.id, "service": t.service}))
+        return self._emit(events), t
+
+    def _act_recall(self, w: WindowState, now: datetime) -> tuple[list[Event], Ticket | None]:
+        self._usable(w)
+        t = self._current(w)
+        return self._emit([Event(Kind.RECALLED, now, {"ticket": t.number, "window": w.id, "service": t.service})]), t
+
+    def _act_skip(self, w: WindowState, now: datetime) -> tuple[list[Event], Ticket | None]:
+        t = self._current(w)
+        return self._emit([Event(Kind.SKIPPED, now, {"ticket": t.number, "window": w.id})]), t
+
+    def _act_finish(self, w: WindowState, now: datetime, rating: int | None = None) -> tuple[list[Event], Ticket | None]:
+        t = self._current(w)
+        data: dict[str, Any] = {"ticket": t.number, "window": w.id}
+        if rating is not None:
+            data["rating"] = rating
+        return self._emit([Event(Kind.FINISHED, now, data)]), t
+
+    def _act_rate(self, w: WindowState, now: datetime, ticket: str, rating: int | str) -> tuple[list[Event], Ticket | None]:
+        t = self.ticket(ticket)
+        if t.status is not TicketStatus.DONE or t.window != w.id or t.rating is not None:
+            raise R.not_rateable(t.number)
+        return self._emit([Event(Kind.RATED, now, {"ticket": t.number, "window": w.id, "rating": rating})]), t
+
+    def _act_transfer(self, w: WindowState, now: datetime, to_service: str | None = None,
+                      to_window: str | None = None, reason: str | None = None) -> tuple[list[Event], Ticket | None]:
+        t = self._current(w)
+        if to_window:
+            target = self.window(to_window)
+            self._usable(target)
+            service = to_service or (t.service if t.service in target.services else target.services[0])
+        else:
+            service = to_service or t.service
+        svc = self.service(service)
+        if not is_open(self.cfg, svc, now):
+            raise R.service_closed(self._name(svc.id), next_opening(self.cfg, svc, now))
+        data = {"ticket": t.number, "window": w.id, "from_service": t.service, "to_service": svc.id,
+                "to_window": to_window, "reason": reason}
+        return self._emit([Event(Kind.TRANSFERRED, now, {k: v for k, v in data.items() if v is not None})]), t
+
+    def _act_pause(self, w: WindowState, now: datetime, reason: str | None = None) -> tuple[list[Event], Ticket | None]:
+        if w.status is WindowStatus.CLOSED:
+            raise R.window_closed(w.id)
+        if w.ticket:
+            raise R.window_busy(w.id, w.ticket)
+        if w.status is WindowStatus.PAUSED:
+            return [], None
+        return self._emit([Event(Kind.WINDOW_PAUSED, now, {"window": w.id, "reason": reason})]), None
+
+    def _act_resume(self, w: WindowState, now: datetime) -> tuple[list[Event], Ticket | None]:
+        if w.status is not WindowStatus.PAUSED:
+            return [], None
+        return self._emit([Event(Kind.WINDOW_RESUMED, now, {"window": w.id})]), None
+
+    # ------------------------------------------------------------------ tidal
+    def tidal_open(self, wid: str, service: str, now: datetime, reason: str = "manual",
+                   inputs: dict[str, Any] | None = None) -> list[Event]:
+        w = self.window(wid)
+        svc = self.service(service)
+        if not w.tidal_pool:
+            raise R.tidal_not_pool(wid)
+        if w.tidal:
+            raise R.tidal_already_open(wid, w.tidal_service or "")
+        if w.ticket:
+            raise R.window_busy(w.id, w.ticket)
+        data: dict[str, Any] = {"window": wid, "service": svc.id, "reason": reason}
+        if inputs:
+            data["inputs"] = inputs
+        return self._emit([Event(Kind.TIDAL_OPENED, now, data)])
+
+    def tidal_close(self, wid: str, now: datetime, reason: str = "manual",
+                    inputs: dict[str, Any] | None = None) -> list[Event]:
+        w = self.window(wid)
+        if not w.tidal:
+            raise R.tidal_not_open(wid)
+        if w.ticket:
+            raise R.window_busy(w.id, w.ticket)
+        data: dict[str, Any] = {"window": wid, "service": w.tidal_service, "reason": reason}
+        if inputs:
+            data["inputs"] = inputs
+        return self._emit([Event(Kind.TIDAL_CLOSED, now, data)])
+
+    # ------------------------------------------------------------------ queries
+    def ahead_of(self, t: Ticket, now: datetime) -> int:
+        if t.status is not TicketStatus.WAITING:
+            return 0
+        if t.seq == self.seq and t.priority is not Priority.APPOINTMENT and not t.target_window:
+            return self._ahead_of_newest(t, now)
+        mine = t.order_key(now)
+        return sum(1 for o in self.waiting[t.service].values() if o is not t and o.order_key(now) < mine)
+
+    def _ahead_of_newest(self, t: Ticket, now: datetime) -> int:
+        """O(appointments) count for the ticket just issued: every earlier ticket of its class
+        or better is ahead, except appointments whose slot has not begun (they rank from it)."""
+        counts = self.class_count[t.service]
+        ahead = counts[Priority.APPOINTMENT] + counts[Priority.GREEN] - (t.priority is Priority.GREEN)
+        if t.priority is Priority.NORMAL:
+            ahead += counts[Priority.NORMAL] - 1
+        if counts[Priority.APPOINTMENT]:
+            mine = t.order_key(now)
+            ahead -= sum(1 for o in self.waiting[t.service].values()
+                         if o.priority is Priority.APPOINTMENT and o.order_key(now) > mine)
+        return ahead
+
+    def capacity(self, sid: str) -> tuple[float, int]:
+        """(share of windows serving `sid`, idle windows serving it)."""
+        cap, idle = 0.0, 0
+        for w in self.windows.values():
+            if sid in w.services and w.open:
+                cap += 1 / len(w.services)
+                idle += w.status is WindowStatus.IDLE
+        return cap, idle
+
+    def eta_s(self, sid: str, ahead: int) -> int | None:
+        cap, idle = self.capacity(sid)
+        return expected_wait_s(ahead, cap, idle, self.service_time[sid].mean_s)
+
+    def ticket_view(self, t: Ticket, now: datetime) -> dict[str, Any]:
+        """The contract's `ticket` object."""
+        ahead = self.ahead_of(t, now)
+        view = {"number": t.number, "service": t.service, "priority": t.priority.value,
+                "issued_at": t.issued_at.isoformat(timespec="seconds"), "status": t.status.value,
+                "ahead": ahead, "eta_s": self.eta_s(t.service, ahead) if t.status is TicketStatus.WAITING else 0,
+                "verify": self.verify_string(t)}
+        if t.window:
+            view["window"] = t.window
+        return view
+
+    def verify_string(self, t: Ticket) -> str:
+        """What the ticket's QR carries: hall, day, number and a short MAC against forgery."""
+        body = f"tideq:{self.cfg.hall.id}:{self.day}:{t.number}"
+        mac = hmac.new(self.secret, body.encode(), hashlib.sha256).hexdigest()[:10]
+        return f"{body}:{mac}"
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _b(text: Any) -> Bilingual | None:
+    return Bilingual(text.zh, text.en) if text is not None else None

@@ -1,0 +1,116 @@
+"""Queue state objects. Mutated only by Engine.apply(), one event at a time."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+
+
+class Priority(str, Enum):
+    """Order of service classes: checked-in appointments, green channel (绿色通道), walk-ins."""
+
+    APPOINTMENT = "appointment"
+    GREEN = "green"
+    NORMAL = "normal"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+
+_RANK = {Priority.APPOINTMENT: 0, Priority.GREEN: 1, Priority.NORMAL: 2}
+
+
+class TicketStatus(str, Enum):
+    WAITING = "waiting"
+    SERVING = "serving"      # called to a window, being served
+    SKIPPED = "skipped"      # 过号: no-show when called
+    DONE = "done"            # 办结
+
+
+class WindowStatus(str, Enum):
+    IDLE = "idle"
+    SERVING = "serving"
+    PAUSED = "paused"
+    CLOSED = "closed"
+
+
+@dataclass
+class Ticket:
+    number: str
+    service: str
+    priority: Priority
+    issued_at: datetime          # original issue time; kept across transfers
+    seq: int                     # global issue order, the final tie-breaker
+    source: str
+    identity: str | None = None  # HMAC of the ID number, never the number
+    appointment: str | None = None
+    slot_start: datetime | None = None
+    status: TicketStatus = TicketStatus.WAITING
+    queued_at: datetime | None = None  # when it (re)joined the queue; order key with issued_at
+    window: str | None = None
+    target_window: str | None = None   # transferred to a specific window
+    called_at: datetime | None = None
+    first_called_at: datetime | None = None
+    calls: int = 0
+    skipped_at: datetime | None = None
+    rejoined: bool = False
+    finished_at: datetime | None = None
+    rating: int | str | None = None
+    transfers: int = 0
+
+    def order_key(self, now: datetime) -> tuple[int, datetime, int]:
+        """Priority first, then longest wait. An appointment counts as priority from its slot."""
+        rank = self.priority.rank
+        at = self.queued_at or self.issued_at
+        if self.priority is Priority.APPOINTMENT and self.slot_start is not None:
+            at = self.slot_start
+            if now < self.slot_start:
+                rank = Priority.NORMAL.rank
+        return rank, at, self.seq
+
+
+@dataclass
+class WindowState:
+    id: str
+    services: list[str]
+    tidal_pool: bool
+    status: WindowStatus
+    ticket: str | None = None
+    pause_reason: str | None = None
+    tidal_service: str | None = None
+    tidal_since: datetime | None = None
+    tidal_reason: str | None = None
+    served: int = 0
+    skipped: int = 0
+    transferred: int = 0
+    ratings: list[int] = field(default_factory=list)
+
+    @property
+    def tidal(self) -> bool:
+        return self.tidal_service is not None
+
+    @property
+    def open(self) -> bool:
+        return self.status in (WindowStatus.IDLE, WindowStatus.SERVING)
+
+
+@dataclass
+class Appointment:
+    code: str
+    service: str
+    start: datetime
+    end: datetime
+    name_masked: str
+    phone_masked: str
+    identity: str | None = None
+    ticket: str | None = None
+
+
+@dataclass(frozen=True)
+class Call:
+    ticket: str
+    window: str
+    service: str
+    at: datetime
+    recall: bool
