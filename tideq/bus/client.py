@@ -74,6 +74,8 @@ class BusClient:
         self._mqtt.on_connect = self._on_connect
         self._mqtt.on_disconnect = self._on_disconnect
         self._mqtt.on_message = self._on_message
+        self._mqtt.on_subscribe = self._on_subscribe
+        self._ready_mid: int | None = None
         self._subs[self.topics.reply(client_id)] = (1, self._on_reply)
 
     # connection -----------------------------------------------------------------------
@@ -100,8 +102,17 @@ class BusClient:
             return
         with self._lock:
             subs = list(self._subs.items())
-        for topic, (qos, _) in subs:
-            client.subscribe(topic, qos)
+        if not subs:
+            self._ready()
+            return
+        result, mid = client.subscribe([(topic, qos) for topic, (qos, _) in subs])
+        self._ready_mid = mid  # ready once the broker acknowledged every subscription
+
+    def _on_subscribe(self, client: mqtt.Client, userdata: Any, mid: int, rcs: Any, props: Any = None) -> None:
+        if mid == self._ready_mid:
+            self._ready()
+
+    def _ready(self) -> None:
         self.connected.set()
         if self.on_connection:
             self.on_connection(True)

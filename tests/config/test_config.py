@@ -1,0 +1,82 @@
+"""Hall files: the example is valid; mistakes are named with file, line, field and fix."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tideq.config import EXAMPLE_HALL, ConfigError, load
+
+GOOD = EXAMPLE_HALL.read_text(encoding="utf-8")
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "hall.toml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def tideq(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tideq.cli", *args], capture_output=True, text=True)
+
+
+def test_example_hall_is_realistic():
+    cfg = load(EXAMPLE_HALL).hall
+    assert cfg.hall.id == "xian-hitech"
+    assert 7 <= len(cfg.services) <= 10 and 18 <= len(cfg.windows) <= 24
+    assert sum(w.tidal_pool for w in cfg.windows) == 4
+    assert cfg.hall.hours.sat, "weekend service (周末不打烊)"
+    assert {"企业开办", "税务", "社保医保", "不动产登记", "公积金", "惠企政策兑现", "综合咨询"} <= {
+        part for s in cfg.services for part in [s.name.zh.split(" ")[0].replace("办理", "")]}
+
+
+def test_check_config_ok():
+    r = tideq("check-config", str(EXAMPLE_HALL))
+    assert r.returncode == 0 and "xian-hitech" in r.stdout
+
+
+def test_typo_is_an_error_with_line_and_suggestion(tmp_path):
+    bad = GOOD.replace("daily_quota = 300", "daly_quota = 300", 1)
+    line = bad.splitlines().index("daly_quota = 300") + 1
+    r = tideq("check-config", str(write(tmp_path, bad)))
+    assert r.returncode == 2
+    assert f"hall.toml:{line}:" in r.stderr and "services.0.daly_quota" in r.stderr
+    assert "did you mean 'daily_quota'" in r.stderr
+
+
+def test_every_problem_is_listed(tmp_path):
+    bad = (GOOD.replace('prefix = "B"', 'prefix = "b"', 1)
+               .replace('mon = ["09:00-12:00", "13:00-17:30"]', 'mon = ["9-12"]', 1)
+               .replace('timezone = "Asia/Shanghai"', 'timezone = "Asia/Xian"', 1))
+    with pytest.raises(ConfigError) as info:
+        load(write(tmp_path, bad))
+    paths = {p.path for p in info.value.problems}
+    assert {"services.1.prefix", "hall.hours.mon", "hall.timezone"} <= paths
+    assert all(p.line for p in info.value.problems)
+    assert "HH:MM-HH:MM" in str(info.value)
+
+
+def test_reference_errors_name_the_fix(tmp_path):
+    bad = GOOD.replace('services = ["tax"]', 'services = ["taxes"]', 1)
+    with pytest.raises(ConfigError, match="unknown service 'taxes'"):
+        load(write(tmp_path, bad))
+
+
+def test_toml_syntax_error_has_line(tmp_path):
+    bad = GOOD.replace('id = "xian-hitech"', 'id = "xian-hitech', 1)
+    r = tideq("check-config", str(write(tmp_path, bad)))
+    assert r.returncode == 2 and "not valid TOML" in r.stderr and "hall.toml:" in r.stderr
+
+
+def test_env_overrides(tmp_path):
+    cfg = load(EXAMPLE_HALL, env={"TIDEQ_BROKER__URL": "mqtt://10.0.0.5:1884", "TIDEQ_RULES__MAX_CALLS": "5"})
+    assert cfg.hall.broker.url == "mqtt://10.0.0.5:1884" and cfg.hall.rules.max_calls == 5
+    with pytest.raises(ConfigError, match="broker.url"):
+        load(EXAMPLE_HALL, env={"TIDEQ_BROKER__URL": "localhost"})
+
+
+def test_newer_schema_version_says_upgrade(tmp_path):
+    with pytest.raises(ConfigError, match="upgrade tideq"):
+        load(write(tmp_path, GOOD.replace("schema_version = 1", "schema_version = 9")))
