@@ -1,13 +1,24 @@
-"""Shared fixtures: a real Mosquitto per test module, Qt offscreen."""
+"""Shared fixtures: a real Mosquitto, the example hall, a hand-moved hall clock, a running
+controller on the real broker, and a client. Qt runs offscreen."""
 from __future__ import annotations
 
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 
-from tideq.testing import Mosquitto
+from tideq.bus import BusClient
+from tideq.config import EXAMPLE_HALL, load
+from tideq.testing import ManualClock, Mosquitto
+
+TZ = ZoneInfo("Asia/Shanghai")
+THURSDAY_10 = datetime(2026, 11, 26, 10, 0, tzinfo=TZ)   # the hall is open: a weekday morning
+HALL_SECRET = "test-secret"
 
 
 @pytest.fixture(scope="module")
@@ -15,3 +26,31 @@ def broker():
     """A private Mosquitto on a free loopback port (module scope: restarts are per test file)."""
     with Mosquitto() as m:
         yield m
+
+
+@pytest.fixture(scope="session")
+def hall():
+    return load(EXAMPLE_HALL)
+
+
+@pytest.fixture
+def clock():
+    return ManualClock(THURSDAY_10)
+
+
+@pytest.fixture
+def controller(hall, broker, tmp_path, clock, monkeypatch):
+    """The real controller (in-process, hand-moved clock) on the real broker."""
+    from tideq.controller.service import ControllerService
+
+    monkeypatch.setenv("TIDEQ_HALL_SECRET", HALL_SECRET)
+    svc = ControllerService(hall, broker.url, tmp_path / "data", clock).start()
+    yield svc
+    svc.stop()
+
+
+@pytest.fixture
+def client(broker, controller):
+    c = BusClient(broker.url, "xian-hitech", f"test-{uuid.uuid4().hex[:8]}").connect()
+    yield c
+    c.close()

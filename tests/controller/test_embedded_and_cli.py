@@ -110,5 +110,5 @@ def test_import_without_controller_says_what_to_do(broker, tmp_path):
     f = tmp_path / "e.json"
     f.write_text("[]")
     r = subprocess.run([sys.executable, "-m", "tideq.cli", "appointments", "import", str(f), "--config",
-                        str(EXAMPLE_HALL), "--broker", broker.url], capture_output=True, text=True, timeout=30)
+                        str(EXAMPLE_HALL), "--broker", broker.url, "--timeout", "1"], capture_output=True, text=True, timeout=30)
     assert r.returncode == 1 and "Is the controller running" in r.stderr

@@ -34,6 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("file")
     imp.add_argument("--config", required=True)
     imp.add_argument("--broker", help="mqtt://host:port; default from the hall file")
+    imp.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the controller")
     imp.set_defaults(func=run_import)
 
 
@@ -106,7 +107,7 @@ def run_import(args: argparse.Namespace) -> int:
     client = BusClient(url, loaded.hall.hall.id, f"tideq-import-{uuid.uuid4().hex[:8]}")
     try:
         client.connect()
-        reply = client.request("appointments", {"appointments": items}, timeout=10)
+        reply = client.request("appointments", {"appointments": items}, timeout=args.timeout)
     except BusError as err:
         print(f"{err}. Is the controller running (tideq controller --config {args.config})?", file=sys.stderr)
         return 1

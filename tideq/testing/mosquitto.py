@@ -31,7 +31,7 @@ class Mosquitto:
         self._dir = tempfile.TemporaryDirectory(prefix="tideq-mosq-")
         self.conf = Path(self._dir.name) / "mosquitto.conf"
         self.conf.write_text(
-            f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+            f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\n"
             "max_inflight_messages 0\nmax_queued_messages 10000\n"
             f"log_dest file {self._dir.name}/mosquitto.log\n"
         )
