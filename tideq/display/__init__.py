@@ -1,0 +1,1 @@
+"""Hall display: boards, window screens and voice announcements (Qt only in its Qt modules)."""

@@ -1,0 +1,16 @@
+"""Voice announcements of calls (请A012号到3号窗口办理 / Number A zero one two, ...). No Qt here.
+
+Sentence -> WAV with espeak-ng or recorded clips -> one queued player. See docs/voice.md.
+"""
+from .announcer import Announcer, Call, Spoken, VoiceConfig
+from .errors import ClipMissing, PlayerError, SynthError, VoiceError
+from .player import AplayPlayer, FilePlayer, Player, PlayRecord, SoxPlayer
+from .sentence import Lang, Sentence, build
+from .synth import ClipSynth, EspeakSynth, Synth, SynthStats
+from .wav import Format, duration
+
+__all__ = [
+    "Announcer", "AplayPlayer", "Call", "ClipMissing", "ClipSynth", "EspeakSynth", "FilePlayer", "Format",
+    "Lang", "PlayRecord", "Player", "PlayerError", "Sentence", "SoxPlayer", "Spoken", "Synth", "SynthError",
+    "SynthStats", "VoiceConfig", "VoiceError", "build", "duration",
+]
