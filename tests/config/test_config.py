@@ -80,3 +80,10 @@ def test_env_overrides(tmp_path):
 def test_newer_schema_version_says_upgrade(tmp_path):
     with pytest.raises(ConfigError, match="upgrade tideq"):
         load(write(tmp_path, GOOD.replace("schema_version = 1", "schema_version = 9")))
+
+
+def test_configuration_reference_is_current():
+    """docs/configuration.md is generated from the schema; regenerate it when the schema changes."""
+    r = subprocess.run([sys.executable, "scripts/gen_config_doc.py", "--check"],
+                       cwd=Path(__file__).resolve().parents[2])
+    assert r.returncode == 0, "run: python scripts/gen_config_doc.py"

@@ -111,8 +111,10 @@ class Guide(Strict):
 
 
 class Service(Strict):
+    """One service (业务) with its own queue and ticket letter."""
+
     id: Ident
-    name: Text
+    name: Text = Field(description="e.g. { zh = \"税务办理\", en = \"Tax Services\" }")
     prefix: str = Field(pattern=r"^[A-Z]$", description="ticket letter, one capital A-Z")
     group: Text | None = Field(None, description="kiosk grouping, e.g. 企业服务")
     daily_quota: int = Field(0, ge=0, description="walk-in tickets per day; 0 means no quota")
@@ -125,8 +127,10 @@ class Service(Strict):
 
 
 class Window(Strict):
-    id: Ident
-    name: Text
+    """A numbered service window (窗口)."""
+
+    id: Ident = Field(description="window id, usually its number; the topic cmd/window/{id}")
+    name: Text = Field(description="e.g. { zh = \"5号窗口\", en = \"Window 5\" }")
     services: list[str] = Field(default_factory=list, description="service ids served, in order")
     tidal_pool: bool = Field(False, description="a flexible window the tidal policy may open")
     led_address: int | None = Field(None, ge=1, le=247, description="RS-485 address of its LED strip")
@@ -193,7 +197,12 @@ class Board(Strict):
     id: Ident
     layout: Literal["1080p", "4k", "portrait"] = "1080p"
     languages: Literal["side-by-side", "alternate", "zh", "en"] = "side-by-side"
-    mute: bool = False
+    mute: bool = Field(False, description="no voice from this board")
+    voice: Literal["espeak", "clips"] = Field("espeak", description="espeak-ng speech, or sentences assembled from recorded clips")
+    clips_dir: str | None = Field(None, description="folder of recorded clips (voice = \"clips\"); see docs/voice.md")
+    voice_order: list[Literal["zh", "en"]] = Field(default_factory=lambda: ["zh", "en"], min_length=1,
+                                                   description="languages spoken, in order")
+    voice_repeat: int = Field(1, ge=1, le=3, description="times each call is spoken")
     highlight_s: int = Field(10, ge=1, description="how long a new call stays highlighted, s")
     stale_s: int = Field(30, ge=5, description="state older than this is shown as stale, s")
     notices: list[Text] = Field(default_factory=list)
@@ -206,8 +215,9 @@ class SerialBus(Strict):
     url: str = Field(description="serial port or pyserial URL, e.g. /dev/ttyUSB1 or rfc2217://host:port")
     kind: Literal["led", "keypad", "evaluator"]
     baudrate: int = Field(9600, gt=0)
-    timeout_ms: int = Field(200, gt=0)
-    retries: int = Field(2, ge=0)
+    timeout_ms: int = Field(200, gt=0, description="answer timeout per frame, ms")
+    retries: int = Field(2, ge=0, description="resends before a device counts as silent")
+    addresses: list[int] = Field(default_factory=list, description="device addresses on this line; empty: every window's address of this kind")
 
 
 class Zone(Strict):
@@ -247,10 +257,10 @@ class Elsewhere(Strict):
 
 
 class HallInfo(Strict):
-    id: Ident
-    name: Text
-    timezone: str = "Asia/Shanghai"
-    hours: Hours
+    id: Ident = Field(description="hall id in every MQTT topic (tideq/{id}/...)")
+    name: Text = Field(description="shown on boards, tickets and kiosks")
+    timezone: str = Field("Asia/Shanghai", description="IANA zone; ticket numbers restart at its midnight")
+    hours: Hours = Field(description="[hall.hours]: opening hours")
     secret_env: str = Field("TIDEQ_HALL_SECRET", description="environment variable with the identity HMAC key")
 
     @field_validator("timezone")
@@ -268,17 +278,19 @@ class Storage(Strict):
 
 
 class HallConfig(Strict):
-    schema_version: Literal[1] = SCHEMA_VERSION
-    hall: HallInfo
-    broker: BrokerConfig = Field(default_factory=BrokerConfig)
-    storage: Storage = Field(default_factory=Storage)
-    rules: Rules = Field(default_factory=Rules)
-    tidal: TidalConfig = Field(default_factory=TidalConfig)
-    services: list[Service] = Field(min_length=1)
-    windows: list[Window] = Field(min_length=1)
-    devices: Devices = Field(default_factory=Devices)
-    policy_contacts: list[PolicyContact] = Field(default_factory=list)
-    elsewhere: list[Elsewhere] = Field(default_factory=list)
+    """The whole hall file."""
+
+    schema_version: Literal[1] = Field(SCHEMA_VERSION, description="version of this file's layout")
+    hall: HallInfo = Field(description="[hall]: identity, names, zone, opening hours")
+    broker: BrokerConfig = Field(default_factory=BrokerConfig, description="[broker]: where the MQTT broker is")
+    storage: Storage = Field(default_factory=Storage, description="[storage]: where the event log lives")
+    rules: Rules = Field(default_factory=Rules, description="[rules]: queue rules")
+    tidal: TidalConfig = Field(default_factory=TidalConfig, description="[tidal]: tidal window policy")
+    services: list[Service] = Field(min_length=1, description="[[services]]: what the hall handles")
+    windows: list[Window] = Field(min_length=1, description="[[windows]]: numbered service windows")
+    devices: Devices = Field(default_factory=Devices, description="[devices]: printers, kiosks, boards, serial lines, cameras")
+    policy_contacts: list[PolicyContact] = Field(default_factory=list, description="[[policy_contacts]]: 惠企政策发言人 shown on kiosks")
+    elsewhere: list[Elsewhere] = Field(default_factory=list, description="[[elsewhere]]: matters handled elsewhere, and where")
 
     @model_validator(mode="after")
     def _references(self) -> HallConfig:
