@@ -224,7 +224,8 @@ def build_ticket(t: TicketPrint, width_mm: int = 80, *, qr_native: bool = True) 
         w.invert(True).bold(True).line(" 预约 APPOINTMENT ").bold(False).invert(False)
     w.feed(1)
     mins = eta_minutes(t.eta_s)
-    w.para(f"前面还有 {t.ahead} 人等候", cols).para(f"{t.ahead} people ahead of you", cols)
+    ahead_en = "1 person ahead of you" if t.ahead == 1 else f"{t.ahead} people ahead of you"
+    w.para(f"前面还有 {t.ahead} 人等候", cols).para(ahead_en, cols)
     if mins:
         w.para(f"预计等候约 {mins} 分钟", cols).para(f"Estimated wait: about {mins} min", cols)
     else:

