@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 import uuid
 from collections.abc import Callable
@@ -45,6 +46,15 @@ def parse_broker_url(url: str) -> tuple[str, int, bool]:
 Handler = Callable[[str, bytes], None]
 
 
+def _no_delay(client: mqtt.Client, userdata: Any, sock: Any) -> None:
+    """Disable Nagle: a PUBACK followed by a PUBLISH would otherwise wait ~40 ms for the
+    broker's delayed ACK, on every reply (measured: 44 ms -> under 1 ms per round trip)."""
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except (OSError, AttributeError):
+        pass  # not a TCP socket (e.g. websockets wrapper)
+
+
 class BusClient:
     """One MQTT connection of a tideq process.
 
@@ -75,6 +85,7 @@ class BusClient:
         self._mqtt.on_disconnect = self._on_disconnect
         self._mqtt.on_message = self._on_message
         self._mqtt.on_subscribe = self._on_subscribe
+        self._mqtt.on_socket_open = _no_delay
         self._ready_mid: int | None = None
         self._subs[self.topics.reply(client_id)] = (1, self._on_reply)
 

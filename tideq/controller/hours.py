@@ -2,14 +2,31 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from tideq.config.schema import HallConfig, Hours, Service
 
 
-def spans_for(cfg: HallConfig, service: Service | None, day: date) -> list[tuple[datetime, datetime]]:
-    """Open intervals of a day, as aware datetimes in the hall's zone (service ∩ hall)."""
-    from zoneinfo import ZoneInfo
+_CACHE: dict[tuple[int, str | None, date], tuple[HallConfig, list[tuple[datetime, datetime]]]] = {}
 
+
+def spans_for(cfg: HallConfig, service: Service | None, day: date) -> list[tuple[datetime, datetime]]:
+    """Open intervals of a day, as aware datetimes in the hall's zone (service ∩ hall).
+
+    Memoised per (config, service, day): asked several times for every ticket, and a frozen
+    config's hours never change."""
+    key = (id(cfg), service.id if service else None, day)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] is cfg:   # `is`: an id can be reused by a later config
+        return hit[1]
+    if len(_CACHE) > 4096:
+        _CACHE.clear()
+    spans = _compute(cfg, service, day)
+    _CACHE[key] = (cfg, spans)
+    return spans
+
+
+def _compute(cfg: HallConfig, service: Service | None, day: date) -> list[tuple[datetime, datetime]]:
     tz = ZoneInfo(cfg.hall.timezone)
     hall = _intervals(cfg.hall.hours, day, tz)
     if service is None or service.hours is None:
