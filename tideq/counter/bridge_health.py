@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from ..bus.client import BusClient
 from ..bus.topics import now_iso
-from ..drivers.keypad.line import BusHealth, PolledMaster
+from ..drivers.rs485.polled import BusHealth, PolledMaster
 
 
 class HealthPublisher:

@@ -17,7 +17,7 @@ from typing import Any
 from .errors import EvaluatorPayloadError
 from .protocol import (ASK, ASK_ACK, CANCEL, CANCEL_ACK, IDLE, NOT_RATED, POLL, RATING, Ask, Rating,
                        decode_rating)
-from ..keypad.line import PolledMaster
+from ..rs485.polled import PolledMaster
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Simulated evaluators on a pty line."""
 from __future__ import annotations
 
-from ..keypad.simline import SimDevice, SimLine
+from ..rs485.simline import SimDevice, SimLine
 from ..rs485 import Frame
 from .protocol import ASK, ASK_ACK, CANCEL, CANCEL_ACK, IDLE, POLL, RATING, Ask, Rating
 

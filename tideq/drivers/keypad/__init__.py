@@ -1,6 +1,6 @@
 """Caller keypads on an RS-485 line: wire protocol, polling bus master and a pty simulator."""
 from .errors import KeypadError, KeypadPayloadError
-from .line import BusHealth, BusState, DeviceState, LineError, PortUnavailable
+from ..rs485.polled import BusHealth, BusState, DeviceState, LineError, PortUnavailable
 from .master import KeyEvent, KeypadMaster
 from .protocol import Caps, DisplayStyle, Key
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import KeypadPayloadError
-from .line import PolledMaster
+from ..rs485.polled import PolledMaster
 from .protocol import (DEFAULT_DISPLAY_BYTES, DISPLAY, DISPLAY_ACK, IDLE, KEY, POLL, Answer, Caps,
                        DisplayStyle, Key, Poll, encode_display)
 

@@ -6,7 +6,7 @@ from collections import deque
 
 from ..rs485 import Frame
 from .protocol import DISPLAY, DISPLAY_ACK, POLL, Answer, Caps, DisplayStyle, Key, Poll, decode_display
-from .simline import SimDevice, SimLine
+from ..rs485.simline import SimDevice, SimLine
 
 
 class SimKeypad(SimDevice):

@@ -22,7 +22,7 @@ from typing import Any
 
 import serial
 
-from ..rs485 import Frame, FrameDecoder, encode
+from .framing import Frame, FrameDecoder, encode
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import time
 import tty
 from abc import ABC, abstractmethod
 
-from ..rs485 import Frame, FrameDecoder, encode
+from .framing import Frame, FrameDecoder, encode
 
 
 class SimDevice(ABC):
