@@ -13,6 +13,7 @@ COMMAND_MODULES = [
     "tideq.controller.cli",
     "tideq.drivers.printer.cli",
     "tideq.drivers.camera.cli",
+    "tideq.drivers.ledstrip.cli",
     "tideq.kiosk.cli",
     "tideq.display.cli",
     "tideq.counter.cli",

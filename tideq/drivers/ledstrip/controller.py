@@ -54,7 +54,9 @@ class LedStripController:
         self.flash_s = flash_s
         self.reopen_s = reopen_s
         self.clock = clock
-        self.windows = {w.id: w for w in windows if w.led_address is not None}
+        on_line = set(bus.addresses)  # empty: every window with a strip is on this line
+        self.windows = {w.id: w for w in windows
+                        if w.led_address is not None and (not on_line or w.led_address in on_line)}
         self.addr_of = {w.id: w.led_address for w in self.windows.values() if w.led_address is not None}
         self.driver = driver or LedStripBus(bus.url, sorted(set(self.addr_of.values())), baudrate=bus.baudrate,
                                             timeout_s=bus.timeout_ms / 1000, retries=bus.retries, clock=clock)
