@@ -1,0 +1,195 @@
+"""The hall board against a real Mosquitto and the real controller: calls show, several together,
+highlight expires, late start rebuilds, controller offline and stale state, privacy.
+
+What the board drew is read from `BoardWidget.last_frame` (every text with its role and pixel
+size), recorded by the paint pass itself, so these tests fail if painting breaks."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from tideq.bus import BusClient
+from tideq.config.schema import Board
+from tideq.display.app import DisplayApp, board_config
+from tideq.display.board import BoardWidget
+from tideq.display.hallstate import Liveness
+from tideq.display.layouts import Layout, font, glyph_height
+
+WAIT = 5000
+TICKET = re.compile(r"^[A-Z]\d{3,4}$")
+
+
+class FakeMonotonic:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+MakeBoard = Callable[..., tuple[DisplayApp, BoardWidget]]
+
+
+@pytest.fixture
+def make_board(qtbot, hall, broker, clock) -> Iterator[MakeBoard]:  # type: ignore[no-untyped-def]
+    apps: list[DisplayApp] = []
+
+    def make(layout: Layout = Layout.FHD, languages: str | None = None, monotonic: FakeMonotonic | None = None,
+             live: bool = True) -> tuple[DisplayApp, BoardWidget]:
+        cfg = board_config(hall.hall, "main", None, languages).model_copy(update={"layout": layout.value})
+        kw = {"monotonic": monotonic} if monotonic else {}
+        app = DisplayApp(hall.hall, cfg, broker.url, clock=clock, **kw).start()
+        apps.append(app)
+        widget = BoardWidget(app.model, layout)
+        qtbot.addWidget(widget)
+        widget.show()
+        if live:
+            qtbot.waitUntil(lambda: app.model.liveness is Liveness.LIVE, timeout=WAIT)
+        return app, widget
+
+    yield make
+    for a in apps:
+        a.stop()
+
+
+def now_calling(widget: BoardWidget) -> list[str]:
+    return widget.texts("call.ticket")
+
+
+def call(client: BusClient, window: str) -> str:
+    reply = client.request(f"window/{window}", {"action": "next"})
+    assert reply["ok"], reply
+    return str(reply["ticket"]["number"])
+
+
+def ticket(client: BusClient, service: str) -> str:
+    reply = client.request("ticket", {"service": service, "source": "kiosk-1"})
+    assert reply["ok"], reply
+    return str(reply["ticket"]["number"])
+
+
+def test_call_shows_on_board_in_the_largest_type(qtbot, controller, client, make_board) -> None:
+    _, board = make_board()
+    ticket(client, "tax")
+    number = call(client, "5")
+    qtbot.waitUntil(lambda: now_calling(board) == [number], timeout=WAIT)
+    drawn = next(d for d in board.last_frame if d.role == "call.ticket")
+    assert glyph_height(font(drawn.px, bold=True)) >= board.height() / 8     # readable from 10 m
+    assert "5" in board.texts("call.window")
+    assert "B" in number and number not in board.texts("recent.ticket")
+
+
+def test_several_calls_show_together(qtbot, controller, client, make_board) -> None:
+    _, board = make_board()
+    windows = ["1", "5", "8", "11", "13"]
+    for w, s in zip(windows, ["business-setup", "tax", "social-insurance", "real-estate", "housing-fund"]):
+        client.request("ticket", {"service": s, "source": "k", "identity": f"{int(w):064x}"})
+    numbers = [call(client, w) for w in windows]
+    qtbot.waitUntil(lambda: sorted(now_calling(board)) == sorted(numbers), timeout=WAIT)
+    assert now_calling(board)[0] == numbers[-1]           # newest first, highlighted row
+
+
+def test_highlight_expires_into_recent_calls(qtbot, controller, client, clock, make_board) -> None:
+    app, board = make_board()
+    ticket(client, "tax")
+    number = call(client, "5")
+    qtbot.waitUntil(lambda: now_calling(board) == [number], timeout=WAIT)
+    clock.advance(seconds=app.board.highlight_s + 1)
+    app.model.tick()
+    qtbot.waitUntil(lambda: now_calling(board) == [] and number in board.texts("recent.ticket"), timeout=WAIT)
+
+
+def test_late_start_rebuilds_from_retained_state(qtbot, controller, client, make_board) -> None:
+    for _ in range(3):
+        ticket(client, "business-setup")
+    number = call(client, "1")
+    _, board = make_board()                               # starts after everything happened
+    qtbot.waitUntil(lambda: now_calling(board) == [number], timeout=WAIT)
+    counts = dict(zip(board.texts("waiting.service")[::2], board.texts("waiting.count")))
+    assert counts["企业开办 · 一业一证"] == "2"
+
+
+def test_controller_stop_shows_offline_and_no_current_call(qtbot, controller, client, make_board) -> None:
+    app, board = make_board()
+    ticket(client, "tax")
+    number = call(client, "5")
+    qtbot.waitUntil(lambda: now_calling(board) == [number], timeout=WAIT)
+    controller.stop()
+    qtbot.waitUntil(lambda: bool(board.texts("banner.offline")), timeout=WAIT)
+    assert app.model.liveness is Liveness.OFFLINE
+    assert now_calling(board) == []                       # still within highlight_s, but not current
+
+
+def test_offline_last_will_seen_by_a_late_board(qtbot, controller, client, make_board) -> None:
+    ticket(client, "tax")
+    call(client, "5")
+    controller.stop()                                     # retained "offline" stays on the broker
+    app, board = make_board(live=False)
+    qtbot.waitUntil(lambda: bool(board.texts("banner.offline")), timeout=WAIT)
+    assert now_calling(board) == []
+
+
+def test_hung_controller_shows_stale_by_payload_age(qtbot, controller, client, clock, monkeypatch,
+                                                    make_board) -> None:
+    app, board = make_board()
+    ticket(client, "tax")
+    number = call(client, "5")
+    qtbot.waitUntil(lambda: now_calling(board) == [number], timeout=WAIT)
+    publish = controller._publish
+    monkeypatch.setattr(controller, "_publish", lambda *a, **k: None)   # linked, online, silent
+    clock.advance(seconds=app.board.stale_s + 1)
+    app.model.tick()
+    qtbot.waitUntil(lambda: bool(board.texts("banner.stale")), timeout=WAIT)
+    assert now_calling(board) == []
+    monkeypatch.setattr(controller, "_publish", publish)                 # it recovers: fresh state
+    ticket(client, "tax")
+    qtbot.waitUntil(lambda: app.model.liveness is Liveness.LIVE and not board.texts("banner."), timeout=WAIT)
+
+
+def test_no_state_received_for_stale_s_shows_stale(qtbot, controller, client, make_board) -> None:
+    mono = FakeMonotonic()
+    app, board = make_board(monotonic=mono)
+    ticket(client, "tax")
+    number = call(client, "5")
+    win = lambda: app.model.state.window("5")              # noqa: E731 (state/windows comes last)
+    qtbot.waitUntil(lambda: now_calling(board) == [number] and win() is not None and win().ticket == number,
+                    timeout=WAIT)
+    mono.t += app.board.stale_s + 1                       # hall clock unchanged: the call is young
+    app.model.tick()
+    qtbot.waitUntil(lambda: bool(board.texts("banner.stale")), timeout=WAIT)
+    assert now_calling(board) == []
+
+
+def test_privacy_nothing_but_ticket_numbers(qtbot, controller, client, broker, make_board) -> None:
+    """Identity hashes, names and phones sent along (by mistake or malice) are never drawn."""
+    identity = "ab" * 32
+    reply = client.request("ticket", {"service": "social-insurance", "source": "k", "identity": identity})
+    assert reply["ok"]
+    number = call(client, "8")
+    _, board = make_board()
+    client.publish(client.topics.event("call"), {"v": 1, "ts": "2026-11-26T10:00:00+08:00", "ticket": "C999",
+                                                 "window": "9", "service": "social-insurance", "recall": False,
+                                                 "name": "张三", "phone": "13800138000", "identity": identity,
+                                                 "announce": {"zh": "张三请到9号窗口", "en": "Zhang San"}})
+    qtbot.waitUntil(lambda: "C999" in now_calling(board) and number in now_calling(board), timeout=WAIT)
+    everything = " ".join(d.text for d in board.last_frame)
+    for secret in ("张三", "Zhang", "13800138000", identity, identity[:10], reply["ticket"]["verify"]):
+        assert secret not in everything
+    for role in ("call.ticket", "recent.ticket"):
+        assert all(TICKET.match(t) for t in board.texts(role))
+
+
+def test_board_without_broker_says_link_down(qtbot, hall, clock) -> None:
+    from tideq.testing import free_port
+
+    app = DisplayApp(hall.hall, Board(id="main"), f"mqtt://127.0.0.1:{free_port()}", clock=clock).start()
+    board = BoardWidget(app.model, Layout.FHD)
+    qtbot.addWidget(board)
+    board.show()
+    try:
+        qtbot.waitUntil(lambda: bool(board.texts("banner.link_down")), timeout=WAIT)
+        assert now_calling(board) == []
+    finally:
+        app.stop()

@@ -1,0 +1,110 @@
+"""Wiring of a display process: QtBus (network thread) -> BoardModel -> board or window screen,
+plus the voice announcer on its own connection when tideq.display.voice is usable.
+
+The announcer gets its own BusClient: BusClient keeps one handler per topic filter, so sharing
+the board's client would silently replace one subscriber with the other.
+"""
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject
+
+from tideq.config.schema import Board, HallConfig
+from tideq.ui.qtbus import QtBus
+
+from .errors import UnknownScreen
+from .model import BoardModel, HallClock
+
+log = logging.getLogger(__name__)
+
+TOPICS = ("status/controller", "state/+", "event/call")
+
+
+def board_config(hall: HallConfig, board_id: str | None, window_id: str | None,
+                 languages: str | None = None) -> Board:
+    """The board's settings from the hall file; a window screen borrows defaults (side-by-side)."""
+    if board_id is not None:
+        board = next((b for b in hall.devices.boards if b.id == board_id), None)
+        if board is None:
+            known = ", ".join(b.id for b in hall.devices.boards) or "none"
+            raise UnknownScreen(f"no board {board_id!r} under [[devices.boards]] (known: {known})")
+    else:
+        if window_id is None or hall.window(window_id) is None:
+            known = ", ".join(w.id for w in hall.windows)
+            raise UnknownScreen(f"no window {window_id!r} under [[windows]] (known: {known})")
+        board = Board(id=f"window-{window_id}", notices=[])
+    if languages:
+        board = board.model_copy(update={"languages": languages})
+    return board
+
+
+class DisplayApp(QObject):
+    """One display process's objects; `start()` connects in the background."""
+
+    def __init__(self, hall: HallConfig, board: Board, broker_url: str, *, clock: HallClock | None = None,
+                 monotonic: Callable[[], float] = time.monotonic, client_id: str | None = None) -> None:
+        super().__init__()
+        self.hall = hall
+        self.board = board
+        self.url = broker_url
+        self.model = BoardModel(hall, board, clock, monotonic, parent=self)
+        cid = client_id or f"tideq-display-{board.id}-{uuid.uuid4().hex[:6]}"
+        self.bus = QtBus(broker_url, hall.hall.id, cid, parent=self)
+        self.bus.message.connect(self.model.on_message)
+        self.bus.connection.connect(self.model.on_connection)
+        for t in TOPICS:
+            self.bus.subscribe(self.bus.topics.t(t))
+        self.voice: Any = None
+        self._voice_bus: Any = None
+
+    def start(self) -> DisplayApp:
+        self.model.start()
+        self.bus.start()
+        return self
+
+    def stop(self) -> None:
+        if self.voice is not None:
+            self.voice.stop()
+            self._voice_bus.close()
+        self.bus.stop()
+
+    def start_voice(self, cache_dir: Path, clips: Path | None = None) -> bool:
+        """Speak calls through tideq.display.voice if it and a player are installed; False if not."""
+        try:
+            from tideq.bus import BusClient
+            from tideq.display.voice import (Announcer, AplayPlayer, ClipSynth, EspeakSynth, Lang, SoxPlayer,
+                                             VoiceConfig, VoiceError)
+        except ImportError as err:
+            log.warning("voice announcer not available (%s); the board stays silent", err)
+            return False
+        order = {"zh": (Lang.ZH,), "en": (Lang.EN,)}.get(self.board.languages, (Lang.ZH, Lang.EN))
+        try:
+            espeak = EspeakSynth(cache_dir)
+            synth = ClipSynth(clips, cache_dir) if clips else espeak
+            player = _first_player(SoxPlayer, AplayPlayer)
+            self.voice = Announcer.for_board(self.board, synth, player, VoiceConfig(order=order),
+                                             fallback=espeak if clips else None).start()
+        except VoiceError as err:
+            log.warning("voice disabled: %s", err)
+            return False
+        self._voice_bus = BusClient(self.url, self.hall.hall.id, f"{self.bus.client.client_id}-voice")
+        self.voice.subscribe(self._voice_bus)
+        self._voice_bus.connect(wait=False)
+        return True
+
+
+def _first_player(*kinds: Any) -> Any:
+    errors = []
+    for kind in kinds:
+        try:
+            return kind()
+        except Exception as err:  # PlayerError: the command is not installed
+            errors.append(str(err))
+    from tideq.display.voice import PlayerError
+    raise PlayerError("; ".join(errors))

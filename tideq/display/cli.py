@@ -1,0 +1,96 @@
+"""`tideq display --config FILE (--board ID | --window ID)`: a hall board or a window screen."""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+from tideq.config.schema import HallConfig
+
+from .errors import BadSize, DisplayError
+
+log = logging.getLogger(__name__)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("display", help="run a hall board (综合屏) or a window screen (窗口屏)")
+    p.add_argument("--config", required=True, help="hall .toml file")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--board", help="board id from [[devices.boards]]")
+    which.add_argument("--window", help="window id from [[windows]]: run that window's screen")
+    p.add_argument("--broker", help="mqtt://host:port; default from the hall file")
+    p.add_argument("--windowed", action="store_true", help="a normal window instead of full screen")
+    p.add_argument("--size", help="WIDTHxHEIGHT, e.g. 1920x1080; default from the board layout")
+    p.add_argument("--languages", choices=["side-by-side", "alternate", "zh", "en"],
+                   help="override the board's languages setting")
+    p.add_argument("--no-voice", action="store_true", help="do not speak calls (the board's mute also does)")
+    p.add_argument("--voice-cache", default="var/voice-cache", help="folder for rendered announcements")
+    p.add_argument("--clips", help="folder of recorded clips (docs/voice.md); default: espeak-ng")
+    p.set_defaults(func=run_display)
+
+
+def parse_size(value: str) -> tuple[int, int]:
+    try:
+        w, h = (int(x) for x in value.lower().split("x"))
+    except ValueError as err:
+        raise BadSize(f"--size {value!r} is not WIDTHxHEIGHT, e.g. 1920x1080") from err
+    if w < 320 or h < 240:
+        raise BadSize(f"--size {value!r} is too small; use at least 320x240")
+    return w, h
+
+
+def run_display(args: argparse.Namespace) -> int:
+    from tideq.config import ConfigError, load
+    from tideq.controller.cli import broker_url
+
+    try:
+        loaded = load(args.config)
+    except ConfigError as err:
+        print(err, file=sys.stderr)
+        return 2
+    try:
+        size = parse_size(args.size) if args.size else None
+        return _run(loaded.hall, broker_url(loaded, args.broker), args, size)
+    except DisplayError as err:
+        print(f"tideq display: {err}", file=sys.stderr)
+        return 2
+
+
+def _run(hall: HallConfig, url: str, args: argparse.Namespace, size: tuple[int, int] | None) -> int:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from .app import DisplayApp, board_config
+    from .board import BoardWidget
+    from .layouts import Layout
+    from .window_screen import WindowScreen
+
+    board = board_config(hall, args.board, args.window, args.languages)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    display = DisplayApp(hall, board, url)
+    if args.board:
+        view = BoardWidget(display.model, Layout(board.layout))
+    else:
+        view = WindowScreen(display.model, args.window)
+    if size:
+        view.resize(*size)
+    display.start()
+    if args.board and not args.no_voice and not board.mute:
+        display.start_voice(Path(args.voice_cache), Path(args.clips) if args.clips else None)
+    if args.windowed or os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+        view.show()
+    else:
+        view.showFullScreen()
+    signal.signal(signal.SIGINT, lambda *_: app.quit())
+    signal.signal(signal.SIGTERM, lambda *_: app.quit())
+    wake = QTimer()
+    wake.start(500)                    # let Python run its signal handlers inside Qt's loop
+    wake.timeout.connect(lambda: None)
+    print(f"tideq display ready: {'board ' + args.board if args.board else 'window ' + args.window}, broker {url}",
+          flush=True)
+    code = app.exec()
+    display.stop()
+    return int(code)

@@ -1,0 +1,169 @@
+"""BoardModel: the hall picture for boards and window screens, as a Qt object that emits changes.
+
+Views only render what this model says. It folds messages (HallState), and a 1 Hz tick re-judges
+what depends on time: which calls are still "now calling", whether state is stale, the minute
+on the clock and the alternating language. `changed` fires only when something visible changed,
+so the 10 s state refresh of the controller costs no repaint (idle CPU).
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from tideq.config.schema import Board, HallConfig
+
+from .hallstate import (CallView, HallState, Liveness, Name, PayloadError, ServiceView, TidalView, WindowView,
+                        alternatives, current_calls, recent_calls, liveness)
+from .texts import Lang, Languages, shown
+
+log = logging.getLogger(__name__)
+
+
+class HallClock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class WallClock:
+    """The hall's local wall time (the box runs NTP, like the controller's)."""
+
+    def __init__(self, tz: str) -> None:
+        self.tz = ZoneInfo(tz)
+
+    def now(self) -> datetime:
+        return datetime.now(self.tz)
+
+
+@dataclass(frozen=True)
+class Picture:
+    """Everything time-dependent a view draws, judged at one tick; compared to skip repaints."""
+
+    liveness: Liveness
+    current: tuple[CallView, ...]
+    langs: tuple[Lang, ...]
+    minute: datetime
+
+
+class BoardModel(QObject):
+    changed = Signal()
+    liveness_changed = Signal(object)   # Liveness
+
+    def __init__(self, hall: HallConfig, board: Board, clock: HallClock | None = None,
+                 monotonic: Callable[[], float] = time.monotonic, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.hall = hall
+        self.board = board
+        self.clock = clock or WallClock(hall.hall.timezone)
+        self.monotonic = monotonic
+        self.languages = Languages(board.languages)
+        self.state = HallState()
+        self.link_up = False
+        self._last_rx: float | None = None
+        self._picture = self._judge()
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.tick)
+
+    # inputs ---------------------------------------------------------------------------------
+    def start(self, interval_ms: int = 1000) -> None:
+        self._timer.start(interval_ms)
+
+    @Slot(bool)
+    def on_connection(self, up: bool) -> None:
+        """On every (re)connect the picture is rebuilt from retained state alone."""
+        self.link_up = up
+        if up:
+            self.state = HallState()
+            self._last_rx = None
+        self._refresh(force=True)
+
+    @Slot(str, object)
+    def on_message(self, topic: str, data: Any) -> None:
+        name = topic.split("/", 2)[2] if topic.count("/") >= 2 else topic
+        try:
+            changed = self.state.apply(name, data)
+        except PayloadError as err:
+            log.warning("ignored a malformed message: %s", err)
+            return
+        if name.startswith("state/") or (name == "status/controller" and data == "online"):
+            self._last_rx = self.monotonic()
+        self._refresh(force=changed)
+
+    @Slot()
+    def tick(self) -> None:
+        self._refresh(force=False)
+
+    def _refresh(self, force: bool) -> None:
+        picture = self._judge()
+        old, self._picture = self._picture, picture
+        if picture.liveness != old.liveness:
+            log.info("board state: %s -> %s", old.liveness.value, picture.liveness.value)
+            self.liveness_changed.emit(picture.liveness)
+        if force or picture != old:
+            self.changed.emit()
+
+    def _judge(self) -> Picture:
+        now = self.clock.now()
+        rx_age = None if self._last_rx is None else self.monotonic() - self._last_rx
+        live = liveness(link_up=self.link_up, state=self.state, rx_age_s=rx_age, now=now, stale_s=self.board.stale_s)
+        current = current_calls(self.state.calls, now, self.board.highlight_s) if live is Liveness.LIVE else []
+        return Picture(live, tuple(current), shown(self.languages, now), now.replace(second=0, microsecond=0))
+
+    # what views read ------------------------------------------------------------------------
+    @property
+    def liveness(self) -> Liveness:
+        return self._picture.liveness
+
+    @property
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    @property
+    def langs(self) -> tuple[Lang, ...]:
+        return self._picture.langs
+
+    def current(self) -> list[CallView]:
+        """Now calling: empty unless the state is live, so an old call is never shown as current."""
+        return list(self._picture.current)
+
+    def recent(self, limit: int, shown: list[CallView] | None = None) -> list[CallView]:
+        """Earlier calls; `shown`: the current calls a view did draw (the rest count as recent)."""
+        return recent_calls(self.state.calls, list(self._picture.current) if shown is None else shown, limit)
+
+    def services(self) -> list[ServiceView]:
+        return list(self.state.services)
+
+    def tidal(self) -> list[TidalView]:
+        return list(self.state.tidal)
+
+    def notices(self) -> list[Name]:
+        return [Name(n.zh, n.en) for n in self.board.notices]
+
+    def window(self, wid: str) -> WindowView | None:
+        return self.state.window(wid)
+
+    def window_name(self, wid: str) -> Name:
+        w = self.state.window(wid)
+        if w:
+            return w.name
+        cfg = self.hall.window(wid)
+        return Name(cfg.name.zh, cfg.name.en) if cfg else Name(f"{wid}号窗口", f"Window {wid}")
+
+    def service_name(self, sid: str) -> Name:
+        s = self.state.service(sid)
+        if s:
+            return s.name
+        cfg = self.hall.service(sid)
+        return Name(cfg.name.zh, cfg.name.en) if cfg else Name(sid, sid)
+
+    def alternatives(self, wid: str) -> list[WindowView]:
+        cfg = self.hall.window(wid)
+        return alternatives(self.state, wid, tuple(cfg.services) if cfg else ())
+
+    def where(self) -> dict[str, Name]:
+        return {w.id: Name(w.where.zh, w.where.en) for w in self.hall.windows if w.where}
