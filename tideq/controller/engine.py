@@ -6,24 +6,36 @@ events through `apply()` therefore gives exactly the live state. Time is always 
 """
 from __future__ import annotations
 
+import bisect
 import hashlib
 import hmac
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from tideq.config.schema import HallConfig, Service
 
 from . import refusals as R
 from .errors import Bilingual, Refusal
-from .eta import ServiceTime, expected_wait_s
+from .eta import CallMix, ServiceTime, departure_rate, wait_for_rate
 from .events import Event, Kind
 from .hours import is_open, next_opening
 from .model import Appointment, Call, Priority, Ticket, TicketStatus, WindowState, WindowStatus
 
 RECENT_CALLS = 10
 RATINGS = (1, 2, 3, 4, 5)
+
+
+class TidalSwitch(NamedTuple):
+    """One tidal opening or closing of the day (what the policy counts and honours)."""
+
+    at: datetime
+    window: str
+    service: str | None
+    opened: bool
+    reason: str | None
+    by_policy: bool   # carried `inputs`: decided by the tidal policy, not typed by a manager
 
 
 class Engine:
@@ -53,6 +65,9 @@ class Engine:
         self.calls: list[Call] = []
         self.service_time = {s.id: ServiceTime(float(s.mean_service_s)) for s in self.cfg.services}
         self.seq = 0
+        self.call_mix = CallMix()
+        self.arrivals: dict[str, list[datetime]] = {s.id: [] for s in self.cfg.services}
+        self.tidal_log: list[TidalSwitch] = []
 
     def local_day(self, now: datetime) -> date:
         return now.astimezone(self.tz).date()
@@ -95,6 +110,7 @@ class Engine:
                        d.get("appointment"), _dt(d.get("slot_start")))
             t.queued_at = e.at
             self.tickets[t.number] = t
+            self.arrivals[t.service].append(e.at)
             self.counters[t.service] = int(t.number[1:])
             if prio is Priority.NORMAL and not d.get("late_appointment"):
                 self.walkins[t.service] += 1
@@ -110,6 +126,7 @@ class Engine:
             t.first_called_at = t.first_called_at or e.at
             t.target_window = None
             w.status, w.ticket = WindowStatus.SERVING, t.number
+            self.call_mix.observe(w.id, t.service, w.services)
             self._remember_call(t, w.id, e.at, recall=False)
         elif k is Kind.RECALLED:
             t = self.tickets[d["ticket"]]
@@ -164,8 +181,10 @@ class Engine:
             w.services = [d["service"]]
             if w.status is WindowStatus.CLOSED:
                 w.status = WindowStatus.IDLE
+            self.tidal_log.append(TidalSwitch(e.at, w.id, d["service"], True, d.get("reason"), "inputs" in d))
         elif k is Kind.TIDAL_CLOSED:
             w = self.windows[d["window"]]
+            self.tidal_log.append(TidalSwitch(e.at, w.id, w.tidal_service, False, d.get("reason"), "inputs" in d))
             base = next(x for x in self.cfg.windows if x.id == w.id)
             w.services = list(base.services)
             w.tidal_service = w.tidal_since = w.tidal_reason = None
@@ -484,9 +503,25 @@ class Engine:
                 idle += w.status is WindowStatus.IDLE
         return cap, idle
 
-    def eta_s(self, sid: str, ahead: int) -> int | None:
-        cap, idle = self.capacity(sid)
-        return expected_wait_s(ahead, cap, idle, self.service_time[sid].mean_s)
+    def departure_rate(self, sid: str, without: str | None = None) -> float:
+        """Departures of `sid` per second from its open windows (optionally as if `without` closed)."""
+        means = {s: st.mean_s for s, st in self.service_time.items()}
+        return departure_rate(sid, (w for w in self.windows.values() if w.id != without), means, self.call_mix)
+
+    def eta_s(self, sid: str, ahead: int, without: str | None = None) -> int | None:
+        idle = sum(1 for w in self.windows.values()
+                   if w.id != without and sid in w.services and w.status is WindowStatus.IDLE)
+        return wait_for_rate(ahead, self.departure_rate(sid, without), idle)
+
+    def oldest_wait_s(self, sid: str, now: datetime) -> float:
+        """How long the longest-waiting visitor of `sid` has waited (0 if nobody waits)."""
+        starts = [t.queued_at or t.issued_at for t in self.waiting[sid].values()]
+        return max(0.0, (now - min(starts)).total_seconds()) if starts else 0.0
+
+    def arrivals_between(self, sid: str, start: datetime, end: datetime) -> int:
+        """Tickets issued for `sid` in [start, end)."""
+        times = self.arrivals[sid]
+        return bisect.bisect_left(times, end) - bisect.bisect_left(times, start)
 
     def ticket_view(self, t: Ticket, now: datetime) -> dict[str, Any]:
         """The contract's `ticket` object."""

@@ -1,35 +1,99 @@
 """Expected waits (pure).
 
-A window serving k services gives each 1/k of its capacity. With c such windows busy and a
-live mean service time m, the visitor at position k (k people ahead) starts after k-f+1
-departures once the f idle windows are used up, each departure taking m/c on average:
-    eta = max(0, k - f + 1) * m / c
-The mean is an exponentially weighted average of observed service times, seeded from config.
+With k people ahead and every window busy, the visitor is called after k+1 departures of
+their service. If the service's departures come at rate r (per second), that takes
+(k+1)/r on average; f idle windows absorb the first f of those, so
+    eta = max(0, k - f + 1) / r.
+In an M/M/s queue this is the exact conditional mean: the announced wait can do no better
+than its own 1/sqrt(k+1) relative spread, so the model's job is to know r well:
+
+- service time: mean of the last WINDOW observed durations (not a short EWMA, whose own
+  noise (~33 % at alpha 0.2) dominates the error for long queues); the config value is
+  the prior until the first completion of the day;
+- shared windows: a window serving several services calls them longest-wait-first, so its
+  capacity goes to each service in proportion to the calls it actually makes (arrival-rate
+  aware), tracked per window as an exponentially weighted share of its recent calls. The
+  service's departure rate is  r = sum_w  p_w,s / m_w  with  m_w = sum_j p_w,j * mean_j.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Iterable, Mapping
 
-ALPHA = 0.2
+from .model import WindowState
+
+WINDOW = 100          # completions kept per service
 MIN_S, MAX_S = 30.0, 3600.0
+MIX_ALPHA = 0.05      # weight of one call in a window's service mix (~20-call memory)
 
 
-@dataclass
 class ServiceTime:
-    """Live service-time estimate of one service."""
+    """Live service-time estimate of one service: the mean of its recent completions."""
 
-    mean_s: float
-    samples: int = 0
+    def __init__(self, mean_s: float, samples: int = 0) -> None:
+        self.prior_s = mean_s
+        self.mean_s = mean_s
+        self.samples = samples
+        self._recent: deque[float] = deque(maxlen=WINDOW)
+        self._sum = 0.0
 
     def observe(self, duration_s: float) -> None:
-        d = min(max(duration_s, MIN_S), MAX_S)
-        self.mean_s = d if self.samples == 0 else (1 - ALPHA) * self.mean_s + ALPHA * d
+        d = min(max(duration_s, MIN_S), MAX_S)   # mis-clicks and forgotten "finish" presses
+        if len(self._recent) == self._recent.maxlen:
+            self._sum -= self._recent[0]
+        self._recent.append(d)
+        self._sum += d
         self.samples += 1
+        self.mean_s = self._sum / len(self._recent)
+
+    def __repr__(self) -> str:
+        return f"ServiceTime(mean_s={self.mean_s:.1f}, samples={self.samples})"
+
+
+class CallMix:
+    """Per window, the share of its recent calls that went to each of its services."""
+
+    def __init__(self) -> None:
+        self._share: dict[str, dict[str, float]] = {}
+
+    def observe(self, window: str, service: str, services: list[str]) -> None:
+        if len(services) < 2:
+            return
+        share = self.shares(window, services)
+        for s in share:
+            share[s] = (1 - MIX_ALPHA) * share[s] + MIX_ALPHA * (s == service)
+        self._share[window] = share
+
+    def shares(self, window: str, services: list[str]) -> dict[str, float]:
+        """Shares of `services` at `window`, summing to 1; equal split until calls are seen."""
+        known = self._share.get(window, {})
+        raw = {s: known.get(s, 1 / len(services)) for s in services}
+        total = sum(raw.values()) or 1.0
+        return {s: v / total for s, v in raw.items()}
+
+
+def departure_rate(sid: str, windows: Iterable[WindowState], mean_s: Mapping[str, float], mix: CallMix) -> float:
+    """Departures of service `sid` per second across the open windows that serve it."""
+    rate = 0.0
+    for w in windows:
+        if sid not in w.services or not w.open:
+            continue
+        if len(w.services) == 1:
+            rate += 1 / mean_s[sid]
+            continue
+        share = mix.shares(w.id, w.services)
+        window_mean = sum(p * mean_s[s] for s, p in share.items())
+        rate += share[sid] / window_mean
+    return rate
+
+
+def wait_for_rate(ahead: int, rate_per_s: float, idle: int) -> int | None:
+    """Seconds until a visitor with `ahead` people before them is called; None if no window."""
+    if rate_per_s <= 0:
+        return None
+    return int(round(max(0, ahead - idle + 1) / rate_per_s))
 
 
 def expected_wait_s(ahead: int, capacity: float, idle: int, mean_s: float) -> int | None:
-    """Seconds until a visitor with `ahead` people before them is called; None if no window."""
-    if capacity <= 0:
-        return None
-    departures = max(0, ahead - idle + 1)
-    return int(round(departures * mean_s / capacity))
+    """The same for `capacity` equal window shares of mean service time `mean_s` (kept for callers)."""
+    return wait_for_rate(ahead, capacity / mean_s, idle) if capacity > 0 else None

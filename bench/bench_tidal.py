@@ -1,0 +1,124 @@
+"""Issue 7 benchmarks: tidal policies on the peak-day scenario, ETA accuracy, M/M/c validation.
+
+    python bench/bench_tidal.py [--seeds 8] [--config tideq/config/halls/xian-hitech.toml]
+
+Prints the figures recorded in docs/benchmarks.md. Takes a few minutes on 2 cores.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+import sys
+import time
+
+from tideq.config import EXAMPLE_HALL, load
+from tideq.sim import policies, scenarios, stats
+from tideq.sim.core import Simulation
+from tideq.sim.validate import MMC, ciw_wait_s, tideq_wait_s
+
+THRESHOLDS = (1, 2, 3, 4, 6, 8, 15)
+
+
+def runs(sc: scenarios.Scenario, make, seeds: range) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    return stats.mean_summary([stats.summary(Simulation(sc, make(), s).run()) for s in seeds])
+
+
+def line(name: str, s: dict[str, float]) -> str:
+    return (f"{name:<22} mean {s['mean_wait_s'] / 60:5.1f} min  p90 {s['p90_wait_s'] / 60:5.1f} min  "
+            f"max {s['max_wait_s'] / 60:5.1f} min  >30min {s['share_over_30min']:6.1%}  "
+            f"window-h {s['window_hours']:6.1f}  switches {s['switches']:5.1f}")
+
+
+def interpolate(points: list[tuple[float, float]], x: float) -> float:
+    """p90 of the threshold policy at window-hours x (linear between the sweep's points)."""
+    pts = sorted(points)
+    for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
+        if x0 <= x <= x1:
+            return y0 + (y1 - y0) * (x - x0) / (x1 - x0) if x1 > x0 else y0
+    return math.nan
+
+
+def policies_bench(cfg, seeds: range) -> None:  # type: ignore[no-untyped-def]
+    sc = scenarios.build("peak-day", cfg)
+    print(f"## peak-day, {len(seeds)} seeds (means over seeds)")
+    static = runs(sc, lambda: policies.StaticPolicy(), seeds)
+    tideq = runs(sc, lambda: policies.TideqPolicy(cfg.tidal), seeds)
+    print(line("static", static))
+    print(line("tideq", tideq))
+    sweep = []
+    for x in THRESHOLDS:
+        s = runs(sc, lambda x=x: policies.ThresholdPolicy(x, max(1, x // 3), float(cfg.tidal.sustain_s)), seeds)
+        sweep.append((s["window_hours"], s["p90_wait_s"]))
+        print(line(f"threshold >{x}", s))
+    print(f"p90 tideq / static          : {tideq['p90_wait_s'] / static['p90_wait_s']:.3f}  (goal <= 0.70)")
+    print(f"window-hours tideq / static : {tideq['window_hours'] / static['window_hours']:.3f}  (goal <= 1.10)")
+    eq = interpolate(sweep, tideq["window_hours"])
+    print(f"threshold p90 at tideq's window-hours (interpolated): {eq / 60:.1f} min; "
+          f"tideq / threshold = {tideq['p90_wait_s'] / eq:.3f}  (goal < 1)")
+
+
+def eta_bench(seeds: range) -> None:
+    c, mean = 3, 300.0
+    print(f"## ETA, M/M/{c} rho 0.8 mean service {mean:g} s, 4 days x {len(seeds)} seeds")
+    sc = scenarios.mmc(c, 0.8, mean, days=4)
+    pooled, maxes, per_k = [], [], {}
+    for s in seeds:
+        e = stats.mms_eta_error(Simulation(sc, policies.StaticPolicy(), s, tick_s=600).run(), c, mean, min_n=50)
+        pooled.append(e["pooled_ratio"])
+        maxes.append(e["max_ratio"])
+        for k, row in e["per_k"].items():
+            per_k.setdefault(k, []).append(row["ratio"])
+    print(f"RMS relative error / 1/sqrt(k+1) floor: pooled {statistics.mean(pooled):.3f}, "
+          f"worst k (mean over seeds) {max(statistics.mean(v) for v in per_k.values()):.3f}  (goal <= 1.25)")
+    print("  per k: " + ", ".join(f"k={k}: {statistics.mean(v):.2f}" for k, v in sorted(per_k.items())[:15]))
+    print(f"## ETA, surge scenario, {len(seeds)} seeds, with static staffing and with the tideq policy")
+    cfg = load(EXAMPLE_HALL).hall
+    sc = scenarios.build("surge", cfg)
+    for label, make in (("static", lambda: policies.StaticPolicy()), ("tideq", lambda: policies.TideqPolicy(cfg.tidal))):
+        day, peak = [], []
+        for s in seeds:
+            r = Simulation(sc, make(), s).run()
+            day.append(stats.eta_mse(r))
+            peak.append(stats.eta_mse(r, 10 * 3600, 11.5 * 3600))
+        ratio_day = sum(d["mse_model"] for d in day) / sum(d["mse_rolling"] for d in day)
+        ratio_peak = sum(d["mse_model"] for d in peak) / sum(d["mse_rolling"] for d in peak)
+        print(f"{label:<7} MSE model / rolling-average(last {10}): whole day {ratio_day:.3f}, "
+              f"10:00-11:30 {ratio_peak:.3f}  (goal <= 0.70); RMSE model {math.sqrt(sum(d['mse_model'] for d in day) / len(day)) / 60:.1f} min "
+              f"vs rolling {math.sqrt(sum(d['mse_rolling'] for d in day) / len(day)) / 60:.1f} min")
+
+
+def validation_bench() -> None:
+    q = MMC()
+    print(f"## M/M/{q.c} rho {q.rho} mean service {q.mean_s:g} s: Erlang C Wq = {q.erlang_wait_s():.3f} s")
+    waits, n_all = [], 0
+    for seed in range(6):
+        w, n = tideq_wait_s(q, 8, seed)
+        waits.append(w * n)
+        n_all += n
+    mean = sum(waits) / n_all
+    c = ciw_wait_s(q, n_all, 0)
+    print(f"tideq sim: {mean:.3f} s over {n_all} visitors ({mean / q.erlang_wait_s() - 1:+.1%} vs Erlang C); "
+          f"ciw: {c:.3f} s ({c / q.erlang_wait_s() - 1:+.1%}); tideq vs ciw {mean / c - 1:+.1%}  (goal within 5%)")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seeds", type=int, default=8)
+    ap.add_argument("--config", default=str(EXAMPLE_HALL))
+    ap.add_argument("--skip", nargs="*", default=[], choices=["policies", "eta", "validation"])
+    a = ap.parse_args()
+    cfg = load(a.config).hall
+    t0 = time.time()
+    if "policies" not in a.skip:
+        policies_bench(cfg, range(a.seeds))
+    if "eta" not in a.skip:
+        eta_bench(range(a.seeds))
+    if "validation" not in a.skip:
+        validation_bench()
+    print(f"({time.time() - t0:.0f} s)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Discrete-event simulation of a hall day driving the real Engine and TidalPolicy (issue 7)."""
