@@ -37,7 +37,8 @@ def windows_payload(engine: Engine, now: datetime) -> dict[str, Any]:
         s = engine.windows[w.id]
         out.append({"id": w.id, "name": w.name.model_dump(), "status": s.status.value, "ticket": s.ticket,
                     "services": list(s.services), "tidal": s.tidal, "pause_reason": s.pause_reason,
-                    "served": s.served})
+                    "served": s.served, "skipped": s.skipped, "transferred": s.transferred,
+                    "ratings": {str(r): s.ratings.count(r) for r in range(1, 6) if r in s.ratings}})
     return {"v": 1, "ts": now_iso(now), "windows": out}
 
 

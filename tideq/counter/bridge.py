@@ -71,6 +71,13 @@ def _bind(hall: HallConfig, attr: str) -> dict[int, str]:
     return bound
 
 
+def _on_line(bound: dict[int, str], bus: SerialBus) -> dict[int, str]:
+    """The bound addresses on this line: those the bus lists, or all when it lists none (as the
+    LED strip controller reads `addresses`); polling another line's devices only reports them dead."""
+    on_line = set(bus.addresses)
+    return {a: w for a, w in bound.items() if not on_line or a in on_line}
+
+
 class SerialCounterBridge:
     def __init__(self, hall: HallConfig, bus: BusClient, *, keypads: KeypadMaster | None = None,
                  evaluators: EvaluatorMaster | None = None, request_timeout_s: float = 3.0,
@@ -109,11 +116,12 @@ class SerialCounterBridge:
         if keypad_bus is not None:
             if keypad_bus.kind != "keypad":
                 raise BridgeConfigError(f"serial bus {keypad_bus.id} is kind {keypad_bus.kind!r}, not \"keypad\"")
-            keypads = KeypadMaster(keypad_bus.url, _bind(hall, "keypad_address"), **opts(keypad_bus))
+            keypads = KeypadMaster(keypad_bus.url, _on_line(_bind(hall, "keypad_address"), keypad_bus), **opts(keypad_bus))
         if evaluator_bus is not None:
             if evaluator_bus.kind != "evaluator":
                 raise BridgeConfigError(f"serial bus {evaluator_bus.id} is kind {evaluator_bus.kind!r}, not \"evaluator\"")
-            evaluators = EvaluatorMaster(evaluator_bus.url, _bind(hall, "evaluator_address"), **opts(evaluator_bus))
+            evaluators = EvaluatorMaster(evaluator_bus.url, _on_line(_bind(hall, "evaluator_address"), evaluator_bus),
+                                         **opts(evaluator_bus))
         return cls(hall, bus, keypads=keypads, evaluators=evaluators, **kw)
 
     # lifecycle ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -20,9 +21,12 @@ def free_port() -> int:
 
 
 class Mosquitto:
-    """A private broker: `with Mosquitto() as m: m.url`. Restartable on the same port."""
+    """A private broker: `with Mosquitto() as m: m.url`. Restartable on the same port.
 
-    def __init__(self, port: int | None = None) -> None:
+    `extra_config` lines are appended to the generated conf (e.g. password_file, acl_file);
+    when one sets `allow_anonymous`, the default `allow_anonymous true` is left out."""
+
+    def __init__(self, port: int | None = None, extra_config: Sequence[str] = ()) -> None:
         exe = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None)
         if exe is None:
             raise MosquittoNotFound("mosquitto not found; install it with scripts/setup.sh (apt-get install mosquitto)")
@@ -30,10 +34,12 @@ class Mosquitto:
         self.port = port or free_port()
         self._dir = tempfile.TemporaryDirectory(prefix="tideq-mosq-")
         self.conf = Path(self._dir.name) / "mosquitto.conf"
+        extra = [line.strip() for line in extra_config]
+        anonymous = "" if any(x.startswith("allow_anonymous") for x in extra) else "allow_anonymous true\n"
         self.conf.write_text(
-            f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\n"
+            f"listener {self.port} 127.0.0.1\n{anonymous}persistence false\nset_tcp_nodelay true\n"
             "max_inflight_messages 0\nmax_queued_messages 10000\n"
-            f"log_dest file {self._dir.name}/mosquitto.log\n"
+            f"log_dest file {self._dir.name}/mosquitto.log\n" + "".join(f"{x}\n" for x in extra)
         )
         self.proc: subprocess.Popen[bytes] | None = None
 

@@ -24,9 +24,10 @@ class QtBus(QObject):
     connection = Signal(bool)
     reply = Signal(str, object)            # request tag, reply dict (or a synthetic error reply)
 
-    def __init__(self, url: str, hall: str, client_id: str, parent: QObject | None = None) -> None:
+    def __init__(self, url: str, hall: str, client_id: str, parent: QObject | None = None, *,
+                 username: str | None = None, password: str | None = None) -> None:
         super().__init__(parent)
-        self.client = BusClient(url, hall, client_id)
+        self.client = BusClient(url, hall, client_id, username=username, password=password)
         self.topics = self.client.topics
         self.client.on_connection = self.connection.emit
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"{client_id}-req")
