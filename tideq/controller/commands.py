@@ -72,7 +72,7 @@ class TidalCmd(Envelope):
 
     @model_validator(mode="after")
     def _args(self) -> TidalCmd:
-        if self.action in ("open", "close") and not self.window:
+        if not self.window:
             raise ValueError(f"action '{self.action}' needs 'window'")
         if self.action == "open" and not self.service:
             raise ValueError("action 'open' needs 'service'")

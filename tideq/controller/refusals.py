@@ -100,6 +100,11 @@ def window_closed(wid: str) -> Refusal:
                    B("潮汐窗口由大厅管理员开放", "a tidal window is opened by the hall manager (cmd/tidal open)"))
 
 
+def window_draining(wid: str) -> Refusal:
+    return Refusal("window_draining", B(f"{wid}号潮汐窗口即将关闭", f"tidal window {wid} is closing"),
+                   B("请办完当前市民，不再叫新号", "finish the current visitor and call no one new"))
+
+
 def window_busy(wid: str, ticket: str) -> Refusal:
     return Refusal("window_busy", B(f"{wid}号窗口正在办理{ticket}", f"window {wid} is serving {ticket}"),
                    B(f"请先办结、转移或过号{ticket}", f"finish, transfer or skip {ticket} first"), {"ticket": ticket})

@@ -33,6 +33,7 @@ from .events import Event, Kind
 from .model import Priority
 from .state import call_event, calls_payload, services_payload, tidal_payload, windows_payload
 from .store import EventStore
+from .tidal import Action, Decision, TidalPolicy
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ MAX_IMPORT_PAYLOAD = 2 * 1024 * 1024
 MAX_PARSE = 8 * 1024 * 1024
 BATCH = 256
 REFRESH_S = 10.0
+POLICY_EVERY_S = 1.0   # the tidal policy looks at the hall at most this often (and on every refresh)
 CARRY_DAYS = 60
 
 # which retained state topics an event kind changes
@@ -52,7 +54,7 @@ DIRTY: dict[Kind, tuple[str, ...]] = {
     Kind.SKIPPED: ("services", "windows"),
     Kind.REJOINED: ("services",),
     Kind.FINISHED: ("services", "windows"),
-    Kind.RATED: (),
+    Kind.RATED: ("windows",),
     Kind.TRANSFERRED: ("services", "windows"),
     Kind.WINDOW_PAUSED: ("services", "windows"),
     Kind.WINDOW_RESUMED: ("services", "windows"),
@@ -70,6 +72,8 @@ class Batch:
     events: list[Event] = field(default_factory=list)
     replies: dict[str, dict[str, Any]] = field(default_factory=dict)
     outbox: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (topic, reply)
+    notices: list[Decision] = field(default_factory=list)   # tidal warnings and proposals
+    tidal_dirty: bool = False
 
 
 def load_secret(loaded: LoadedConfig, data_dir: Path) -> bytes:
@@ -101,10 +105,17 @@ class ControllerService:
         self.inbox: queue.SimpleQueue[tuple[str, bytes]] = queue.SimpleQueue()
         self._stop = threading.Event()
         self._worker = threading.Thread(target=self._run, name="controller", daemon=True)
+        creds = self.cfg.broker
         self.bus = BusClient(broker_url, self.cfg.hall.id, f"tideq-controller-{self.cfg.hall.id}",
-                             will=(self.topics.status_controller, "offline"))
+                             will=(self.topics.status_controller, "offline"), username=creds.username,
+                             password=os.environ.get(creds.password_env) if creds.password_env else None)
         self.bus.on_connection = lambda up: up and self.inbox.put((_CONNECTED, b""))
         self.bus.subscribe(self.topics.cmd("#"), lambda t, p: self.inbox.put((t, p)), qos=1)
+        self.bus.subscribe(self.topics.sensor_crowd("+"), lambda t, p: self.inbox.put((t, p)), qos=1)
+        self.tidal = TidalPolicy(self.cfg.tidal)
+        self.crowd: dict[str, tuple[str, datetime]] = {}   # zone -> (level, hall time of the reading)
+        self._last_policy = 0.0
+        self._declined: list[Decision] = []   # declines to announce with the burst that made them
         self.processed = 0
 
     # lifecycle ------------------------------------------------------------------------
@@ -164,8 +175,16 @@ class ControllerService:
         batch = Batch()
         batch.events += self.engine.roll_day(now)
         for topic, payload in items:
-            if topic and topic != _CONNECTED:
+            if topic.startswith(self.topics.sensor_crowd("")):
+                self._crowd_reading(topic, payload, now)
+            elif topic and topic != _CONNECTED:
                 self._handle(topic, payload, now, batch)
+        if self._declined:
+            batch.notices += self._declined
+            batch.tidal_dirty = True
+            self._declined = []
+        if refresh or time.monotonic() - self._last_policy >= POLICY_EVERY_S:
+            self._run_policy(now, batch)
         if batch.events or batch.replies:
             try:
                 self.store.append(self.engine.day or now.date(), batch.events, batch.replies)
@@ -186,7 +205,11 @@ class ControllerService:
             self.bus.publish(self.topics.status_controller, "online", retain=True)
         for topic, reply in batch.outbox:
             self.bus.publish(topic, reply)
+        for d in batch.notices:
+            self.bus.publish(self.topics.event("tidal"), {"v": 1, "ts": now_iso(d.at), **d.payload()})
         dirty: set[str] = {"services", "windows", "calls", "tidal"} if refresh else set()
+        if batch.tidal_dirty:
+            dirty.add("tidal")
         for e in batch.events:
             dirty.update(DIRTY[e.kind])
             if e.kind in (Kind.CALLED, Kind.RECALLED):
@@ -195,9 +218,56 @@ class ControllerService:
             elif e.kind in (Kind.TIDAL_OPENED, Kind.TIDAL_CLOSED):
                 self.bus.publish(self.topics.event("tidal"), {"v": 1, "ts": now_iso(e.at), "kind": e.kind.value, **e.data})
         builders = {"services": services_payload, "windows": windows_payload, "calls": calls_payload,
-                    "tidal": tidal_payload}
+                    "tidal": self._tidal_state}
         for name in sorted(dirty):
             self.bus.publish(self.topics.state(name), builders[name](self.engine, now), retain=True)
+
+    def _tidal_state(self, engine: Engine, now: datetime) -> dict[str, Any]:
+        state = tidal_payload(engine, now, self.tidal.alerts())
+        state["proposals"] = [{"window": p.window, "service": p.service, "action": p.action.value,
+                               "at": p.at.isoformat(timespec="seconds"), "reason": p.reason, "inputs": p.inputs}
+                              for p in self.tidal.proposals()]
+        state["draining"] = sorted(self.tidal.draining())
+        state["mode"] = self.tidal.mode.value
+        return state
+
+    # tidal policy -----------------------------------------------------------------------
+    def _crowd_reading(self, topic: str, payload: bytes, now: datetime) -> None:
+        """Keep a zone's crowd level, dated on the hall clock: a camera's wall-clock `ts` is
+        turned into an age, so a hall run on a demo clock still sees fresh readings as fresh."""
+        zone = topic.rsplit("/", 1)[-1]
+        try:
+            body = json.loads(payload)
+            level = str(body["level"])
+            age = max(0.0, (datetime.now().astimezone() - datetime.fromisoformat(body["ts"])).total_seconds())
+        except (ValueError, KeyError, TypeError) as err:
+            log.warning("unreadable crowd reading on %s: %s", topic, err)
+            return
+        if level not in ("low", "busy", "crowded"):
+            log.warning("crowd reading on %s has unknown level %r", topic, level)
+            return
+        self.crowd[zone] = (level, now - timedelta(seconds=age))
+
+    def _run_policy(self, now: datetime, batch: Batch) -> None:
+        """Let the tidal policy look at the hall; in auto mode its openings and closings become
+        events of this burst (durable and published like any other)."""
+        self._last_policy = time.monotonic()
+        before = (self.tidal.alerts(), [p.window for p in self.tidal.proposals()], self.tidal.draining())
+        try:
+            decisions = self.tidal.evaluate(self.engine, now, self.crowd)
+        except Exception:  # the policy must never take the controller down
+            log.exception("tidal policy failed; queue continues without it")
+            return
+        for d in decisions:
+            if d.action in (Action.OPEN, Action.CLOSE):
+                try:
+                    batch.events += d.apply(self.engine, now)
+                except Refusal as refusal:
+                    log.info("tidal %s of window %s not carried out: %s", d.action.value, d.window, refusal)
+            else:
+                batch.notices.append(d)
+        after = (self.tidal.alerts(), [p.window for p in self.tidal.proposals()], self.tidal.draining())
+        batch.tidal_dirty = batch.tidal_dirty or before != after
 
     # one command -----------------------------------------------------------------------
     def _handle(self, topic: str, payload: bytes, now: datetime, batch: Batch) -> None:
@@ -306,6 +376,8 @@ class ControllerService:
             events = eng.rejoin(cmd.ticket, now)
             return {"ticket": eng.ticket_view(eng.ticket(cmd.ticket), now)}, events
         if isinstance(cmd, WindowCmd):
+            if cmd.action in ("next", "call") and arg in self.tidal.draining():
+                raise R.window_draining(arg)
             args = {k: getattr(cmd, k) for k in ("ticket", "to_service", "to_window", "reason", "rating")
                     if getattr(cmd, k) is not None}
             events, t = eng.window_action(arg, cmd.action, now, **args)
@@ -322,11 +394,16 @@ class ControllerService:
     def _tidal(self, cmd: TidalCmd, now: datetime) -> tuple[dict[str, Any], list[Event]]:
         eng = self.engine
         reason = cmd.reason or "manual"
+        wid = cmd.window or ""
+        eng.window(wid)
         if cmd.action == "open":
-            events = eng.tidal_open(cmd.window or "", cmd.service or "", now, reason)
+            events = eng.tidal_open(wid, cmd.service or "", now, reason)
         elif cmd.action == "close":
-            events = eng.tidal_close(cmd.window or "", now, reason)
+            events = eng.tidal_close(wid, now, reason)
+        elif cmd.action == "confirm":
+            events = self.tidal.confirm(wid, now).apply(eng, now)
         else:
-            raise R.no_proposal(cmd.window)
-        w = eng.windows[cmd.window or ""]
+            self._declined.append(self.tidal.decline(wid, now))
+            events = []
+        w = eng.windows[wid]
         return {"tidal": {"window": w.id, "service": w.tidal_service, "open": w.tidal}}, events
