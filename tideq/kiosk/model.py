@@ -1,0 +1,567 @@
+"""KioskModel: everything a visitor's session is, and every flow, without widgets.
+
+Views call the action methods (tap_service, key, submit_code, action...) and re-render on the
+signals. The model never does I/O: it asks the app to send a command (`send`) or print
+(`print_requested`) and is told the outcome (`handle_reply`, `handle_print`). That keeps the
+flows testable and keeps network and printer work off the GUI thread.
+
+No double issue: the command id is created when the visitor taps; taps while it is in flight
+are ignored, and "Try again" after a timeout resends the same id, which the controller answers
+with its first answer (idempotent by id).
+"""
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from tideq.config.schema import HallConfig, Kiosk, Service
+
+from .i18n import Lang, pick, tr
+
+
+UNREACHABLE = "controller_unreachable"
+CONSULT_SERVICE = "general-consult"
+CODE_RE = re.compile(r"^[A-Za-z0-9-]{4,32}$")
+MAX_CODE = 20
+
+
+class Screen(str, Enum):
+    ATTRACT = "attract"
+    HOME = "home"
+    SERVICES = "services"
+    IDENTITY = "identity"
+    TICKET = "ticket"
+    REFUSAL = "refusal"
+    CHECKIN = "checkin"
+    GUIDE = "guide"
+    GUIDE_DETAIL = "guide_detail"
+    POLICY = "policy"
+
+
+class Link(str, Enum):
+    CONNECTING = "connecting"
+    ONLINE = "online"
+    OFFLINE = "offline"          # broker down or controller says offline
+
+
+class RequestState(str, Enum):
+    SENDING = "sending"
+    FAILED = "failed"            # unreachable: kept so "Try again" reuses the id
+    ANSWERED = "answered"
+
+
+class PrintState(str, Enum):
+    PRINTING = "printing"
+    PRINTED = "printed"
+    FAILED = "failed"
+    NO_PRINTER = "no_printer"
+
+
+class Action(str, Enum):
+    """What a refusal screen offers instead (窗口无否决权: never a dead end)."""
+
+    RETRY = "retry"
+    CHECKIN = "checkin"
+    CONSULT = "consult"
+    GUIDE = "guide"
+    TAKE = "take"
+    HOME = "home"
+
+
+class CardPurpose(str, Enum):
+    TICKET = "ticket"
+    CHECKIN = "checkin"
+
+
+@dataclass
+class ServiceView:
+    """Config facts of a service plus its live state from `state/services`."""
+
+    cfg: Service
+    open: bool = True
+    waiting: int = 0
+    eta_s: int = 0
+    windows_open: int = 0
+    quota_left: int | None = None
+    next_open: datetime | None = None
+
+    @property
+    def id(self) -> str:
+        return self.cfg.id
+
+    @property
+    def sold_out(self) -> bool:
+        return self.quota_left is not None and self.quota_left <= 0
+
+
+@dataclass
+class Pending:
+    cid: str
+    command: str
+    args: dict[str, Any]
+    service: str | None
+    state: RequestState = RequestState.SENDING
+
+
+@dataclass
+class TicketView:
+    cid: str
+    number: str
+    service: str
+    priority: str
+    ahead: int
+    eta_s: int
+    issued_at: str
+    verify: str
+    note: dict[str, str] | None = None
+    print_state: PrintState = PrintState.PRINTING
+    print_guide: dict[str, str] | None = None
+
+
+@dataclass
+class RefusalView:
+    code: str
+    message: dict[str, str]
+    guide: dict[str, str]
+    service: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    actions: list[Action] = field(default_factory=list)
+
+
+ACTIONS: dict[str, list[Action]] = {
+    UNREACHABLE: [Action.RETRY, Action.HOME],
+    "quota_reached": [Action.CHECKIN, Action.CONSULT, Action.GUIDE, Action.HOME],
+    "hall_closed": [Action.GUIDE, Action.HOME],
+    "service_closed": [Action.GUIDE, Action.HOME],
+    "identity_limit": [Action.CONSULT, Action.HOME],
+    "identity_required": [Action.CONSULT, Action.HOME],
+    "appointment_unknown": [Action.TAKE, Action.CONSULT, Action.HOME],
+    "appointment_other_day": [Action.TAKE, Action.HOME],
+    "appointment_early": [Action.GUIDE, Action.HOME],
+}
+
+
+class KioskModel(QObject):
+    screen_changed = Signal(object)        # Screen
+    lang_changed = Signal(object)          # Lang
+    large_changed = Signal(bool)
+    link_changed = Signal(object)          # Link
+    services_changed = Signal()
+    pending_changed = Signal()
+    ticket_changed = Signal()
+    refusal_changed = Signal()
+    code_changed = Signal(str)
+    card_changed = Signal(str)             # a notice on the identity/check-in screens ("" = none)
+    guide_changed = Signal()
+    send = Signal(str, object, str)        # command, args, command id
+    print_requested = Signal(object)       # TicketView
+    attention = Signal(object)             # dict for the kiosk's health topic (flag to staff)
+    prompt = Signal(str)                   # text to speak (large mode)
+
+    def __init__(self, hall: HallConfig, kiosk: Kiosk, *, has_printer: bool = True,
+                 has_card_reader: bool = True) -> None:
+        super().__init__()
+        self.hall = hall
+        self.kiosk = kiosk
+        self.has_printer = has_printer
+        self.has_card_reader = has_card_reader
+        offered = set(kiosk.services) or {s.id for s in hall.services}
+        self.services: dict[str, ServiceView] = {s.id: ServiceView(s) for s in hall.services if s.id in offered}
+        self.state_ts: datetime | None = None
+        self.screen = Screen.HOME
+        self.lang = Lang.ZH
+        self.large = False
+        self.link = Link.CONNECTING
+        self._broker_up = False
+        self._controller_up: bool | None = None
+        self.pending: Pending | None = None
+        self.ticket: TicketView | None = None
+        self.refusal: RefusalView | None = None
+        self.code = ""
+        self.card_notice = ""
+        self.card_purpose: CardPurpose | None = None
+        self.card_service: str | None = None
+        self.guide_filter = ""
+        self.guide_group: str | None = None   # group zh name, "elsewhere", or None (all)
+        self.guide_service: str | None = None
+        self._printed: set[str] = set()
+        self.tickets_shown = 0
+
+    # ---------------------------------------------------------------- derived
+    def t(self, key: str, **kw: Any) -> str:
+        return tr(key, self.lang, **kw)
+
+    def p(self, text: Any) -> str:
+        return pick(text, self.lang)
+
+    @property
+    def busy(self) -> bool:
+        """A request in flight or a ticket printing: the idle reset waits for it."""
+        return (self.pending is not None and self.pending.state is RequestState.SENDING) or \
+            (self.ticket is not None and self.ticket.print_state is PrintState.PRINTING)
+
+    @property
+    def hall_open(self) -> bool:
+        return any(s.open for s in self.services.values())
+
+    @property
+    def next_open(self) -> datetime | None:
+        times = [s.next_open for s in self.services.values() if s.next_open]
+        return min(times) if times else None
+
+    def groups(self) -> list[tuple[Any, list[ServiceView]]]:
+        """Services grouped as the hall configures them, groups in first-seen order."""
+        out: dict[str, tuple[Any, list[ServiceView]]] = {}
+        for s in self.services.values():
+            key = s.cfg.group.zh if s.cfg.group else ""
+            out.setdefault(key, (s.cfg.group, []))[1].append(s)
+        return list(out.values())
+
+    def guide_items(self) -> list[tuple[str, Any, Any]]:
+        """(kind, title, item) rows of the guide list after the touch filters and the search text."""
+        rows: list[tuple[str, Any, Any]] = []
+        q = self.guide_filter.strip().lower()
+        for s in self.services.values():
+            if self.guide_group not in (None, s.cfg.group.zh if s.cfg.group else ""):
+                continue
+            hay = " ".join([s.cfg.name.zh, s.cfg.name.en] + [f"{m.zh} {m.en}" for m in s.cfg.guide.materials]).lower()
+            if not q or q in hay:
+                rows.append(("service", s.cfg.name, s))
+        if self.guide_group in (None, "elsewhere"):
+            for e in self.hall.elsewhere:
+                hay = f"{e.matter.zh} {e.matter.en} {e.where.zh} {e.where.en}".lower()
+                if not q or q in hay:
+                    rows.append(("elsewhere", e.matter, e))
+        return rows
+
+    # ---------------------------------------------------------------- navigation
+    def go(self, screen: Screen) -> None:
+        if screen is Screen.CHECKIN:
+            self.card_purpose, self.card_notice = CardPurpose.CHECKIN, ""
+        elif screen is not Screen.IDENTITY:
+            self.card_purpose = None if screen is not Screen.REFUSAL else self.card_purpose
+        if screen is Screen.GUIDE:
+            self.guide_service = None
+        self.screen = screen
+        self.screen_changed.emit(screen)
+        if self.large:
+            self._speak_screen()
+
+    def go_home(self) -> None:
+        self.refusal = None
+        if self.pending and self.pending.state is not RequestState.SENDING:
+            self.pending = None
+            self.pending_changed.emit()
+        self.go(Screen.HOME)
+
+    def reset(self) -> bool:
+        """Idle reset: clear everything the visitor entered and return home in standard Chinese.
+        Refused (False) while a request is in flight or a ticket prints, so no ticket is lost."""
+        if self.busy:
+            return False
+        self.code, self.card_notice, self.guide_filter = "", "", ""
+        self.guide_group = self.guide_service = None
+        self.card_purpose = self.card_service = None
+        self.pending, self.ticket, self.refusal = None, None, None
+        self.code_changed.emit("")
+        self.guide_changed.emit()
+        self.pending_changed.emit()
+        if self.lang is not Lang.ZH:
+            self.set_lang(Lang.ZH)
+        if self.large:
+            self.set_large(False)
+        self.go(Screen.HOME)
+        return True
+
+    def attract(self) -> None:
+        if self.screen is Screen.HOME and not self.busy:
+            self.go(Screen.ATTRACT)
+
+    def set_lang(self, lang: Lang) -> None:
+        if lang is not self.lang:
+            self.lang = lang
+            self.lang_changed.emit(lang)
+
+    def toggle_lang(self) -> None:
+        self.set_lang(self.lang.other)
+
+    def set_large(self, on: bool) -> None:
+        if on != self.large:
+            self.large = on
+            self.large_changed.emit(on)
+            if on:
+                self._speak_screen()
+
+    def toggle_large(self) -> None:
+        self.set_large(not self.large)
+
+    def _speak_screen(self) -> None:
+        key = {Screen.HOME: "voice.home", Screen.SERVICES: "voice.services", Screen.IDENTITY: "voice.identity",
+               Screen.CHECKIN: "voice.checkin", Screen.GUIDE: "voice.guide", Screen.POLICY: "voice.policy"}.get(self.screen)
+        if key:
+            self.prompt.emit(self.t(key))
+        elif self.screen is Screen.TICKET and self.ticket:
+            self.prompt.emit(self.t("voice.ticket", number=self.ticket.number, n=self.ticket.ahead))
+        elif self.screen is Screen.REFUSAL and self.refusal:
+            self.prompt.emit(f"{self.p(self.refusal.message)}。{self.p(self.refusal.guide)}")
+
+    # ---------------------------------------------------------------- take a number
+    def tap_service(self, sid: str, *, identity: str | None = None) -> bool:
+        """The visitor tapped a service. Returns False when the tap is ignored (one in flight)."""
+        if self.pending and self.pending.state is RequestState.SENDING:
+            return False
+        svc = self.services.get(sid) or (ServiceView(self.hall.service(sid)) if self.hall.service(sid) else None)
+        if svc is None:
+            return False
+        if svc.cfg.identity_required and identity is None:
+            self.card_purpose, self.card_service = CardPurpose.TICKET, sid
+            self.card_notice = "" if self.has_card_reader else self.t("identity.no_reader")
+            self.card_changed.emit(self.card_notice)
+            self.go(Screen.IDENTITY)
+            return True
+        args: dict[str, Any] = {"service": sid, "source": self.kiosk.id, "priority": "normal"}
+        if identity:
+            args["identity"] = identity
+        self._request("ticket", args, sid)
+        return True
+
+    def card_read(self, identity: str) -> None:
+        """An ID card was read (the HMAC only). Outside a flow that asks for it, it is dropped."""
+        if self.pending and self.pending.state is RequestState.SENDING:
+            return
+        if self.screen is Screen.IDENTITY and self.card_purpose is CardPurpose.TICKET and self.card_service:
+            self.card_notice = self.t("identity.sending")
+            self.card_changed.emit(self.card_notice)
+            self.tap_service(self.card_service, identity=identity)
+        elif self.screen is Screen.CHECKIN:
+            self.card_notice = self.t("checkin.sending")
+            self.card_changed.emit(self.card_notice)
+            self._request("checkin", {"identity": identity, "source": self.kiosk.id}, None)
+
+    def card_failed(self, reason: str = "") -> None:
+        if self.screen in (Screen.IDENTITY, Screen.CHECKIN):
+            self.card_notice = self.t("identity.bad")
+            self.card_changed.emit(self.card_notice)
+
+    # ---------------------------------------------------------------- check-in
+    def key(self, ch: str) -> None:
+        if len(self.code) < MAX_CODE:
+            self.code += ch
+            self.code_changed.emit(self.code)
+
+    def backspace(self) -> None:
+        self.code = self.code[:-1]
+        self.code_changed.emit(self.code)
+
+    def clear_code(self) -> None:
+        self.code = ""
+        self.code_changed.emit(self.code)
+
+    def submit_code(self) -> bool:
+        code = self.code.strip().upper()
+        if not CODE_RE.match(code):
+            self.card_notice = self.t("checkin.short")
+            self.card_changed.emit(self.card_notice)
+            return False
+        if self.pending and self.pending.state is RequestState.SENDING:
+            return False
+        self.card_notice = self.t("checkin.sending")
+        self.card_changed.emit(self.card_notice)
+        self._request("checkin", {"code": code, "source": self.kiosk.id}, None)
+        return True
+
+    def scanned(self, text: str) -> bool:
+        """A QR/barcode from the camera or the serial scanner: an appointment code, bare or in a
+        booking link (…?code=XXXX). Scanning works from home too: it goes straight to check-in."""
+        code = parse_scan(text)
+        if code is None or self.screen not in (Screen.ATTRACT, Screen.HOME, Screen.CHECKIN):
+            return False
+        if self.screen is not Screen.CHECKIN:
+            self.go(Screen.CHECKIN)
+        self.code = code
+        self.code_changed.emit(code)
+        return self.submit_code()
+
+    # ---------------------------------------------------------------- requests and replies
+    def _request(self, command: str, args: dict[str, Any], service: str | None) -> None:
+        self.pending = Pending(str(uuid.uuid4()), command, args, service)
+        self._dispatch()
+
+    def retry(self) -> bool:
+        """Resend the failed request with the same command id (never a second ticket)."""
+        p = self.pending
+        if p is None or p.state is not RequestState.FAILED:
+            return False
+        p.state = RequestState.SENDING
+        self._dispatch()
+        return True
+
+    def _dispatch(self) -> None:
+        p = self.pending
+        assert p is not None
+        self.pending_changed.emit()
+        if self.link is not Link.ONLINE:  # refuse politely now rather than wait for a timeout
+            self.handle_reply(p.cid, {"v": 1, "id": p.cid, "ok": False, "error": {
+                "code": UNREACHABLE, "message": {"zh": tr("refusal.offline_msg", Lang.ZH), "en": tr("refusal.offline_msg", Lang.EN)},
+                "guide": {"zh": tr("refusal.offline_guide", Lang.ZH), "en": tr("refusal.offline_guide", Lang.EN)}}})
+            return
+        self.send.emit(p.command, p.args, p.cid)
+
+    def handle_reply(self, tag: str, reply: dict[str, Any]) -> None:
+        p = self.pending
+        if p is None or tag != p.cid or p.state is not RequestState.SENDING:
+            return  # stale, or a repeat of an answer already shown
+        if reply.get("ok") and isinstance(reply.get("ticket"), dict):
+            p.state = RequestState.ANSWERED
+            p.args.pop("identity", None)  # nothing of the card outlives the request
+            self.pending_changed.emit()
+            self._show_ticket(p.cid, reply["ticket"], reply.get("note"))
+            return
+        err = reply.get("error") or {}
+        code = str(err.get("code") or "error")
+        if code == UNREACHABLE:
+            p.state = RequestState.FAILED
+            err = {**err, "message": {"zh": tr("refusal.offline_msg", Lang.ZH), "en": tr("refusal.offline_msg", Lang.EN)},
+                   "guide": {"zh": tr("refusal.offline_guide", Lang.ZH), "en": tr("refusal.offline_guide", Lang.EN)}}
+        else:
+            p.state = RequestState.ANSWERED
+        self.pending_changed.emit()
+        self.refusal = RefusalView(code, err.get("message") or {}, err.get("guide") or {}, p.service,
+                                   {k: v for k, v in err.items() if k not in ("code", "message", "guide")},
+                                   ACTIONS.get(code, [Action.CONSULT, Action.HOME]))
+        self.refusal_changed.emit()
+        self.go(Screen.REFUSAL)
+
+    def _show_ticket(self, cid: str, t: dict[str, Any], note: dict[str, str] | None) -> None:
+        self.ticket = TicketView(cid, str(t["number"]), str(t["service"]), str(t.get("priority", "normal")),
+                                 int(t.get("ahead", 0)), int(t.get("eta_s", 0)), str(t.get("issued_at", "")),
+                                 str(t.get("verify") or f"tideq:{self.hall.hall.id}:{t['number']}"), note)
+        if not self.has_printer:
+            self.ticket.print_state = PrintState.NO_PRINTER
+        self.tickets_shown += 1
+        self.ticket_changed.emit()
+        self.go(Screen.TICKET)
+        if self.has_printer and cid not in self._printed:
+            self._printed.add(cid)
+            self.print_requested.emit(self.ticket)
+
+    def handle_print(self, cid: str, printed: bool, code: str = "", guide: dict[str, str] | None = None) -> None:
+        t = self.ticket
+        if printed:
+            self.attention.emit({"state": "ok"})
+        else:
+            self.attention.emit({"state": "attention", "reason": code or "printer_error",
+                                 "ticket": t.number if t and t.cid == cid else None})
+        if t is None or t.cid != cid:
+            return
+        t.print_state = PrintState.PRINTED if printed else PrintState.FAILED
+        t.print_guide = guide
+        self.ticket_changed.emit()
+
+    # ---------------------------------------------------------------- refusal actions
+    def action(self, act: Action) -> None:
+        r = self.refusal
+        if act is Action.RETRY:
+            self.retry()
+        elif act is Action.CHECKIN:
+            self.refusal = None
+            self.go(Screen.CHECKIN)
+        elif act is Action.CONSULT:
+            self.refusal = None
+            self.tap_service(CONSULT_SERVICE)
+        elif act is Action.GUIDE:
+            sid = r.service if r else None
+            self.refusal = None
+            self.open_guide(sid) if sid else self.go(Screen.GUIDE)
+        elif act is Action.TAKE:
+            self.refusal = None
+            self.go(Screen.SERVICES)
+        else:
+            self.go_home()
+
+    # ---------------------------------------------------------------- guide
+    def set_guide_filter(self, text: str) -> None:
+        self.guide_filter = text
+        self.guide_changed.emit()
+
+    def set_guide_group(self, group: str | None) -> None:
+        self.guide_group = group
+        self.guide_changed.emit()
+
+    def open_guide(self, sid: str) -> None:
+        if sid in self.services or self.hall.service(sid):
+            self.guide_service = sid
+            self.guide_changed.emit()
+            self.screen = Screen.GUIDE_DETAIL
+            self.screen_changed.emit(self.screen)
+
+    def guide_service_cfg(self) -> Service | None:
+        return self.hall.service(self.guide_service) if self.guide_service else None
+
+    # ---------------------------------------------------------------- bus
+    def handle_connection(self, up: bool) -> None:
+        self._broker_up = up
+        if not up:
+            self._controller_up = None  # the retained status comes again on reconnect
+        self._update_link()
+
+    def handle_message(self, topic: str, data: Any) -> None:
+        if topic.endswith("/status/controller"):
+            self._controller_up = data == "online"
+            self._update_link()
+        elif topic.endswith("/state/services") and isinstance(data, dict):
+            self._apply_services(data)
+
+    def _update_link(self) -> None:
+        if self._broker_up and self._controller_up:
+            link = Link.ONLINE
+        elif self.link is Link.CONNECTING and self._controller_up is None:
+            link = Link.CONNECTING  # first connection: wait for the retained status
+        else:
+            link = Link.OFFLINE
+        if link is not self.link:
+            self.link = link
+            self.link_changed.emit(link)
+
+    def broker_unreachable(self) -> None:
+        """The first connection did not come up in time: show the offline banner."""
+        if self.link is Link.CONNECTING:
+            self.link = Link.OFFLINE
+            self.link_changed.emit(self.link)
+
+    def _apply_services(self, data: dict[str, Any]) -> None:
+        try:
+            self.state_ts = datetime.fromisoformat(data["ts"]) if data.get("ts") else None
+        except ValueError:
+            self.state_ts = None
+        for item in data.get("services") or []:
+            view = self.services.get(str(item.get("id")))
+            if view is None:
+                continue
+            view.open = bool(item.get("open", True))
+            view.waiting = int(item.get("waiting") or 0)
+            view.eta_s = int(item.get("eta_s") or 0)
+            view.windows_open = int(item.get("windows_open") or 0)
+            view.quota_left = item.get("quota_left")
+            nxt = item.get("next_open")
+            try:
+                view.next_open = datetime.fromisoformat(nxt) if nxt else None
+            except ValueError:
+                view.next_open = None
+        self.services_changed.emit()
+
+
+def parse_scan(text: str) -> str | None:
+    """`A1B2C3`, `tideq-appt:A1B2C3` or a link with `code=A1B2C3` -> the code; None otherwise."""
+    text = text.strip()
+    m = re.search(r"[?&]code=([A-Za-z0-9-]{4,32})", text)
+    if m:
+        return m.group(1).upper()
+    tail = text.rsplit(":", 1)[-1]
+    return tail.upper() if CODE_RE.match(tail) else None

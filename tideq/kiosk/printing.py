@@ -1,0 +1,72 @@
+"""Printing off the GUI thread: one worker thread owns the printer; the result comes back as a
+queued Qt signal. The kiosk prints only what the controller acknowledged (a TicketView built
+from its reply) and never raises on paper trouble: the driver returns a PrintResult."""
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+
+from tideq.config.schema import HallConfig
+from tideq.drivers.printer import PrintResult, TicketPrint, TicketPrinter
+
+from .model import TicketView
+
+if TYPE_CHECKING:
+    from tideq.bus import BusClient
+
+log = logging.getLogger(__name__)
+
+
+def to_print(hall: HallConfig, t: TicketView) -> TicketPrint:
+    """The printable ticket: the controller's facts plus names and where-to-wait from the config."""
+    svc = hall.service(t.service)
+    name = (svc.name.zh, svc.name.en) if svc else (t.service, t.service)
+    where = svc.guide.where if svc else None
+    extra: dict[str, str] = {}
+    if where:
+        extra = {"where_zh": f"请到{where.zh}等候", "where_en": f"Please wait at {where.en}"}
+    ticket = {"number": t.number, "ahead": t.ahead, "eta_s": t.eta_s, "priority": t.priority,
+              "issued_at": t.issued_at or datetime.now().astimezone().isoformat()}
+    return TicketPrint.from_controller(ticket, hall=(hall.hall.name.zh, hall.hall.name.en), service=name,
+                                       verify=t.verify, **extra)
+
+
+class PrintService(QObject):
+    """`submit(ticket_view)`; `done(cid, printed, code, guide)` when the printer answered."""
+
+    done = Signal(str, bool, str, object)
+
+    def __init__(self, hall: HallConfig, url: str, width_mm: int = 80, *, device: str = "printer",
+                 bus: BusClient | None = None) -> None:
+        super().__init__()
+        self.hall = hall
+        on_status = None
+        if bus is not None:
+            from tideq.drivers.printer.health import PrinterHealth
+            on_status = PrinterHealth(bus, device)
+        self.printer = TicketPrinter(url, width_mm, on_status=on_status)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-print")
+        self.results: list[PrintResult] = []
+
+    def submit(self, t: TicketView) -> None:
+        job = to_print(self.hall, t)
+        self._pool.submit(self._run, t.cid, job)
+
+    def _run(self, cid: str, job: TicketPrint) -> None:
+        try:
+            result = self.printer.print_ticket(job)
+        except Exception as err:  # the driver should not raise; if it does, the ticket still stands
+            log.exception("printing %s failed", job.number)
+            self.done.emit(cid, False, "printer_error", {"zh": str(err), "en": str(err)})
+            return
+        self.results.append(result)
+        code = result.error.code if result.error else ("printer_uncertain" if not result.printed else "")
+        self.done.emit(cid, result.printed, code, result.guide)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self.printer.close()

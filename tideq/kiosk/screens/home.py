@@ -1,0 +1,43 @@
+"""Home: four large choices; outside opening hours a notice of the next opening and what
+stays available (24-hour self-service)."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QGridLayout, QVBoxLayout
+
+from ..i18n import when
+from ..model import KioskModel, Screen
+from .base import Tile, View, label
+
+CHOICES = [("home.take", "home.take_sub", Screen.SERVICES), ("home.checkin", "home.checkin_sub", Screen.CHECKIN),
+           ("home.guide", "home.guide_sub", Screen.GUIDE), ("home.policy", "home.policy_sub", Screen.POLICY)]
+
+
+class HomeView(View):
+    def __init__(self, model: KioskModel) -> None:
+        super().__init__(model)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(60, 30, 60, 40)
+        box.setSpacing(24)
+        self.welcome = label("", "title")
+        self.closed = label("", "notice")
+        box.addWidget(self.welcome)
+        box.addWidget(self.closed)
+        grid = QGridLayout()
+        grid.setSpacing(32)
+        self.tiles: dict[Screen, Tile] = {}
+        for i, (_, _, screen) in enumerate(CHOICES):
+            t = Tile("home", lambda s=screen: model.go(s), "home-title", "home-sub", centred=True)
+            self.tiles[screen] = t
+            grid.addWidget(t, i // 2, i % 2)
+        box.addLayout(grid, 1)
+
+    def refresh(self) -> None:
+        m = self.model
+        self.welcome.setText(m.t("home.welcome"))
+        for title, sub, screen in CHOICES:
+            self.tiles[screen].set_text(m.t(title), m.t(sub))
+            self.tiles[screen].setMinimumHeight(self.theme.tile_h + 60)
+        closed = not m.hall_open and m.state_ts is not None
+        self.closed.setVisible(closed)
+        if closed:
+            self.closed.setText(m.t("home.closed", when=when(m.next_open, m.lang, m.state_ts)))
