@@ -38,4 +38,9 @@ class Refusal(ControllerError):
         return f"{self.code}: {self.message.en} -> {self.guide.en}"
 
     def as_error(self) -> dict[str, Any]:
-        return {"code": self.code, "message": self.message.as_dict(), "guide": self.guide.as_dict(), **self.extra}
+        return {"code": self.code, "message": _sentence(self.message), "guide": _sentence(self.guide), **self.extra}
+
+
+def _sentence(text: Bilingual) -> dict[str, str]:
+    """English shown to people starts with a capital letter; the zh text is left as written."""
+    return {"zh": text.zh, "en": text.en[:1].upper() + text.en[1:]}
