@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what tideq needs on a fresh Debian machine; safe to run again (idempotent).
-# apt: mosquitto (broker), CJK fonts, espeak-ng + sox (voice), Qt runtime libraries.
+# apt: mosquitto (broker), CJK fonts, espeak-ng + sox (voice), Qt runtime libraries (offscreen and X11).
 # pip: tideq and its dev extras into .venv beside this repo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(mosquitto fonts-wqy-microhei espeak-ng sox libegl1 libgl1 libxkbcommon0
-              libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 python3-venv)
+APT_PACKAGES=(mosquitto fonts-wqy-microhei espeak-ng sox python3-venv
+              libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
+              libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
+              libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

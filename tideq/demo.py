@@ -14,7 +14,7 @@ import logging
 import os
 import random
 import signal
-import tempfile
+import subprocess
 import threading
 import time
 import uuid
@@ -37,6 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--visitors-per-min", type=float, default=4.0, help="arrivals per hall-clock minute")
     p.add_argument("--out", default="var/demo", help="folder for the event log and printed tickets")
     p.add_argument("--headless", action="store_true", help="no windows, even with a screen")
+    p.add_argument("--tidal", choices=["auto", "confirm", "off"], default="auto",
+                   help="tidal policy mode for the demo (default auto: watch windows open at peaks)")
     p.set_defaults(func=run)
 
 
@@ -60,6 +62,8 @@ class Hall:
         self.stats = Stats()
         self.rng = random.Random(20261126)
         self._cleanups: list[Any] = []
+        self._threads: list[threading.Thread] = []
+        self.gui_windows: set[str] = set()
 
     def start(self) -> None:
         from tideq.controller.clock import Clock, parse_hhmm
@@ -75,7 +79,8 @@ class Hall:
         self._cleanups.append(self.bus.close)
         self.bus.subscribe(self.bus.topics.event("call"), self._on_call)
         for target in (self._visitors, self._staff):
-            threading.Thread(target=target, daemon=True).start()
+            self._threads.append(threading.Thread(target=target, daemon=True))
+            self._threads[-1].start()
         print(f"tideq demo: hall {self.cfg.hall.id} on {self.url}; hall clock {self.args.start_at} x{self.args.speed:g}; "
               f"tickets rendered to {self.out / 'tickets'}", flush=True)
 
@@ -104,6 +109,8 @@ class Hall:
 
     def stop(self) -> None:
         self.stop_event.set()
+        for t in self._threads:   # let a visitor finish the ticket in hand (issued -> printed)
+            t.join(10)
         for fn in reversed(self._cleanups):
             try:
                 fn()
@@ -144,8 +151,8 @@ class Hall:
                   f"约 {(t['eta_s'] or 0) // 60} 分钟  [{result.outcome.value}]", flush=True)
 
     def _staff(self) -> None:
-        windows = [w.id for w in self.cfg.windows if not w.tidal_pool]
         while self._hall_sleep(20):
+            windows = [w.id for w in self.cfg.windows if not w.tidal_pool and w.id not in self.gui_windows]
             for wid in self.rng.sample(windows, k=len(windows)):
                 if self.rng.random() < 0.15:
                     self._act(wid, "next")
@@ -172,7 +179,7 @@ class Hall:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        loaded = load(args.config)
+        loaded = load(args.config, env={**os.environ, "TIDEQ_TIDAL__MODE": args.tidal})
     except ConfigError as err:
         print(err)
         return 2
@@ -181,11 +188,13 @@ def run(args: argparse.Namespace) -> int:
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
-    gui = None
+    gui = []
     if not args.headless and (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         gui = _start_gui(hall, done)
-    if gui is None:
-        done.wait(args.minutes * 60 if args.minutes else None)
+    else:
+        print("no screen (or --headless): the hall runs in this console; Ctrl-C stops it", flush=True)
+    done.wait(args.minutes * 60 if args.minutes else None)
+    _stop_gui(gui)
     hall.stop()
     s = hall.stats
     print(f"tideq demo stopped: {s.issued} tickets issued, {s.printed} printed, {s.called} calls, "
@@ -193,6 +202,45 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _start_gui(hall: Hall, done: threading.Event) -> Any:
-    """Open the Qt apps that exist (kiosk, board, caller) on this screen; None when none do."""
-    return None
+GUI_WINDOW = "5"   # the window a person plays from the caller terminal; simulated staff leave it alone
+
+
+def _start_gui(hall: Hall, done: threading.Event) -> list[subprocess.Popen[bytes]]:
+    """Open the hall's screens on this display, each its own process as in a real hall: a kiosk
+    (printing to the demo's virtual printer), the hall board, and window 5's caller terminal
+    with its evaluator. Closing any of them ends the demo."""
+    import shutil
+    import sys
+
+    base = [sys.executable, "-m", "tideq.cli"]
+    common = ["--config", hall.args.config, "--broker", hall.url]
+    voice = [] if shutil.which("play") or shutil.which("aplay") else ["--no-voice"]
+    apps = [
+        [*base, "display", *common, "--board", hall.cfg.devices.boards[0].id, "--windowed", *voice]
+        if hall.cfg.devices.boards else None,
+        [*base, "kiosk", *common, "--id", hall.cfg.devices.kiosks[0].id, "--windowed", "--printer", hall.printer_url]
+        if hall.cfg.devices.kiosks else None,
+        [*base, "counter", *common, "--window", GUI_WINDOW, "--with-evaluator"],
+    ]
+    procs = [subprocess.Popen(cmd) for cmd in apps if cmd]
+    hall.gui_windows.add(GUI_WINDOW)
+
+    def watch() -> None:
+        while not done.is_set():
+            if any(p.poll() is not None for p in procs):
+                done.set()
+            done.wait(0.5)
+
+    threading.Thread(target=watch, daemon=True).start()
+    return procs
+
+
+def _stop_gui(procs: list[subprocess.Popen[bytes]]) -> None:
+    for p in procs:
+        if p.poll() is None:
+            p.terminate()
+    for p in procs:
+        try:
+            p.wait(5)
+        except subprocess.TimeoutExpired:
+            p.kill()

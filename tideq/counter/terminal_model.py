@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from PySide6.QtCore import QObject, Signal
 
 from tideq.bus import Topics
+from tideq.bus.clock import ControllerClock
 from tideq.config.schema import HallConfig
 
 
@@ -188,13 +189,15 @@ class CallerModel(QObject):
     result = Signal(object)         # Message, after every action (acknowledged, refused, unreachable, local)
     finished = Signal(str)          # a ticket this window finished: the evaluator asks for a rating
 
-    def __init__(self, bus: Bus, hall: HallConfig, window: str, *, clock: Callable[[], datetime] = now_local,
+    def __init__(self, bus: Bus, hall: HallConfig, window: str, *, clock: Callable[[], datetime] | None = None,
                  keymap: dict[Action, str] | None = None, lang: Lang = Lang.ZH, parent: QObject | None = None) -> None:
         super().__init__(parent)
         cfg = hall.window(window)
         if cfg is None:
             raise KeyError(f"no window {window!r} in hall {hall.hall.id}; use one of {[w.id for w in hall.windows]}")
-        self.bus, self.hall, self.window, self.clock = bus, hall, window, clock
+        # waiting times compare the controller's `issued_at` with the controller's own clock
+        self.bus, self.hall, self.window = bus, hall, window
+        self.clock: Callable[[], datetime] = clock or ControllerClock(hall.hall.timezone)
         self.name = {"zh": cfg.name.zh, "en": cfg.name.en}
         self.keymap = dict(keymap or DEFAULT_KEYS)
         self.lang = lang
@@ -369,7 +372,9 @@ class CallerModel(QObject):
             self.controller_online = data == "online"
         elif not isinstance(data, dict):
             return  # a cleared retained topic
-        elif topic == topics.state("windows"):
+        if "ts" in data and isinstance(self.clock, ControllerClock):
+            self.clock.observe(data["ts"])
+        if topic == topics.state("windows"):
             mine = next((w for w in data.get("windows", []) if str(w.get("id")) == self.window), None)
             if mine is None:
                 return

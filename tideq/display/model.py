@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from tideq.bus.clock import ControllerClock
 from tideq.config.schema import Board, HallConfig
 
 from .hallstate import (CallView, HallState, Liveness, Name, PayloadError, ServiceView, TidalView, WindowView,
@@ -28,16 +28,6 @@ log = logging.getLogger(__name__)
 
 class HallClock(Protocol):
     def now(self) -> datetime: ...
-
-
-class WallClock:
-    """The hall's local wall time (the box runs NTP, like the controller's)."""
-
-    def __init__(self, tz: str) -> None:
-        self.tz = ZoneInfo(tz)
-
-    def now(self) -> datetime:
-        return datetime.now(self.tz)
 
 
 @dataclass(frozen=True)
@@ -59,7 +49,7 @@ class BoardModel(QObject):
         super().__init__(parent)
         self.hall = hall
         self.board = board
-        self.clock = clock or WallClock(hall.hall.timezone)
+        self.clock = clock or ControllerClock(hall.hall.timezone, monotonic)
         self.monotonic = monotonic
         self.languages = Languages(board.languages)
         self.state = HallState()
@@ -92,6 +82,9 @@ class BoardModel(QObject):
             return
         if name.startswith("state/") or (name == "status/controller" and data == "online"):
             self._last_rx = self.monotonic()
+            observe = getattr(self.clock, "observe", None)   # a ControllerClock follows the controller's ts
+            if observe and isinstance(data, dict) and "ts" in data:
+                observe(data["ts"])
         self._refresh(force=changed)
 
     @Slot()
