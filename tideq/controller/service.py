@@ -33,7 +33,7 @@ from .events import Event, Kind
 from .model import Priority
 from .state import call_event, calls_payload, services_payload, tidal_payload, windows_payload
 from .store import EventStore
-from .tidal import Action, Decision, TidalPolicy
+from .tidal import ENGINE_ACTIONS, Decision, TidalPolicy
 
 log = logging.getLogger(__name__)
 
@@ -259,7 +259,7 @@ class ControllerService:
             log.exception("tidal policy failed; queue continues without it")
             return
         for d in decisions:
-            if d.action in (Action.OPEN, Action.CLOSE):
+            if d.action in ENGINE_ACTIONS:
                 try:
                     batch.events += d.apply(self.engine, now)
                 except Refusal as refusal:

@@ -51,6 +51,9 @@ class Action(str, Enum):
     DECLINED = "declined"            # the manager declined a proposal
 
 
+ENGINE_ACTIONS = frozenset({Action.OPEN, Action.CLOSE})   # decisions the service applies via Decision.apply()
+
+
 class AlertLevel(str, Enum):
     WARNING = "warning"    # a threshold held for sustain_s
     CRITICAL = "critical"  # ... and the policy cannot add a window (none free, budget spent, held)
