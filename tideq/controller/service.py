@@ -229,6 +229,13 @@ class ControllerService:
                               for p in self.tidal.proposals()]
         state["draining"] = sorted(self.tidal.draining())
         state["mode"] = self.tidal.mode.value
+        # today's openings and closings, newest first, in event/tidal's shape: a console started
+        # mid-day still shows the day's decisions
+        state["decisions"] = [
+            {"ts": sw.at.isoformat(timespec="seconds"), "kind": "tidal_opened" if sw.opened else "tidal_closed",
+             "window": sw.window, "service": sw.service, "reason": sw.reason,
+             "inputs": {"by": "policy"} if sw.by_policy else {}}
+            for sw in reversed(engine.tidal_log[-50:])]
         return state
 
     # tidal policy -----------------------------------------------------------------------

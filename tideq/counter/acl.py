@@ -45,6 +45,7 @@ class Role(str, Enum):
     LEDSTRIP = "ledstrip"
     CAMERA = "camera"
     ADMIN = "admin"            # appointments import, manual tidal windows
+    MANAGER = "manager"        # hall manager console: reads the whole hall, answers the tidal policy
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,10 @@ def identities(hall: HallConfig) -> list[Identity]:
                             write=(*(t.sensor_crowd(z.id) for z in cam.zones), t.health(cam.id))))
     out.append(Identity("admin", Role.ADMIN, read=(reply("admin"), *watch, t.event("#")),
                         write=(t.cmd("appointments"), t.cmd("tidal"))))
+    # `tideq manager` sees everything a hall publishes (crowd and device health too), acts only on tidal
+    out.append(Identity("manager", Role.MANAGER,
+                        read=(reply("manager"), *watch, t.event("#"), t.t("sensor/#"), t.t("health/#")),
+                        write=(t.cmd("tidal"),)))
     return out
 
 

@@ -1,5 +1,6 @@
-"""`tideq counter` (caller terminal / evaluator tablet), `tideq counter-bridge` (serial keypads
-and evaluators) and `tideq acl` (broker identities). Qt is imported only by `counter`."""
+"""`tideq counter` (caller terminal / evaluator tablet), `tideq manager` (hall manager console),
+`tideq counter-bridge` (serial keypads and evaluators) and `tideq acl` (broker identities). Qt is
+imported only by `counter` and `manager`."""
 from __future__ import annotations
 
 import argparse
@@ -27,6 +28,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--keys", default="", help='override shortcuts, e.g. "next=F9,recall=F10" (defaults F1..F8)')
     _broker_args(c, "window-{id} (evaluator-{id} with --evaluator)")
     c.set_defaults(func=run_counter)
+
+    m = sub.add_parser("manager", help="hall manager console: the whole hall live, tidal proposals to confirm or decline")
+    m.add_argument("--config", required=True, help="hall .toml file")
+    m.add_argument("--lang", choices=["zh", "en"], default="zh", help="console language (toggle in the window)")
+    m.add_argument("--windowed", action="store_true", help="a 1920x1080 window instead of full screen")
+    _broker_args(m, "manager")
+    m.set_defaults(func=run_manager)
 
     b = sub.add_parser("counter-bridge", help="bridge RS-485 caller keypads and evaluators to the controller")
     b.add_argument("--config", required=True, help="hall .toml file")
@@ -127,6 +135,46 @@ def run_counter(args: argparse.Namespace) -> int:
     finally:
         bus.stop()
         _dispose([*keep, bus])
+
+
+# ---------------------------------------------------------------------- manager
+def run_manager(args: argparse.Namespace) -> int:
+    loaded = _load(args.config)
+    if loaded is None:
+        return 2
+    hall = loaded.hall
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from .manager import SIZE, ManagerConsole
+    from .manager_model import ManagerModel
+    from .terminal_bus import IdentityBus
+    from .terminal_model import Lang
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    user = args.username or "manager"
+    bus = IdentityBus(_broker(loaded, args.broker), hall.hall.id, user, _password(args))
+    model = ManagerModel(bus, hall, lang=Lang(args.lang))
+    console = ManagerConsole(model)
+    if args.windowed:
+        console.resize(*SIZE)
+        console.show()
+    else:
+        console.showFullScreen()
+    bus.start()
+    signal.signal(signal.SIGINT, lambda *_: app.quit())
+    signal.signal(signal.SIGTERM, lambda *_: app.quit())
+    pulse = QTimer()
+    pulse.timeout.connect(lambda: None)   # lets Python run signal handlers during app.exec()
+    pulse.start(300)
+    log.info("manager console for hall %s as %s on %s (tidal mode in the hall file: %s)",
+             hall.hall.id, user, bus.client.host, hall.tidal.mode)
+    try:
+        return int(app.exec())
+    finally:
+        bus.stop()
+        _dispose([model, console, bus])
 
 
 def _dispose(objects: list[object]) -> None:
