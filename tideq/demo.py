@@ -16,7 +16,6 @@ import random
 import signal
 import subprocess
 import threading
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path

@@ -154,6 +154,12 @@ class BrokerConfig(Strict):
             raise ValueError("write mqtt://host:port, mqtts://host:port or \"embedded\"")
         return v
 
+    def client_url(self, override: str | None = None) -> str:
+        """Where a client connects: `override`, else the configured broker (the embedded one on
+        this box's loopback)."""
+        url = override or self.url
+        return f"mqtt://127.0.0.1:{self.embedded_port}" if url == "embedded" else url
+
 
 class Rules(Strict):
     """Queue rules of the hall."""

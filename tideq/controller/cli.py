@@ -5,14 +5,12 @@ import argparse
 import csv
 import json
 import logging
-import signal
 import sys
-import threading
 import uuid
 from pathlib import Path
 from typing import Any
 
-from tideq.config import ConfigError, LoadedConfig, load
+from tideq.runtime import load_or_report, wait_for_stop
 
 from .clock import Clock, parse_hhmm
 
@@ -38,24 +36,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.set_defaults(func=run_import)
 
 
-def _load(path: str) -> LoadedConfig | None:
-    try:
-        return load(path)
-    except ConfigError as err:
-        print(err, file=sys.stderr)
-        return None
-
-
-def broker_url(loaded: LoadedConfig, override: str | None) -> str:
-    url = override or loaded.hall.broker.url
-    return f"mqtt://127.0.0.1:{loaded.hall.broker.embedded_port}" if url == "embedded" else url
-
-
 def run_controller(args: argparse.Namespace) -> int:
     from .embedded_broker import EmbeddedBroker
     from .service import ControllerService
 
-    loaded = _load(args.config)
+    loaded = load_or_report(args.config)
     if loaded is None:
         return 2
     embedded = None
@@ -64,14 +49,11 @@ def run_controller(args: argparse.Namespace) -> int:
         log.info("embedded broker on port %d", embedded.port)
     clock = Clock(loaded.hall.hall.timezone, args.start_at, args.speed)
     data_dir = Path(args.data_dir).resolve() if args.data_dir else loaded.data_dir
-    url = broker_url(loaded, args.broker)
+    url = loaded.hall.broker.client_url(args.broker)
     service = ControllerService(loaded, url, data_dir, clock).start()
     log.info("controller for %s on %s, event log %s", loaded.hall.hall.id, url, data_dir)
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-    signal.signal(signal.SIGINT, lambda *_: done.set())
     print(f"tideq controller ready: hall {loaded.hall.hall.id}, broker {url}", flush=True)
-    done.wait()
+    wait_for_stop()
     service.stop()
     if embedded:
         embedded.stop()
@@ -95,7 +77,7 @@ def read_export(path: Path) -> list[dict[str, Any]]:
 def run_import(args: argparse.Namespace) -> int:
     from tideq.bus import BusClient, BusError
 
-    loaded = _load(args.config)
+    loaded = load_or_report(args.config)
     if loaded is None:
         return 2
     try:
@@ -103,7 +85,7 @@ def run_import(args: argparse.Namespace) -> int:
     except (OSError, ValueError, KeyError) as err:
         print(f"{args.file}: cannot read the export: {err}", file=sys.stderr)
         return 2
-    url = broker_url(loaded, args.broker)
+    url = loaded.hall.broker.client_url(args.broker)
     client = BusClient(url, loaded.hall.hall.id, f"tideq-import-{uuid.uuid4().hex[:8]}")
     try:
         client.connect()

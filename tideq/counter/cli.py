@@ -8,10 +8,10 @@ import logging
 import os
 import signal
 import sys
-import threading
 from pathlib import Path
 
-from tideq.config import ConfigError, LoadedConfig, load
+from tideq.config import LoadedConfig
+from tideq.runtime import load_or_report, wait_for_stop
 
 log = logging.getLogger(__name__)
 PASSWORD_ENV = "TIDEQ_BROKER_PASSWORD"
@@ -56,26 +56,17 @@ def _broker_args(p: argparse.ArgumentParser, default_user: str) -> None:
     p.add_argument("--password-env", default=PASSWORD_ENV, help="environment variable holding the password")
 
 
-def _load(path: str) -> LoadedConfig | None:
-    try:
-        return load(path)
-    except ConfigError as err:
-        print(err, file=sys.stderr)
-        return None
-
-
 def _password(args: argparse.Namespace) -> str | None:
     return args.password or os.environ.get(args.password_env) or None
 
 
 def _broker(loaded: LoadedConfig, override: str | None) -> str:
-    from tideq.controller.cli import broker_url
-    return broker_url(loaded, override)
+    return loaded.hall.broker.client_url(override)
 
 
 # ---------------------------------------------------------------------- counter
 def run_counter(args: argparse.Namespace) -> int:
-    loaded = _load(args.config)
+    loaded = load_or_report(args.config)
     if loaded is None:
         return 2
     hall = loaded.hall
@@ -139,7 +130,7 @@ def run_counter(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------- manager
 def run_manager(args: argparse.Namespace) -> int:
-    loaded = _load(args.config)
+    loaded = load_or_report(args.config)
     if loaded is None:
         return 2
     hall = loaded.hall
@@ -194,7 +185,7 @@ def run_bridge(args: argparse.Namespace) -> int:
 
     from .bridge import BridgeError, SerialCounterBridge
 
-    loaded = _load(args.config)
+    loaded = load_or_report(args.config)
     if loaded is None:
         return 2
     hall = loaded.hall
@@ -217,11 +208,8 @@ def run_bridge(args: argparse.Namespace) -> int:
         print(f"counter-bridge: {err}", file=sys.stderr)
         client.close()
         return 1
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-    signal.signal(signal.SIGINT, lambda *_: done.set())
     print(f"tideq counter-bridge ready: keypads on {args.keypad_bus}, as {user}", flush=True)
-    done.wait()
+    wait_for_stop()
     bridge.stop()
     client.close()
     return 0
@@ -231,7 +219,7 @@ def run_bridge(args: argparse.Namespace) -> int:
 def run_acl(args: argparse.Namespace) -> int:
     from .acl import AclError, write_acl
 
-    loaded = _load(args.config)
+    loaded = load_or_report(args.config)
     if loaded is None:
         return 2
     try:

@@ -43,17 +43,14 @@ def parse_size(value: str) -> tuple[int, int]:
 
 
 def run_display(args: argparse.Namespace) -> int:
-    from tideq.config import ConfigError, load
-    from tideq.controller.cli import broker_url
+    from tideq.runtime import load_or_report
 
-    try:
-        loaded = load(args.config)
-    except ConfigError as err:
-        print(err, file=sys.stderr)
+    loaded = load_or_report(args.config)
+    if loaded is None:
         return 2
     try:
         size = parse_size(args.size) if args.size else None
-        return _run(loaded.hall, broker_url(loaded, args.broker), args, size)
+        return _run(loaded.hall, loaded.hall.broker.client_url(args.broker), args, size)
     except DisplayError as err:
         print(f"tideq display: {err}", file=sys.stderr)
         return 2

@@ -33,11 +33,6 @@ class KioskOptions:
     camera_url: str | None = None
 
 
-def broker_url(loaded: LoadedConfig, override: str | None) -> str:
-    url = override or loaded.hall.broker.url
-    return f"mqtt://127.0.0.1:{loaded.hall.broker.embedded_port}" if url == "embedded" else url
-
-
 class KioskApp:
     def __init__(self, loaded: LoadedConfig, kiosk_id: str, options: KioskOptions) -> None:
         hall = loaded.hall

@@ -32,19 +32,17 @@ def run_kiosk(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from tideq.config import ConfigError, load
+    from tideq.runtime import load_or_report
 
-    from .app import KioskApp, KioskOptions, broker_url
+    from .app import KioskApp, KioskOptions
     from .errors import KioskError
     from .model import Link
 
-    try:
-        loaded = load(args.config)
-    except ConfigError as err:
-        print(err, file=sys.stderr)
+    loaded = load_or_report(args.config)
+    if loaded is None:
         return 2
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    opts = KioskOptions(broker_url(loaded, args.broker), printer_url=args.printer, idle_s=args.idle,
+    opts = KioskOptions(loaded.hall.broker.client_url(args.broker), printer_url=args.printer, idle_s=args.idle,
                         voice=not args.no_voice, idcard_url=args.idcard, scanner_url=args.scanner,
                         camera_url=args.camera)
     try:

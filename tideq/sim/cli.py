@@ -7,7 +7,7 @@ import sys
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from tideq.config import ConfigError, load
+from tideq.runtime import load_or_report
 
 from . import policies, scenarios, stats
 from .core import Result, Simulation
@@ -25,11 +25,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        cfg = load(args.config).hall
-    except ConfigError as err:
-        print(err, file=sys.stderr)
+    loaded = load_or_report(args.config)
+    if loaded is None:
         return 2
+    cfg = loaded.hall
     scenario = scenarios.build(args.scenario, cfg)
     names = policies.POLICY_NAMES if args.policy == "all" else (args.policy,)
     results: dict[str, Result] = {}

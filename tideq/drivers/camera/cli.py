@@ -43,18 +43,12 @@ def find_camera(hall: HallConfig, camera_id: str) -> Camera:
     raise CameraConfigError(f"no camera {camera_id!r} under [[devices.cameras]]; known: {known}")
 
 
-def broker_url(hall: HallConfig, override: str | None) -> str:
-    if override:
-        return override
-    if hall.broker.url == "embedded":
-        return f"mqtt://127.0.0.1:{hall.broker.embedded_port}"
-    return hall.broker.url
-
-
 def run(args: argparse.Namespace) -> int:
-    from tideq.config.loader import load  # config errors are reported by the loader itself
+    from tideq.runtime import load_or_report
 
-    loaded = load(args.config)
+    loaded = load_or_report(args.config)
+    if loaded is None:
+        return 2
     hall = loaded.hall
     try:
         camera = find_camera(hall, args.camera)
@@ -65,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     if not ("://" in url or url.isdigit() or url.startswith("/")):
         url = str((loaded.path.parent / url).resolve())  # video files relative to the hall file
     password = os.environ.get(hall.broker.password_env) if hall.broker.password_env else None
-    bus = BusClient(broker_url(hall, args.broker), hall.hall.id, f"camera-{camera.id}",
+    bus = BusClient(hall.broker.client_url(args.broker), hall.hall.id, f"camera-{camera.id}",
                     will=will_for(Topics(hall.hall.id), camera.id), username=hall.broker.username, password=password)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

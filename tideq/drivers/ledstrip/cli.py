@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 import uuid
 
 
@@ -18,30 +16,24 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tideq.bus import BusClient, BusError
-    from tideq.config import ConfigError, load
-    from tideq.controller.cli import broker_url
+    from tideq.runtime import load_or_report, wait_for_stop
 
     from .controller import LedStripController
     from .errors import LedStripError
 
-    try:
-        loaded = load(args.config)
-    except ConfigError as err:
-        print(err, file=sys.stderr)
+    loaded = load_or_report(args.config)
+    if loaded is None:
         return 2
     hall = loaded.hall
-    client = BusClient(broker_url(loaded, args.broker), hall.hall.id, f"tideq-led-{args.bus}-{uuid.uuid4().hex[:4]}")
+    client = BusClient(hall.broker.client_url(args.broker), hall.hall.id, f"tideq-led-{args.bus}-{uuid.uuid4().hex[:4]}")
     try:
         strips = LedStripController.from_hall(client, hall, args.bus).start()
         client.connect(wait=False)
     except (LedStripError, BusError) as err:
         print(f"ledstrips: {err}", file=sys.stderr)
         return 2
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-    signal.signal(signal.SIGINT, lambda *_: done.set())
     print(f"tideq ledstrips ready: line {args.bus}", flush=True)
-    done.wait()
+    wait_for_stop()
     strips.stop()
     client.close()
     return 0
