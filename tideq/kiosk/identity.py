@@ -15,14 +15,13 @@ import hashlib
 import hmac
 import logging
 import os
-import threading
 
-import serial
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import Signal
 
 from tideq.drivers.rs485.framing import FrameDecoder
 
-from .errors import DeviceError, IdentityError, SecretMissing
+from .errors import IdentityError, SecretMissing
+from .serial_reader import SerialReader
 
 log = logging.getLogger(__name__)
 
@@ -54,52 +53,30 @@ def identity_hash(secret: bytes, number: str) -> str:
     return hmac.new(secret, check_id_number(number).encode(), hashlib.sha256).hexdigest()
 
 
-class IdCardReader(QObject):
-    """Reads cards on its own thread; `card(hash_hex)` or `failed(reason)` arrive queued."""
+class IdCardReader(SerialReader):
+    """Reads cards on its own thread; `card(hash_hex)` or `failed(reason)` arrive queued. The
+    number is hashed the moment its frame is decoded and never kept."""
 
     card = Signal(str)
     failed = Signal(str)
+    device = "ID card reader"
+    chunk = 64
 
     def __init__(self, url: str, secret: bytes, baudrate: int = 115200) -> None:
-        super().__init__()
-        self.url, self._secret, self.baudrate = url, secret, baudrate
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._port: serial.SerialBase | None = None
+        super().__init__(url, baudrate)
+        self._secret = secret
+        self._decoder = FrameDecoder()
 
-    def start(self) -> IdCardReader:
-        try:
-            self._port = serial.serial_for_url(self.url, baudrate=self.baudrate, timeout=0.2)
-        except (serial.SerialException, OSError, ValueError) as err:
-            raise DeviceError(f"ID card reader {self.url}: {err}") from err
-        self._thread = threading.Thread(target=self._run, name="kiosk-idcard", daemon=True)
-        self._thread.start()
-        return self
+    def read_failed(self) -> None:
+        self.failed.emit("reader_error")
 
-    def _run(self) -> None:
-        dec = FrameDecoder()
-        assert self._port is not None
-        while not self._stop.is_set():
-            try:
-                data = self._port.read(64)
-            except (serial.SerialException, OSError) as err:
-                log.warning("ID card reader %s: %s", self.url, err)
-                self.failed.emit("reader_error")
-                self._stop.wait(1.0)
+    def received(self, data: bytes) -> None:
+        for frame in self._decoder.feed(data):
+            if frame.cmd != CMD_CARD:
                 continue
-            for frame in dec.feed(data) if data else []:
-                if frame.cmd != CMD_CARD:
-                    continue
-                try:
-                    digest = identity_hash(self._secret, frame.payload.decode("ascii", "replace"))
-                except IdentityError:
-                    self.failed.emit("bad_card")
-                    continue
-                self.card.emit(digest)
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(2)
-        if self._port:
-            self._port.close()
+            try:
+                digest = identity_hash(self._secret, frame.payload.decode("ascii", "replace"))
+            except IdentityError:
+                self.failed.emit("bad_card")
+                continue
+            self.card.emit(digest)

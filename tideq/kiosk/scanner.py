@@ -8,62 +8,41 @@ import logging
 import threading
 import time
 
-import serial
 from PySide6.QtCore import QObject, Signal
 
 from .errors import ScannerError
+from .serial_reader import SerialReader
 
 log = logging.getLogger(__name__)
 REPEAT_S = 3.0   # the same code held in front of the camera is one scan, not thirty
 
 
-class SerialScanner(QObject):
+class SerialScanner(SerialReader):
+    """Lines ending in CR or LF, one code each."""
+
     code = Signal(str)
+    device = "scanner"
 
     def __init__(self, url: str, baudrate: int = 9600) -> None:
-        super().__init__()
-        self.url, self.baudrate = url, baudrate
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._port: serial.SerialBase | None = None
+        super().__init__(url, baudrate)
+        self._buf = bytearray()
 
-    def start(self) -> SerialScanner:
-        try:
-            self._port = serial.serial_for_url(self.url, baudrate=self.baudrate, timeout=0.2)
-        except (serial.SerialException, OSError, ValueError) as err:
-            raise ScannerError(f"scanner {self.url}: {err}") from err
-        self._thread = threading.Thread(target=self._run, name="kiosk-scanner", daemon=True)
-        self._thread.start()
-        return self
+    def open_error(self, message: str) -> ScannerError:
+        return ScannerError(message)
 
-    def _run(self) -> None:
-        buf = bytearray()
-        assert self._port is not None
-        while not self._stop.is_set():
-            try:
-                data = self._port.read(256)
-            except (serial.SerialException, OSError) as err:
-                log.warning("scanner %s: %s", self.url, err)
-                self._stop.wait(1.0)
-                continue
-            buf += data
-            while True:
-                cut = min((i for i in (buf.find(b"\r"), buf.find(b"\n")) if i >= 0), default=-1)
-                if cut < 0:
-                    break
-                line = bytes(buf[:cut]).decode("utf-8", "replace").strip()
-                del buf[:cut + 1]
-                if line:
-                    self.code.emit(line)
-            if len(buf) > 4096:  # no terminator ever: a misconfigured scanner, not a code
-                buf.clear()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(2)
-        if self._port:
-            self._port.close()
+    def received(self, data: bytes) -> None:
+        buf = self._buf
+        buf += data
+        while True:
+            cut = min((i for i in (buf.find(b"\r"), buf.find(b"\n")) if i >= 0), default=-1)
+            if cut < 0:
+                break
+            line = bytes(buf[:cut]).decode("utf-8", "replace").strip()
+            del buf[:cut + 1]
+            if line:
+                self.code.emit(line)
+        if len(buf) > 4096:  # no terminator ever: a misconfigured scanner, not a code
+            buf.clear()
 
 
 class CameraScanner(QObject):
