@@ -17,44 +17,16 @@ from tideq.bus import BrokerUnreachable, BusClient, RequestTimeout
 from tideq.cli import main
 from tideq.config import EXAMPLE_HALL
 from tideq.controller.model import TicketStatus, WindowStatus
-from tideq.counter.acl import AclFiles, acl_text, hash_password, identities, write_acl
+from tideq.counter.acl import AclFiles, acl_text, hash_password, identities
 from tideq.counter.terminal import CallerTerminal
 from tideq.counter.terminal_bus import IdentityBus
 from tideq.counter.terminal_model import CallerModel, Outcome, Status
 from tideq.testing import Mosquitto
 
-from ..conftest import HALL_SECRET
-from .test_terminal_support import T_MS, dispose
+from .conftest import T_MS, dispose
 
 HALL = "xian-hitech"
 NO_REPLY_S = 1.5
-
-
-@pytest.fixture(scope="module")
-def acl_files(tmp_path_factory, hall) -> AclFiles:
-    return write_acl(hall.hall, tmp_path_factory.mktemp("acl"))
-
-
-@pytest.fixture(scope="module")
-def secure_broker(acl_files) -> Iterator[Mosquitto]:
-    # `user root`: as root Mosquitto would drop to the mosquitto user, who cannot read pytest's tmp dirs
-    with Mosquitto(extra_config=["user root", *acl_files.conf.read_text().splitlines()]) as m:
-        yield m
-
-
-@pytest.fixture
-def secure_controller(secure_broker, acl_files, tmp_path, clock, monkeypatch):
-    from tideq.config import EXAMPLE_HALL, load
-    from tideq.controller.service import ControllerService
-
-    monkeypatch.setenv("TIDEQ_HALL_SECRET", HALL_SECRET)
-    monkeypatch.setenv("TIDEQ_TEST_CONTROLLER_PASSWORD", acl_files.passwords["controller"])
-    hall = load(EXAMPLE_HALL, env={"TIDEQ_BROKER__USERNAME": "controller",
-                                   "TIDEQ_BROKER__PASSWORD_ENV": "TIDEQ_TEST_CONTROLLER_PASSWORD"})
-    svc = ControllerService(hall, secure_broker.url, tmp_path / "data", clock)
-    svc.start()
-    yield svc
-    svc.stop()
 
 
 def login(broker: Mosquitto, files: AclFiles, user: str) -> BusClient:

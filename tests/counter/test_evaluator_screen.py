@@ -2,14 +2,16 @@
 `rate`, and records "not_rated" on timeout; in the terminal's process or on a tablet of its own."""
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 
 from tideq.counter.evaluator_screen import NOT_RATED, EvalState, EvaluatorModel, EvaluatorScreen, FinishWatcher
 from tideq.counter.terminal_bus import IdentityBus
 from tideq.counter.terminal_model import Outcome
 
-from .test_terminal_support import (HALL, T_MS, WINDOW, clean_retained, dispose, evaluator, issue, model,  # noqa: F401
-                                    press, qbus, terminal)
+from .conftest import HALL, T_MS, WINDOW, dispose, issue, press
+
+pytestmark = pytest.mark.usefixtures("clean_retained")  # each test starts from no retained state
 
 
 def test_rating_after_finish_is_stored_with_the_ticket(qtbot, client, controller, terminal, evaluator):
@@ -54,7 +56,8 @@ def test_next_while_serving_asks_about_the_ticket_that_just_left(qtbot, client, 
 
 
 def test_no_show_asks_for_no_rating(qtbot, client, controller, terminal, evaluator):
-    first, second = issue(client), issue(client)
+    issue(client)
+    second = issue(client)
     asked: list[str] = []
     terminal.model.finished.connect(asked.append)
     press(qtbot, terminal, Qt.Key.Key_F1)

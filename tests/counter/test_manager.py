@@ -17,8 +17,7 @@ from tideq.counter.manager_state import Actor, Decided
 from tideq.counter.terminal_bus import IdentityBus
 from tideq.counter.terminal_model import Lang, Outcome
 
-from .test_acl import acl_files, secure_broker, secure_controller  # noqa: F401 (fixtures)
-from .test_terminal_support import HALL, T_MS, dispose, issue
+from .conftest import HALL, T_MS, dispose, issue
 
 SENSORS = ("sensor/crowd/zone-a", "health/printer-1")
 

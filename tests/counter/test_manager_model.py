@@ -17,7 +17,7 @@ from tideq.counter.manager_text import key_inputs, log_line, proposal_title
 from tideq.counter.terminal_model import Lang, Outcome
 
 from ..conftest import TZ
-from .test_terminal_support import dispose
+from .conftest import dispose
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=TZ)
 T = Topics("xian-hitech")

@@ -2,6 +2,8 @@
 shortcut or button, the controller's answer in the status line, the window state it renders."""
 from __future__ import annotations
 
+import pytest
+
 from datetime import datetime
 
 from PySide6.QtCore import Qt
@@ -10,8 +12,9 @@ from tideq.controller.model import TicketStatus, WindowStatus
 from tideq.counter.terminal_model import Action, Lang, Outcome, Status
 
 from ..conftest import TZ
-from .test_terminal_support import (T_MS, WINDOW, clean_retained, click, issue, model, press, qbus,  # noqa: F401
-                                    terminal)
+from .conftest import T_MS, WINDOW, click, issue, press
+
+pytestmark = pytest.mark.usefixtures("clean_retained")  # each test starts from no retained state
 
 
 def test_next_calls_the_longest_waiting_and_shows_how_long_they_waited(qtbot, client, controller, clock, terminal):

@@ -7,8 +7,9 @@ from PySide6.QtCore import Qt
 from tideq.counter.terminal import CallerTerminal
 from tideq.counter.terminal_model import DEFAULT_KEYS, Action, CallerModel, KeymapError, Outcome, parse_keymap
 
-from .test_terminal_support import (HALL, T_MS, WINDOW, clean_retained, dispose, issue, press, qbus,  # noqa: F401
-                                    start_model)
+from .conftest import T_MS, WINDOW, dispose, issue, press, start_model
+
+pytestmark = pytest.mark.usefixtures("clean_retained")  # each test starts from no retained state
 
 
 def test_keymap_overrides_defaults_and_rejects_nonsense():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tideq.display.hallstate import Liveness
 
-from .test_board import WAIT, call, make_board, now_calling, ticket  # noqa: F401 (fixture)
+from .conftest import WAIT, call, now_calling, ticket
 
 
 def test_broker_restart_then_reconnect_rebuilds_and_shows(qtbot, broker, controller, client, make_board) -> None:

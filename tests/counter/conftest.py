@@ -1,5 +1,5 @@
-"""Fixtures and helpers shared by the terminal, evaluator and ACL tests (imported by them; this
-module holds no tests). Better as tests/counter/conftest.py once that file is free to add."""
+"""Fixtures and helpers shared by the counter tests: terminals, evaluators, the manager and the
+ACL'd broker."""
 from __future__ import annotations
 
 import gc
@@ -10,10 +10,14 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 
 from tideq.bus import BusClient
+from tideq.counter.acl import AclFiles, write_acl
 from tideq.counter.evaluator_screen import EvaluatorModel, EvaluatorScreen
 from tideq.counter.terminal import CallerTerminal
 from tideq.counter.terminal_bus import IdentityBus
 from tideq.counter.terminal_model import CallerModel, Message, Status
+from tideq.testing import Mosquitto
+
+from ..conftest import HALL_SECRET
 
 T_MS = 5000            # every wait: generous, the machine is shared
 HALL = "xian-hitech"
@@ -21,7 +25,7 @@ WINDOW = "5"           # serves tax (prefix B)
 RETAINED = ("state/services", "state/windows", "state/calls", "state/tidal", "status/controller")
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def clean_retained(broker) -> None:
     """The broker lives for the whole file but each test has a fresh controller: drop the last
     test's retained state first, so nothing stale (a ticket B001 serving...) satisfies a wait."""
@@ -106,3 +110,31 @@ def click(qtbot, button, model: CallerModel) -> Message:
     with qtbot.waitSignal(model.result, timeout=T_MS) as blocker:
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     return blocker.args[0]
+
+
+# ---------------------------------------------------------------- a broker with per-identity logins
+@pytest.fixture(scope="module")
+def acl_files(tmp_path_factory, hall) -> AclFiles:
+    return write_acl(hall.hall, tmp_path_factory.mktemp("acl"))
+
+
+@pytest.fixture(scope="module")
+def secure_broker(acl_files) -> Iterator[Mosquitto]:
+    # `user root`: as root Mosquitto would drop to the mosquitto user, who cannot read pytest's tmp dirs
+    with Mosquitto(extra_config=["user root", *acl_files.conf.read_text().splitlines()]) as m:
+        yield m
+
+
+@pytest.fixture
+def secure_controller(secure_broker, acl_files, tmp_path, clock, monkeypatch):
+    from tideq.config import EXAMPLE_HALL, load
+    from tideq.controller.service import ControllerService
+
+    monkeypatch.setenv("TIDEQ_HALL_SECRET", HALL_SECRET)
+    monkeypatch.setenv("TIDEQ_TEST_CONTROLLER_PASSWORD", acl_files.passwords["controller"])
+    hall = load(EXAMPLE_HALL, env={"TIDEQ_BROKER__USERNAME": "controller",
+                                   "TIDEQ_BROKER__PASSWORD_ENV": "TIDEQ_TEST_CONTROLLER_PASSWORD"})
+    svc = ControllerService(hall, secure_broker.url, tmp_path / "data", clock)
+    svc.start()
+    yield svc
+    svc.stop()
