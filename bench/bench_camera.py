@@ -117,7 +117,7 @@ def accuracy(maker: SceneMaker, n: int, hold: int) -> PersonModel:
     hog_frames = sum(1 for t, e, _ in fused for z in t if e[z].hog > 0)
     print(f"\nMAE (people) per ground-truth level, {len(test)} scenes x {len(ZONES)} zones, "
           f"busy>={ZONES[0].busy}, crowded>={ZONES[0].crowded}, 0..{MAX_PER_ZONE} people per zone")
-    print(f"| method | low | busy | crowded | level accuracy |\n|---|---|---|---|---|")
+    print("| method | low | busy | crowded | level accuracy |\n|---|---|---|---|---|")
     for name, rows in methods.items():
         m = mae_by_level(rows)
         z = ZONES[0]
