@@ -74,7 +74,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default="docs/screenshots")
     out = Path(ap.parse_args().out)
-    QApplication.instance() or QApplication(sys.argv[:1])  # noqa: B018 (the app must exist for the grabs)
+    app = QApplication.instance() or QApplication(sys.argv[:1])  # must stay referenced while grabbing
     hall = load(EXAMPLE_HALL).hall
     clock = ManualClock(T0)
     with Mosquitto() as broker, tempfile.TemporaryDirectory() as tmp:
