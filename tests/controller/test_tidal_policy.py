@@ -267,3 +267,100 @@ def test_every_decision_carries_reason_and_inputs(hall, engine):
         assert d.payload()["kind"].startswith("tidal_")
     tidal_events = [s for s in engine.tidal_log]
     assert tidal_events and all(s.by_policy and s.reason for s in tidal_events)
+
+
+# ---------------------------------------------------------------------- moves (one switch, not two)
+def test_engine_move_is_a_closing_and_an_opening_marked_as_one_move(hall, engine):
+    engine.tidal_open("19", SID, at(0), "manager")
+    events = engine.tidal_move("19", "tax", at(10), "why", {"gain_s": 1})
+    assert [e.kind.value for e in events] == ["tidal_closed", "tidal_opened"]
+    assert events[0].data["moved_to"] == "tax" and events[1].data["moved_from"] == SID
+    assert events[1].data["inputs"] == {"gain_s": 1}
+    w = engine.windows["19"]
+    assert w.tidal_service == "tax" and w.services == ["tax"] and w.tidal_since == at(10)
+    assert [(s.opened, s.move, s.by_policy) for s in engine.tidal_log] == [
+        (True, False, False), (False, True, True), (True, True, True)]
+    with pytest.raises(Refusal):
+        engine.tidal_move("19", "tax", at(20))            # already that service
+    with pytest.raises(Refusal):
+        engine.tidal_move("20", "tax", at(20))            # not open
+    engine.issue("tax", "k", at(30))
+    engine.window_action("19", "next", at(30))
+    with pytest.raises(Refusal) as info:
+        engine.tidal_move("19", SID, at(40))              # busy
+    assert info.value.code == "window_busy"
+
+
+def setup_move(hall, engine):
+    """Window 19 opened by the policy for SID and drained; 20-22 held by the manager; tax overloaded."""
+    p = policy(hall, max_switches_per_hour=10)
+    for wid in ("20", "21", "22"):
+        engine.tidal_open(wid, "housing-fund", at(0), "manager")
+    load_up(engine, SID, 20)
+    step(p, engine, 0)
+    opened = next(d for d in step(p, engine, 121) if d.action is Action.OPEN)
+    assert opened.window == "19"
+    drain(engine, SID, 200)
+    for t in range(200, 1100, 60):
+        step(p, engine, t)
+    load_up(engine, "tax", 30, t=1100)
+    for t in range(1100, 1320, 15):
+        out = step(p, engine, t)
+        assert not {Action.MOVE, Action.CLOSE} & set(actions(out))   # 19 not open min_open_s yet
+    return p
+
+
+def test_a_cool_window_moves_to_the_short_service_instead_of_closing(hall, engine):
+    p = setup_move(hall, engine)
+    out = step(p, engine, 1325)
+    assert Action.CLOSE not in actions(out)
+    move = next(d for d in out if d.action is Action.MOVE)
+    assert (move.window, move.service) == ("19", "tax") and engine.windows["19"].tidal_service == "tax"
+    assert move.inputs["from_service"] == SID and move.inputs["window_gain_s"] > move.inputs["loss_s"] >= 0
+    assert move.inputs["movable"][0] == {"window": "19", "service": SID, "cool": True, "busy": False,
+                                         "loss_s": move.inputs["loss_s"], "open_s": 1204}
+    assert "move" in move.reason["en"] and "改办" in move.reason["zh"]
+    assert move.payload()["kind"] == "tidal_move"
+    assert sum(not (s.move and not s.opened) for s in engine.tidal_log) == 5  # 3 manual, 1 opening, 1 move
+    assert p.evaluate(engine, at(1340)) is not None and p._switches(engine, at(1340)) == 5
+    assert all(s.by_policy for s in engine.tidal_log[-2:])
+    # the moved window starts a new minimum open time: no move or close for min_open_s
+    for t in range(1350, 2500, 60):
+        assert not {Action.MOVE, Action.CLOSE} & set(actions(step(p, engine, t)))
+
+
+def test_a_busy_window_finishes_its_visitor_then_moves(hall, engine):
+    p = setup_move(hall, engine)
+    engine.issue(SID, "k", at(1316))
+    engine.window_action("19", "next", at(1316))
+    out = step(p, engine, 1325)
+    assert actions(out).count(Action.DRAIN) == 1 and Action.MOVE not in actions(out)
+    drain_ = next(d for d in out if d.action is Action.DRAIN)
+    assert drain_.service == "tax" and "moves to" in drain_.reason["en"] and "19" in p.draining()
+    assert Action.MOVE not in actions(step(p, engine, 1350))
+    engine.window_action("19", "finish", at(1360))
+    out = step(p, engine, 1361)
+    assert Action.MOVE in actions(out) and engine.windows["19"].tidal_service == "tax"
+    assert "19" not in p.draining()
+
+
+def test_confirm_mode_proposes_a_move_and_confirm_applies_it(hall, engine):
+    p = setup_move(hall, engine)
+    p.mode = Mode.CONFIRM
+    out = step(p, engine, 1325, apply=False)
+    prop = next(d for d in out if d.action is Action.PROPOSE_MOVE)
+    assert engine.windows["19"].tidal_service == SID
+    d = p.confirm("19", at(1340))
+    assert d.action is Action.MOVE and d.inputs["confirmed"]
+    d.apply(engine, at(1340))
+    assert engine.windows["19"].tidal_service == "tax" and prop.window == "19"
+
+
+def test_manual_windows_are_never_moved(hall, engine):
+    p = policy(hall, max_switches_per_hour=10)
+    for wid in ("19", "20", "21", "22"):
+        engine.tidal_open(wid, "housing-fund", at(0), "manager")
+    load_up(engine, "tax", 30, t=0)
+    for t in range(0, 3000, 60):
+        assert Action.MOVE not in actions(step(p, engine, t))
+    assert p.alerts()[0]["level"] == "critical"

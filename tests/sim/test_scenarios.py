@@ -28,7 +28,7 @@ def test_json_summary_has_every_key_per_policy(capsys, tmp_path):
     assert main(["simulate", "--config", str(EXAMPLE_HALL), "--scenario", "lunch-lull", "--json",
                  "--out", str(tmp_path)]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out["policies"]) == {"static", "threshold", "tideq"}
+    assert set(out["policies"]) == {"static", "threshold", "threshold-limits", "tideq"}
     for s in out["policies"].values():
         assert KEYS <= s.keys()
         assert s["p90_wait_s"] <= s["max_wait_s"] and 0 <= s["share_over_30min"] <= 1
@@ -62,11 +62,14 @@ def test_tideq_policy_beats_static_within_the_window_budget(peak):
     assert all(r.switches > 0 for r in tideq)
 
 
-def test_tideq_policy_respects_its_switch_budget(peak, cfg):
-    """At most max_switches_per_hour in any hour; closing a drained window at closing time is exempt."""
+@pytest.mark.parametrize("name", ["tideq", "threshold-limits"])
+def test_policy_respects_the_hall_switch_budget(peak, cfg, name):
+    """At most max_switches_per_hour in any hour (a move counts once); closing a drained window at
+    closing time is exempt. Both tideq and the hall-limits threshold baseline obey it."""
     cap = cfg.tidal.max_switches_per_hour
-    for r in peak["tideq"]:
-        times = sorted(d.at for d in r.decisions if d.action.value in ("open", "close") and is_open(cfg, None, d.at))
+    for r in peak[name]:
+        times = sorted(d.at for d in r.decisions
+                       if d.action.value in ("open", "close", "move") and is_open(cfg, None, d.at))
         for i, t in enumerate(times):
             within = [x for x in times[i:] if (x - t).total_seconds() < 3600]
             assert len(within) <= cap
@@ -75,3 +78,21 @@ def test_tideq_policy_respects_its_switch_budget(peak, cfg):
 def test_eta_beats_rolling_average_in_the_surge(cfg):
     r = Simulation(scenarios.build("surge", cfg), policies.StaticPolicy(), 0).run()
     assert stats.eta_mse(r)["ratio"] <= 0.7
+
+
+def test_hall_limits_threshold_keeps_windows_open_min_open_s(peak, cfg):
+    for r in peak["threshold-limits"]:
+        opened: dict[str, object] = {}
+        for d in r.decisions:
+            if d.action.value == "open":
+                opened[d.window] = d.at
+            elif d.action.value == "close" and is_open(cfg, d.service and cfg.service(d.service), d.at):
+                assert (d.at - opened[d.window]).total_seconds() >= cfg.tidal.min_open_s
+        assert r.switches <= 40
+
+
+def test_tideq_moves_count_once(peak):
+    r = peak["tideq"][0]
+    moves = [d for d in r.decisions if d.action.value == "move"]
+    assert r.moves == len(moves)
+    assert r.switches == sum(d.action.value in ("open", "close", "move") for d in r.decisions)

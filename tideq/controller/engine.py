@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from tideq.config.schema import HallConfig, Service
 
 from . import refusals as R
-from .errors import Bilingual, Refusal
+from .errors import Bilingual
 from .eta import CallMix, ServiceTime, departure_rate, wait_for_rate
 from .events import Event, Kind
 from .hours import is_open, next_opening
@@ -36,6 +36,7 @@ class TidalSwitch(NamedTuple):
     opened: bool
     reason: str | None
     by_policy: bool   # carried `inputs`: decided by the tidal policy, not typed by a manager
+    move: bool = False  # half of a move (`tidal_move`): the window went straight to another service
 
 
 class Engine:
@@ -181,10 +182,12 @@ class Engine:
             w.services = [d["service"]]
             if w.status is WindowStatus.CLOSED:
                 w.status = WindowStatus.IDLE
-            self.tidal_log.append(TidalSwitch(e.at, w.id, d["service"], True, d.get("reason"), "inputs" in d))
+            self.tidal_log.append(TidalSwitch(e.at, w.id, d["service"], True, d.get("reason"), "inputs" in d,
+                                              "moved_from" in d))
         elif k is Kind.TIDAL_CLOSED:
             w = self.windows[d["window"]]
-            self.tidal_log.append(TidalSwitch(e.at, w.id, w.tidal_service, False, d.get("reason"), "inputs" in d))
+            self.tidal_log.append(TidalSwitch(e.at, w.id, w.tidal_service, False, d.get("reason"), "inputs" in d,
+                                              "moved_to" in d))
             base = next(x for x in self.cfg.windows if x.id == w.id)
             w.services = list(base.services)
             w.tidal_service = w.tidal_since = w.tidal_reason = None
@@ -471,6 +474,25 @@ class Engine:
         if inputs:
             data["inputs"] = inputs
         return self._emit([Event(Kind.TIDAL_CLOSED, now, data)])
+
+    def tidal_move(self, wid: str, service: str, now: datetime, reason: str = "manual",
+                   inputs: dict[str, Any] | None = None) -> list[Event]:
+        """Give an open tidal window straight to another service: a closing and an opening at the
+        same instant, marked `moved_to` / `moved_from` (one switch for the hall, two events)."""
+        w = self.window(wid)
+        svc = self.service(service)
+        if not w.tidal:
+            raise R.tidal_not_open(wid)
+        if w.tidal_service == svc.id:
+            raise R.tidal_already_open(wid, svc.id)
+        if w.ticket:
+            raise R.window_busy(w.id, w.ticket)
+        old = w.tidal_service
+        closed: dict[str, Any] = {"window": wid, "service": old, "reason": reason, "moved_to": svc.id}
+        opened: dict[str, Any] = {"window": wid, "service": svc.id, "reason": reason, "moved_from": old}
+        if inputs:
+            closed["inputs"] = opened["inputs"] = inputs
+        return self._emit([Event(Kind.TIDAL_CLOSED, now, closed), Event(Kind.TIDAL_OPENED, now, opened)])
 
     # ------------------------------------------------------------------ queries
     def ahead_of(self, t: Ticket, now: datetime) -> int:

@@ -17,6 +17,7 @@ than its own 1/sqrt(k+1) relative spread, so the model's job is to know r well:
 """
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Iterable, Mapping
 
@@ -97,3 +98,35 @@ def wait_for_rate(ahead: int, rate_per_s: float, idle: int) -> int | None:
 def expected_wait_s(ahead: int, capacity: float, idle: int, mean_s: float) -> int | None:
     """The same for `capacity` equal window shares of mean service time `mean_s` (kept for callers)."""
     return wait_for_rate(ahead, capacity / mean_s, idle) if capacity > 0 else None
+
+
+def excess_wait_s(waiting: int, arrivals_per_s: float, rate_per_s: float, servers: float,
+                  horizon_s: float, target_s: float, arrivals_s: float | None = None) -> float:
+    """Visitor-seconds of wait beyond `target_s` expected over the next `horizon_s` (what one more
+    or one fewer window is worth; used by the tidal policy to compare services).
+
+    Two parts. The backlog, as a fluid: the queue moves at the net rate `arrivals - departures`
+    (clipped at zero), those already waiting and every arrival wait queue/rate; count what passes
+    the target. The queueing noise the fluid misses when arrivals are below capacity: Sakasegawa's
+    approximation of the M/M/c mean wait, Wq = rho^(sqrt(2(c+1))-1) / (r - lambda), with an
+    exponential tail, so an arrival's expected excess is Wq * exp(-(r - lambda) * target).
+    Arrivals stop after `arrivals_s` (the service closes within the horizon), the queue does not.
+    """
+    until = horizon_s if arrivals_s is None else min(horizon_s, max(0.0, arrivals_s))
+    if rate_per_s <= 0:
+        return (waiting + arrivals_per_s * until) * horizon_s
+    lam, r = arrivals_per_s, rate_per_s
+    queued = waiting / r
+    total = 0.5 * r * max(0.0, queued - target_s) ** 2          # sum over i of (i/r - target)+
+    steps = 12
+    dt = horizon_s / steps
+    q = float(waiting)
+    for i in range(steps):
+        inflow = lam if i * dt < until else 0.0
+        q = max(0.0, q + (inflow - r) * dt)
+        total += inflow * dt * max(0.0, q / r - target_s)
+    rho = min(lam / r, 0.95)
+    slack = r * (1 - rho)
+    wq = rho ** (math.sqrt(2 * (max(servers, 0.5) + 1)) - 1) / slack
+    total += lam * until * wq * math.exp(-slack * target_s)
+    return total

@@ -17,6 +17,7 @@ event log. So after a restart a fresh `TidalPolicy` is safe: at worst it waits o
 `sustain_s` before acting and forgets declined proposals (they are re-proposed once).
 """
 from __future__ import annotations
+import math
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -27,8 +28,9 @@ from tideq.config.schema import Level, TidalConfig
 
 from . import refusals as R
 from .engine import Engine
+from .eta import excess_wait_s
 from .events import Event
-from .hours import is_open
+from .hours import is_open, spans_for
 from .model import WindowState, WindowStatus
 
 CROWD_RANK = {Level.LOW: 0, Level.BUSY: 1, Level.CROWDED: 2}
@@ -47,11 +49,14 @@ class Action(str, Enum):
     PROPOSE_CLOSE = "propose_close"
     OPEN = "open"                    # apply: engine.tidal_open
     CLOSE = "close"                  # apply: engine.tidal_close
+    PROPOSE_MOVE = "propose_move"
+    MOVE = "move"                    # apply: engine.tidal_move (an open tidal window goes straight to
+                                     # another service: one switch instead of a closing and an opening)
     DRAIN = "drain"                  # window should finish its visitor and call nobody new
     DECLINED = "declined"            # the manager declined a proposal
 
 
-ENGINE_ACTIONS = frozenset({Action.OPEN, Action.CLOSE})   # decisions the service applies via Decision.apply()
+ENGINE_ACTIONS = frozenset({Action.OPEN, Action.CLOSE, Action.MOVE})   # decisions the service applies via Decision.apply()
 
 
 class AlertLevel(str, Enum):
@@ -81,6 +86,14 @@ class Tuning:
     close_load: float = 0.9          # ... and when arrivals are below this share of the capacity left
     proposal_ttl_s: float = 300.0    # an unconfirmed proposal lapses (and may be proposed again)
     hold_s: float = 1800.0           # after a manual close or a decline: no new proposal for it
+    target_wait_s: float = 300.0     # value of a window: visitor-seconds of wait beyond this it saves ...
+    value_horizon_s: float = 1800.0  # ... over this horizon (eta.excess_wait_s)
+    trend_weight: float = 0.5        # arrival rate used for that: last trend_window_s + this share of its change
+    open_gain_s: float = math.inf    # a window saving this much counts as capacity short, whatever the wait
+                                     # (off: on peak-day it bought its p90 with too many window-hours)
+    move_factor: float = 0.5         # with no free pool window, move one whose loss is below this share of the gain
+    close_z: float = 1.5             # close only if arrivals + close_z * their Poisson noise are below close_load
+                                     # of the capacity left (a peak's noise must not close its window)
 
 
 @dataclass(frozen=True)
@@ -99,6 +112,8 @@ class Signals:
     crowd: str | None
     crowd_age_s: int | None
     camera: Camera
+    gain_s: float = 0.0               # visitor-seconds beyond target_wait_s one more window saves (value_horizon_s)
+    open_ahead_s: float | None = None  # seconds the service still takes tickets within value_horizon_s
 
     @property
     def trend_per_h(self) -> float:
@@ -109,7 +124,8 @@ class Signals:
                 "projected_waiting": self.projected_waiting,
                 "projected_eta_s": self.projected_eta_s, "arrivals_per_h": round(self.arrivals_per_h, 1),
                 "arrival_trend_per_h": round(self.trend_per_h, 1), "departures_per_h": round(self.departures_per_h, 1),
-                "crowd": self.crowd, "crowd_age_s": self.crowd_age_s, "camera": self.camera.value}
+                "crowd": self.crowd, "crowd_age_s": self.crowd_age_s, "camera": self.camera.value,
+                "window_gain_s": round(self.gain_s)}
 
 
 @dataclass(frozen=True)
@@ -133,6 +149,8 @@ class Decision:
             return engine.tidal_open(self.window or "", self.service or "", now, self.engine_reason, inputs)
         if self.action is Action.CLOSE:
             return engine.tidal_close(self.window or "", now, self.engine_reason, inputs)
+        if self.action is Action.MOVE:
+            return engine.tidal_move(self.window or "", self.service or "", now, self.engine_reason, inputs)
         return []
 
     def payload(self) -> dict[str, Any]:
@@ -165,6 +183,10 @@ class TidalPolicy:
         self._draining: set[str] = set()
         self._declined: dict[tuple[str, str], datetime] = {}  # (action, service or window) -> until
         self._claimed: set[str] = set()   # windows decided on in the current evaluation
+        self._moving: dict[str, str] = {}  # window -> service it moves to once its current visitor is done
+        self._closing_now: set[str] = set()  # windows closed in the current evaluation (a move may replace it)
+        self._moved_now: dict[str, str] = {}   # window -> service it moved (or drains) to in this evaluation
+        self._signals: dict[str, Signals] = {}
 
     # ------------------------------------------------------------------ queries
     def alerts(self) -> list[dict[str, Any]]:
@@ -180,15 +202,15 @@ class TidalPolicy:
 
     # ------------------------------------------------------------------ manager answers
     def confirm(self, window: str, now: datetime) -> Decision:
-        """The OPEN/CLOSE decision for a proposal the manager confirmed; apply it to the engine."""
+        """The OPEN/CLOSE/MOVE decision for a proposal the manager confirmed; apply it to the engine."""
         p = self._take_proposal(window, now)
-        action = Action.OPEN if p.action is Action.PROPOSE_OPEN else Action.CLOSE
+        action = {Action.PROPOSE_OPEN: Action.OPEN, Action.PROPOSE_MOVE: Action.MOVE}.get(p.action, Action.CLOSE)
         return replace(p, action=action, at=now, inputs={**p.inputs, "confirmed": True})
 
     def decline(self, window: str, now: datetime) -> Decision:
         """Record a declined proposal; the same proposal is not made again for `hold_s`."""
         p = self._take_proposal(window, now)
-        key = ("open", p.service or "") if p.action is Action.PROPOSE_OPEN else ("close", window)
+        key = ("open", p.service or "") if p.action in (Action.PROPOSE_OPEN, Action.PROPOSE_MOVE) else ("close", window)
         self._declined[key] = now + timedelta(seconds=self.tuning.hold_s)
         return replace(p, action=Action.DECLINED, at=now, inputs={**p.inputs, "proposal": p.action.value})
 
@@ -205,14 +227,17 @@ class TidalPolicy:
         if self.mode is Mode.OFF:
             return [self._clear(s, now) for s in list(self._alerts)]
         self._expire(now)
-        self._claimed = set()
+        self._claimed, self._closing_now, self._moved_now = set(), set(), {}
         crowd = crowd or {}
-        out: list[Decision] = []
         signals = {sid: self.signals(engine, sid, now, crowd) for sid in engine.services}
+        self._signals = signals
+        out = self._moves_due(engine, now, signals)
         out += self._closings(engine, now, signals)
-        for sid, sg in signals.items():
-            out += self._service(engine, now, sg)
-        return out
+        for sid in sorted(signals, key=lambda x: -signals[x].gain_s):   # the most valuable window first
+            out += self._service(engine, now, signals[sid])
+        # a window moved (or about to move) in this evaluation is not also closed or drained for closing
+        return [d for d in out if not (d.action in (Action.CLOSE, Action.PROPOSE_CLOSE, Action.DRAIN)
+                                       and d.window in self._moved_now and d.service != self._moved_now[d.window])]
 
     def signals(self, engine: Engine, sid: str, now: datetime, crowd: dict[str, tuple[Any, datetime]]) -> Signals:
         t = self.tuning
@@ -224,8 +249,34 @@ class TidalPolicy:
         departures = engine.departure_rate(sid) * 3600
         grown = waiting + max(0.0, arrivals - departures) * t.horizon_s / 3600
         level, age, camera = self._crowd(engine, sid, now, crowd)
+        rate = engine.departure_rate(sid)
+        mean = engine.service_time[sid].mean_s
+        ahead = self._open_ahead_s(engine, sid, now)
+        gain = (self._excess(waiting, arrivals, before, rate, mean, ahead)
+                - self._excess(waiting, arrivals, before, rate + 1 / mean, mean, ahead))
         return Signals(sid, waiting, int(engine.oldest_wait_s(sid, now)), engine.eta_s(sid, waiting), round(grown),
-                       engine.eta_s(sid, round(grown)), arrivals, before, departures, level, age, camera)
+                       engine.eta_s(sid, round(grown)), arrivals, before, departures, level, age, camera, gain, ahead)
+
+    def _open_ahead_s(self, engine: Engine, sid: str, now: datetime) -> float:
+        """Seconds within value_horizon_s in which the service still takes tickets (lunch, evening)."""
+        end = now + timedelta(seconds=self.tuning.value_horizon_s)
+        return sum(max(0.0, (min(b, end) - max(a, now)).total_seconds())
+                   for a, b in spans_for(engine.cfg, engine.services[sid], now.date()))
+
+    def _excess(self, waiting: int, arrivals_per_h: float, before_per_h: float, rate: float, mean_s: float,
+                open_ahead_s: float | None = None) -> float:
+        """eta.excess_wait_s for the service's queue at departure rate `rate` (per second)."""
+        t = self.tuning
+        lam = max(0.0, arrivals_per_h + t.trend_weight * (arrivals_per_h - before_per_h)) / 3600
+        return excess_wait_s(waiting, lam, rate, rate * mean_s, t.value_horizon_s, t.target_wait_s, open_ahead_s)
+
+    def _loss(self, engine: Engine, w: WindowState, sg: Signals) -> float:
+        """Visitor-seconds beyond target_wait_s that taking window `w` away from its service would add."""
+        without = engine.departure_rate(sg.service, without=w.id)
+        rate = engine.departure_rate(sg.service)
+        mean = engine.service_time[sg.service].mean_s
+        return (self._excess(sg.waiting, sg.arrivals_per_h, sg.arrivals_prev_per_h, without, mean, sg.open_ahead_s)
+                - self._excess(sg.waiting, sg.arrivals_per_h, sg.arrivals_prev_per_h, rate, mean, sg.open_ahead_s))
 
     def _crowd(self, engine: Engine, sid: str, now: datetime,
                crowd: dict[str, tuple[Any, datetime]]) -> tuple[str | None, int | None, Camera]:
@@ -262,6 +313,8 @@ class TidalPolicy:
         or the queue is long and not moving fast enough to drain under the closing threshold."""
         if sg.projected_eta_s is None:
             return sg.waiting > 0
+        if sg.gain_s >= self.tuning.open_gain_s and sg.waiting >= 1:
+            return True
         if sg.projected_waiting < self.tuning.open_min_queue:
             return False
         limit = self.cfg.warn_eta_s * self.tuning.open_eta_factor
@@ -305,14 +358,23 @@ class TidalPolicy:
               inputs: dict[str, Any]) -> tuple[list[Decision], dict[str, str] | None]:
         """Open (or propose) a pool window for the service; or say why not."""
         sid = sg.service
-        if any(p.service == sid and p.action is Action.PROPOSE_OPEN for p in self._proposals.values()):
+        if any(p.service == sid and p.action in (Action.PROPOSE_OPEN, Action.PROPOSE_MOVE)
+               for p in self._proposals.values()):
             return [], None  # waiting for the manager
+        if sid in self._moving.values() or any(w.tidal_service == sid and w.status is WindowStatus.PAUSED
+                                                  for w in engine.windows.values()):
+            self._short_since[sid] = now
+            return [], None  # a window is on its way: judge again once it is staffed
         held = self._held(engine, sid, now)
         if held:
             return [], held
         if self._switches(engine, now) >= self.cfg.max_switches_per_hour:
             return [], {"zh": "本小时潮汐切换次数已用完", "en": "tidal switch budget for this hour is used"}
         window, ranking = self._choose(engine)
+        movable = self._movable(engine, now, sg)
+        if movable and (movable[0]["cool"] or (window is None and movable[0]["loss_s"]
+                                                 <= self.tuning.move_factor * sg.gain_s)):
+            return self._move(engine, now, sg, movable, inputs), None
         if window is None:
             return [], {"zh": "无空闲潮汐窗口", "en": "no free tidal window"}
         w = engine.cfg.window(window)
@@ -328,6 +390,91 @@ class TidalPolicy:
             d = replace(d, action=Action.PROPOSE_OPEN)
             self._proposals[window] = d
         return [d], None
+
+    def _movable(self, engine: Engine, now: datetime, sg: Signals) -> list[dict[str, Any]]:
+        """Policy-opened windows of other services that could move to `sg.service`: open at least
+        `min_open_s`, not waiting for the manager; cool ones (about to close anyway) first, then by
+        the visitor-seconds their service would lose."""
+        ranked = []
+        for w in engine.windows.values():
+            if not w.tidal or w.tidal_service == sg.service or w.id in self._moving or w.id in self._moved_now:
+                continue
+            if w.id not in self._closing_now and (  # closed (or proposed for closing) just now: a move replaces that
+                    w.id in self._proposals or w.id in self._claimed or not self._by_policy(engine, w.id)):
+                continue
+            opened_s = (now - w.tidal_since).total_seconds() if w.tidal_since else 0.0
+            if opened_s < self.cfg.min_open_s:
+                continue
+            origin = self._signals[w.tidal_service or ""]
+            cool = self._cool(engine, w, origin)[0]
+            ranked.append({"window": w.id, "service": origin.service, "cool": cool,
+                           "loss_s": round(self._loss(engine, w, origin)), "busy": bool(w.ticket),
+                           "open_s": int(opened_s)})
+        ranked.sort(key=lambda r: (not r["cool"], r["loss_s"]))
+        return ranked
+
+    def _move(self, engine: Engine, now: datetime, sg: Signals, movable: list[dict[str, Any]],
+              inputs: dict[str, Any]) -> list[Decision]:
+        """Move the first of `movable` to the service (after its current visitor, if busy)."""
+        best = movable[0]
+        wid, origin = best["window"], best["service"]
+        self._short_since[sg.service] = now
+        inputs = {**inputs, "from_service": origin, "loss_s": best["loss_s"], "movable": movable}
+        w = engine.windows[wid]
+        if w.ticket and self.mode is Mode.AUTO:
+            self._moving[wid] = self._moved_now[wid] = sg.service
+            self._draining.add(wid)
+            self._cool_since.pop(wid, None)
+            names = self._names(engine, wid, origin, sg.service)
+            reason = {"zh": f"{names[0]}办完当前业务后改办{names[4]}", "en": f"{names[1]} moves to {names[5]} after its current visitor"}
+            return [Decision(Action.DRAIN, now, sg.service, wid, reason, inputs)]
+        return [self._move_decision(engine, now, wid, origin, sg, inputs)]
+
+    def _move_decision(self, engine: Engine, now: datetime, wid: str, origin: str, sg: Signals,
+                       inputs: dict[str, Any]) -> Decision:
+        names = self._names(engine, wid, origin, sg.service)
+        reason = {"zh": f"{names[0]}由{names[2]}改办{names[4]}：预计等待{_min(sg.projected_eta_s)}分钟",
+                  "en": f"move {names[1]} from {names[3]} to {names[5]}: predicted wait {_min(sg.projected_eta_s)} min"}
+        d = Decision(Action.MOVE, now, sg.service, wid, reason, inputs)
+        self._short_since[sg.service] = now  # the next window for it needs its own sustained evidence
+        self._claimed.add(wid)
+        self._moved_now[wid] = sg.service
+        self._cool_since.pop(wid, None)
+        self._draining.discard(wid)
+        if self.mode is Mode.CONFIRM:
+            d = replace(d, action=Action.PROPOSE_MOVE)
+            self._proposals[wid] = d
+        return d
+
+    @staticmethod
+    def _names(engine: Engine, wid: str, *sids: str) -> tuple[str, ...]:
+        """(zh, en) of the window, then of each service."""
+        w = engine.cfg.window(wid)
+        out = [w.name.zh if w else wid, w.name.en if w else wid]
+        for sid in sids:
+            svc = engine.cfg.service(sid)
+            out += [svc.name.zh if svc else sid, svc.name.en if svc else sid]
+        return tuple(out)
+
+    def _moves_due(self, engine: Engine, now: datetime, signals: dict[str, Signals]) -> list[Decision]:
+        """Carry out moves waiting for a window's last visitor; drop those no longer needed."""
+        out: list[Decision] = []
+        for wid, sid in list(self._moving.items()):
+            w = engine.windows.get(wid)
+            sg = signals.get(sid)
+            if w is None or not w.tidal or sg is None or w.tidal_service == sid or not self._short_of_capacity(sg):
+                del self._moving[wid]
+                self._draining.discard(wid)
+                continue
+            if w.ticket or self._switches(engine, now) >= self.cfg.max_switches_per_hour:
+                continue
+            del self._moving[wid]
+            origin = w.tidal_service or ""
+            inputs = {**sg.as_inputs(), "from_service": origin, "thresholds": self._thresholds(),
+                      "switches_last_hour": self._switches(engine, now),
+                      "loss_s": round(self._loss(engine, w, signals[origin]))}
+            out.append(self._move_decision(engine, now, wid, origin, sg, inputs))
+        return out
 
     def _held(self, engine: Engine, sid: str, now: datetime) -> dict[str, str] | None:
         """A manager closed a window of this service recently, or declined a proposal: respect it."""
@@ -364,19 +511,14 @@ class TidalPolicy:
         for wid in [k for k in self._cool_since if k not in open_ids]:
             del self._cool_since[wid]
         for w in tidal:
-            out += self._closing(engine, now, w, signals[w.tidal_service or ""])
+            if w.id not in self._moving:
+                out += self._closing(engine, now, w, signals[w.tidal_service or ""])
         return out
 
     def _closing(self, engine: Engine, now: datetime, w: WindowState, sg: Signals) -> list[Decision]:
         if not self._by_policy(engine, w.id) or w.id in self._proposals:
             return []  # manual openings are the manager's to close; or waiting for an answer
-        eta_without = engine.eta_s(sg.service, sg.waiting, without=w.id)
-        left_per_h = engine.departure_rate(sg.service, without=w.id) * 3600
-        targeted = sum(1 for t in engine.waiting[sg.service].values() if t.target_window == w.id)
-        cool = (eta_without is not None and eta_without < self.cfg.close_eta_s
-                and sg.arrivals_per_h < self.tuning.close_load * left_per_h
-                and sg.waiting < self.tuning.close_queue_factor * self.cfg.warn_queue
-                and not self._crowded(sg) and not targeted)
+        cool, eta_without, left_per_h = self._cool(engine, w, sg)
         if not cool:
             self._cool_since.pop(w.id, None)
             self._draining.discard(w.id)
@@ -406,11 +548,25 @@ class TidalPolicy:
                   "en": f"close {wname[1]}: load is down, predicted wait {_min(eta_without)} min without it"}
         d = Decision(Action.CLOSE, now, sg.service, w.id, reason, inputs)
         self._claimed.add(w.id)
+        self._closing_now.add(w.id)
         if self.mode is Mode.CONFIRM:
             d = replace(d, action=Action.PROPOSE_CLOSE)
             self._proposals[w.id] = d
         self._cool_since.pop(w.id, None)
         return [d]
+
+    def _cool(self, engine: Engine, w: WindowState, sg: Signals) -> tuple[bool, int | None, float]:
+        """Is the service fine without window `w`? (cool, predicted wait without it, rate left per hour)"""
+        eta_without = engine.eta_s(sg.service, sg.waiting, without=w.id)
+        left_per_h = engine.departure_rate(sg.service, without=w.id) * 3600
+        targeted = any(t.target_window == w.id for t in engine.waiting[sg.service].values())
+        per_h = 3600 / self.tuning.trend_window_s
+        upper = sg.arrivals_per_h + self.tuning.close_z * math.sqrt(sg.arrivals_per_h * per_h)
+        cool = (eta_without is not None and eta_without < self.cfg.close_eta_s
+                and upper < self.tuning.close_load * left_per_h
+                and sg.waiting < self.tuning.close_queue_factor * self.cfg.warn_queue
+                and not self._crowded(sg) and not targeted)
+        return cool, eta_without, left_per_h
 
     @staticmethod
     def _by_policy(engine: Engine, wid: str) -> bool:
@@ -425,7 +581,7 @@ class TidalPolicy:
         for s in reversed(engine.tidal_log):
             if now - s.at >= hour:
                 break
-            n += 1
+            n += not (s.move and not s.opened)   # a move is one switch (its closing half is not counted)
         return n
 
     @staticmethod

@@ -64,7 +64,8 @@ class Result:
     visits: list[Visit] = field(default_factory=list)
     samples: list[Sample] = field(default_factory=list)
     window_hours: float = 0.0
-    switches: int = 0
+    switches: int = 0        # tidal openings, closings and moves (a move counts once)
+    moves: int = 0
     refused: int = 0
     decisions: list[Decision] = field(default_factory=list)
 
@@ -125,7 +126,8 @@ class Simulation:
             self._handle(kind, key, data, t, now)
             if kind in (TICK, SAMPLE) and (t < self.close_s or self.pending or self._busy()):
                 self._push(t + (self.tick_s if kind == TICK else SAMPLE_S), kind)
-        self.result.switches += len(eng.tidal_log)
+        self.result.switches += sum(1 for s in eng.tidal_log if not (s.move and not s.opened))
+        self.result.moves += sum(1 for s in eng.tidal_log if s.move and s.opened)
 
     def _busy(self) -> bool:
         eng = self.engine
@@ -249,7 +251,7 @@ class Simulation:
     def _apply(self, decisions: list[Decision], t: float, now: datetime) -> None:
         eng = self.engine
         for d in decisions:
-            if d.action not in (Action.OPEN, Action.CLOSE):
+            if d.action not in (Action.OPEN, Action.CLOSE, Action.MOVE):
                 self.result.decisions.append(d)
                 continue
             try:
@@ -259,7 +261,7 @@ class Simulation:
             self.result.decisions.append(d)
             wid = d.window or ""
             self.generation[wid] = self.generation.get(wid, 0) + 1
-            if d.action is Action.OPEN:
+            if d.action in (Action.OPEN, Action.MOVE):   # a moved window's staff switch systems too
                 eng.window_action(wid, "pause", now, reason="staff on the way")
                 self._push(t + self.sc.setup_s, READY, wid, self.generation[wid])
         self._dispatch(now, t)

@@ -26,7 +26,7 @@ def summary(r: Result) -> dict[str, Any]:
         waits = [0.0]
     return {"mean_wait_s": round(sum(waits) / len(waits), 1), "p90_wait_s": round(percentile(waits, 90), 1),
             "max_wait_s": round(max(waits), 1), "share_over_30min": round(sum(w > OVER_S for w in waits) / len(waits), 4),
-            "window_hours": round(r.window_hours, 2), "switches": r.switches,
+            "window_hours": round(r.window_hours, 2), "switches": r.switches, "moves": r.moves,
             "served": sum(1 for v in r.visits if v.wait_s is not None),
             "no_shows": sum(1 for v in r.visits if v.no_show), "refused": r.refused}
 
