@@ -188,3 +188,19 @@ def test_manager_identity_reads_the_whole_hall_and_writes_only_cmd_tidal(hall):
     assert ids["manager"].write == (f"{p}/cmd/tidal",)
     assert {f"{p}/reply/manager", f"{p}/state/#", f"{p}/status/#", f"{p}/event/#", f"{p}/sensor/#",
             f"{p}/health/#"} == set(ids["manager"].read)
+
+
+def test_a_move_proposal_reads_as_a_switch(hall) -> None:
+    """`propose_move` (an open tidal window going straight to another service) is its own card."""
+    from tideq.counter.manager_state import parse_tidal
+
+    view = parse_tidal({"v": 1, "ts": "2026-11-26T10:00:00+08:00", "mode": "confirm", "alerts": [], "open": [],
+                        "draining": [], "proposals": [{"window": "19", "service": "tax", "action": "propose_move",
+                                                        "at": "2026-11-26T10:00:00+08:00", "reason": {"zh": "z", "en": "e"},
+                                                        "inputs": {}}]})
+    assert view.proposals[0].kind is ProposalKind.MOVE
+    from tideq.counter.manager_text import Names
+
+    names = Names(hall.hall)
+    assert proposal_title(view.proposals[0], names, Lang.ZH) == "19号窗口改办税务办理"
+    assert proposal_title(view.proposals[0], names, Lang.EN) == "Switch Window 19 to Tax Services"

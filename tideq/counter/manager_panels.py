@@ -276,7 +276,7 @@ class ProposalCard(QFrame):
         self.reason.setText((f"原因：{why}" if zh else f"Why: {why}")
                             + (f"（{when} 提出，5分钟内有效）" if zh else f" (proposed {when}, lapses after 5 min)"))
         self.inputs.setText(key_inputs(p.inputs, lang))
-        verb = ("开放", "Open") if p.kind is ProposalKind.OPEN else ("关闭", "Close")
+        verb = {ProposalKind.OPEN: ("开放", "Open"), ProposalKind.MOVE: ("改办", "Switch")}.get(p.kind, ("关闭", "Close"))
         self.confirm_button.setText(f"✔ 确认{verb[0]}" if zh else f"✔ Confirm: {verb[1]}")
         self.decline_button.setText("✘ 拒绝" if zh else "✘ Decline")
 

@@ -40,6 +40,7 @@ class AlertLevel(str, Enum):
 class ProposalKind(str, Enum):
     OPEN = "propose_open"
     CLOSE = "propose_close"
+    MOVE = "propose_move"     # an open tidal window goes straight to another service
 
 
 class Crowd(str, Enum):
@@ -66,6 +67,7 @@ class Decided(str, Enum):
     CLEAR = "tidal_clear"
     PROPOSE_OPEN = "tidal_propose_open"
     PROPOSE_CLOSE = "tidal_propose_close"
+    PROPOSE_MOVE = "tidal_propose_move"
     DRAIN = "tidal_drain"
     DECLINED = "tidal_declined"
     OTHER = "other"

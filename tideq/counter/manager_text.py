@@ -27,7 +27,8 @@ CROWD_TEXT = {Crowd.LOW: ("宽松", "low"), Crowd.BUSY: ("较忙", "busy"), Crow
 KIND_TEXT = {
     Decided.OPENED: ("开放", "Opened"), Decided.CLOSED: ("关闭", "Closed"), Decided.WARN: ("预警", "Warning"),
     Decided.CLEAR: ("解除", "Cleared"), Decided.PROPOSE_OPEN: ("建议开放", "Proposed open"),
-    Decided.PROPOSE_CLOSE: ("建议关闭", "Proposed close"), Decided.DRAIN: ("收尾", "Draining"),
+    Decided.PROPOSE_CLOSE: ("建议关闭", "Proposed close"), Decided.PROPOSE_MOVE: ("建议改办", "Proposed switch"),
+    Decided.DRAIN: ("收尾", "Draining"),
     Decided.DECLINED: ("已拒绝", "Declined"), Decided.OTHER: ("其他", "Other"),
 }
 ACTOR_TEXT = {Actor.POLICY: ("策略", "policy"), Actor.CONFIRMED: ("经理确认", "confirmed"), Actor.MANAGER: ("经理", "manager")}
@@ -106,6 +107,8 @@ def proposal_title(p: Proposal, names: Names, lang: Lang) -> str:
     w, s = names.short_window(p.window, lang), names.short_service(p.service, lang)
     if p.kind is ProposalKind.OPEN:
         return f"开放{w}办理{s}" if lang is Lang.ZH else f"Open {w} for {s}"
+    if p.kind is ProposalKind.MOVE:
+        return f"{w}改办{s}" if lang is Lang.ZH else f"Switch {w} to {s}"
     return f"关闭{w}（{s}）" if lang is Lang.ZH else f"Close {w} ({s})"
 
 
