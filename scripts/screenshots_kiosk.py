@@ -4,6 +4,13 @@ languages) into docs/screenshots/kiosk-{variant}-{screen}.png, and print any lay
 (small target, clipped text, scrolling) found on the way. Run after any UI change and LOOK:
 
     QT_QPA_PLATFORM=offscreen python scripts/screenshots_kiosk.py [--only ticket,home] [--out DIR]
+
+The screens are the steps of tideq/kiosk/tour.py, among them the guide's touch search with the
+on-screen keyboard: guide-search-empty (hint), guide-search ("QYKB" in Chinese, "TAX" in
+English), guide-search-material ("YHK" / "BANK": found through a material) and
+guide-search-none (nothing found: 综合咨询 and matters handled elsewhere). Only those:
+
+    python scripts/screenshots_kiosk.py --only guide-search-empty,guide-search,guide-search-material,guide-search-none
 """
 from __future__ import annotations
 

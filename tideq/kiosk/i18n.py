@@ -120,6 +120,17 @@ S: dict[str, tuple[str, str]] = {
     "guide.back": ("返回指南", "Back to the guide"),
     "guide.no_match": ("没有找到相关事项，请到综合咨询窗口询问", "Nothing found; please ask at the General Enquiries window"),
     "guide.handled_at": ("办理地点：{where}", "Handled at: {where}"),
+    "guide.search_kb": ("请点下方字母：拼音首字母或英文", "Tap the letters below"),
+    "guide.keyboard": ("键盘查找", "Keyboard"),
+    "guide.keyboard_hide": ("收起键盘", "Hide keyboard"),
+    "guide.key_back": ("删除", "Delete"),
+    "guide.key_clear": ("清除", "Clear"),
+    "guide.kb_hint": ("按拼音首字母查找，例如：", "Type the start of an English word, for example:"),
+    "guide.kb_hint_en": ("也可以输入英文，如 {word}", "Chinese mode also finds pinyin initials"),
+    "guide.via": ("所需材料：{what}", "Bring: {what}"),
+    "guide.no_match_q": ("没有找到与“{q}”相关的事项。请到综合咨询窗口询问：{where}",
+                         "Nothing found for {q}. Please ask at the General Enquiries window: {where}"),
+    "guide.no_match_elsewhere": ("以下事项不在本大厅办理：", "These matters are handled elsewhere:"),
     # policy
     "policy.title": ("惠企政策发言人", "Business policy contacts"),
     "policy.intro": ("企业政策问题可直接联系以下发言人（工作日办公时间）", "For business policy questions call these officers (office hours)"),
@@ -130,6 +141,7 @@ S: dict[str, tuple[str, str]] = {
     "voice.ticket": ("您的号码是{number}，前面还有{n}人", "Your number is {number}. {n} people ahead"),
     "voice.checkin": ("请输入预约码，或扫描预约二维码", "Enter your appointment code, or scan your booking QR code"),
     "voice.guide": ("请选择要查看的事项", "Choose a matter to read about"),
+    "voice.guide_search": ("请按拼音首字母查找，例如公积金，请按 G J J", "Type the start of an English word, for example tax"),
     "voice.policy": ("以下是惠企政策发言人的联系方式", "Here are the business policy contacts"),
 }
 

@@ -16,13 +16,14 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import QObject, Signal
 
 from tideq.config.schema import HallConfig, Kiosk, Service
 
 from .i18n import Lang, pick, tr
+from .search import MAX_QUERY, build_index, normalise
 
 
 UNREACHABLE = "controller_unreachable"
@@ -98,6 +99,13 @@ class ServiceView:
     @property
     def sold_out(self) -> bool:
         return self.quota_left is not None and self.quota_left <= 0
+
+
+class GuideRow(NamedTuple):
+    kind: str                    # "service" or "elsewhere"
+    title: Any                   # Text
+    item: Any                    # ServiceView or Elsewhere
+    via: Any = None              # the material (Text) the search matched, if that is why it is listed
 
 
 @dataclass
@@ -190,6 +198,8 @@ class KioskModel(QObject):
         self.guide_filter = ""
         self.guide_group: str | None = None   # group zh name, "elsewhere", or None (all)
         self.guide_service: str | None = None
+        self.guide_keyboard = False          # the on-screen A-Z keyboard is open
+        self.search_index = build_index(hall, self.services)   # pinyin/English, once at startup
         self._printed: set[str] = set()
         self.tickets_shown = 0
 
@@ -223,22 +233,43 @@ class KioskModel(QObject):
             out.setdefault(key, (s.cfg.group, []))[1].append(s)
         return list(out.values())
 
+    def guide_rows(self) -> list[GuideRow]:
+        """The guide list after the group chip and the search text. Without a search: every
+        service then every matter handled elsewhere, in config order. With one: the search
+        index's hits, best first (pinyin initials/full pinyin in Chinese, English words always;
+        see search.py)."""
+        group = self.guide_group
+
+        def in_group(s: ServiceView) -> bool:
+            return group in (None, s.cfg.group.zh if s.cfg.group else "")
+
+        if not normalise(self.guide_filter):
+            rows = [GuideRow("service", s.cfg.name, s) for s in self.services.values() if in_group(s)]
+            if group in (None, "elsewhere"):
+                rows += [GuideRow("elsewhere", e.matter, e) for e in self.hall.elsewhere]
+            return rows
+        rows = []
+        for h in self.search_index.search(self.guide_filter, self.lang.value):
+            if h.kind == "service":
+                s = self.services[h.key]
+                if in_group(s):
+                    rows.append(GuideRow("service", s.cfg.name, s, h.via))
+            elif group in (None, "elsewhere"):
+                e = self.hall.elsewhere[int(h.key)]
+                rows.append(GuideRow("elsewhere", e.matter, e))
+        return rows
+
     def guide_items(self) -> list[tuple[str, Any, Any]]:
         """(kind, title, item) rows of the guide list after the touch filters and the search text."""
-        rows: list[tuple[str, Any, Any]] = []
-        q = self.guide_filter.strip().lower()
-        for s in self.services.values():
-            if self.guide_group not in (None, s.cfg.group.zh if s.cfg.group else ""):
-                continue
-            hay = " ".join([s.cfg.name.zh, s.cfg.name.en] + [f"{m.zh} {m.en}" for m in s.cfg.guide.materials]).lower()
-            if not q or q in hay:
-                rows.append(("service", s.cfg.name, s))
-        if self.guide_group in (None, "elsewhere"):
-            for e in self.hall.elsewhere:
-                hay = f"{e.matter.zh} {e.matter.en} {e.where.zh} {e.where.en}".lower()
-                if not q or q in hay:
-                    rows.append(("elsewhere", e.matter, e))
-        return rows
+        return [(r.kind, r.title, r.item) for r in self.guide_rows()]
+
+    @property
+    def guide_searching(self) -> bool:
+        return bool(normalise(self.guide_filter))
+
+    def consult_service(self) -> Service | None:
+        """综合咨询, offered when a search finds nothing (never a dead end)."""
+        return self.hall.service(CONSULT_SERVICE)
 
     # ---------------------------------------------------------------- navigation
     def go(self, screen: Screen) -> None:
@@ -267,6 +298,7 @@ class KioskModel(QObject):
             return False
         self.code, self.card_notice, self.guide_filter = "", "", ""
         self.guide_group = self.guide_service = None
+        self.guide_keyboard = False
         self.card_purpose = self.card_service = None
         self.pending, self.ticket, self.refusal = None, None, None
         self.code_changed.emit("")
@@ -487,12 +519,36 @@ class KioskModel(QObject):
 
     # ---------------------------------------------------------------- guide
     def set_guide_filter(self, text: str) -> None:
-        self.guide_filter = text
-        self.guide_changed.emit()
+        text = text[:MAX_QUERY]
+        if text != self.guide_filter:
+            self.guide_filter = text
+            self.guide_changed.emit()
 
     def set_guide_group(self, group: str | None) -> None:
         self.guide_group = group
         self.guide_changed.emit()
+
+    def set_guide_keyboard(self, on: bool) -> None:
+        """Open/close the on-screen A-Z keyboard. Opening it searches every group."""
+        if on == self.guide_keyboard:
+            return
+        self.guide_keyboard = on
+        if on:
+            self.guide_group = None
+            if self.large:
+                self.prompt.emit(self.t("voice.guide_search"))
+        self.guide_changed.emit()
+
+    def guide_key(self, ch: str) -> None:
+        """A letter from the on-screen keyboard: the list filters as it is typed."""
+        if len(self.guide_filter) < MAX_QUERY:
+            self.set_guide_filter(self.guide_filter + ch.upper())
+
+    def guide_backspace(self) -> None:
+        self.set_guide_filter(self.guide_filter[:-1])
+
+    def guide_clear(self) -> None:
+        self.set_guide_filter("")
 
     def open_guide(self, sid: str) -> None:
         if sid in self.services or self.hall.service(sid):

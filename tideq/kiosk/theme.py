@@ -44,6 +44,7 @@ class Theme:
     pad: int
     columns: int       # service tiles per row
     min_contrast: float
+    key_px: int = 100  # on-screen A-Z keyboard of the guide: square keys
 
 
 STANDARD = Theme(
@@ -64,7 +65,7 @@ LARGE = Theme(
             warn="#FFE45C", on_warn="#000000", ok="#0B4A1F", on_ok="#FFFFFF",
             header="#000000", on_header="#FFFFFF", border="#000000"),
     body_px=34, small_px=28, title_px=54, tile_px=36, number_px=230, button_h=120, tile_h=190,
-    header_h=130, pad=24, columns=4, min_contrast=7.0)
+    header_h=130, pad=24, columns=4, min_contrast=7.0, key_px=130)
 
 
 def theme_for(large: bool) -> Theme:

@@ -69,6 +69,14 @@ def _err(code: str, mzh: str, men: str, gzh: str, gen: str, **extra: Any) -> dic
     return {"code": code, "message": {"zh": mzh, "en": men}, "guide": {"zh": gzh, "en": gen}, **extra}
 
 
+def _search(model: KioskModel, typed: str) -> None:
+    """The guide with the on-screen keyboard open and `typed` tapped on it."""
+    model.go(Screen.GUIDE)
+    model.set_guide_keyboard(True)
+    for ch in typed:
+        model.guide_key(ch)
+
+
 Step = tuple[str, Callable[[KioskModel], None]]
 
 STEPS: list[Step] = [
@@ -111,6 +119,10 @@ STEPS: list[Step] = [
     ("guide", lambda m: m.go(Screen.GUIDE)),
     ("guide-elsewhere", lambda m: (m.go(Screen.GUIDE), m.set_guide_group("elsewhere"))),
     ("guide-detail", lambda m: (m.go(Screen.GUIDE), m.open_guide("business-setup"))),
+    ("guide-search-empty", lambda m: _search(m, "")),
+    ("guide-search", lambda m: _search(m, "QYKB" if m.lang.value == "zh" else "TAX")),
+    ("guide-search-material", lambda m: _search(m, "YHK" if m.lang.value == "zh" else "BANK")),
+    ("guide-search-none", lambda m: _search(m, "QQQ")),
     ("policy", lambda m: m.go(Screen.POLICY)),
 ]
 
