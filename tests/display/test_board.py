@@ -122,3 +122,18 @@ def test_board_without_broker_says_link_down(qtbot, hall, clock) -> None:
         assert now_calling(board) == []
     finally:
         app.stop()
+
+
+def test_board_speaks_calls_in_its_configured_languages(qtbot, controller, client, make_board, tmp_path) -> None:
+    """The hall file's voice settings reach the announcer: English only, said twice."""
+    from tideq.display.voice import FilePlayer
+
+    app, _ = make_board()
+    app.board = app.board.model_copy(update={"voice_order": ["en"], "voice_repeat": 2})
+    player = FilePlayer(tmp_path / "played", time_scale=0.01)
+    assert app.start_voice(tmp_path / "cache", player=player)
+    ticket(client, "tax")
+    call(client, "5")
+    qtbot.waitUntil(lambda: len(player.records) >= 2, timeout=WAIT * 3)
+    assert len(player.records) == 2
+    assert all(r.wav.name.startswith("espeak-en-") for r in player.records)   # English only, no Chinese

@@ -74,7 +74,7 @@ class DisplayApp(QObject):
             self._voice_bus.close()
         self.bus.stop()
 
-    def start_voice(self, cache_dir: Path, clips: Path | None = None) -> bool:
+    def start_voice(self, cache_dir: Path, clips: Path | None = None, player: Any = None) -> bool:
         """Speak calls through tideq.display.voice if it and a player are installed; False if not."""
         try:
             from tideq.bus import BusClient
@@ -83,12 +83,15 @@ class DisplayApp(QObject):
         except ImportError as err:
             log.warning("voice announcer not available (%s); the board stays silent", err)
             return False
-        order = {"zh": (Lang.ZH,), "en": (Lang.EN,)}.get(self.board.languages, (Lang.ZH, Lang.EN))
+        b = self.board
+        order = tuple(Lang(x) for x in b.voice_order)
+        if b.voice == "clips" and clips is None and b.clips_dir:
+            clips = Path(b.clips_dir)
         try:
             espeak = EspeakSynth(cache_dir)
             synth = ClipSynth(clips, cache_dir) if clips else espeak
-            player = _first_player(SoxPlayer, AplayPlayer)
-            self.voice = Announcer.for_board(self.board, synth, player, VoiceConfig(order=order),
+            player = player or _first_player(SoxPlayer, AplayPlayer)
+            self.voice = Announcer.for_board(b, synth, player, VoiceConfig(order=order, repeat=b.voice_repeat),
                                              fallback=espeak if clips else None).start()
         except VoiceError as err:
             log.warning("voice disabled: %s", err)
