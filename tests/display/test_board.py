@@ -136,4 +136,4 @@ def test_board_speaks_calls_in_its_configured_languages(qtbot, controller, clien
     call(client, "5")
     qtbot.waitUntil(lambda: len(player.records) >= 2, timeout=WAIT * 3)
     assert len(player.records) == 2
-    assert all(r.wav.name.startswith("espeak-en-") for r in player.records)   # English only, no Chinese
+    assert all(r.copy.name[5:].startswith("espeak-en-") for r in player.records)   # English only, no Chinese
