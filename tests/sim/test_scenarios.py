@@ -28,7 +28,7 @@ def test_json_summary_has_every_key_per_policy(capsys, tmp_path):
     assert main(["simulate", "--config", str(EXAMPLE_HALL), "--scenario", "lunch-lull", "--json",
                  "--out", str(tmp_path)]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out["policies"]) == {"static", "threshold", "threshold-limits", "tideq"}
+    assert set(out["policies"]) == {"static", "threshold", "threshold-unlimited", "tideq"}
     for s in out["policies"].values():
         assert KEYS <= s.keys()
         assert s["p90_wait_s"] <= s["max_wait_s"] and 0 <= s["share_over_30min"] <= 1
@@ -62,10 +62,10 @@ def test_tideq_policy_beats_static_within_the_window_budget(peak):
     assert all(r.switches > 0 for r in tideq)
 
 
-@pytest.mark.parametrize("name", ["tideq", "threshold-limits"])
+@pytest.mark.parametrize("name", ["tideq", "threshold"])
 def test_policy_respects_the_hall_switch_budget(peak, cfg, name):
     """At most max_switches_per_hour in any hour (a move counts once); closing a drained window at
-    closing time is exempt. Both tideq and the hall-limits threshold baseline obey it."""
+    closing time is exempt. Both tideq and the threshold baseline (as the hall runs it) obey it."""
     cap = cfg.tidal.max_switches_per_hour
     for r in peak[name]:
         times = sorted(d.at for d in r.decisions
@@ -81,7 +81,7 @@ def test_eta_beats_rolling_average_in_the_surge(cfg):
 
 
 def test_hall_limits_threshold_keeps_windows_open_min_open_s(peak, cfg):
-    for r in peak["threshold-limits"]:
+    for r in peak["threshold"]:
         opened: dict[str, object] = {}
         for d in r.decisions:
             if d.action.value == "open":

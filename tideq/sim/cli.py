@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _table(name: str, summary: dict[str, dict[str, float]]) -> None:
     print(f"scenario {name}")
-    print(f"{'policy':<10} {'mean min':>8} {'p90 min':>8} {'max min':>8} {'>30min':>7} {'win-h':>7} {'switches':>8}")
+    print(f"{'policy':<20} {'mean min':>8} {'p90 min':>8} {'max min':>8} {'>30min':>7} {'win-h':>7} {'switches':>8}")
     for policy, s in summary.items():
-        print(f"{policy:<10} {s['mean_wait_s'] / 60:8.1f} {s['p90_wait_s'] / 60:8.1f} {s['max_wait_s'] / 60:8.1f} "
+        print(f"{policy:<20} {s['mean_wait_s'] / 60:8.1f} {s['p90_wait_s'] / 60:8.1f} {s['max_wait_s'] / 60:8.1f} "
               f"{s['share_over_30min']:7.1%} {s['window_hours']:7.1f} {s['switches']:8d}")

@@ -35,13 +35,17 @@ class StaticPolicy:
 
 @dataclass
 class ThresholdPolicy:
-    """Open a free pool window when a queue exceeds `open_above` (at most one per service every
-    `cooldown_s`), close it when the queue falls below `close_below` and the window is idle.
+    """The simple threshold policy: open a free pool window when a queue exceeds `open_above` (at
+    most one per service every `cooldown_s`), close it when the queue falls below `close_below`
+    and the window is idle.
 
-    With `limits` (the hall's `[tidal]`) it also obeys the hall's stability limits as tideq does: a
-    window stays open at least `min_open_s`, and openings plus closings in the trailing hour,
-    hall-wide, stay within `max_switches_per_hour`. As in tideq, a window whose service has
+    With `limits` (the hall's `[tidal]`), as the hall runs it, it obeys the hall's stability limits
+    like any policy there: a window stays open at least `min_open_s`, and openings plus closings in
+    the trailing hour, hall-wide, stay within `max_switches_per_hour` (a hall's staff cannot be
+    sent back and forth faster, whatever rule sends them). As in tideq, a window whose service has
     closed for the day (or lunch) with nobody waiting closes at once, outside those limits.
+    Without `limits` it is the reference `threshold-unlimited`, which no real hall can run: it
+    switches a pool window every few minutes.
     """
 
     open_above: int = 15
@@ -114,7 +118,7 @@ def _why(en: str) -> dict[str, str]:
     return {"zh": "排队人数阈值", "en": en}
 
 
-POLICY_NAMES = ("static", "threshold", "threshold-limits", "tideq")
+POLICY_NAMES = ("static", "threshold", "threshold-unlimited", "tideq")
 
 
 def make(name: str, cfg: TidalConfig) -> SimPolicy:
@@ -122,10 +126,10 @@ def make(name: str, cfg: TidalConfig) -> SimPolicy:
         return StaticPolicy()
     if name == "threshold":
         return ThresholdPolicy(open_above=cfg.warn_queue, close_below=max(1, cfg.warn_queue // 3),
-                               cooldown_s=float(cfg.sustain_s))
-    if name == "threshold-limits":
+                               cooldown_s=float(cfg.sustain_s), limits=cfg)
+    if name == "threshold-unlimited":
         return ThresholdPolicy(open_above=cfg.warn_queue, close_below=max(1, cfg.warn_queue // 3),
-                               cooldown_s=float(cfg.sustain_s), name="threshold-limits", limits=cfg)
+                               cooldown_s=float(cfg.sustain_s), name="threshold-unlimited")
     if name == "tideq":
         return TideqPolicy(cfg)
     raise ValueError(f"unknown policy {name!r}; choose one of {', '.join(POLICY_NAMES)}")
