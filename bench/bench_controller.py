@@ -21,7 +21,7 @@ import time
 import uuid
 from pathlib import Path
 
-from tideq.bus import BusClient
+from tideq.contract import BusClient
 from tideq.config import EXAMPLE_HALL
 from tideq.testing import Mosquitto
 

@@ -29,7 +29,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QEventLoop, QObject, QTimer, Signal  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from tideq.bus import BusClient, now_iso  # noqa: E402
+from tideq.contract import BusClient, now_iso  # noqa: E402
 from tideq.config import EXAMPLE_HALL, load  # noqa: E402
 from tideq.controller.clock import Clock  # noqa: E402
 from tideq.display.app import DisplayApp, board_config  # noqa: E402

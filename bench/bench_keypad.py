@@ -16,9 +16,9 @@ import statistics
 import threading
 import time
 
-from tideq.bus.client import BusClient
+from tideq.contract.client import BusClient
 from tideq.config.schema import HallConfig
-from tideq.counter.bridge import SerialCounterBridge
+from tideq.bridge.service import SerialCounterBridge
 from tideq.drivers.keypad import Key, KeypadMaster
 from tideq.drivers.keypad.sim import KeypadBusSim
 from tideq.testing import Mosquitto

@@ -28,7 +28,7 @@ from PySide6.QtCore import QEventLoop, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from tideq.bus import BusClient  # noqa: E402
+from tideq.contract import BusClient  # noqa: E402
 from tideq.config import EXAMPLE_HALL, load  # noqa: E402
 from tideq.kiosk.app import KioskApp, KioskOptions  # noqa: E402
 from tideq.kiosk.model import Link, Screen  # noqa: E402

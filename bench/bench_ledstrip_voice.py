@@ -14,12 +14,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from tideq.bus import BusClient, now_iso
+from tideq.contract import BusClient, now_iso
 from tideq.config.schema import SerialBus, Text, Window
-from tideq.display.voice import ClipSynth, EspeakSynth, Lang, build
-from tideq.display.voice import clips as democlips
+from tideq.drivers.audio import ClipSynth, EspeakSynth, Lang, build
+from tideq.drivers.audio import clips as democlips
 from tideq.drivers.ledstrip import LedStripBus, Mode
-from tideq.drivers.ledstrip.controller import LedStripController
+from tideq.signage.controller import LedStripController
 from tideq.drivers.ledstrip.sim import SimulatedStripBus
 from tideq.testing import Mosquitto
 

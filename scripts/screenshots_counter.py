@@ -23,7 +23,7 @@ os.environ.setdefault("TIDEQ_HALL_SECRET", "screenshots")
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from tideq.bus import BusClient  # noqa: E402
+from tideq.contract import BusClient  # noqa: E402
 from tideq.config import EXAMPLE_HALL, load  # noqa: E402
 from tideq.controller.service import ControllerService  # noqa: E402
 from tideq.counter.evaluator_screen import EvalState, EvaluatorModel, EvaluatorScreen  # noqa: E402

@@ -24,7 +24,7 @@ os.environ.setdefault("TIDEQ_HALL_SECRET", "screenshots")
 
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
-from tideq.bus import BusClient  # noqa: E402
+from tideq.contract import BusClient  # noqa: E402
 from tideq.config import EXAMPLE_HALL, load  # noqa: E402
 from tideq.controller.service import ControllerService  # noqa: E402
 from tideq.display.app import DisplayApp, board_config  # noqa: E402

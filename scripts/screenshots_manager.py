@@ -25,11 +25,11 @@ os.environ.setdefault("TIDEQ_HALL_SECRET", "screenshots")
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from tideq.bus import BusClient, now_iso  # noqa: E402
+from tideq.contract import BusClient, now_iso  # noqa: E402
 from tideq.config import EXAMPLE_HALL, load  # noqa: E402
 from tideq.controller.service import ControllerService  # noqa: E402
-from tideq.counter.manager import SIZE, ManagerConsole  # noqa: E402
-from tideq.counter.manager_model import ManagerModel  # noqa: E402
+from tideq.manager.console import SIZE, ManagerConsole  # noqa: E402
+from tideq.manager.model import ManagerModel  # noqa: E402
 from tideq.counter.terminal_bus import IdentityBus  # noqa: E402
 from tideq.counter.terminal_model import Lang  # noqa: E402
 from tideq.testing import ManualClock, Mosquitto  # noqa: E402

@@ -12,9 +12,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tideq.bus import BusClient
+from tideq.contract import BusClient
 from tideq.config import EXAMPLE_HALL, load
 from tideq.testing import ManualClock, Mosquitto
+
+pytest_plugins = ["tests.staff"]   # staff-side fixtures, shared by counter, manager, bridge and broker tests
 
 TZ = ZoneInfo("Asia/Shanghai")
 THURSDAY_10 = datetime(2026, 11, 26, 10, 0, tzinfo=TZ)   # the hall is open: a weekday morning

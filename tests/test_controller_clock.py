@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from tideq.bus.clock import ControllerClock
+from tideq.contract.clock import ControllerClock
 
 TZ = ZoneInfo("Asia/Shanghai")
 

@@ -6,8 +6,8 @@ import sys
 
 CODE = """
 import importlib, pkgutil, sys
-import tideq.config, tideq.controller, tideq.bus, tideq.drivers
-for pkg in (tideq.config, tideq.controller, tideq.bus, tideq.drivers):
+import tideq.config, tideq.controller, tideq.contract, tideq.drivers
+for pkg in (tideq.config, tideq.controller, tideq.contract, tideq.drivers):
     for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + "."):
         importlib.import_module(m.name)
 bad = sorted(m for m in sys.modules if m.startswith(("PySide6", "shiboken6")))

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tideq.bus import BusClient, BusError
+from tideq.contract import BusClient, BusError
 from tideq.config import EXAMPLE_HALL, ConfigError, LoadedConfig, load
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ class Hall:
             self._cleanups.append(m.stop)
             return m.url
         except MosquittoNotFound:
-            from tideq.controller.embedded_broker import EmbeddedBroker
+            from tideq.broker.embedded import EmbeddedBroker
 
             b = EmbeddedBroker(free_port(), host="127.0.0.1").start()
             self._cleanups.append(b.stop)

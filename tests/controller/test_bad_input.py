@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from tideq.bus import BusClient
+from tideq.contract import BusClient
 
 REPLY = "tideq/xian-hitech/reply/{}"
 

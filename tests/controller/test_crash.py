@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 
-from tideq.bus import BusClient, RequestTimeout
+from tideq.contract import BusClient, RequestTimeout
 from tideq.config import EXAMPLE_HALL
 
 CYCLES = 8

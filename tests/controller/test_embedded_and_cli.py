@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from tideq.bus import BusClient
+from tideq.contract import BusClient
 from tideq.config import EXAMPLE_HALL
 from tideq.controller.service import ControllerService
 from tideq.controller.store import EventStore
@@ -18,7 +18,7 @@ from tideq.testing import free_port
 
 
 def test_embedded_broker_mode(hall, tmp_path, clock, monkeypatch):
-    from tideq.controller.embedded_broker import EmbeddedBroker
+    from tideq.broker.embedded import EmbeddedBroker
 
     monkeypatch.setenv("TIDEQ_HALL_SECRET", "x")
     broker = EmbeddedBroker(free_port(), host="127.0.0.1").start()

@@ -5,7 +5,7 @@ import json
 import queue
 import uuid
 
-from tideq.bus import BusClient
+from tideq.contract import BusClient
 
 
 def wait_msg(q: queue.Queue, pred=lambda t, p: True, timeout: float = 5.0):

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from tideq.bus import BusClient, now_iso
+from tideq.contract import BusClient, now_iso
 from tideq.config import EXAMPLE_HALL, load
 from tideq.controller.service import ControllerService
 

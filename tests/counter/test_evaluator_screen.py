@@ -9,7 +9,7 @@ from tideq.counter.evaluator_screen import NOT_RATED, EvalState, EvaluatorModel,
 from tideq.counter.terminal_bus import IdentityBus
 from tideq.counter.terminal_model import Outcome
 
-from .conftest import HALL, T_MS, WINDOW, dispose, issue, press
+from ..staff import HALL, T_MS, WINDOW, dispose, issue, press
 
 pytestmark = pytest.mark.usefixtures("clean_retained")  # each test starts from no retained state
 

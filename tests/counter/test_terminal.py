@@ -12,7 +12,7 @@ from tideq.controller.model import TicketStatus, WindowStatus
 from tideq.counter.terminal_model import Action, Lang, Outcome, Status
 
 from ..conftest import TZ
-from .conftest import T_MS, WINDOW, click, issue, press
+from ..staff import T_MS, WINDOW, click, issue, press
 
 pytestmark = pytest.mark.usefixtures("clean_retained")  # each test starts from no retained state
 

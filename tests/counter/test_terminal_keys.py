@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from tideq.counter.terminal import CallerTerminal
 from tideq.counter.terminal_model import DEFAULT_KEYS, Action, CallerModel, KeymapError, Outcome, parse_keymap
 
-from .conftest import T_MS, WINDOW, dispose, issue, press, start_model
+from ..staff import T_MS, WINDOW, dispose, issue, press, start_model
 
 pytestmark = pytest.mark.usefixtures("clean_retained")  # each test starts from no retained state
 

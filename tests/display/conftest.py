@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tideq.bus import BusClient
+from tideq.contract import BusClient
 from tideq.display.app import DisplayApp, board_config
 from tideq.display.board import BoardWidget
 from tideq.display.hallstate import Liveness

@@ -126,7 +126,7 @@ def test_board_without_broker_says_link_down(qtbot, hall, clock) -> None:
 
 def test_board_speaks_calls_in_its_configured_languages(qtbot, controller, client, make_board, tmp_path) -> None:
     """The hall file's voice settings reach the announcer: English only, said twice."""
-    from tideq.display.voice import FilePlayer
+    from tideq.drivers.audio import FilePlayer
 
     app, _ = make_board()
     app.board = app.board.model_copy(update={"voice_order": ["en"], "voice_repeat": 2})

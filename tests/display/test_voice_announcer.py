@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from tideq.bus import BusClient, now_iso
+from tideq.contract import BusClient, now_iso
 from tideq.config.schema import Board
-from tideq.display.voice import (Announcer, Call, ClipSynth, EspeakSynth, FilePlayer, Lang, Spoken, VoiceConfig,
-                                 duration)
-from tideq.display.voice import clips as democlips
+from tideq.display.announcer import Announcer, Call, Spoken, VoiceConfig
+from tideq.drivers.audio import ClipSynth, EspeakSynth, FilePlayer, Lang, duration
+from tideq.drivers.audio import clips as democlips
 
 SCALE = 0.02  # FilePlayer "plays" a 4 s sentence in 80 ms
 

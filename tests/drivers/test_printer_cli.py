@@ -62,7 +62,7 @@ def test_bad_url_exits_2(capsys) -> None:
 
 def test_drivers_never_import_qt() -> None:
     code = ("import sys, tideq.drivers.printer, tideq.drivers.printer.cli, tideq.drivers.printer.sim, "
-            "tideq.drivers.printer.health; "
+            "tideq.kiosk.printer_health; "
             "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'PyQt5', 'PyQt6', 'shiboken6')]; "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)

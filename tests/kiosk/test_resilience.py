@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import threading
 
-from tideq.bus import BusClient
+from tideq.contract import BusClient
 from tideq.kiosk.model import Link, PrintState, Screen
 
 from .conftest import make_rig

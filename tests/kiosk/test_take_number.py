@@ -75,7 +75,7 @@ def test_retry_after_dropped_link_reuses_the_id(qtbot, rig, controller, broker, 
         wait_screen(qtbot, rig, Screen.TICKET)
         assert sent == [cid]
         # the same id again (a reply lost on the way back): the controller answers with the first ticket
-        from tideq.bus import BusClient
+        from tideq.contract import BusClient
         c = BusClient(broker.url, "xian-hitech", "test-retry").connect()
         try:
             again_reply = c.request("ticket", {"service": "tax", "source": "kiosk-1"}, command_id=cid)

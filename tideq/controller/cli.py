@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_controller(args: argparse.Namespace) -> int:
-    from .embedded_broker import EmbeddedBroker
+    from tideq.broker.embedded import EmbeddedBroker
     from .service import ControllerService
 
     loaded = load_or_report(args.config)
@@ -75,7 +75,7 @@ def read_export(path: Path) -> list[dict[str, Any]]:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from tideq.bus import BusClient, BusError
+    from tideq.contract import BusClient, BusError
 
     loaded = load_or_report(args.config)
     if loaded is None:

@@ -20,8 +20,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from tideq.bus import BusClient, Topics
-from tideq.bus.topics import now_iso
+from tideq.contract import BusClient, Topics
+from tideq.contract.topics import now_iso
 from tideq.config import LoadedConfig
 
 from . import refusals as R

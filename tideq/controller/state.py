@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from tideq.bus.topics import now_iso
+from tideq.contract.topics import now_iso
 
 from .engine import Engine
 from .hours import is_open, next_opening

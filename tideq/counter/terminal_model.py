@@ -16,8 +16,8 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
-from tideq.bus import Topics
-from tideq.bus.clock import ControllerClock
+from tideq.contract import Topics
+from tideq.contract.clock import ControllerClock
 from tideq.config.schema import HallConfig
 
 

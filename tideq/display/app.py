@@ -1,5 +1,5 @@
 """Wiring of a display process: QtBus (network thread) -> BoardModel -> board or window screen,
-plus the voice announcer on its own connection when tideq.display.voice is usable.
+plus the voice announcer on its own connection when tideq.drivers.audio is usable.
 
 The announcer gets its own BusClient: BusClient keeps one handler per topic filter, so sharing
 the board's client would silently replace one subscriber with the other.
@@ -75,11 +75,12 @@ class DisplayApp(QObject):
         self.bus.stop()
 
     def start_voice(self, cache_dir: Path, clips: Path | None = None, player: Any = None) -> bool:
-        """Speak calls through tideq.display.voice if it and a player are installed; False if not."""
+        """Speak calls through tideq.drivers.audio if it and a player are installed; False if not."""
         try:
-            from tideq.bus import BusClient
-            from tideq.display.voice import (Announcer, AplayPlayer, ClipSynth, EspeakSynth, Lang, SoxPlayer,
-                                             VoiceConfig, VoiceError)
+            from tideq.contract import BusClient
+            from tideq.drivers.audio import AplayPlayer, ClipSynth, EspeakSynth, Lang, SoxPlayer, VoiceError
+
+            from .announcer import Announcer, VoiceConfig
         except ImportError as err:
             log.warning("voice announcer not available (%s); the board stays silent", err)
             return False
@@ -109,5 +110,5 @@ def _first_player(*kinds: Any) -> Any:
             return kind()
         except Exception as err:  # PlayerError: the command is not installed
             errors.append(str(err))
-    from tideq.display.voice import PlayerError
+    from tideq.drivers.audio import PlayerError
     raise PlayerError("; ".join(errors))

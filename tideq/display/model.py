@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from tideq.bus.clock import ControllerClock
+from tideq.contract.clock import ControllerClock
 from tideq.config.schema import Board, HallConfig
 
 from .hallstate import (CallView, HallState, Liveness, Name, PayloadError, ServiceView, TidalView, WindowView,

@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from tideq.bus.topics import now_iso
+from tideq.contract.topics import now_iso
 from tideq.config import LoadedConfig
 from tideq.config.schema import Kiosk
 from tideq.ui.qtbus import QtBus

@@ -16,7 +16,7 @@ from tideq.drivers.printer import PrintResult, TicketPrint, TicketPrinter
 from .model import TicketView
 
 if TYPE_CHECKING:
-    from tideq.bus import BusClient
+    from tideq.contract import BusClient
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ class PrintService(QObject):
         self.hall = hall
         on_status = None
         if bus is not None:
-            from tideq.drivers.printer.health import PrinterHealth
+            from tideq.kiosk.printer_health import PrinterHealth
             on_status = PrinterHealth(bus, device)
         self.printer = TicketPrinter(url, width_mm, on_status=on_status)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-print")

@@ -1,5 +1,5 @@
 """Voice prompts in large mode: the model emits the text; this speaks it with the display's
-espeak-ng synthesizer (tideq.display.voice) on a worker thread, newest prompt wins. Optional:
+espeak-ng synthesizer (tideq.drivers.audio) on a worker thread, newest prompt wins. Optional:
 without espeak-ng or a player the kiosk stays silent and logs why once."""
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ log = logging.getLogger(__name__)
 
 class VoicePrompter:
     def __init__(self, cache_dir: Path | None = None, player: object | None = None) -> None:
-        from tideq.display.voice import EspeakSynth, SoxPlayer
-        from tideq.display.voice import Lang as VLang
+        from tideq.drivers.audio import EspeakSynth, SoxPlayer
+        from tideq.drivers.audio import Lang as VLang
 
         self._vlang = VLang
         self.synth = EspeakSynth(cache_dir or Path(tempfile.gettempdir()) / "tideq-kiosk-voice")

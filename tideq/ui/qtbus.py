@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from tideq.bus import BusClient, BusError
+from tideq.contract import BusClient, BusError
 
 log = logging.getLogger(__name__)
 

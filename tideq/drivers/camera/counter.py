@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 import cv2
 import numpy as np
@@ -21,11 +21,17 @@ from tideq.config.schema import Camera, Level
 from .detector import CrowdDetector, DetectorSettings, PersonModel, ZoneEstimate
 from .errors import CameraUnavailable
 from .health import CameraState
-from .publisher import Publisher
 from .smoothing import CountSmoother, LevelHysteresis, round_count
 from .source import Backoff, Source
 
 log = logging.getLogger(__name__)
+
+
+class Publisher(Protocol):
+    """Where counts and health go (tideq.camera.publisher.BusPublisher on the bus; a list in tests)."""
+
+    def crowd(self, zone: str, count: int, level: Level) -> None: ...
+    def health(self, state: CameraState, fps: float, reason: str | None = None) -> Any: ...
 
 
 @dataclass(frozen=True)

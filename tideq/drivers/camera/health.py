@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from tideq.bus.topics import CONTRACT_VERSION
+from tideq.contract.topics import CONTRACT_VERSION
 from tideq.config.schema import Level
 
 

@@ -1,14 +1,13 @@
-"""LED strips over RS-485/RS-232: protocol, driver, simulated line and MQTT controller.
+"""LED strips over RS-485/RS-232: protocol, driver and simulated line (the bus follower is tideq.signage).
 
 Wire format: docs/ledstrip-protocol.md. No Qt here.
 """
 from .driver import CLEARED, Display, LedStripBus, StripState
 from .errors import LedStripError, PortUnavailable, ProtocolError, StripNak, StripOffline, StripTimeout
 from .protocol import BROADCAST, Charset, Command, Mode, NakCode, encode_text
-from .render import LedTexts, WindowStatus
 
 __all__ = [
-    "BROADCAST", "CLEARED", "Charset", "Command", "Display", "LedStripBus", "LedStripError", "LedTexts", "Mode",
+    "BROADCAST", "CLEARED", "Charset", "Command", "Display", "LedStripBus", "LedStripError", "Mode",
     "NakCode", "PortUnavailable", "ProtocolError", "StripNak", "StripOffline", "StripState", "StripTimeout",
-    "WindowStatus", "encode_text",
+    "encode_text",
 ]

@@ -1,0 +1,152 @@
+"""Identity binding: a real Mosquitto with the password and ACL files `tideq acl` writes, the real
+controller logged in as `controller`. window-5 acts on cmd/window/5 only and reads only its own
+reply topic; what the ACL denies never reaches the controller."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from tideq.contract import BrokerUnreachable, BusClient, RequestTimeout
+from tideq.cli import main
+from tideq.config import EXAMPLE_HALL
+from tideq.controller.model import TicketStatus, WindowStatus
+from tideq.broker.acl import AclFiles, acl_text, hash_password, identities
+from tideq.counter.terminal import CallerTerminal
+from tideq.counter.terminal_bus import IdentityBus
+from tideq.counter.terminal_model import CallerModel, Outcome, Status
+from tideq.testing import Mosquitto
+
+from ..staff import T_MS, dispose
+
+HALL = "xian-hitech"
+NO_REPLY_S = 1.5
+
+
+def login(broker: Mosquitto, files: AclFiles, user: str) -> BusClient:
+    return BusClient(broker.url, HALL, user, username=user, password=files.passwords[user]).connect()
+
+
+@pytest.fixture
+def clients(secure_broker, acl_files, secure_controller) -> Iterator[dict[str, BusClient]]:
+    made = {u: login(secure_broker, acl_files, u) for u in ("kiosk-1", "window-5", "window-6")}
+    yield made
+    for c in made.values():
+        c.close()
+
+
+def test_window_5_acts_on_its_window_but_cannot_reach_window_6(clients, secure_controller):
+    kiosk, w5 = clients["kiosk-1"], clients["window-5"]
+    for _ in range(2):
+        assert kiosk.request("ticket", {"service": "tax", "source": "kiosk-1"}, timeout=5)["ok"]
+    engine = secure_controller.engine
+
+    reply = w5.request("window/5", {"action": "next"}, timeout=5)
+    assert reply["ok"] and reply["ticket"]["number"] == "B001"
+    assert engine.windows["5"].ticket == "B001"
+
+    cid = str(uuid.uuid4())                # window 6 serves tax too: B002 would be called
+    with pytest.raises(RequestTimeout):
+        w5.request("window/6", {"action": "next"}, timeout=NO_REPLY_S, command_id=cid)
+    # the controller handles commands in arrival order and caches every answer by id: once a
+    # later command is answered, the dropped one cannot still be on its way
+    assert w5.request("window/5", {"action": "recall"}, timeout=5)["ok"]
+    assert cid not in secure_controller.replies
+    assert engine.windows["6"].status is WindowStatus.IDLE and engine.windows["6"].ticket is None
+    assert engine.tickets["B002"].status is TicketStatus.WAITING
+
+
+def test_window_5_cannot_read_another_clients_replies(clients):
+    w5, w6 = clients["window-5"], clients["window-6"]
+    overheard = threading.Event()
+    w5.subscribe(w5.topics.reply("window-6"), lambda _t, _p: overheard.set())
+    w5.subscribe(w5.topics.reply("kiosk-1"), lambda _t, _p: overheard.set())
+    # a round trip on window-5's connection: the broker has handled the SUBSCRIBEs sent before it
+    assert w5.request("window/5", {"action": "resume"}, timeout=5)["ok"]
+    assert w6.request("window/6", {"action": "pause", "reason": "lunch"}, timeout=5)["ok"]
+    assert clients["kiosk-1"].request("ticket", {"service": "tax", "source": "kiosk-1"}, timeout=5)["ok"]
+    # window-5's own reply is published after both: delivered in order, so nothing else is coming
+    assert w5.request("window/5", {"action": "pause"}, timeout=5)["ok"]
+    assert not overheard.is_set()
+
+
+def test_wrong_or_missing_password_is_refused(secure_broker, acl_files):
+    with pytest.raises(BrokerUnreachable):
+        BusClient(secure_broker.url, HALL, "window-5", username="window-5", password="guess").connect(timeout=1.5)
+    with pytest.raises(BrokerUnreachable):
+        BusClient(secure_broker.url, HALL, "anonymous").connect(timeout=1.5)
+
+
+def test_terminal_logs_in_as_its_window(qtbot, secure_broker, acl_files, secure_controller, clients, hall, clock):
+    assert clients["kiosk-1"].request("ticket", {"service": "tax", "source": "kiosk-1"}, timeout=5)["ok"]
+    bus = IdentityBus(secure_broker.url, HALL, "window-5", acl_files.passwords["window-5"])
+    try:
+        model = CallerModel(bus, hall.hall, "5", clock=clock.now)
+        terminal = CallerTerminal(model)
+        qtbot.addWidget(terminal)
+        bus.start()
+        qtbot.waitUntil(lambda: model.status is Status.IDLE and bool(model.queue), timeout=T_MS)  # state/# readable
+        with qtbot.waitSignal(model.result, timeout=T_MS) as blocker:
+            qtbot.keyClick(terminal, Qt.Key.Key_F1)
+        assert blocker.args[0].outcome is Outcome.OK
+        assert secure_controller.engine.windows["5"].ticket == "B001"
+    finally:
+        bus.stop()
+        dispose(model, bus)
+
+
+# --------------------------------------------------------------------- the files themselves
+def test_acl_grants_each_role_only_its_topics(hall):
+    ids = {i.user: i for i in identities(hall.hall)}
+    p = f"tideq/{HALL}"
+    assert ids["window-5"].write == (f"{p}/cmd/window/5",)
+    assert f"{p}/reply/window-5" in ids["window-5"].read and f"{p}/state/#" in ids["window-5"].read
+    assert ids["evaluator-5"].write == (f"{p}/cmd/window/5",)
+    assert set(ids["kiosk-1"].write) >= {f"{p}/cmd/ticket", f"{p}/cmd/checkin", f"{p}/cmd/rejoin"}
+    assert not any("cmd/window" in t or "cmd/tidal" in t for t in ids["kiosk-1"].write)
+    assert ids["display-main"].write == () and ids["display-main"].readwrite == ()
+    assert ids["controller"].readwrite == (f"{p}/#",)
+    bridge = ids["bridge-keypads-1"].write
+    assert f"{p}/cmd/window/1" in bridge and f"{p}/cmd/window/12" not in bridge   # keypad 12 is on keypads-2
+    text = acl_text(hall.hall, ids.values())
+    block = text.split("user window-5\n")[1].split("\n\n")[0]
+    assert block.count("topic write") == 1 and "readwrite" not in block
+
+
+def test_password_hash_is_mosquittos_pbkdf2_form():
+    h = hash_password("secret", salt=b"0123456789ab")
+    _, alg, rounds, salt, digest = h.split("$")
+    assert (alg, rounds) == ("7", "101")
+    expect = hashlib.pbkdf2_hmac("sha512", b"secret", base64.b64decode(salt), 101)
+    assert base64.b64decode(digest) == expect
+
+
+def test_cli_writes_files_and_keeps_passwords_on_rerun(tmp_path: Path, capsys):
+    assert main(["acl", "--config", str(EXAMPLE_HALL), "--out", str(tmp_path)]) == 0
+    first = (tmp_path / "credentials.toml").read_text()
+    assert (tmp_path / "credentials.toml").stat().st_mode & 0o077 == 0
+    assert "allow_anonymous false" in (tmp_path / "mosquitto-tideq.conf").read_text()
+    assert main(["acl", "--config", str(EXAMPLE_HALL), "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "credentials.toml").read_text() == first
+    assert "identities" in capsys.readouterr().out
+
+
+def test_bridge_identity_may_command_exactly_the_windows_its_bridge_polls(hall):
+    """`bridge-{bus}` and `SerialCounterBridge.from_config(keypad_bus=bus)` agree on the windows
+    (the example hall splits its keypads over two lines with `addresses`)."""
+    from tideq.bridge.service import SerialCounterBridge
+
+    ids = {i.user: i for i in identities(hall.hall)}
+    keypad_buses = [b for b in hall.hall.devices.serial_buses if b.kind == "keypad"]
+    assert len(keypad_buses) >= 2
+    for bus in keypad_buses:
+        bridge = SerialCounterBridge.from_config(hall.hall, None, keypad_bus=bus)   # opens no port before start()
+        polled = {bridge.window_of_keypad[a] for a in bridge.keypads.addresses}
+        allowed = {t.rsplit("/", 1)[1] for t in ids[f"bridge-{bus.id}"].write if "/cmd/window/" in t}
+        assert polled == allowed and polled

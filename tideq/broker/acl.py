@@ -1,0 +1,193 @@
+"""Broker identities of a hall: a Mosquitto password file and an ACL that binds each identity
+to the topics its role needs (`tideq acl --config FILE --out DIR`).
+
+The contract puts scope in the topic (`cmd/window/{id}`, `reply/{client_id}`) precisely so the
+broker, not each client's good manners, enforces "window 3 acts only for window 3". A publish the
+ACL denies is dropped by Mosquitto (over MQTT 3.1.1 with no error to the sender), so it never
+reaches the controller. Convention: a client connects with client id == username, which makes
+its reply topic `reply/{username}`, the only reply topic it may read.
+
+Pure Python, no Qt: passwords are hashed here in Mosquitto 2's `$7$` form (PBKDF2-SHA512).
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import secrets
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from tideq.contract import Topics
+from tideq.config.schema import HallConfig
+
+from .errors import AclError
+
+PBKDF2_ITERATIONS = 101      # what mosquitto_passwd 2.0 writes; raise it if your broker accepts more
+CREDENTIALS = "credentials.toml"
+PASSWD = "passwd"
+ACL = "acl"
+CONF = "mosquitto-tideq.conf"
+
+
+class Role(str, Enum):
+    CONTROLLER = "controller"
+    WINDOW = "window"          # caller terminal of one window
+    EVALUATOR = "evaluator"    # evaluator tablet of one window (sends action `rate`)
+    KIOSK = "kiosk"
+    DISPLAY = "display"        # hall boards: read-only
+    BRIDGE = "bridge"          # serial keypad/evaluator bridge: the windows bound on its bus
+    LEDSTRIP = "ledstrip"
+    CAMERA = "camera"
+    ADMIN = "admin"            # appointments import, manual tidal windows
+    MANAGER = "manager"        # hall manager console: reads the whole hall, answers the tidal policy
+
+
+@dataclass(frozen=True)
+class Identity:
+    """One broker user; topics are full topic filters (with the hall prefix)."""
+
+    user: str
+    role: Role
+    read: tuple[str, ...] = ()
+    write: tuple[str, ...] = ()
+    readwrite: tuple[str, ...] = ()
+
+
+@dataclass
+class AclFiles:
+    """What `write_acl` produced; `passwords` maps user -> clear password (also in credentials.toml)."""
+
+    out: Path
+    identities: list[Identity]
+    passwords: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def passwd(self) -> Path:
+        return self.out / PASSWD
+
+    @property
+    def acl(self) -> Path:
+        return self.out / ACL
+
+    @property
+    def conf(self) -> Path:
+        return self.out / CONF
+
+
+def identities(hall: HallConfig) -> list[Identity]:
+    """Every identity the hall's config implies, least privilege per role."""
+    t = Topics(hall.hall.id)
+    watch = (t.state("#"), t.t("status/#"))
+
+    def reply(user: str) -> str:
+        return t.reply(user)
+
+    out = [Identity("controller", Role.CONTROLLER, readwrite=(t.t("#"),))]
+    for w in hall.windows:
+        for role in (Role.WINDOW, Role.EVALUATOR):
+            user = f"{role.value}-{w.id}"
+            out.append(Identity(user, role, read=(reply(user), *watch, t.event("call")), write=(t.cmd(f"window/{w.id}"),)))
+    for k in hall.devices.kiosks:
+        user = _named("kiosk", k.id)
+        health = [t.health(k.id)] + ([t.health(k.printer)] if k.printer else [])
+        out.append(Identity(user, Role.KIOSK, read=(reply(user), *watch),
+                            write=(t.cmd("ticket"), t.cmd("checkin"), t.cmd("rejoin"), *health)))
+    for b in hall.devices.boards:
+        out.append(Identity(_named("display", b.id), Role.DISPLAY, read=(*watch, t.event("#"))))
+    evaluator_buses = [b.id for b in hall.devices.serial_buses if b.kind == "evaluator"]
+    for bus in hall.devices.serial_buses:
+        if bus.kind == "led":
+            out.append(Identity(f"ledstrip-{bus.id}", Role.LEDSTRIP, read=(*watch, t.event("#")), write=(t.health(bus.id),)))
+        elif bus.kind == "keypad":
+            # `tideq counter-bridge --keypad-bus K [--evaluator-bus E]` logs in as bridge-K; it acts for
+            # the windows whose keypad is on K (ratings, too, follow a finish pressed on a keypad)
+            on_line = set(getattr(bus, "addresses", None) or [])
+            windows = [w.id for w in hall.windows
+                       if w.keypad_address is not None and (not on_line or w.keypad_address in on_line)]
+            user = f"bridge-{bus.id}"
+            health = [t.health(x) for x in (bus.id, *evaluator_buses)]
+            out.append(Identity(user, Role.BRIDGE, read=(reply(user), *watch),
+                                write=(*(t.cmd(f"window/{w}") for w in windows), *health)))
+    for cam in hall.devices.cameras:
+        out.append(Identity(_named("camera", cam.id), Role.CAMERA, read=watch,
+                            write=(*(t.sensor_crowd(z.id) for z in cam.zones), t.health(cam.id))))
+    out.append(Identity("admin", Role.ADMIN, read=(reply("admin"), *watch, t.event("#")),
+                        write=(t.cmd("appointments"), t.cmd("tidal"))))
+    # `tideq manager` sees everything a hall publishes (crowd and device health too), acts only on tidal
+    out.append(Identity("manager", Role.MANAGER,
+                        read=(reply("manager"), *watch, t.event("#"), t.t("sensor/#"), t.t("health/#")),
+                        write=(t.cmd("tidal"),)))
+    return out
+
+
+def _named(role: str, device_id: str) -> str:
+    """`kiosk-{id}`, without doubling a prefix the id already has (kiosk "kiosk-1" is user kiosk-1)."""
+    return device_id if device_id.startswith(f"{role}-") else f"{role}-{device_id}"
+
+
+def acl_text(hall: HallConfig, ids: Iterable[Identity]) -> str:
+    lines = [f"# tideq ACL for hall {hall.hall.id}; generated by `tideq acl`, regenerate rather than edit.",
+             "# No lines before the first `user`: anonymous clients get nothing (allow_anonymous false).", ""]
+    for i in ids:
+        lines.append(f"# {i.role.value}")
+        lines.append(f"user {i.user}")
+        lines += [f"topic read {x}" for x in i.read]
+        lines += [f"topic write {x}" for x in i.write]
+        lines += [f"topic readwrite {x}" for x in i.readwrite]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def hash_password(password: str, salt: bytes | None = None, iterations: int = PBKDF2_ITERATIONS) -> str:
+    """Mosquitto 2 password hash `$7$iterations$salt$hash` (PBKDF2-HMAC-SHA512, 12-byte salt)."""
+    salt = salt if salt is not None else secrets.token_bytes(12)
+    digest = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, iterations)
+    return f"$7${iterations}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+
+
+def _read_credentials(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise AclError(f"{path}: not a credentials file written by `tideq acl` ({err}); move it away") from err
+    users = data.get("users", {})
+    return {str(k): str(v) for k, v in users.items()}
+
+
+def _write_private(path: Path, text: str, mode: int = 0o600) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.chmod(path, mode)
+
+
+def write_acl(hall: HallConfig, out: Path) -> AclFiles:
+    """Write passwd, acl, a conf snippet and credentials.toml (clear passwords, mode 0600).
+
+    Passwords already in out/credentials.toml are kept, so rerunning after adding a window
+    does not lock out every deployed terminal."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise AclError(f"cannot create {out}: {err}") from err
+    ids = identities(hall)
+    known = _read_credentials(out / CREDENTIALS)
+    passwords = {i.user: known.get(i.user) or secrets.token_urlsafe(18) for i in ids}
+    files = AclFiles(out, ids, passwords)
+    creds = ["# Clear broker passwords of hall identities. Keep private; hand each device its own line.",
+             "[users]"] + [f'"{u}" = "{p}"' for u, p in passwords.items()]
+    _write_private(out / CREDENTIALS, "\n".join(creds) + "\n")
+    # hashes only; group-readable so `chgrp mosquitto passwd` is all the broker needs
+    _write_private(files.passwd, "".join(f"{u}:{hash_password(p)}\n" for u, p in passwords.items()), 0o640)
+    files.acl.write_text(acl_text(hall, ids), encoding="utf-8")
+    files.conf.write_text(
+        "# include from mosquitto.conf (or copy): every client must log in, and may use only its topics\n"
+        f"allow_anonymous false\npassword_file {files.passwd.resolve()}\nacl_file {files.acl.resolve()}\n",
+        encoding="utf-8")
+    return files

@@ -1,0 +1,63 @@
+"""An MQTT 3.1.1 broker inside the controller process (amqtt), for a single-box hall.
+
+It runs its own asyncio loop on a daemon thread; the controller then talks to it over
+loopback like any other client, so the code path is the same as with Mosquitto.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import threading
+import time
+
+from .errors import EmbeddedBrokerError
+
+log = logging.getLogger(__name__)
+
+
+class EmbeddedBroker:
+    def __init__(self, port: int, host: str = "0.0.0.0") -> None:
+        self.host, self.port = host, port
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="embedded-broker", daemon=True)
+        self._broker = None
+
+    @property
+    def url(self) -> str:
+        return f"mqtt://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 10.0) -> EmbeddedBroker:
+        from amqtt.broker import Broker
+
+        config = {
+            "listeners": {"default": {"type": "tcp", "bind": f"{self.host}:{self.port}", "max_connections": 500}},
+            "plugins": {"amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}},
+        }
+        logging.getLogger("amqtt").setLevel(logging.WARNING)
+        self._thread.start()
+        self._broker = Broker(config, loop=self._loop)
+        fut = asyncio.run_coroutine_threadsafe(self._broker.start(), self._loop)
+        try:
+            fut.result(timeout)
+        except Exception as err:
+            raise EmbeddedBrokerError(f"embedded broker could not listen on {self.host}:{self.port}: {err}; "
+                                      "choose another [broker] embedded_port or stop what uses it") from err
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return self
+            except OSError:
+                time.sleep(0.02)  # port not open yet
+        raise EmbeddedBrokerError(f"embedded broker did not open port {self.port}")
+
+    def stop(self) -> None:
+        if self._broker is not None:
+            fut = asyncio.run_coroutine_threadsafe(self._broker.shutdown(), self._loop)
+            try:
+                fut.result(5)
+            except Exception:  # shutting down anyway
+                log.debug("embedded broker shutdown", exc_info=True)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)

@@ -1,0 +1,1 @@
+"""The camera process: counts people per zone with drivers.camera and publishes readings and health."""

@@ -1,0 +1,42 @@
+"""Printer health on the bus: retained `tideq/{hall}/health/{device}` so staff see paper running
+low on the hall dashboard before a visitor finds an empty printer."""
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from tideq.contract.topics import CONTRACT_VERSION, now_iso
+
+from tideq.drivers.printer.status import PrinterState, PrinterStatus
+
+if TYPE_CHECKING:
+    from tideq.contract import BusClient
+
+
+def health_payload(device: str, status: PrinterStatus, at: datetime | None = None) -> dict[str, Any]:
+    return {"v": CONTRACT_VERSION, "ts": now_iso(at), "device": device, "kind": "printer",
+            "state": status.state.value, "detail": status.to_dict()}
+
+
+class PrinterHealth:
+    """A status listener for TicketPrinter: publishes when the state changes (and the first
+    time), retained and QoS 1. Use as `TicketPrinter(url, on_status=PrinterHealth(bus, "p1"))`."""
+
+    def __init__(self, bus: BusClient, device: str) -> None:
+        self.bus, self.device = bus, device
+        self.topic = bus.topics.health(device)
+        self._last: tuple[PrinterState, bool] | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, status: PrinterStatus) -> None:
+        self.publish(status)
+
+    def publish(self, status: PrinterStatus, *, force: bool = False) -> bool:
+        key = (status.state, status.reachable)
+        with self._lock:
+            if key == self._last and not force:
+                return False
+            self._last = key
+        self.bus.publish(self.topic, health_payload(self.device, status), qos=1, retain=True)
+        return True

@@ -1,0 +1,1 @@
+"""The hall manager console: the whole hall live, tidal proposals to confirm or decline."""

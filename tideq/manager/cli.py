@@ -1,0 +1,55 @@
+"""`tideq manager`: the hall manager console. Qt is imported only when it runs."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from tideq.runtime import add_broker_args, broker_password, load_or_report
+
+log = logging.getLogger(__name__)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    m = sub.add_parser("manager", help="hall manager console: the whole hall live, tidal proposals to confirm or decline")
+    m.add_argument("--config", required=True, help="hall .toml file")
+    m.add_argument("--lang", choices=["zh", "en"], default="zh", help="console language (toggle in the window)")
+    m.add_argument("--windowed", action="store_true", help="a 1920x1080 window instead of full screen")
+    add_broker_args(m, "manager")
+    m.set_defaults(func=run_manager)
+
+
+
+def run_manager(args: argparse.Namespace) -> int:
+    loaded = load_or_report(args.config)
+    if loaded is None:
+        return 2
+    hall = loaded.hall
+
+    from PySide6.QtWidgets import QApplication
+
+    from tideq.ui.app import dispose, exec_until_signal
+
+    from .console import SIZE, ManagerConsole
+    from .model import ManagerModel
+    from tideq.counter.terminal_bus import IdentityBus
+    from tideq.counter.terminal_model import Lang
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    user = args.username or "manager"
+    bus = IdentityBus(loaded.hall.broker.client_url(args.broker), hall.hall.id, user, broker_password(args))
+    model = ManagerModel(bus, hall, lang=Lang(args.lang))
+    console = ManagerConsole(model)
+    if args.windowed:
+        console.resize(*SIZE)
+        console.show()
+    else:
+        console.showFullScreen()
+    bus.start()
+    log.info("manager console for hall %s as %s on %s (tidal mode in the hall file: %s)",
+             hall.hall.id, user, bus.client.host, hall.tidal.mode)
+    try:
+        return exec_until_signal(app)
+    finally:
+        bus.stop()
+        dispose([model, console, bus])

@@ -1,0 +1,194 @@
+"""The hall manager console (`tideq manager`): the whole hall on one 1920x1080 screen.
+
+Left: load per service and every window. Right: what needs the manager (warnings, proposals
+with Confirm / Decline), the open tidal windows with a Close each and a manual open, and the
+day's decisions. Bottom: device health. It renders `ManagerModel` and forwards taps; the
+controller decides, and its answer (with the guide on a refusal) shows in the result bar.
+"""
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from tideq.ui.fonts import cjk_family
+
+from .model import ManagerModel, Part, TidalAction
+from .panels import AlertsPanel, HealthStrip, LogPanel, ServicesPanel, TidalPanel, WindowGrid, font, label
+from .state import Mode
+from .texts import MODE_HINT, MODE_TEXT, pick
+from tideq.counter.terminal_model import Lang, Link, Outcome
+
+SIZE = (1920, 1080)
+RIGHT_W = 760     # the decision column; the hall picture takes the rest
+STALE_S = 30.0   # no state for this long (the controller republishes every 10 s): say so
+MODE_COLOR = {Mode.AUTO: "#1e8e3e", Mode.CONFIRM: "#2f6fdf", Mode.OFF: "#5f6368", Mode.UNKNOWN: "#8a8f98"}
+OUTCOME_STYLE = {Outcome.OK: ("#e6f4ea", "#0d652d"), Outcome.REFUSED: ("#fce8e6", "#a50e0e"),
+                 Outcome.UNREACHABLE: ("#fef7e0", "#8a4b00"), Outcome.LOCAL: ("#fef7e0", "#8a4b00")}
+VERB = {TidalAction.OPEN: ("开放", "Open"), TidalAction.CLOSE: ("关闭", "Close"),
+        TidalAction.CONFIRM: ("确认", "Confirm"), TidalAction.DECLINE: ("拒绝", "Decline")}
+STYLE = """
+QWidget#manager { background: #eef1f5; }
+QFrame#card { background: white; border: 1px solid #dde1e7; border-radius: 8px; }
+QFrame#proposal { background: #fff8e1; border: 2px solid #f2a600; border-radius: 8px; }
+QFrame#tidalrow { background: #f5f0ff; border: 1px solid #d7c6fb; border-radius: 6px; }
+QPushButton#confirm { background: #1e8e3e; color: white; border: none; border-radius: 8px; }
+QPushButton#confirm:pressed { background: #136c2e; }
+QPushButton#decline { background: white; color: #a50e0e; border: 2px solid #d93025; border-radius: 8px; }
+QPushButton#decline:pressed { background: #fce8e6; }
+QPushButton#close { background: white; color: #7b3fe4; border: 2px solid #7b3fe4; border-radius: 8px; }
+QPushButton#close:pressed { background: #ede4fd; }
+QPushButton#open { background: #7b3fe4; color: white; border: none; border-radius: 8px; padding: 0 16px; }
+QPushButton#lang { background: transparent; border: 1px solid #c5cbd3; border-radius: 4px; padding: 2px 10px; }
+QTableWidget { border: none; alternate-background-color: #f8f9fb; }
+QHeaderView::section { background: #f1f3f4; border: none; padding: 6px; }
+QListWidget { border: none; }
+QListWidget::item { padding: 3px 0; border-bottom: 1px solid #f1f3f4; }
+"""
+
+
+class ManagerConsole(QWidget):
+    def __init__(self, model: ManagerModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.setObjectName("manager")
+        self.setStyleSheet(STYLE)
+        self.family = cjk_family()
+        self.setFont(QFont(self.family, 11))
+        self._build()
+        self._renderers = {
+            Part.SERVICES: [self.services.render], Part.WINDOWS: [self.windows.render],
+            Part.TIDAL: [self.alerts.render, self.tidal.render, self.windows.render, self.services.render,
+                         self._render_head],
+            Part.CROWD: [self.services.render], Part.HEALTH: [self.health.render], Part.LOG: [self.log.render],
+            Part.COMMAND: [self._render_result], Part.LINK: [self._render_head],
+        }
+        model.changed.connect(self._changed)
+        self._tick = QTimer(self)
+        self._tick.timeout.connect(self._tick_ages)
+        self._tick.start(1000)
+        self.render()
+
+    def _build(self) -> None:
+        root = QVBoxLayout(self)
+        root.setContentsMargins(16, 10, 16, 12)
+        root.setSpacing(10)
+        head = QHBoxLayout()
+        self.title = label(self.family, 20, True, "#202124")
+        self.mode = label(self.family, 13, True)
+        self.mode_hint = label(self.family, 11, color="#5f6368")
+        self.link = label(self.family, 11, True)
+        self.lang_button = QPushButton()
+        self.lang_button.setObjectName("lang")
+        self.lang_button.setFont(font(self.family, 11))
+        self.lang_button.clicked.connect(self._toggle_lang)
+        head.addWidget(self.title)
+        head.addSpacing(16)
+        head.addWidget(self.mode)
+        head.addWidget(self.mode_hint)
+        head.addStretch(1)
+        head.addWidget(self.link)
+        head.addWidget(self.lang_button)
+        root.addLayout(head)
+
+        body = QHBoxLayout()
+        body.setSpacing(12)
+        left = QVBoxLayout()
+        left.setSpacing(10)
+        self.services = ServicesPanel(self.model, self.family)
+        self.windows = WindowGrid(self.model, self.family)
+        self.log = LogPanel(self.model, self.family)
+        left.addWidget(self.services)
+        left.addWidget(self.windows)
+        left.addWidget(self.log, 1)
+        right_panel = QWidget()
+        right_panel.setFixedWidth(RIGHT_W)
+        right = QVBoxLayout(right_panel)
+        right.setContentsMargins(0, 0, 0, 0)
+        right.setSpacing(10)
+        self.result = QLabel()
+        self.result.setFont(font(self.family, 12))
+        self.result.setWordWrap(True)
+        self.result.setMinimumHeight(56)
+        self.alerts = AlertsPanel(self.model, self.family)
+        self.tidal = TidalPanel(self.model, self.family)
+        right.addWidget(self.result)
+        right.addWidget(self.alerts)
+        right.addWidget(self.tidal)
+        right.addStretch(1)
+        body.addLayout(left, 1)
+        body.addWidget(right_panel)
+        root.addLayout(body, 1)
+        self.health = HealthStrip(self.model, self.family)
+        root.addWidget(self.health)
+
+    # ------------------------------------------------------------------ render
+    def _changed(self, part: Part) -> None:
+        if part is Part.LANG:
+            self.render()
+            return
+        for fn in self._renderers.get(part, []):
+            fn()
+
+    def render(self) -> None:
+        self._render_head()
+        for panel in (self.services, self.windows, self.alerts, self.tidal, self.log, self.health):
+            panel.render()
+        self._render_result()
+
+    def _tick_ages(self) -> None:
+        """Ages of crowd and health readings, and staleness, move with time alone."""
+        self.services.render()
+        self.health.render()
+        self._render_head()
+
+    def _render_head(self) -> None:
+        m, lang = self.model, self.model.lang
+        zh = lang is Lang.ZH
+        hall = m.hall.hall.name.zh if zh else m.hall.hall.name.en
+        self.title.setText(f"{hall} · {'大厅管理' if zh else 'Hall manager'}")
+        self.setWindowTitle(f"tideq · {'大厅管理' if zh else 'Hall manager'}")
+        color = MODE_COLOR[m.mode]
+        self.mode.setText(f" {'潮汐模式' if zh else 'Tidal mode'}：{pick(MODE_TEXT[m.mode], lang)} " if zh else
+                          f" Tidal mode: {pick(MODE_TEXT[m.mode], lang)} ")
+        self.mode.setStyleSheet(f"background: {color}; color: white; border-radius: 5px; padding: 3px 8px;")
+        self.mode_hint.setText(pick(MODE_HINT[m.mode], lang))
+        stale = m.stale_s()
+        if m.link is Link.OFFLINE:
+            text, color = ("● 与服务器断开" if zh else "● broker link down"), "#c5221f"
+        elif m.controller_online is False:
+            text, color = ("● 叫号控制器离线" if zh else "● controller offline"), "#c5221f"
+        elif stale is not None and stale > STALE_S:
+            text, color = (f"● 数据已{int(stale)}秒未更新" if zh else f"● no update for {int(stale)} s"), "#b06000"
+        elif m.link is Link.CONNECTING or stale is None:
+            text, color = ("● 连接中" if zh else "● connecting"), "#8a8f98"
+        else:
+            text, color = ("● 实时" if zh else "● live"), "#1e8e3e"
+        self.link.setText(text)
+        self.link.setStyleSheet(f"color: {color};")
+        self.lang_button.setText("EN" if zh else "中文")
+
+    def _render_result(self) -> None:
+        m, lang = self.model, self.model.lang
+        zh = lang is Lang.ZH
+        if m.pending is not None:
+            verb = pick(VERB[m.pending.action], lang)
+            w = m.names.short_window(m.pending.window, lang)
+            self._result(f"{verb} {w}：发送中…" if zh else f"{verb} {w}: sending…", "", "#f1f3f4", "#3c4043")
+        elif m.last is None:
+            self._result("点按建议上的按钮确认或拒绝；潮汐窗口可随时手动开关" if zh else
+                         "Tap a proposal's buttons to confirm or decline; open or close tidal windows by hand any time",
+                         "", "#f1f3f4", "#5f6368")
+        else:
+            text, guide = m.last.say(lang)
+            bg, fg = OUTCOME_STYLE[m.last.outcome]
+            self._result(text, guide, bg, fg)
+
+    def _result(self, text: str, guide: str, bg: str, fg: str) -> None:
+        self.result.setText(f"<b>{html.escape(text)}</b>" + (f"<br>{html.escape(guide)}" if guide else ""))
+        self.result.setStyleSheet(f"background: {bg}; color: {fg}; border-radius: 8px; padding: 8px 12px;")
+
+    def _toggle_lang(self) -> None:
+        self.model.set_lang(Lang.EN if self.model.lang is Lang.ZH else Lang.ZH)

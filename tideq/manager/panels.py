@@ -1,0 +1,483 @@
+"""The panels of the manager console. Each renders one part of `ManagerModel` and forwards taps;
+none decides anything (the controller does, and its refusals show in the console's result bar)."""
+from __future__ import annotations
+
+import html
+from functools import partial
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel,
+                               QListWidget, QPushButton, QSizePolicy, QTableWidget, QTableWidgetItem, QVBoxLayout,
+                               QWidget)
+
+from .model import ManagerModel
+from .state import AlertLevel, Crowd, Proposal, ProposalKind, Severity, WinStatus
+from .texts import (CROWD_TEXT, HEALTH_TEXT, KIND_LABEL, STATUS_TEXT, age, key_inputs, log_line, minutes, pick,
+                           proposal_title, reason_tail)
+from tideq.counter.terminal_model import Lang
+
+STATUS_COLOR = {WinStatus.UNKNOWN: "#8a8f98", WinStatus.IDLE: "#2f6fdf", WinStatus.SERVING: "#1e8e3e",
+                WinStatus.PAUSED: "#d97706", WinStatus.CLOSED: "#9aa0a6"}
+CROWD_COLOR = {Crowd.LOW: "#1e8e3e", Crowd.BUSY: "#b06000", Crowd.CROWDED: "#c5221f"}
+SEVERITY_COLOR = {Severity.OK: "#1e8e3e", Severity.UNKNOWN: "#8a8f98", Severity.WARN: "#d97706", Severity.BAD: "#c5221f"}
+ALERT_BG = {AlertLevel.WARNING: "#fef7e0", AlertLevel.CRITICAL: "#fce8e6"}
+TIDAL_COLOR = "#7b3fe4"
+
+
+def font(family: str, size: int, bold: bool = False) -> QFont:
+    f = QFont(family, size)
+    f.setBold(bold)
+    return f
+
+
+def label(family: str, size: int, bold: bool = False, color: str = "", wrap: bool = False) -> QLabel:
+    lab = QLabel()
+    lab.setFont(font(family, size, bold))
+    if color:
+        lab.setStyleSheet(f"color: {color};")
+    lab.setWordWrap(wrap)
+    return lab
+
+
+def clear(layout: QGridLayout | QVBoxLayout | QHBoxLayout) -> None:
+    while layout.count():
+        item = layout.takeAt(0)
+        if item.widget():
+            item.widget().deleteLater()
+
+
+class ElidedLabel(QLabel):
+    """One line that ends in '…' when narrower than its text, so a long service name never widens
+    the window grid past the screen (the full text is the tooltip)."""
+
+    def __init__(self, family: str, size: int, bold: bool = False, color: str = "") -> None:
+        super().__init__()
+        self.setFont(font(family, size, bold))
+        if color:
+            self.setStyleSheet(f"color: {color};")
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt name)
+        super().setText(text)
+        self.setToolTip(text)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        return QSize(0, super().minimumSizeHint().height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt name)
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        rect = self.contentsRect()
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        painter.drawText(rect, int(self.alignment()), text)
+
+
+class Card(QFrame):
+    """A white titled panel."""
+
+    def __init__(self, family: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("card")
+        self.body = QVBoxLayout(self)
+        self.body.setContentsMargins(14, 10, 14, 12)
+        self.body.setSpacing(6)
+        self.title = label(family, 13, True, "#3c4043")
+        self.body.addWidget(self.title)
+
+
+# ---------------------------------------------------------------------- services
+class ServicesPanel(Card):
+    HEAD = [("业务", "Service"), ("等候", "Waiting"), ("预计等待", "Predicted wait"), ("开放窗口", "Windows open"),
+            ("剩余号", "Quota left"), ("区域人流", "Crowd in zone")]
+
+    def __init__(self, model: ManagerModel, family: str) -> None:
+        super().__init__(family)
+        self.model, self.family = model, family
+        self.table = QTableWidget(0, len(self.HEAD))
+        self.table.setFont(font(family, 12))
+        self.table.horizontalHeader().setFont(font(family, 11, True))
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setDefaultSectionSize(36)
+        head = self.table.horizontalHeader()
+        head.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col, width in enumerate((0, 80, 130, 120, 100, 200)):
+            if col:
+                head.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
+                self.table.setColumnWidth(col, width)
+        self.body.addWidget(self.table)
+
+    def render(self) -> None:
+        m, lang = self.model, self.model.lang
+        zh = lang is Lang.ZH
+        self.title.setText("业务负荷" if zh else "Load per service")
+        self.table.setHorizontalHeaderLabels([pick(h, lang) for h in self.HEAD])
+        alerts = {a.service: a.level for a in m.tidal.alerts}
+        self.table.setRowCount(len(m.services))
+        self.table.setFixedHeight(self.table.horizontalHeader().sizeHint().height() + 36 * max(1, len(m.services)) + 4)
+        for row, s in enumerate(m.services):
+            name = s.name.get(lang.value) or s.id
+            if not s.open:
+                name += "（未开放）" if zh else " (closed)"
+            eta = minutes(s.eta_s, lang)   # "—": no window serves it now
+            quota = "—" if s.quota_left is None else str(s.quota_left)
+            cells = [name, str(s.waiting), eta, str(s.windows_open), quota, self._crowd_text(s.id)]
+            level = alerts.get(s.id)
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if col:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                if level is not None:
+                    item.setBackground(QColor(ALERT_BG[level]))
+                if col == 0 and level is not None:
+                    item.setText(f"⚠ {text}")
+                if col == 5:
+                    item.setForeground(QColor(self._crowd_color(s.id)))
+                self.table.setItem(row, col, item)
+
+    def _crowd_text(self, sid: str) -> str:
+        lang = self.model.lang
+        cell = self.model.crowd_for(sid)
+        if cell.zone is None:
+            return "—"
+        if cell.reading is None:
+            return f"{cell.zone}: " + ("无数据" if lang is Lang.ZH else "no data")
+        text = f"{pick(CROWD_TEXT[cell.reading.level], lang)}"
+        if cell.reading.count is not None:
+            text += f" {cell.reading.count}" + ("人" if lang is Lang.ZH else "")
+        text += f" · {age(cell.age_s, lang)}"
+        if not cell.fresh:
+            text += " 过期" if lang is Lang.ZH else " stale"
+        return text
+
+    def _crowd_color(self, sid: str) -> str:
+        cell = self.model.crowd_for(sid)
+        return CROWD_COLOR[cell.reading.level] if cell.reading and cell.fresh else "#8a8f98"
+
+
+# ---------------------------------------------------------------------- windows
+class WindowTileWidget(QFrame):
+    def __init__(self, family: str) -> None:
+        super().__init__()
+        self.setObjectName("tile")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(8, 6, 8, 6)
+        lay.setSpacing(1)
+        top = QHBoxLayout()
+        self.name = ElidedLabel(family, 13, True)
+        self.mark = label(family, 9, True)
+        top.addWidget(self.name, 1)
+        top.addWidget(self.mark)
+        self.status = ElidedLabel(family, 10, True)
+        self.ticket = ElidedLabel(family, 15, True)
+        self.services = ElidedLabel(family, 9, color="#5f6368")
+        lay.addLayout(top)
+        lay.addWidget(self.status)
+        lay.addWidget(self.ticket)
+        lay.addWidget(self.services)
+
+
+class WindowGrid(Card):
+    COLUMNS = 8
+
+    def __init__(self, model: ManagerModel, family: str) -> None:
+        super().__init__(family)
+        self.model, self.family = model, family
+        self.grid = QGridLayout()
+        self.grid.setSpacing(8)
+        self.body.addLayout(self.grid)
+        self.legend = label(family, 10, color="#5f6368")
+        self.body.addWidget(self.legend)
+        self.tiles: dict[str, WindowTileWidget] = {}
+
+    def render(self) -> None:
+        m, lang = self.model, self.model.lang
+        zh = lang is Lang.ZH
+        self.title.setText("窗口" if zh else "Windows")
+        self.legend.setText("  ".join(f"<span style='color:{STATUS_COLOR[s]}'>■</span> {pick(STATUS_TEXT[s], lang)}"
+                                      for s in (WinStatus.SERVING, WinStatus.IDLE, WinStatus.PAUSED, WinStatus.CLOSED))
+                            + (f"   <span style='color:{TIDAL_COLOR}'>潮汐</span> 临时开放 · 收尾 = 办完当前业务后关闭" if zh else
+                               f"   <span style='color:{TIDAL_COLOR}'>TIDAL</span> opened for a service · "
+                               "DRAIN = closes after its visitor"))
+        ids = [w.id for w in m.windows]
+        if list(self.tiles) != ids:
+            clear(self.grid)
+            self.tiles = {}
+            for col in range(self.COLUMNS):
+                self.grid.setColumnStretch(col, 1)
+            for i, wid in enumerate(ids):
+                tile = WindowTileWidget(self.family)
+                self.grid.addWidget(tile, i // self.COLUMNS, i % self.COLUMNS)
+                self.tiles[wid] = tile
+        for w in m.windows:
+            tile = self.tiles[w.id]
+            color = STATUS_COLOR[w.status]
+            tile.name.setText(m.names.short_window(w.id, lang).replace("Window ", "W") if not zh else f"{w.id}号")
+            tile.status.setText(pick(STATUS_TEXT[w.status], lang))
+            tile.status.setStyleSheet(f"color: {color};")
+            tile.ticket.setText(w.ticket or " ")
+            tile.services.setText(" / ".join(m.names.short_service(s, lang) for s in w.services) or
+                                  ("潮汐池" if zh else "tidal pool"))
+            marks = []
+            if w.tidal:
+                marks.append("潮汐" if zh else "TIDAL")
+            if w.id in m.tidal.draining:
+                marks.append("收尾" if zh else "DRAIN")
+            tile.mark.setText(" ".join(marks))
+            tile.mark.setStyleSheet(f"color: white; background: {TIDAL_COLOR}; border-radius: 3px; padding: 0 3px;"
+                                    if marks else "")
+            border = TIDAL_COLOR if w.tidal else "#dde1e7"
+            tile.setStyleSheet(f"QFrame#tile {{ background: white; border: 1px solid {border}; "
+                               f"border-left: 6px solid {color}; border-radius: 6px; }}")
+
+
+# ---------------------------------------------------------------------- proposals and alerts
+class ProposalCard(QFrame):
+    """One proposal: headline, the policy's reason, its key inputs, and two big buttons."""
+
+    def __init__(self, model: ManagerModel, p: Proposal, family: str) -> None:
+        super().__init__()
+        self.model, self.proposal = model, p
+        self.setObjectName("proposal")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(14, 10, 14, 12)
+        lay.setSpacing(4)
+        self.headline = label(family, 17, True, "#202124", wrap=True)
+        self.reason = label(family, 12, color="#3c4043", wrap=True)
+        self.inputs = label(family, 10, color="#5f6368", wrap=True)
+        lay.addWidget(self.headline)
+        lay.addWidget(self.reason)
+        lay.addWidget(self.inputs)
+        row = QHBoxLayout()
+        row.setSpacing(10)
+        self.confirm_button = QPushButton()
+        self.confirm_button.setObjectName("confirm")
+        self.decline_button = QPushButton()
+        self.decline_button.setObjectName("decline")
+        for b, slot in ((self.confirm_button, model.confirm), (self.decline_button, model.decline)):
+            b.setFont(font(family, 15, True))
+            b.setMinimumHeight(56)
+            b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            b.clicked.connect(partial(slot, p.window))
+            row.addWidget(b)
+        lay.addLayout(row)
+
+    def render(self) -> None:
+        m, p, lang = self.model, self.proposal, self.model.lang
+        zh = lang is Lang.ZH
+        self.headline.setText(proposal_title(p, m.names, lang))
+        when = f"{p.at:%H:%M}" if p.at else ""
+        why = reason_tail(p.reason.get(lang.value, ""))
+        self.reason.setText((f"原因：{why}" if zh else f"Why: {why}")
+                            + (f"（{when} 提出，5分钟内有效）" if zh else f" (proposed {when}, lapses after 5 min)"))
+        self.inputs.setText(key_inputs(p.inputs, lang))
+        verb = {ProposalKind.OPEN: ("开放", "Open"), ProposalKind.MOVE: ("改办", "Switch")}.get(p.kind, ("关闭", "Close"))
+        self.confirm_button.setText(f"✔ 确认{verb[0]}" if zh else f"✔ Confirm: {verb[1]}")
+        self.decline_button.setText("✘ 拒绝" if zh else "✘ Decline")
+
+
+class AlertsPanel(Card):
+    def __init__(self, model: ManagerModel, family: str) -> None:
+        super().__init__(family)
+        self.model, self.family = model, family
+        self.cards_box = QVBoxLayout()
+        self.cards_box.setSpacing(8)
+        self.body.addLayout(self.cards_box)
+        self.alerts = label(family, 12, wrap=True)
+        self.alerts.setTextFormat(Qt.TextFormat.RichText)
+        self.body.addWidget(self.alerts)
+        self.cards: dict[str, ProposalCard] = {}
+        self._key: tuple[object, ...] = ()
+
+    def render(self) -> None:
+        m, lang = self.model, self.model.lang
+        zh = lang is Lang.ZH
+        self.title.setText("预警与建议" if zh else "Warnings and proposals")
+        key = tuple((p.window, p.kind, p.service, p.at) for p in m.proposals)
+        if key != self._key:   # rebuild only when proposals change: a 10 s refresh must not eat a tap
+            self._key = key
+            clear(self.cards_box)
+            self.cards = {p.window: ProposalCard(m, p, self.family) for p in m.proposals}
+            for card in self.cards.values():
+                self.cards_box.addWidget(card)
+        for card in self.cards.values():
+            card.render()
+        rows = []
+        for a in m.tidal.alerts:
+            color = "#c5221f" if a.level is AlertLevel.CRITICAL else "#b06000"
+            tag = ("严重" if zh else "CRITICAL") if a.level is AlertLevel.CRITICAL else ("预警" if zh else "WARNING")
+            rows.append(f"<span style='color:{color}'><b>⚠ {tag}</b></span> {html.escape(a.reason.get(lang.value, ''))}")
+        if not rows and not m.proposals:
+            rows.append("<span style='color:#1e8e3e'>✔ " + ("各业务负荷正常，暂无建议" if zh else
+                                                            "all services within limits; nothing to decide") + "</span>")
+        self.alerts.setText("<br>".join(rows))
+
+
+# ---------------------------------------------------------------------- open tidal windows + manual open
+class TidalPanel(Card):
+    def __init__(self, model: ManagerModel, family: str) -> None:
+        super().__init__(family)
+        self.model, self.family = model, family
+        self.rows_box = QVBoxLayout()
+        self.rows_box.setSpacing(4)
+        self.body.addLayout(self.rows_box)
+        self.close_buttons: dict[str, QPushButton] = {}
+        self.row_labels: dict[str, QLabel] = {}
+        self._key: tuple[object, ...] = ()
+        manual = QHBoxLayout()
+        self.manual_label = label(family, 11, True, "#3c4043")
+        self.service_box = QComboBox()
+        self.window_box = QComboBox()
+        for box in (self.service_box, self.window_box):
+            box.setFont(font(family, 11))
+            box.setMinimumHeight(40)
+        self.open_button = QPushButton()
+        self.open_button.setObjectName("open")
+        self.open_button.setFont(font(family, 12, True))
+        self.open_button.setMinimumHeight(40)
+        self.open_button.clicked.connect(self._open)
+        manual.addWidget(self.manual_label)
+        manual.addWidget(self.service_box, 3)
+        manual.addWidget(self.window_box, 2)
+        manual.addWidget(self.open_button, 1)
+        self.body.addLayout(manual)
+
+    def choose(self, service: str, window: str) -> None:
+        """Preselect the manual control (tests, and a future tap on a service row)."""
+        self.service_box.setCurrentIndex(max(0, self.service_box.findData(service)))
+        self.window_box.setCurrentIndex(max(0, self.window_box.findData(window)))
+
+    def _open(self) -> None:
+        service, window = self.service_box.currentData(), self.window_box.currentData()
+        if service and window:
+            self.model.open(window, service, "manual")
+
+    def render(self) -> None:
+        m, lang = self.model, self.model.lang
+        zh = lang is Lang.ZH
+        self.title.setText("已开放的潮汐窗口" if zh else "Open tidal windows")
+        key = tuple((o.window, o.service) for o in m.open_tidal) + (lang,)
+        if key != self._key:
+            self._key = key
+            clear(self.rows_box)
+            self.close_buttons, self.row_labels = {}, {}
+            for o in m.open_tidal:
+                row = QFrame()
+                row.setObjectName("tidalrow")
+                lay = QHBoxLayout(row)
+                lay.setContentsMargins(10, 4, 6, 4)
+                text = label(self.family, 12, wrap=True)
+                text.setTextFormat(Qt.TextFormat.RichText)
+                button = QPushButton("关闭" if zh else "Close")
+                button.setObjectName("close")
+                button.setFont(font(self.family, 13, True))
+                button.setMinimumSize(120, 44)
+                button.clicked.connect(partial(m.close, o.window))
+                lay.addWidget(text, 1)
+                lay.addWidget(button)
+                self.rows_box.addWidget(row)
+                self.close_buttons[o.window], self.row_labels[o.window] = button, text
+            if not m.open_tidal:
+                none = label(self.family, 11, color="#5f6368")
+                none.setText("当前没有开放的潮汐窗口" if zh else "no tidal window is open")
+                self.rows_box.addWidget(none)
+        for o in m.open_tidal:
+            since = f"{o.since:%H:%M}" if o.since else "?"
+            who = o.reason if o.reason and o.reason != "manual" else ("手动开放" if zh else "opened by hand")
+            if " / " in who:
+                who = who.split(" / ")[0 if zh else 1]
+            drain = (f" <span style='color:white;background:{TIDAL_COLOR}'>&nbsp;{'收尾中' if zh else 'draining'}&nbsp;</span>"
+                     if o.draining else "")
+            self.row_labels[o.window].setText(
+                f"<b>{html.escape(m.names.short_window(o.window, lang))}</b> → "
+                f"<b>{html.escape(m.names.short_service(o.service, lang))}</b>{drain}<br>"
+                f"<span style='color:#5f6368'>{'自' if zh else 'since'} {since} · {html.escape(who)}</span>")
+        self._render_manual(lang)
+
+    def _render_manual(self, lang: Lang) -> None:
+        m, zh = self.model, lang is Lang.ZH
+        self.manual_label.setText("手动开放：" if zh else "Open by hand:")
+        self.open_button.setText("开放" if zh else "Open")
+        keep_s, keep_w = self.service_box.currentData(), self.window_box.currentData()
+        services = [(s.id, m.names.short_service(s.id, lang)) for s in m.hall.services]
+        windows = [(w, m.names.short_window(w, lang)) for w in m.free_pool_windows()]
+        for box, items, keep in ((self.service_box, services, keep_s), (self.window_box, windows, keep_w)):
+            current = [(box.itemData(i), box.itemText(i)) for i in range(box.count())]
+            if current != items:
+                box.blockSignals(True)
+                box.clear()
+                for data, text in items:
+                    box.addItem(text, data)
+                box.setCurrentIndex(max(0, box.findData(keep)))
+                box.blockSignals(False)
+
+
+# ---------------------------------------------------------------------- log and health
+class LogPanel(Card):
+    def __init__(self, model: ManagerModel, family: str) -> None:
+        super().__init__(family)
+        self.model = model
+        self.list = QListWidget()
+        self.list.setFont(font(family, 11))
+        self.list.setWordWrap(True)
+        self.list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.body.addWidget(self.list)
+
+    def render(self) -> None:
+        m, lang = self.model, self.model.lang
+        self.title.setText("今日决策记录（最新在上）" if lang is Lang.ZH else "Today's decisions (newest first)")
+        self.list.clear()
+        for e in m.log:
+            self.list.addItem(log_line(e, m.names, lang))
+        if not m.log:
+            self.list.addItem("开机以来暂无潮汐决策" if lang is Lang.ZH else "no tidal decision since the console started")
+
+
+class HealthStrip(QFrame):
+    def __init__(self, model: ManagerModel, family: str) -> None:
+        super().__init__()
+        self.model, self.family = model, family
+        self.setObjectName("card")
+        self.row = QHBoxLayout(self)
+        self.row.setContentsMargins(12, 6, 12, 6)
+        self.row.setSpacing(8)
+        self.title = label(family, 12, True, "#3c4043")
+        self.row.addWidget(self.title)
+        self.chips_box = QHBoxLayout()
+        self.chips_box.setSpacing(8)
+        self.row.addLayout(self.chips_box)
+        self.row.addStretch(1)
+        self.chips: dict[str, QLabel] = {}
+
+    def render(self) -> None:
+        m, lang = self.model, self.model.lang
+        zh = lang is Lang.ZH
+        self.title.setText("设备" if zh else "Devices")
+        cells = m.device_cells()
+        if list(self.chips) != [c.device for c in cells]:
+            clear(self.chips_box)
+            self.chips = {}
+            for c in cells:
+                chip = label(self.family, 10)
+                chip.setTextFormat(Qt.TextFormat.RichText)
+                self.chips_box.addWidget(chip)
+                self.chips[c.device] = chip
+        for c in cells:
+            color = SEVERITY_COLOR[c.severity]
+            state = c.health.state if c.health else "missing"
+            state_text = pick(HEALTH_TEXT.get(state, (state, state)), lang)
+            kind = pick(KIND_LABEL.get(c.kind, (c.kind, c.kind)), lang)
+            tail = f" · {age(c.age_s, lang)}" if c.age_s is not None else ""
+            chip = self.chips[c.device]
+            chip.setText(f"<span style='color:{color}'>●</span> {html.escape(kind)} <b>{html.escape(c.device)}</b> "
+                         f"<span style='color:{color}'>{html.escape(state_text)}</span>"
+                         f"<span style='color:#8a8f98'>{tail}</span>")
+            chip.setToolTip(c.health.detail if c.health else "")
+            chip.setStyleSheet(f"background: {'#fce8e6' if c.severity is Severity.BAD else '#f1f3f4'}; "
+                               "border-radius: 6px; padding: 4px 8px;")

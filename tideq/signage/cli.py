@@ -1,0 +1,39 @@
+"""`tideq ledstrips --config FILE --bus ID`: drive a line of LED strips from the hall's state."""
+from __future__ import annotations
+
+import argparse
+import sys
+import uuid
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("ledstrips", help="drive the LED strips of one serial line from state/windows and event/call")
+    p.add_argument("--config", required=True, help="hall .toml file")
+    p.add_argument("--bus", required=True, help="id of a [[devices.serial_buses]] entry with kind = \"led\"")
+    p.add_argument("--broker", help="mqtt://host:port; default from the hall file")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tideq.contract import BusClient, BusError
+    from tideq.runtime import load_or_report, wait_for_stop
+
+    from .controller import LedStripController
+    from tideq.drivers.ledstrip.errors import LedStripError
+
+    loaded = load_or_report(args.config)
+    if loaded is None:
+        return 2
+    hall = loaded.hall
+    client = BusClient(hall.broker.client_url(args.broker), hall.hall.id, f"tideq-led-{args.bus}-{uuid.uuid4().hex[:4]}")
+    try:
+        strips = LedStripController.from_hall(client, hall, args.bus).start()
+        client.connect(wait=False)
+    except (LedStripError, BusError) as err:
+        print(f"ledstrips: {err}", file=sys.stderr)
+        return 2
+    print(f"tideq ledstrips ready: line {args.bus}", flush=True)
+    wait_for_stop()
+    strips.stop()
+    client.close()
+    return 0
