@@ -28,7 +28,7 @@ from tideq.config import EXAMPLE_HALL, load  # noqa: E402
 from tideq.controller.service import ControllerService  # noqa: E402
 from tideq.counter.evaluator_screen import EvalState, EvaluatorModel, EvaluatorScreen  # noqa: E402
 from tideq.counter.terminal import CallerTerminal  # noqa: E402
-from tideq.counter.terminal_bus import IdentityBus  # noqa: E402
+from tideq.ui.qtbus import IdentityBus  # noqa: E402
 from tideq.counter.terminal_model import Action, CallerModel, Lang, Status  # noqa: E402
 from tideq.testing import ManualClock, Mosquitto  # noqa: E402
 from tideq.ui.screenshot import grab  # noqa: E402

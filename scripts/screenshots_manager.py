@@ -30,7 +30,7 @@ from tideq.config import EXAMPLE_HALL, load  # noqa: E402
 from tideq.controller.service import ControllerService  # noqa: E402
 from tideq.manager.console import SIZE, ManagerConsole  # noqa: E402
 from tideq.manager.model import ManagerModel  # noqa: E402
-from tideq.counter.terminal_bus import IdentityBus  # noqa: E402
+from tideq.ui.qtbus import IdentityBus  # noqa: E402
 from tideq.counter.terminal_model import Lang  # noqa: E402
 from tideq.testing import ManualClock, Mosquitto  # noqa: E402
 from tideq.ui.screenshot import grab  # noqa: E402

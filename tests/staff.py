@@ -13,7 +13,7 @@ from tideq.contract import BusClient
 from tideq.broker.acl import AclFiles, write_acl
 from tideq.counter.evaluator_screen import EvaluatorModel, EvaluatorScreen
 from tideq.counter.terminal import CallerTerminal
-from tideq.counter.terminal_bus import IdentityBus
+from tideq.ui.qtbus import IdentityBus
 from tideq.counter.terminal_model import CallerModel, Message, Status
 from tideq.testing import Mosquitto
 

@@ -19,7 +19,7 @@ from tideq.config import EXAMPLE_HALL
 from tideq.controller.model import TicketStatus, WindowStatus
 from tideq.broker.acl import AclFiles, acl_text, hash_password, identities
 from tideq.counter.terminal import CallerTerminal
-from tideq.counter.terminal_bus import IdentityBus
+from tideq.ui.qtbus import IdentityBus
 from tideq.counter.terminal_model import CallerModel, Outcome, Status
 from tideq.testing import Mosquitto
 

@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from tideq.counter.evaluator_screen import NOT_RATED, EvalState, EvaluatorModel, EvaluatorScreen, FinishWatcher
-from tideq.counter.terminal_bus import IdentityBus
+from tideq.ui.qtbus import IdentityBus
 from tideq.counter.terminal_model import Outcome
 
 from ..staff import HALL, T_MS, WINDOW, dispose, issue, press

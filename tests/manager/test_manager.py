@@ -14,7 +14,7 @@ from tideq.cli import main
 from tideq.manager.console import SIZE, ManagerConsole
 from tideq.manager.model import ManagerModel, Result, TidalAction
 from tideq.manager.state import Actor, Decided
-from tideq.counter.terminal_bus import IdentityBus
+from tideq.ui.qtbus import IdentityBus
 from tideq.counter.terminal_model import Lang, Outcome
 
 from ..staff import HALL, T_MS, dispose, issue

@@ -1,4 +1,4 @@
-"""A thin paho-mqtt 2.x client: connect from a URL, publish JSON, request/reply by command id.
+"""A thin paho-mqtt 2.x client: connect from a URL, publish messages, request/reply by command id.
 
 Network I/O runs on paho's own thread; callbacks arrive there. Qt apps wrap this and re-emit
 results as queued signals, so nothing here blocks a GUI thread.
@@ -11,27 +11,18 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from .errors import BrokerUnreachable, BusError, PayloadError, RequestTimeout
+from .replies import Reply
 from .topics import CONTRACT_VERSION, Topics
+from .wire import Message, decode
 
 log = logging.getLogger(__name__)
-
-
-class BusError(Exception):
-    """Base of bus errors."""
-
-
-class BrokerUnreachable(BusError):
-    """The broker did not accept a connection in time."""
-
-
-class RequestTimeout(BusError):
-    """No reply to a command in time (controller offline or overloaded)."""
 
 
 def parse_broker_url(url: str) -> tuple[str, int, bool]:
@@ -44,6 +35,7 @@ def parse_broker_url(url: str) -> tuple[str, int, bool]:
 
 
 Handler = Callable[[str, bytes], None]
+M = TypeVar("M", bound=Message)
 
 
 def _no_delay(client: mqtt.Client, userdata: Any, sock: Any) -> None:
@@ -58,11 +50,13 @@ def _no_delay(client: mqtt.Client, userdata: Any, sock: Any) -> None:
 class BusClient:
     """One MQTT connection of a tideq process.
 
-    `subscribe()` registrations survive reconnects (re-subscribed in on_connect).
-    `request()` publishes a command and waits for its reply on this client's reply topic.
+    `subscribe()` registrations survive reconnects (re-subscribed in on_connect); `on()` does the
+    same with decoding into a typed message. `send()` publishes a command and waits for its typed
+    reply on this client's reply topic.
     """
 
-    def __init__(self, url: str, hall: str, client_id: str, *, will: tuple[str, str] | None = None,
+    def __init__(self, url: str, hall: str, client_id: str, *,
+                 will: tuple[str, str | bytes] | tuple[str, Message] | None = None,
                  username: str | None = None, password: str | None = None) -> None:
         self.topics = Topics(hall)
         self.client_id = client_id
@@ -75,7 +69,8 @@ class BusClient:
         if username:
             self._mqtt.username_pw_set(username, password)
         if will:
-            self._mqtt.will_set(will[0], will[1], qos=1, retain=True)
+            body = will[1].encode() if isinstance(will[1], Message) else will[1]
+            self._mqtt.will_set(will[0], body, qos=1, retain=True)
         self._subs: dict[str, tuple[int, Handler]] = {}
         self._lock = threading.Lock()
         self._pending: dict[str, tuple[threading.Event, list[dict[str, Any]]]] = {}
@@ -140,9 +135,26 @@ class BusClient:
         if self.connected.is_set():
             self._mqtt.subscribe(topic, qos)
 
-    def publish(self, topic: str, payload: dict[str, Any] | str | bytes, *, qos: int = 1,
+    def on(self, topic: str, model: type[M], handler: Callable[[str, M], None], qos: int = 1) -> None:
+        """Subscribe and hand `handler` each payload as a `model`; a payload that is not one is
+        logged and dropped (an empty retained payload, a clear, is dropped silently)."""
+        def typed(t: str, payload: bytes) -> None:
+            if not payload:
+                return
+            try:
+                msg = decode(model, payload)
+            except PayloadError as err:
+                log.warning("dropped a payload on %s that is not a %s: %s", t, model.__name__, err)
+                return
+            handler(t, msg)
+
+        self.subscribe(topic, typed, qos)
+
+    def publish(self, topic: str, payload: Message | dict[str, Any] | str | bytes, *, qos: int = 1,
                 retain: bool = False) -> mqtt.MQTTMessageInfo:
-        if isinstance(payload, dict):
+        if isinstance(payload, Message):
+            payload = payload.encode()
+        elif isinstance(payload, dict):
             payload = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
         return self._mqtt.publish(topic, payload, qos=qos, retain=retain)
 
@@ -174,6 +186,15 @@ class BusClient:
         finally:
             with self._lock:
                 self._pending.pop(cid, None)
+
+    def send(self, command: str, args: dict[str, Any], *, timeout: float = 3.0,
+             command_id: str | None = None) -> Reply:
+        """`request()` with the reply as a typed `Reply` (a reply that is not one raises BusError)."""
+        raw = self.request(command, args, timeout=timeout, command_id=command_id)
+        try:
+            return Reply.model_validate(raw)
+        except ValueError as err:
+            raise BusError(f"reply to cmd/{command} is not a contract reply: {err}") from err
 
     def _on_reply(self, topic: str, payload: bytes) -> None:
         try:

@@ -47,7 +47,7 @@ def run_counter(args: argparse.Namespace) -> int:
 
     from .evaluator_screen import EvaluatorModel, EvaluatorScreen, FinishWatcher
     from .terminal import CallerTerminal
-    from .terminal_bus import IdentityBus
+    from tideq.ui.qtbus import IdentityBus
     from .terminal_model import CallerModel, Lang
 
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -32,7 +32,7 @@ def run_manager(args: argparse.Namespace) -> int:
 
     from .console import SIZE, ManagerConsole
     from .model import ManagerModel
-    from tideq.counter.terminal_bus import IdentityBus
+    from tideq.ui.qtbus import IdentityBus
     from tideq.counter.terminal_model import Lang
 
     app = QApplication.instance() or QApplication(sys.argv[:1])

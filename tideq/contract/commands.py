@@ -1,0 +1,163 @@
+"""Commands: what clients publish to `cmd/{name}` (the controller answers on `reply_to`)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from pydantic import Field, StrictInt, field_validator, model_validator
+
+from .common import Timestamp
+from .privacy import mask_name, mask_phone
+from .vocab import NOT_RATED, Priority, Rating, TidalCommand, WindowAction
+from .wire import MAX_IMPORT_PAYLOAD, MAX_PAYLOAD, Message, Part, Short, Text
+
+CommandId = Annotated[str, Field(strict=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$",
+                                 description="chosen by the client (a UUID); the key of idempotency")]
+Identity = Annotated[str, Field(strict=True, pattern=r"^[0-9a-f]{64}$",
+                                description="hex HMAC-SHA256 of the ID number under the hall secret")]
+AppointmentCode = Annotated[str, Field(strict=True, min_length=4, max_length=32, pattern=r"^[A-Za-z0-9-]+$")]
+Reason = Annotated[Text, Field(max_length=200)]
+RatingValue = Annotated[StrictInt, Field(ge=1, le=5, description="5 非常满意 … 1 非常不满意")]
+
+
+class Command(Message):
+    """The envelope every command carries."""
+
+    id: CommandId
+    reply_to: Annotated[Text, Field(max_length=256, description="tideq/{hall}/reply/{client_id}")]
+
+
+class TicketCmd(Command):
+    """`cmd/ticket`: take a number."""
+
+    service: Short
+    source: Short = Field(description="device id of the kiosk")
+    priority: Priority = Priority.NORMAL
+    identity: Identity | None = None
+
+    @field_validator("priority")
+    @classmethod
+    def _walk_in(cls, v: Priority) -> Priority:
+        if v is Priority.APPOINTMENT:
+            raise ValueError("must be 'normal' or 'green'; appointment priority comes from cmd/checkin")
+        return v
+
+
+class CheckinCmd(Command):
+    """`cmd/checkin`: check in an appointment by its code or the visitor's identity."""
+
+    source: Short
+    code: AppointmentCode | None = None
+    identity: Identity | None = None
+
+    @model_validator(mode="after")
+    def _one_key(self) -> CheckinCmd:
+        if not self.code and not self.identity:
+            raise ValueError("give 'code' (the appointment code) or 'identity'")
+        return self
+
+
+class RejoinCmd(Command):
+    """`cmd/rejoin`: a skipped ticket rejoins its queue."""
+
+    ticket: Short
+    source: Short
+
+
+class WindowCmd(Command):
+    """`cmd/window/{window}`: a caller action for that window."""
+
+    action: WindowAction
+    ticket: Short | None = None
+    to_service: Short | None = None
+    to_window: Short | None = None
+    reason: Reason | None = None
+    rating: RatingValue | Literal["not_rated"] | None = None
+
+    @model_validator(mode="after")
+    def _args(self) -> WindowCmd:
+        a = self.action
+        if a in (WindowAction.CALL, WindowAction.RATE) and not self.ticket:
+            raise ValueError(f"action '{a.value}' needs 'ticket'")
+        if a is WindowAction.RATE and self.rating is None:
+            raise ValueError("action 'rate' needs 'rating' (1..5 or \"not_rated\")")
+        if a is WindowAction.FINISH and self.rating == NOT_RATED:
+            raise ValueError("finish takes 'rating' 1..5 only; send action 'rate' for not_rated")
+        if a is WindowAction.TRANSFER and not (self.to_service or self.to_window):
+            raise ValueError("action 'transfer' needs 'to_service' or 'to_window'")
+        return self
+
+    @property
+    def rating_value(self) -> Rating | None:
+        return Rating(self.rating) if isinstance(self.rating, int) else None
+
+
+class TidalCmd(Command):
+    """`cmd/tidal`: the hall manager opens, closes, confirms or declines a tidal window."""
+
+    action: TidalCommand
+    window: Short
+    service: Short | None = None
+    reason: Reason | None = None
+
+    @model_validator(mode="after")
+    def _args(self) -> TidalCmd:
+        if self.action is TidalCommand.OPEN and not self.service:
+            raise ValueError("action 'open' needs 'service'")
+        return self
+
+
+class AppointmentIn(Part):
+    """One booking from the city platform's export. Clear names and phones are masked on the
+    way in, so the event log never holds them."""
+
+    code: AppointmentCode
+    service: Short
+    start: Timestamp
+    end: Timestamp
+    name_masked: Annotated[Text, Field(max_length=32)] = ""
+    phone_masked: Annotated[Text, Field(max_length=32)] = ""
+    identity: Identity | None = None
+
+    @field_validator("name_masked")
+    @classmethod
+    def _mask_name(cls, v: str) -> str:
+        return mask_name(v)
+
+    @field_validator("phone_masked")
+    @classmethod
+    def _mask_phone(cls, v: str) -> str:
+        return mask_phone(v)
+
+    @model_validator(mode="after")
+    def _order(self) -> AppointmentIn:
+        if self.end <= self.start:
+            raise ValueError(f"appointment {self.code}: end must be after start")
+        return self
+
+
+class AppointmentsCmd(Command):
+    """`cmd/appointments`: import bookings (掌上预约), at most 5,000 a message."""
+
+    appointments: list[AppointmentIn] = Field(max_length=5000)
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """One command topic: its model, its payload limit, and whether it takes a topic argument
+    (`cmd/window/{window}`)."""
+
+    name: str
+    model: type[Command]
+    max_bytes: int = MAX_PAYLOAD
+    scoped: bool = False
+
+
+COMMANDS: dict[str, CommandSpec] = {s.name: s for s in (
+    CommandSpec("ticket", TicketCmd),
+    CommandSpec("checkin", CheckinCmd),
+    CommandSpec("rejoin", RejoinCmd),
+    CommandSpec("window", WindowCmd, scoped=True),
+    CommandSpec("tidal", TidalCmd),
+    CommandSpec("appointments", AppointmentsCmd, max_bytes=MAX_IMPORT_PAYLOAD),
+)}

@@ -1,0 +1,139 @@
+"""Retained state the controller publishes on change and every 10 s (`state/{name}`)."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, JsonValue, field_validator
+
+from .common import BiText, Timestamp
+from .vocab import SATISFIED_AT_LEAST, AlertLevel, ProposalAction, Rating, TidalKind, TidalMode, WindowStatus
+from .wire import Count, Message, Part, Short, Text
+
+Inputs = dict[str, JsonValue]
+"""What the tidal policy saw (`waiting`, `oldest_wait_s`, `eta_s`, `crowd`, …): see docs/tidal.md."""
+
+
+class ServiceItem(Part):
+    id: Short
+    name: BiText
+    prefix: Short
+    open: bool = Field(description="takes tickets now (hall hours ∩ service hours)")
+    next_open: Timestamp | None = Field(None, description="when closed: when it next opens; null if not within 3 weeks")
+    waiting: Count
+    eta_s: Count | None = Field(None, description="expected wait for a ticket taken now; null when no window serves it")
+    windows_open: Count
+    quota_left: Count | None = Field(None, description="walk-in tickets left today; null without a quota")
+    capacity: float = Field(0.0, description="windows' share serving it (a window serving k services counts 1/k)")
+
+
+class ServicesState(Message):
+    """`state/services`."""
+
+    ts: Timestamp
+    services: list[ServiceItem]
+
+
+Ratings = dict[Annotated[str, Field(pattern=r"^[1-5]$")], Count]
+
+
+class WindowItem(Part):
+    id: Short
+    name: BiText
+    status: WindowStatus
+    ticket: Short | None = None
+    services: list[Short] = Field(default_factory=list)
+    tidal: bool = False
+    pause_reason: Text | None = None
+    served: Count = 0
+    skipped: Count = 0
+    transferred: Count = 0
+    ratings: Ratings = Field(default_factory=dict, description='today\'s ratings by value, e.g. {"5": 20, "4": 3}')
+
+    @field_validator("ratings")
+    @classmethod
+    def _known(cls, v: dict[str, int]) -> dict[str, int]:
+        return {k: n for k, n in v.items() if n}
+
+    def rating_count(self, rating: Rating) -> int:
+        return self.ratings.get(str(int(rating)), 0)
+
+    @property
+    def rated(self) -> int:
+        return sum(self.ratings.values())
+
+    @property
+    def satisfied(self) -> int:
+        """Ratings of 基本满意 or better (the 满意率 numerator)."""
+        return sum(n for k, n in self.ratings.items() if int(k) >= SATISFIED_AT_LEAST)
+
+
+class WindowsState(Message):
+    """`state/windows`."""
+
+    ts: Timestamp
+    windows: list[WindowItem]
+
+
+class CallItem(Part):
+    ticket: Short
+    window: Short
+    service: Short
+    at: Timestamp
+    recall: bool = False
+
+
+class CallsState(Message):
+    """`state/calls`: the last 10 calls, newest first."""
+
+    ts: Timestamp
+    calls: list[CallItem]
+
+
+class AlertItem(Part):
+    service: Short
+    level: AlertLevel
+    reason: BiText
+
+
+class OpenTidal(Part):
+    window: Short
+    service: Short | None = None
+    since: Timestamp | None = None
+    reason: Text | BiText | None = None
+
+
+class ProposalItem(Part):
+    window: Short
+    service: Short | None = None
+    action: ProposalAction
+    at: Timestamp
+    reason: BiText | Text | None = None
+    inputs: Inputs = Field(default_factory=dict)
+
+
+class DecisionItem(Part):
+    """One of today's openings and closings, in `event/tidal`'s shape."""
+
+    ts: Timestamp
+    kind: TidalKind
+    window: Short | None = None
+    service: Short | None = None
+    reason: BiText | Text | None = None
+    inputs: Inputs = Field(default_factory=dict)
+
+
+class TidalState(Message):
+    """`state/tidal`: standing alerts, open tidal windows, proposals, draining windows, today's log."""
+
+    ts: Timestamp
+    mode: TidalMode = TidalMode.OFF
+    alerts: list[AlertItem] = Field(default_factory=list)
+    open: list[OpenTidal] = Field(default_factory=list)
+    proposals: list[ProposalItem] = Field(default_factory=list)
+    draining: list[Short] = Field(default_factory=list)
+    decisions: list[DecisionItem] = Field(default_factory=list)
+
+
+STATE_TOPICS: dict[str, type[Message]] = {
+    "services": ServicesState, "windows": WindowsState, "calls": CallsState, "tidal": TidalState,
+}

@@ -1,0 +1,225 @@
+"""The contract's shared vocabulary, defined once: every process reads and writes these.
+
+Values are the strings (or integers) that travel on the wire; the Enum names are for code.
+"""
+from __future__ import annotations
+
+from enum import Enum, IntEnum
+
+
+class Lang(str, Enum):
+    """A language a person reads or hears."""
+
+    ZH = "zh"
+    EN = "en"
+
+
+class WindowStatus(str, Enum):
+    """What a window is doing. A tidal pool window is `closed` until opened."""
+
+    IDLE = "idle"
+    SERVING = "serving"
+    PAUSED = "paused"
+    CLOSED = "closed"
+
+    @property
+    def open(self) -> bool:
+        """Staffed for calling: idle or serving (not paused, not closed)."""
+        return self in (WindowStatus.IDLE, WindowStatus.SERVING)
+
+
+class Priority(str, Enum):
+    """Order of service: a checked-in appointment, the green channel (绿色通道), a walk-in."""
+
+    APPOINTMENT = "appointment"
+    GREEN = "green"
+    NORMAL = "normal"
+
+
+class TicketStatus(str, Enum):
+    WAITING = "waiting"
+    SERVING = "serving"      # called to a window, being served
+    SKIPPED = "skipped"      # 过号: did not come when called
+    DONE = "done"            # 办结
+
+
+class WindowAction(str, Enum):
+    """What a caller terminal, keypad or evaluator asks of its window (`cmd/window/{id}`)."""
+
+    NEXT = "next"
+    CALL = "call"
+    RECALL = "recall"
+    SKIP = "skip"
+    FINISH = "finish"
+    RATE = "rate"
+    TRANSFER = "transfer"
+    PAUSE = "pause"
+    RESUME = "resume"
+
+
+class Rating(IntEnum):
+    """The national 好差评 scale, 5 best. Every device that counts the other way maps in its driver."""
+
+    VERY_SATISFIED = 5       # 非常满意
+    SATISFIED = 4            # 满意
+    FAIR = 3                 # 基本满意
+    DISSATISFIED = 2         # 不满意
+    VERY_DISSATISFIED = 1    # 非常不满意
+
+    @property
+    def label(self) -> dict[Lang, str]:
+        return RATING_LABELS[self]
+
+
+RATING_LABELS: dict[Rating, dict[Lang, str]] = {
+    Rating.VERY_SATISFIED: {Lang.ZH: "非常满意", Lang.EN: "Very satisfied"},
+    Rating.SATISFIED: {Lang.ZH: "满意", Lang.EN: "Satisfied"},
+    Rating.FAIR: {Lang.ZH: "基本满意", Lang.EN: "Fairly satisfied"},
+    Rating.DISSATISFIED: {Lang.ZH: "不满意", Lang.EN: "Dissatisfied"},
+    Rating.VERY_DISSATISFIED: {Lang.ZH: "非常不满意", Lang.EN: "Very dissatisfied"},
+}
+NOT_RATED = "not_rated"          # the visitor left without rating (`rate` only)
+SATISFIED_AT_LEAST = Rating.FAIR  # 满意率 counts 基本满意 and better as satisfied
+
+
+class CrowdLevel(str, Enum):
+    """Crowd level of a camera zone, by the zone's thresholds."""
+
+    LOW = "low"
+    BUSY = "busy"
+    CROWDED = "crowded"
+
+
+class AlertLevel(str, Enum):
+    """An overload warning; `critical` when no window can be added."""
+
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
+class TidalMode(str, Enum):
+    """`auto` acts, `confirm` proposes to the hall manager, `off` only watches."""
+
+    AUTO = "auto"
+    CONFIRM = "confirm"
+    OFF = "off"
+
+
+class TidalKind(str, Enum):
+    """What an `event/tidal` (or a decision in `state/tidal`) reports."""
+
+    OPENED = "tidal_opened"
+    CLOSED = "tidal_closed"
+    WARN = "tidal_warn"
+    CLEAR = "tidal_clear"
+    PROPOSE_OPEN = "tidal_propose_open"
+    PROPOSE_CLOSE = "tidal_propose_close"
+    PROPOSE_MOVE = "tidal_propose_move"
+    DRAIN = "tidal_drain"
+    DECLINED = "tidal_declined"
+
+
+class ProposalAction(str, Enum):
+    """A proposal waiting for the hall manager in `state/tidal` (confirm mode)."""
+
+    OPEN = "propose_open"
+    CLOSE = "propose_close"
+    MOVE = "propose_move"
+
+
+class TidalCommand(str, Enum):
+    OPEN = "open"
+    CLOSE = "close"
+    CONFIRM = "confirm"
+    DECLINE = "decline"
+
+
+class ControllerStatus(str, Enum):
+    """The plain-text retained `status/controller` (also the controller's last will)."""
+
+    ONLINE = "online"
+    OFFLINE = "offline"
+
+
+class DeviceKind(str, Enum):
+    """The `kind` of a `health/{device}` report."""
+
+    CONTROLLER = "controller"
+    KIOSK = "kiosk"
+    PRINTER = "printer"
+    BOARD = "board"
+    COUNTER = "counter"
+    EVALUATOR = "evaluator"
+    MANAGER = "manager"
+    LEDSTRIP = "ledstrip"
+    KEYPAD_BUS = "keypad-bus"
+    EVALUATOR_BUS = "evaluator-bus"
+    CAMERA = "camera"
+
+
+class HealthState(str, Enum):
+    """Device health, one vocabulary for every kind (the kind documents which it uses).
+
+    `offline` is also every device's last will: a process that dies without saying goodbye is
+    marked offline by the broker within its keep-alive.
+    """
+
+    OK = "ok"
+    ATTENTION = "attention"      # a kiosk: something needs staff (see `problems`)
+    DEGRADED = "degraded"
+    STALE = "stale"
+    PAPER_NEAR_END = "paper_near_end"
+    PAPER_OUT = "paper_out"
+    COVER_OPEN = "cover_open"
+    ERROR = "error"
+    UNKNOWN = "unknown"
+    OFFLINE = "offline"
+
+
+class LinkState(str, Enum):
+    """One device on a serial line, as its bus reports it."""
+
+    OK = "ok"
+    QUIET = "quiet"          # polled but not answering
+    OFFLINE = "offline"
+
+
+class ErrorCode(str, Enum):
+    """Every `error.code` a reply or `event/rejected` can carry (docs/protocol.md lists when)."""
+
+    BAD_JSON = "bad_json"
+    BAD_PAYLOAD = "bad_payload"
+    BAD_REPLY_TO = "bad_reply_to"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    UNSUPPORTED_VERSION = "unsupported_version"
+    UNKNOWN_COMMAND = "unknown_command"
+    UNKNOWN_SERVICE = "unknown_service"
+    UNKNOWN_WINDOW = "unknown_window"
+    UNKNOWN_TICKET = "unknown_ticket"
+    HALL_CLOSED = "hall_closed"
+    SERVICE_CLOSED = "service_closed"
+    QUOTA_REACHED = "quota_reached"
+    IDENTITY_REQUIRED = "identity_required"
+    IDENTITY_LIMIT = "identity_limit"
+    WINDOW_PAUSED = "window_paused"
+    WINDOW_CLOSED = "window_closed"
+    WINDOW_BUSY = "window_busy"
+    WINDOW_DRAINING = "window_draining"
+    NO_CURRENT_TICKET = "no_current_ticket"
+    NO_TICKET_WAITING = "no_ticket_waiting"
+    TICKET_NOT_WAITING = "ticket_not_waiting"
+    TICKET_OTHER_SERVICE = "ticket_other_service"
+    REJOIN_EXPIRED = "rejoin_expired"
+    ALREADY_REJOINED = "already_rejoined"
+    NOT_RATEABLE = "not_rateable"
+    APPOINTMENT_UNKNOWN = "appointment_unknown"
+    APPOINTMENT_OTHER_DAY = "appointment_other_day"
+    APPOINTMENT_EARLY = "appointment_early"
+    SERVICE_NOT_BOOKABLE = "service_not_bookable"
+    TIDAL_NOT_POOL = "tidal_not_pool"
+    TIDAL_ALREADY_OPEN = "tidal_already_open"
+    TIDAL_NOT_OPEN = "tidal_not_open"
+    NO_PROPOSAL = "no_proposal"
+    STORAGE_FAILED = "storage_failed"
+    INTERNAL_ERROR = "internal_error"
+    CONTROLLER_UNREACHABLE = "controller_unreachable"   # client side: no reply in time
