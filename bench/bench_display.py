@@ -4,7 +4,7 @@ real Mosquitto; idle CPU; memory. Compared with bare MQTT delivery to a plain su
     QT_QPA_PLATFORM=offscreen python bench/bench_display.py [--calls 200] [--rate 10] [--idle-s 30]
 
 Three runs, same broker:
-  baseline    event/call published -> received by a plain paho subscriber (no Qt)
+  baseline    event/call published -> received and decoded (CallEvent) by a plain subscriber (no Qt)
   direct      event/call published -> the board's paintEvent has drawn that ticket as now calling
   controller  cmd/window/{w} next published -> the real controller (own process) calls a ticket
               -> the board has drawn it (includes the controller's fsync'd event log write)
@@ -26,17 +26,17 @@ from statistics import median
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QEventLoop, QObject, QTimer, Signal  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QEventLoop, QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication
 
-from tideq.contract import BusClient, now_iso  # noqa: E402
-from tideq.config import EXAMPLE_HALL, load  # noqa: E402
-from tideq.controller.clock import Clock  # noqa: E402
-from tideq.display.app import DisplayApp, board_config  # noqa: E402
-from tideq.display.board import BoardWidget  # noqa: E402
-from tideq.display.hallstate import Liveness  # noqa: E402
-from tideq.display.layouts import Layout  # noqa: E402
-from tideq.testing import Mosquitto  # noqa: E402
+from tideq.config import EXAMPLE_HALL, load
+from tideq.contract import BusClient, CallEvent
+from tideq.controller.clock import Clock
+from tideq.display.app import DisplayApp, board_config
+from tideq.display.board import BoardWidget
+from tideq.display.hallstate import Liveness
+from tideq.display.layouts import Layout
+from tideq.testing import Mosquitto
 
 WINDOWS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18"]
 
@@ -47,7 +47,7 @@ class Done(QObject):
 
 def pct(values: list[float], q: float) -> float:
     s = sorted(values)
-    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
+    return s[min(len(s) - 1, round(q * (len(s) - 1)))]
 
 
 def summary(name: str, ms: list[float], expected: int) -> str:
@@ -91,16 +91,15 @@ def baseline(url: str, hall: str, n: int, rate: float) -> list[float]:
     sent: dict[str, float] = {}
     got: dict[str, float] = {}
     sub = BusClient(url, hall, "bench-plain-sub")
-    sub.subscribe(sub.topics.event("call"), lambda t, p: got.setdefault(p.split(b'"ticket":"')[1][:5].decode(),
-                                                                          time.monotonic()))
+    sub.on(sub.topics.event("call"), CallEvent, lambda t, e: got.setdefault(e.ticket, time.monotonic()))
     sub.connect()
     pub = BusClient(url, hall, "bench-plain-pub").connect()
 
     def step(i: int) -> None:
         ticket = f"Z{i:04d}"
         sent[ticket] = time.monotonic()
-        pub.publish(pub.topics.event("call"), {"v": 1, "ts": now_iso(), "ticket": ticket, "window": "1",
-                                               "service": "tax", "recall": False})
+        pub.publish(pub.topics.event("call"), CallEvent(ts=datetime.now().astimezone(), ticket=ticket, window="1",
+                                                        service="tax"))
 
     paced(n, rate, step)
     deadline = time.monotonic() + 5
@@ -131,9 +130,8 @@ def direct(url: str, hall: str, n: int, rate: float, board: BoardWidget, painted
         def step(i: int) -> None:
             ticket = f"Y{i:04d}"
             sent[ticket] = time.monotonic()
-            pub.publish(pub.topics.event("call"), {"v": 1, "ts": now_iso(board.model.now), "ticket": ticket,
-                                                   "window": WINDOWS[i % len(WINDOWS)], "service": "tax",
-                                                   "recall": False})
+            pub.publish(pub.topics.event("call"), CallEvent(ts=board.model.now, ticket=ticket,
+                                                            window=WINDOWS[i % len(WINDOWS)], service="tax"))
         paced(n, rate, step)
         time.sleep(0.5)        # let the last paints land before the loop stops
 
@@ -149,9 +147,9 @@ def via_controller(client: BusClient, n: int, rate: float, painted: dict[str, fl
     def work() -> None:
         def step(i: int) -> None:
             t0 = time.monotonic()
-            reply = client.request(f"window/{windows[i % len(windows)]}", {"action": "next"}, timeout=5)
-            if reply.get("ok"):
-                sent[reply["ticket"]["number"]] = t0
+            reply = client.send(f"window/{windows[i % len(windows)]}", {"action": "next"}, timeout=5)
+            if reply.ok and reply.ticket is not None:
+                sent[reply.ticket.number] = t0
         paced(n, rate, step)
         time.sleep(0.5)
 
@@ -188,7 +186,7 @@ def main() -> int:
             client = BusClient(broker.url, hall.hall.id, "bench-staff").connect()
             for i in range(args.calls + 10):
                 service = "tax" if i % 3 == 0 else "business-setup"
-                assert client.request("ticket", {"service": service, "source": "bench"})["ok"]
+                assert client.send("ticket", {"service": service, "source": "bench"}).ok
             deadline = time.monotonic() + 10
             while display.model.liveness is not Liveness.LIVE and time.monotonic() < deadline:
                 settle(app, 0.05)

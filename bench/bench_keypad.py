@@ -16,9 +16,9 @@ import statistics
 import threading
 import time
 
-from tideq.contract.client import BusClient
-from tideq.config.schema import HallConfig
 from tideq.bridge.service import SerialCounterBridge
+from tideq.config.schema import HallConfig
+from tideq.contract.client import BusClient
 from tideq.drivers.keypad import Key, KeypadMaster
 from tideq.drivers.keypad.sim import KeypadBusSim
 from tideq.testing import Mosquitto
@@ -69,9 +69,9 @@ def main() -> None:
                               retries=2, min_cycle_s=0.0)
         bridge = SerialCounterBridge(hall(n), client, keypads=master).start()
         try:
-            start = master.stats.cycles
-            assert master.wait_until(lambda: master.stats.cycles >= start + 30, 60)
-            idle = master.stats.cycle_times[start + 5:start + 30]
+            start = master.cycles.count
+            assert master.wait_until(lambda: master.cycles.count >= start + 30, 60)
+            idle = master.cycles.times[start + 5:start + 30]
             print(f"idle cycle: mean {statistics.mean(idle) * 1000:.0f} ms, p95 {pct(idle, .95) * 1000:.0f} ms")
 
             lat: list[float] = []
@@ -83,7 +83,7 @@ def main() -> None:
                 t0 = time.monotonic()
                 pad.press(Key.NEXT)
                 with got:
-                    assert got.wait_for(lambda: len(received) > before, 10)
+                    assert got.wait_for(lambda before=before: len(received) > before, 10)
                     t1 = max(received.values())
                 lat.append(t1 - t0)
             print(f"press -> cmd published: mean {statistics.mean(lat) * 1000:.0f} ms, "
@@ -92,9 +92,9 @@ def main() -> None:
 
             pads[-1].unplug()
             assert master.wait_until(lambda: master.health().state.value == "degraded", 30)
-            start = master.stats.cycles
-            assert master.wait_until(lambda: master.stats.cycles >= start + 20, 60)
-            quiet = master.stats.cycle_times[start:start + 20]
+            start = master.cycles.count
+            assert master.wait_until(lambda: master.cycles.count >= start + 20, 60)
+            quiet = master.cycles.times[start:start + 20]
             print(f"cycle with 1 keypad unplugged: mean {statistics.mean(quiet) * 1000:.0f} ms, "
                   f"max {max(quiet) * 1000:.0f} ms (probed 1 attempt every {master.quiet_probe_every} cycles)")
             print(f"bad frames {master.bad_frames}, garbage {master.garbage_bytes}, timeouts {master.stats.timeouts}")

@@ -4,7 +4,7 @@
 Real Mosquitto, the real controller in a subprocess (`tideq controller --start-at 10:00`), the
 kiosk app in this process with the virtual printer. A tap is a mouse click on the service tile;
 it ends when the ticket screen has rendered the new number. Baseline in the same run: a bare
-`BusClient.request("ticket")` round trip to the same controller. Cold start: a fresh
+`BusClient.send("ticket")` round trip to the same controller. Cold start: a fresh
 `tideq kiosk --exit-when-ready` process until it shows live services from the controller.
 
     QT_QPA_PLATFORM=offscreen python bench/bench_kiosk.py --taps 200 --cold 5
@@ -24,22 +24,22 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TIDEQ_HALL_SECRET", "bench-secret")
 
-from PySide6.QtCore import QEventLoop, Qt  # noqa: E402
-from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QEventLoop, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
-from tideq.contract import BusClient  # noqa: E402
-from tideq.config import EXAMPLE_HALL, load  # noqa: E402
-from tideq.kiosk.app import KioskApp, KioskOptions  # noqa: E402
-from tideq.kiosk.model import Link, Screen  # noqa: E402
-from tideq.testing import Mosquitto  # noqa: E402
+from tideq.config import EXAMPLE_HALL, load
+from tideq.contract import BusClient
+from tideq.kiosk.app import KioskApp, KioskOptions
+from tideq.kiosk.model import Link, Screen
+from tideq.testing import Mosquitto
 
 SERVICES = ["business-setup", "tax", "general-consult"]  # no quota trouble within a few hundred taps
 
 
 def pct(xs: list[float], p: float) -> float:
     xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+    return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
 
 
 def fmt(name: str, xs: list[float]) -> str:
@@ -91,7 +91,7 @@ def bench_taps(broker: str, n: int) -> tuple[list[float], list[float]]:
         rendered.clear()
         t0 = time.perf_counter()
         QTest.mouseClick(tile, Qt.MouseButton.LeftButton)
-        wait(lambda: m.tickets_shown > before and rendered and win.stack.currentWidget() is ticket_view)
+        wait(lambda before=before: m.tickets_shown > before and rendered and win.stack.currentWidget() is ticket_view)
         taps.append((time.perf_counter() - t0) * 1000)
     wait(lambda: not m.busy)
     printed = len(kiosk.printing.results) if kiosk.printing else 0
@@ -101,9 +101,9 @@ def bench_taps(broker: str, n: int) -> tuple[list[float], list[float]]:
     c = BusClient(broker, "xian-hitech", "bench-baseline").connect()
     for i in range(n):
         t0 = time.perf_counter()
-        r = c.request("ticket", {"service": SERVICES[i % len(SERVICES)], "source": "bench"})
+        r = c.send("ticket", {"service": SERVICES[i % len(SERVICES)], "source": "bench"})
         base.append((time.perf_counter() - t0) * 1000)
-        assert r["ok"], r
+        assert r.ok, r
     c.close()
     print(f"printed {printed} tickets on the virtual printer during the taps")
     return taps, base
@@ -137,7 +137,7 @@ def main() -> int:
             ctl.terminate()
             ctl.wait(10)
     print(fmt("tap -> ticket on screen", taps))
-    print(fmt("baseline client.request(ticket)", base))
+    print(fmt("baseline client.send(ticket)", base))
     print(f"{'ratio (p50, p99)':<34} {statistics.median(taps) / statistics.median(base):.2f}x  "
           f"{pct(taps, 99) / pct(base, 99):.2f}x")
     print(fmt("cold start to live services", cold))

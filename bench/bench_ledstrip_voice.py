@@ -14,19 +14,19 @@ import tempfile
 import time
 from pathlib import Path
 
-from tideq.contract import BusClient, now_iso
 from tideq.config.schema import SerialBus, Text, Window
+from tideq.contract import BusClient, now_iso
 from tideq.drivers.audio import ClipSynth, EspeakSynth, Lang, build
 from tideq.drivers.audio import clips as democlips
 from tideq.drivers.ledstrip import LedStripBus, Mode
-from tideq.signage.controller import LedStripController
 from tideq.drivers.ledstrip.sim import SimulatedStripBus
+from tideq.signage.controller import LedStripController
 from tideq.testing import Mosquitto
 
 
 def pct(xs: list[float], p: float) -> float:
     xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+    return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
 
 
 def fmt_ms(xs: list[float]) -> str:

@@ -78,16 +78,17 @@ def main() -> None:
     for width in (58, 80):
         for native in (True, False):
             data = build_ticket(t, width, qr_native=native)
-            build = per_call(lambda: build_ticket(t, width, qr_native=native), 300 if native else 100)
-            wrote = write_time(lambda: build_ticket(t, width, qr_native=native))
+            build = per_call(lambda w=width, q=native: build_ticket(t, w, qr_native=q), 300 if native else 100)
+            wrote = write_time(lambda w=width, q=native: build_ticket(t, w, qr_native=q))
             rows.append((f"tideq {width} mm {'native' if native else 'raster'} QR", build, wrote, len(data)))
     import contextlib
     import io
     with contextlib.redirect_stdout(io.StringIO()):  # python-escpos prints profile warnings
         for native in (True, False):
             data = escpos_baseline(t, native)
-            build = per_call(lambda: escpos_baseline(t, native), 50)
-            rows.append((f"python-escpos {'native' if native else 'raster'} QR (baseline)", build, float("nan"), len(data)))
+            build = per_call(lambda q=native: escpos_baseline(t, q), 50)
+            label = f"python-escpos {'native' if native else 'raster'} QR (baseline)"
+            rows.append((label, build, float("nan"), len(data)))
     print(f"{'case':44} {'build ms':>9} {'to socket ms':>13} {'bytes':>7} {'9600 baud s':>12}")
     for name, build, wrote, size in rows:
         print(f"{name:44} {build * 1e3:9.3f} {wrote * 1e3:13.3f} {size:7d} {size / BAUD_BYTES_PER_S:12.2f}")

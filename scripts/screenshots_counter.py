@@ -20,18 +20,18 @@ from zoneinfo import ZoneInfo
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TIDEQ_HALL_SECRET", "screenshots")
 
-from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
-from tideq.contract import BusClient  # noqa: E402
-from tideq.config import EXAMPLE_HALL, load  # noqa: E402
-from tideq.controller.service import ControllerService  # noqa: E402
-from tideq.counter.evaluator_screen import EvalState, EvaluatorModel, EvaluatorScreen  # noqa: E402
-from tideq.counter.terminal import CallerTerminal  # noqa: E402
-from tideq.ui.qtbus import IdentityBus  # noqa: E402
-from tideq.counter.terminal_model import Action, CallerModel, Lang, Status  # noqa: E402
-from tideq.testing import ManualClock, Mosquitto  # noqa: E402
-from tideq.ui.screenshot import grab  # noqa: E402
+from tideq.config import EXAMPLE_HALL, load
+from tideq.contract import BusClient, Lang, Rating, WindowAction, WindowStatus
+from tideq.controller.service import ControllerService
+from tideq.counter.evaluator_screen import EvalState, EvaluatorModel, EvaluatorScreen
+from tideq.counter.terminal import CallerTerminal
+from tideq.counter.terminal_model import CallerModel
+from tideq.testing import ManualClock, Mosquitto
+from tideq.ui.qtbus import IdentityBus
+from tideq.ui.screenshot import grab
 
 TERMINAL_SIZE = (440, 560)
 TABLET_SIZE = (1024, 600)
@@ -56,7 +56,7 @@ def main(out: Path) -> None:
         try:
             for service, minutes in [("tax", 0), ("tax", 3), ("business-setup", 1), ("tax", 4), ("tax", 2), ("tax", 6)]:
                 clock.advance(minutes=minutes)
-                assert kiosk.request("ticket", {"service": service, "source": "kiosk-1"}, timeout=5)["ok"]
+                assert kiosk.send("ticket", {"service": service, "source": "kiosk-1"}, timeout=5).ok
             clock.advance(minutes=14)
             model = CallerModel(bus, loaded.hall, "5", clock=clock.now)
             terminal = CallerTerminal(model)
@@ -64,7 +64,7 @@ def main(out: Path) -> None:
             model.finished.connect(evaluator.ask)
             tablet = EvaluatorScreen(evaluator, loaded.hall)
             bus.start()
-            wait_until(lambda: model.status is Status.IDLE and bool(model.queue_lines()))
+            wait_until(lambda: model.status is WindowStatus.IDLE and bool(model.queue_lines()))
 
             def shoot(name: str) -> None:
                 for lang in Lang:
@@ -72,31 +72,33 @@ def main(out: Path) -> None:
                     grab(terminal, out / f"counter-{name}-{lang.value}.png", TERMINAL_SIZE)
                 model.set_lang(Lang.ZH)
 
-            def act(action: Action, **args: object) -> None:
+            def act(action: WindowAction, ticket: str = "", reason: str = "") -> None:
                 n = len(results)
-                if action is Action.CALL:
-                    terminal.number.setText(str(args["ticket"]))
-                    terminal.trigger(Action.CALL)
+                if action is WindowAction.CALL:
+                    terminal.number.setText(ticket)
+                    terminal.trigger(WindowAction.CALL)
                 else:
-                    model.act(action, **args)
+                    model.act(action, reason=reason)
                 wait_until(lambda: len(results) > n)
 
             results: list[object] = []
             model.result.connect(results.append)
             shoot("idle")
-            act(Action.NEXT)
+            act(WindowAction.NEXT)
             clock.advance(minutes=3, seconds=12)
             shoot("serving")
-            act(Action.CALL, ticket="A001")          # another service's ticket: refused, with where to send it
+            act(WindowAction.CALL, ticket="A001")          # another service's ticket: refused, with where to send it
             shoot("refused")
             grab(tablet, out / "evaluator-idle.png", TABLET_SIZE)
-            act(Action.FINISH)
+            act(WindowAction.FINISH)
             wait_until(lambda: evaluator.state is EvalState.ASKING)
             grab(tablet, out / "evaluator-ask.png", TABLET_SIZE)
-            evaluator.choose(1)
+            evaluator.choose(Rating.SATISFIED)
             grab(tablet, out / "evaluator-thanks.png", TABLET_SIZE)
-            act(Action.PAUSE, reason="午间休息")
-            wait_until(lambda: model.status is Status.PAUSED and model.totals.served == 1)
+            act(WindowAction.PAUSE, reason="午间休息")
+            # the rating is counted by the controller: the terminal's 满意率 comes from state/windows
+            wait_until(lambda: model.status is WindowStatus.PAUSED and model.totals.served == 1
+                       and model.totals.rated == 1)
             shoot("paused")
             wait_until(lambda: bool(evaluator.results))
         finally:

@@ -22,19 +22,19 @@ from zoneinfo import ZoneInfo
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TIDEQ_HALL_SECRET", "screenshots")
 
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget
 
-from tideq.contract import BusClient  # noqa: E402
-from tideq.config import EXAMPLE_HALL, load  # noqa: E402
-from tideq.controller.service import ControllerService  # noqa: E402
-from tideq.display.app import DisplayApp, board_config  # noqa: E402
-from tideq.display.board import BoardWidget  # noqa: E402
-from tideq.display.hallstate import Liveness  # noqa: E402
-from tideq.display.layouts import Layout  # noqa: E402
-from tideq.display.texts import ALTERNATE_S  # noqa: E402
-from tideq.display.window_screen import WindowScreen  # noqa: E402
-from tideq.testing import ManualClock, Mosquitto  # noqa: E402
-from tideq.ui.screenshot import grab  # noqa: E402
+from tideq.config import EXAMPLE_HALL, load
+from tideq.contract import BusClient
+from tideq.controller.service import ControllerService
+from tideq.display.app import DisplayApp, board_config
+from tideq.display.board import BoardWidget
+from tideq.display.hallstate import Liveness
+from tideq.display.layouts import Layout
+from tideq.display.texts import ALTERNATE_S
+from tideq.display.window_screen import WindowScreen
+from tideq.testing import ManualClock, Mosquitto
+from tideq.ui.screenshot import grab
 
 T0 = datetime(2026, 11, 26, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -54,15 +54,15 @@ def stage_hall(client: BusClient, clock: ManualClock) -> None:
                    ("housing-fund", 6), ("policy-redemption", 2), ("general-consult", 3)]:
         for i in range(n):
             identity = hashlib.sha256(f"{sid}-{i}".encode()).hexdigest()   # as a kiosk's HMAC would be
-            assert client.request("ticket", {"service": sid, "source": "kiosk-1", "identity": identity})["ok"]
+            assert client.send("ticket", {"service": sid, "source": "kiosk-1", "identity": identity}).ok
     for w in ["1", "2", "5", "8", "11", "13", "17", "9"]:
-        assert client.request(f"window/{w}", {"action": "next"})["ok"]
-    assert client.request("window/6", {"action": "pause", "reason": "lunch"})["ok"]
-    assert client.request("tidal", {"action": "open", "window": "19", "service": "business-setup"})["ok"]
+        assert client.send(f"window/{w}", {"action": "next"}).ok
+    assert client.send("window/6", {"action": "pause", "reason": "lunch"}).ok
+    assert client.send("tidal", {"action": "open", "window": "19", "service": "business-setup"}).ok
     clock.advance(seconds=40)
     for w in ["3", "19", "7", "10"]:
-        assert client.request(f"window/{w}", {"action": "next"})["ok"]
-    assert client.request("window/5", {"action": "recall"})["ok"]
+        assert client.send(f"window/{w}", {"action": "next"}).ok
+    assert client.send("window/5", {"action": "recall"}).ok
 
 
 def shot(widget: QWidget, out: Path, name: str, size: tuple[int, int]) -> None:
@@ -75,6 +75,7 @@ def main() -> int:
     ap.add_argument("--out", default="docs/screenshots")
     out = Path(ap.parse_args().out)
     app = QApplication.instance() or QApplication(sys.argv[:1])  # must stay referenced while grabbing
+    assert app is not None
     hall = load(EXAMPLE_HALL).hall
     clock = ManualClock(T0)
     with Mosquitto() as broker, tempfile.TemporaryDirectory() as tmp:
@@ -111,13 +112,13 @@ def main() -> int:
             wd = DisplayApp(hall, board_config(hall, None, wid), broker.url, clock=clock).start()
             apps.append(wd)
             screens[wid] = WindowScreen(wd.model, wid)
-            wait(lambda: wd.model.liveness is Liveness.LIVE and wd.model.window(wid) is not None)
+            wait(lambda wd=wd, wid=wid: wd.model.liveness is Liveness.LIVE and wd.model.window(wid) is not None)
         for wid, label in windows.items():
             shot(screens[wid], out, f"window-{label}.png", (1280, 720))
 
         # stale: the controller's refresh stops (hung) and the state ages past stale_s
         stale_app, stale_w = board(Layout.FHD)
-        controller._publish = lambda *a, **k: None  # type: ignore[method-assign]
+        controller.publisher.publish = lambda *a, **k: None  # type: ignore[method-assign]
         clock.advance(seconds=stale_app.board.stale_s + 5)
         stale_app.model.tick()
         wait(lambda: stale_app.model.liveness is Liveness.STALE)

@@ -21,14 +21,14 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication
 
-from tideq.config import EXAMPLE_HALL, load  # noqa: E402
-from tideq.kiosk.layout_check import problems  # noqa: E402
-from tideq.kiosk.model import KioskModel  # noqa: E402
-from tideq.kiosk.tour import STEPS, run_step  # noqa: E402
-from tideq.kiosk.window import KioskWindow  # noqa: E402
-from tideq.ui.screenshot import grab  # noqa: E402
+from tideq.config import EXAMPLE_HALL, load
+from tideq.kiosk.layout_check import problems
+from tideq.kiosk.model import KioskModel
+from tideq.kiosk.tour import STEPS, run_step
+from tideq.kiosk.window import KioskWindow
+from tideq.ui.screenshot import grab
 
 VARIANTS = [("zh", "zh", False), ("en", "en", False), ("large-zh", "zh", True), ("large-en", "en", True)]
 

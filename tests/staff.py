@@ -9,13 +9,14 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 
-from tideq.contract import BusClient
 from tideq.broker.acl import AclFiles, write_acl
+from tideq.contract import BusClient
 from tideq.counter.evaluator_screen import EvaluatorModel, EvaluatorScreen
 from tideq.counter.terminal import CallerTerminal
-from tideq.ui.qtbus import IdentityBus
-from tideq.counter.terminal_model import CallerModel, Message, Status
+from tideq.counter.terminal_model import CallerModel, StatusLine
 from tideq.testing import Mosquitto
+from tideq.ui.link import UNHEARD
+from tideq.ui.qtbus import IdentityBus
 
 from .conftest import HALL_SECRET
 
@@ -39,9 +40,9 @@ def clean_retained(broker) -> None:
 
 
 def issue(client: BusClient, service: str = "tax", priority: str = "normal") -> str:
-    reply = client.request("ticket", {"service": service, "source": "test", "priority": priority}, timeout=5)
-    assert reply["ok"], reply
-    return str(reply["ticket"]["number"])
+    reply = client.send("ticket", {"service": service, "source": "test", "priority": priority}, timeout=5)
+    assert reply.ok and reply.ticket is not None, reply
+    return reply.ticket.number
 
 
 def dispose(*objects: QObject) -> None:
@@ -64,7 +65,7 @@ def qbus(qtbot, broker) -> Iterator[IdentityBus]:
 def start_model(qtbot, bus: IdentityBus, hall, clock, **kw: Any) -> CallerModel:
     model = CallerModel(bus, hall.hall, WINDOW, clock=clock.now, **kw)
     bus.start()
-    qtbot.waitUntil(lambda: model.status is not Status.UNKNOWN and bool(model.queue), timeout=T_MS)
+    qtbot.waitUntil(lambda: model.status is not UNHEARD and bool(model.queue), timeout=T_MS)
     return model
 
 
@@ -88,7 +89,6 @@ def terminal(qtbot, model) -> CallerTerminal:
 def evaluator(qtbot, qbus, model, hall) -> Iterator[EvaluatorModel]:
     ev = EvaluatorModel(qbus, WINDOW, timeout_s=30)
     model.finished.connect(ev.ask)
-    ev.rated.connect(model.note_rating)
     screen = EvaluatorScreen(ev, hall.hall)
     qtbot.addWidget(screen)
     screen.resize(1024, 600)
@@ -98,7 +98,7 @@ def evaluator(qtbot, qbus, model, hall) -> Iterator[EvaluatorModel]:
     dispose(ev)
 
 
-def press(qtbot, widget, key, model: CallerModel | None = None) -> Message:
+def press(qtbot, widget, key, model: CallerModel | None = None) -> StatusLine:
     """Press a key on the terminal and return the result message it leads to."""
     m = model or widget.model
     with qtbot.waitSignal(m.result, timeout=T_MS) as blocker:
@@ -106,7 +106,7 @@ def press(qtbot, widget, key, model: CallerModel | None = None) -> Message:
     return blocker.args[0]
 
 
-def click(qtbot, button, model: CallerModel) -> Message:
+def click(qtbot, button, model: CallerModel) -> StatusLine:
     with qtbot.waitSignal(model.result, timeout=T_MS) as blocker:
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     return blocker.args[0]

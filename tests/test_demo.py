@@ -13,7 +13,7 @@ def test_demo_runs_a_hall_headless(tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     m = re.search(r"(\d+) tickets issued, (\d+) printed, (\d+) calls, (\d+) finished", r.stdout)
     assert m, r.stdout[-2000:]
-    issued, printed, calls, finished = map(int, m.groups())
+    issued, printed, calls, _finished = map(int, m.groups())
     assert issued > 0 and printed == issued and calls > 0
     assert len(list((tmp_path / "tickets").glob("*.png"))) == printed
     assert "叫号 请" in r.stdout

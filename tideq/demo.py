@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tideq.contract import BusClient, BusError
 from tideq.config import EXAMPLE_HALL, ConfigError, LoadedConfig, load
+from tideq.contract import BusClient, BusError, CallEvent, Priority, WindowAction
 
 log = logging.getLogger(__name__)
 
@@ -76,12 +76,13 @@ class Hall:
         self.printer_url = self._start_printer()
         self.bus = BusClient(self.url, self.cfg.hall.id, f"demo-{uuid.uuid4().hex[:6]}").connect()
         self._cleanups.append(self.bus.close)
-        self.bus.subscribe(self.bus.topics.event("call"), self._on_call)
+        self.bus.on(self.bus.topics.event("call"), CallEvent, self._on_call)
         for target in (self._visitors, self._staff):
             self._threads.append(threading.Thread(target=target, daemon=True))
             self._threads[-1].start()
-        print(f"tideq demo: hall {self.cfg.hall.id} on {self.url}; hall clock {self.args.start_at} x{self.args.speed:g}; "
-              f"tickets rendered to {self.out / 'tickets'}", flush=True)
+        print(f"tideq demo: hall {self.cfg.hall.id} on {self.url}; "
+              f"hall clock {self.args.start_at} x{self.args.speed:g}; tickets rendered to {self.out / 'tickets'}",
+              flush=True)
 
     def _start_broker(self) -> str:
         from tideq.testing import Mosquitto, free_port
@@ -123,57 +124,57 @@ class Hall:
 
     def _visitors(self) -> None:
         from tideq.drivers.printer import TicketPrint, TicketPrinter
+        from tideq.drivers.printer.ticket import Priority as PrintPriority
 
         printer = TicketPrinter(self.printer_url, 80)
         services = [s for s in self.cfg.services if not s.identity_required]
         weights = [max(1, s.daily_quota or 100) for s in services]
         while self._hall_sleep(self.rng.expovariate(self.args.visitors_per_min / 60)):
             svc = self.rng.choices(services, weights)[0]
-            prio = "green" if self.rng.random() < 0.08 else "normal"
+            prio = Priority.GREEN if self.rng.random() < 0.08 else Priority.NORMAL
             try:
-                r = self.bus.request("ticket", {"service": svc.id, "source": "kiosk-1", "priority": prio})
+                r = self.bus.send("ticket", {"service": svc.id, "source": "kiosk-1", "priority": prio.value})
             except BusError as err:
                 print(f"  kiosk: controller not answering ({err})", flush=True)
                 continue
-            if not r["ok"]:
+            if r.error is not None or r.ticket is None:
                 self.stats.refused += 1
-                print(f"  kiosk: {svc.name.zh}: {r['error']['message']['zh']} — {r['error']['guide']['zh']}", flush=True)
+                why = f"{r.error.message.zh} — {r.error.guide.zh}" if r.error else "no ticket in the reply"
+                print(f"  kiosk: {svc.name.zh}: {why}", flush=True)
                 continue
-            t = r["ticket"]
+            t = r.ticket
             self.stats.issued += 1
-            ticket = TicketPrint.from_controller(
-                {**t, "eta_s": t["eta_s"] or 0}, hall=(self.cfg.hall.name.zh, self.cfg.hall.name.en),
-                service=(svc.name.zh, svc.name.en), verify=t["verify"])
+            ticket = TicketPrint(hall_zh=self.cfg.hall.name.zh, hall_en=self.cfg.hall.name.en, service_zh=svc.name.zh,
+                                 service_en=svc.name.en, number=t.number, ahead=t.ahead, eta_s=t.eta_s or 0,
+                                 issued_at=t.issued_at, verify=t.verify, priority=PrintPriority(t.priority.value))
             result = printer.print_ticket(ticket)
             self.stats.printed += result.printed
-            print(f"{self.clock.now():%H:%M} 取号 {t['number']} {svc.name.zh}  前面 {t['ahead']} 人, "
-                  f"约 {(t['eta_s'] or 0) // 60} 分钟  [{result.outcome.value}]", flush=True)
+            print(f"{self.clock.now():%H:%M} 取号 {t.number} {svc.name.zh}  前面 {t.ahead} 人, "
+                  f"约 {(t.eta_s or 0) // 60} 分钟  [{result.outcome.value}]", flush=True)
 
     def _staff(self) -> None:
         while self._hall_sleep(20):
             windows = [w.id for w in self.cfg.windows if not w.tidal_pool and w.id not in self.gui_windows]
             for wid in self.rng.sample(windows, k=len(windows)):
                 if self.rng.random() < 0.15:
-                    self._act(wid, "next")
+                    self._act(wid, WindowAction.NEXT)
                 else:
                     w = self.controller.engine.windows.get(wid)
                     if w and w.ticket and self.rng.random() < 0.3:
-                        self._act(wid, "finish", rating=self.rng.choice([5, 5, 5, 4, 4, 3]))
+                        self._act(wid, WindowAction.FINISH, rating=self.rng.choice([5, 5, 5, 4, 4, 3]))
 
-    def _act(self, wid: str, action: str, **args: Any) -> None:
+    def _act(self, wid: str, action: WindowAction, **args: Any) -> None:
         try:
-            r = self.bus.request(f"window/{wid}", {"action": action, **args})
+            r = self.bus.send(f"window/{wid}", {"action": action.value, **args})
         except BusError:
             return
-        if r["ok"] and action == "finish":
+        if r.ok and action is WindowAction.FINISH:
             self.stats.finished += 1
 
-    def _on_call(self, topic: str, payload: bytes) -> None:
-        import json
-
-        ev = json.loads(payload)
+    def _on_call(self, topic: str, ev: CallEvent) -> None:
         self.stats.called += 1
-        print(f"{self.clock.now():%H:%M} 叫号 {ev['announce']['zh']}", flush=True)
+        said = ev.announce.zh if ev.announce else f"请{ev.ticket}号到{ev.window}号窗口"
+        print(f"{self.clock.now():%H:%M} 叫号 {said}", flush=True)
 
 
 def run(args: argparse.Namespace) -> int:

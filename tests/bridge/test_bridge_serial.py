@@ -8,14 +8,16 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import pytest
 
-from tideq.contract.client import BusClient
-from tideq.config.schema import HallConfig
 from tideq.bridge.service import BridgeConfigError, SerialCounterBridge
-from tideq.drivers.evaluator import EvaluatorMaster, Rating
+from tideq.config.schema import HallConfig
+from tideq.contract import ErrorCode, Priority, Reply, TicketInfo, TicketStatus, WindowRef, WindowStatus
+from tideq.contract.client import BusClient
+from tideq.drivers.evaluator import EvaluatorMaster, WireRating
 from tideq.drivers.evaluator.sim import EvaluatorBusSim
 from tideq.drivers.keypad import DisplayStyle, Key, KeyEvent, KeypadMaster
 from tideq.drivers.keypad.sim import KeypadBusSim
@@ -54,7 +56,7 @@ class FakeWindowController:
 
     def __post_init__(self) -> None:
         self.cond = threading.Condition()
-        self._answers: dict[str, dict[str, Any]] = {}
+        self._answers: dict[str, Reply] = {}
         self._serving: dict[str, str] = {}
         self._issued: dict[str, int] = {}
         self.client = BusClient(self.url, self.hall.hall.id, "fake-controller")
@@ -84,9 +86,8 @@ class FakeWindowController:
             self.cond.notify_all()
         self.client.publish(body["reply_to"], answer)
 
-    def _apply(self, window: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _apply(self, window: str, body: dict[str, Any]) -> Reply:
         action = body["action"]
-        ok = {"v": 1, "id": body["id"], "ok": True, "window": window}
         if action == "next":
             prefix = self.hall.service(self.hall.window(window).services[0]).prefix
             self._issued[prefix] = self._issued.get(prefix, 0) + 1
@@ -95,15 +96,23 @@ class FakeWindowController:
             self._serving[window] = body["ticket"]
         elif action in ("finish", "skip", "transfer", "recall"):
             if window not in self._serving:
-                return {"v": 1, "id": body["id"], "ok": False, "error": {
-                    "code": "nothing_serving",
+                return Reply.model_validate({"id": body["id"], "ok": False, "error": {
+                    "code": ErrorCode.NO_CURRENT_TICKET.value,
                     "message": {"zh": "当前没有在办号码", "en": "No ticket is being served"},
-                    "guide": {"zh": "先按“呼叫”叫下一位", "en": "Press NEXT to call the next visitor"}}}
+                    "guide": {"zh": "先按“呼叫”叫下一位", "en": "Press NEXT to call the next visitor"}}})
             ticket = self._serving[window] if action == "recall" else self._serving.pop(window)
-            return {**ok, "ticket": {"number": ticket}}
+            return self._ok(body, window, ticket, TicketStatus.SERVING if action == "recall" else TicketStatus.DONE)
         elif action in ("pause", "resume", "rate"):
-            return ok
-        return {**ok, "ticket": {"number": self._serving[window]}}
+            return self._ok(body, window, None, None)
+        return self._ok(body, window, self._serving[window], TicketStatus.SERVING)
+
+    def _ok(self, body: dict[str, Any], window: str, ticket: str | None, status: TicketStatus | None) -> Reply:
+        serving = self._serving.get(window)
+        info = None if ticket is None or status is None else TicketInfo(
+            number=ticket, service=self.hall.window(window).services[0], priority=Priority.NORMAL,
+            issued_at=datetime.now().astimezone(), status=status, ahead=0, eta_s=0, verify=f"fake:{ticket}")
+        return Reply(id=body["id"], ok=True, ticket=info, window=WindowRef(
+            id=window, status=WindowStatus.SERVING if serving else WindowStatus.IDLE, ticket=serving))
 
     def close(self) -> None:
         self.client.close()
@@ -118,7 +127,8 @@ class Rig:
         self.ev1, self.ev2 = self.evals.add_evaluator(1), self.evals.add_evaluator(2)
         self.controller = FakeWindowController(broker.url, self.hall, drop_first=bridge_kw.pop("drop_first", 0))
         self.client = BusClient(broker.url, self.hall.hall.id, "bridge-kp").connect()
-        self.keypads = KeypadMaster(self.keys.url, bridge_kw.pop("keypad_addresses", [1, 2]), bus_id="keypads-1", **LINE)
+        self.keypads = KeypadMaster(self.keys.url, bridge_kw.pop("keypad_addresses", [1, 2]), bus_id="keypads-1",
+                                    **LINE)
         self.evaluators = EvaluatorMaster(self.evals.url, [1, 2], bus_id="evaluators-1",
                                           rating_timeout_s=bridge_kw.pop("rating_timeout_s", 5.0), **LINE)
         self.bridge = SerialCounterBridge(self.hall, self.client, keypads=self.keypads, evaluators=self.evaluators,
@@ -176,10 +186,10 @@ def test_finish_asks_the_windows_evaluator_and_stores_the_rating(rig: Rig) -> No
     assert rig.ev1.wait(lambda: rig.ev1.current is not None, T)
     assert (rig.ev1.current.ticket, rig.ev1.current.window) == ("A001", "1")
     assert rig.ev2.asks == []
-    rig.ev1.rate(Rating.VERY_SATISFIED)
+    rig.ev1.rate(WireRating.VERY_SATISFIED)  # wire code 1
     assert rig.controller.wait(lambda: any(b["action"] == "rate" for b in rig.controller.commands()))
     rate = [(w, b) for w, b in rig.controller.received if b["action"] == "rate"]
-    assert [(w, b["ticket"], b["rating"]) for w, b in rate] == [("1", "A001", 1)]
+    assert [(w, b["ticket"], b["rating"]) for w, b in rate] == [("1", "A001", 5)]  # the contract's 5 best
     assert shows(rig.kp1, "A001 非常满意")
 
 
@@ -228,7 +238,8 @@ def test_unbound_keypad_address_produces_no_command(broker) -> None:
 
 def test_two_windows_sharing_a_keypad_address_are_refused(broker) -> None:
     hall = hall_config("t-dup")
-    bad = hall.model_copy(update={"windows": [hall.windows[0], hall.windows[1].model_copy(update={"keypad_address": 1})]})
+    clash = hall.windows[1].model_copy(update={"keypad_address": 1})
+    bad = hall.model_copy(update={"windows": [hall.windows[0], clash]})
     with pytest.raises(BridgeConfigError, match="share keypad_address 1"):
         SerialCounterBridge(bad, BusClient(broker.url, "t-dup", "x"))
 

@@ -13,15 +13,18 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from tideq.contract import BrokerUnreachable, BusClient, RequestTimeout
+from tideq import contract
+from tideq.broker.acl import AclFiles, acl_text, hash_password, identities
 from tideq.cli import main
 from tideq.config import EXAMPLE_HALL
+from tideq.contract import BrokerUnreachable, BusClient, DeviceKind, Health, HealthState, RequestTimeout
 from tideq.controller.model import TicketStatus, WindowStatus
-from tideq.broker.acl import AclFiles, acl_text, hash_password, identities
 from tideq.counter.terminal import CallerTerminal
-from tideq.ui.qtbus import IdentityBus
-from tideq.counter.terminal_model import CallerModel, Outcome, Status
+from tideq.counter.terminal_model import CallerModel
 from tideq.testing import Mosquitto
+from tideq.ui.outcome import Outcome
+from tideq.ui.presence import presence_will, wall_now
+from tideq.ui.qtbus import IdentityBus
 
 from ..staff import T_MS, dispose
 
@@ -44,11 +47,11 @@ def clients(secure_broker, acl_files, secure_controller) -> Iterator[dict[str, B
 def test_window_5_acts_on_its_window_but_cannot_reach_window_6(clients, secure_controller):
     kiosk, w5 = clients["kiosk-1"], clients["window-5"]
     for _ in range(2):
-        assert kiosk.request("ticket", {"service": "tax", "source": "kiosk-1"}, timeout=5)["ok"]
+        assert kiosk.send("ticket", {"service": "tax", "source": "kiosk-1"}, timeout=5).ok
     engine = secure_controller.engine
 
-    reply = w5.request("window/5", {"action": "next"}, timeout=5)
-    assert reply["ok"] and reply["ticket"]["number"] == "B001"
+    reply = w5.send("window/5", {"action": "next"}, timeout=5)
+    assert reply.ok and reply.ticket is not None and reply.ticket.number == "B001"
     assert engine.windows["5"].ticket == "B001"
 
     cid = str(uuid.uuid4())                # window 6 serves tax too: B002 would be called
@@ -56,7 +59,7 @@ def test_window_5_acts_on_its_window_but_cannot_reach_window_6(clients, secure_c
         w5.request("window/6", {"action": "next"}, timeout=NO_REPLY_S, command_id=cid)
     # the controller handles commands in arrival order and caches every answer by id: once a
     # later command is answered, the dropped one cannot still be on its way
-    assert w5.request("window/5", {"action": "recall"}, timeout=5)["ok"]
+    assert w5.send("window/5", {"action": "recall"}, timeout=5).ok
     assert cid not in secure_controller.replies
     assert engine.windows["6"].status is WindowStatus.IDLE and engine.windows["6"].ticket is None
     assert engine.tickets["B002"].status is TicketStatus.WAITING
@@ -68,11 +71,11 @@ def test_window_5_cannot_read_another_clients_replies(clients):
     w5.subscribe(w5.topics.reply("window-6"), lambda _t, _p: overheard.set())
     w5.subscribe(w5.topics.reply("kiosk-1"), lambda _t, _p: overheard.set())
     # a round trip on window-5's connection: the broker has handled the SUBSCRIBEs sent before it
-    assert w5.request("window/5", {"action": "resume"}, timeout=5)["ok"]
-    assert w6.request("window/6", {"action": "pause", "reason": "lunch"}, timeout=5)["ok"]
-    assert clients["kiosk-1"].request("ticket", {"service": "tax", "source": "kiosk-1"}, timeout=5)["ok"]
+    assert w5.send("window/5", {"action": "resume"}, timeout=5).ok
+    assert w6.send("window/6", {"action": "pause", "reason": "lunch"}, timeout=5).ok
+    assert clients["kiosk-1"].send("ticket", {"service": "tax", "source": "kiosk-1"}, timeout=5).ok
     # window-5's own reply is published after both: delivered in order, so nothing else is coming
-    assert w5.request("window/5", {"action": "pause"}, timeout=5)["ok"]
+    assert w5.send("window/5", {"action": "pause"}, timeout=5).ok
     assert not overheard.is_set()
 
 
@@ -84,14 +87,16 @@ def test_wrong_or_missing_password_is_refused(secure_broker, acl_files):
 
 
 def test_terminal_logs_in_as_its_window(qtbot, secure_broker, acl_files, secure_controller, clients, hall, clock):
-    assert clients["kiosk-1"].request("ticket", {"service": "tax", "source": "kiosk-1"}, timeout=5)["ok"]
-    bus = IdentityBus(secure_broker.url, HALL, "window-5", acl_files.passwords["window-5"])
+    assert clients["kiosk-1"].send("ticket", {"service": "tax", "source": "kiosk-1"}, timeout=5).ok
+    bus = IdentityBus(secure_broker.url, HALL, "window-5", acl_files.passwords["window-5"],
+                      will=presence_will(HALL, "window-5", DeviceKind.COUNTER))   # as `tideq counter` connects
     try:
         model = CallerModel(bus, hall.hall, "5", clock=clock.now)
         terminal = CallerTerminal(model)
         qtbot.addWidget(terminal)
         bus.start()
-        qtbot.waitUntil(lambda: model.status is Status.IDLE and bool(model.queue), timeout=T_MS)  # state/# readable
+        # state/# is readable
+        qtbot.waitUntil(lambda: model.status is contract.WindowStatus.IDLE and bool(model.queue), timeout=T_MS)
         with qtbot.waitSignal(model.result, timeout=T_MS) as blocker:
             qtbot.keyClick(terminal, Qt.Key.Key_F1)
         assert blocker.args[0].outcome is Outcome.OK
@@ -117,6 +122,13 @@ def test_acl_grants_each_role_only_its_topics(hall):
     text = acl_text(hall.hall, ids.values())
     block = text.split("user window-5\n")[1].split("\n\n")[0]
     assert block.count("topic write") == 1 and "readwrite" not in block
+    # health: every login its own (one pattern, bound to the username), plus the devices it reports for
+    assert f"pattern write {p}/health/%u" in text.splitlines()
+    assert ids["window-5"].health == () and ids["manager"].health == ()
+    assert ids["kiosk-1"].health == (f"{p}/health/printer-1",)
+    assert ids["display-main"].health == (f"{p}/health/main",)
+    assert set(ids["bridge-keypads-1"].health) == {f"{p}/health/keypads-1", f"{p}/health/evaluators-1"}
+    assert f"topic write {p}/health/main" in text.split("user display-main\n")[1].split("\n\n")[0]
 
 
 def test_password_hash_is_mosquittos_pbkdf2_form():
@@ -150,3 +162,37 @@ def test_bridge_identity_may_command_exactly_the_windows_its_bridge_polls(hall):
         polled = {bridge.window_of_keypad[a] for a in bridge.keypads.addresses}
         allowed = {t.rsplit("/", 1)[1] for t in ids[f"bridge-{bus.id}"].write if "/cmd/window/" in t}
         assert polled == allowed and polled
+
+
+def test_each_login_publishes_its_own_health_and_no_one_elses(secure_broker, acl_files):
+    """window-5 may say how window-5 is (and so may its will), not window-6; a kiosk may speak for its
+    own printer, not another kiosk's. What the ACL denies never reaches the manager."""
+    pw = acl_files.passwords
+    seen: list[tuple[str, str | None]] = []
+    done = threading.Event()
+
+    def on_health(topic: str, h: Health) -> None:
+        seen.append((topic.rsplit("/", 1)[1], h.reason))
+        if {r for _, r in seen} >= {"own printer", "own"}:
+            done.set()
+
+    manager = BusClient(secure_broker.url, HALL, "manager", username="manager", password=pw["manager"])
+    manager.on(f"tideq/{HALL}/health/+", Health, on_health)
+    manager.connect()
+    w5 = BusClient(secure_broker.url, HALL, "window-5", username="window-5", password=pw["window-5"],
+                   will=presence_will(HALL, "window-5", DeviceKind.COUNTER)).connect()
+    kiosk = login(secure_broker, acl_files, "kiosk-1")
+    try:
+        def say(client: BusClient, device: str, kind: DeviceKind, reason: str) -> None:
+            h = Health(ts=wall_now(), device=device, kind=kind, state=HealthState.OK, reason=reason)
+            client.publish(f"tideq/{HALL}/health/{device}", h).wait_for_publish(5)
+
+        say(w5, "window-6", DeviceKind.COUNTER, "spoof")
+        say(kiosk, "printer-2", DeviceKind.PRINTER, "spoof")
+        say(kiosk, "printer-1", DeviceKind.PRINTER, "own printer")   # each after its spoof, on the same connection:
+        say(w5, "window-5", DeviceKind.COUNTER, "own")               # once both arrived, no spoof is still coming
+        assert done.wait(5)
+        assert sorted(seen) == [("printer-1", "own printer"), ("window-5", "own")]
+    finally:
+        for c in (w5, kiosk, manager):
+            c.close()

@@ -2,19 +2,18 @@
 and camera health out; a lost camera turns `stale` and is reopened with backoff."""
 from __future__ import annotations
 
-import json
 import queue
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tideq.contract import BusClient
+from tideq.camera.publisher import BusPublisher
+from tideq.contract import BusClient, CrowdLevel, CrowdReading, DeviceKind, Health, HealthState, decode
+from tideq.contract.wire import Message, parse_object
 from tideq.drivers.camera.counter import CameraCounter
 from tideq.drivers.camera.errors import CameraUnavailable
-from tideq.camera.publisher import BusPublisher
 from tideq.drivers.camera.source import Backoff, FrameSource, make_source
 from tideq.testing import Mosquitto
 from tideq.testing.mosquitto import free_port
@@ -25,26 +24,36 @@ HALL = "t-hall"
 TIMEOUT = 20.0
 
 
+MODELS: dict[str, type[Message]] = {"/sensor/crowd/": CrowdReading, "/health/": Health}
+
+
 class Inbox:
-    """Collects messages; `wait_for(pred)` blocks until one matches (no sleeping)."""
+    """Collects what a camera publishes, as the contract's typed messages (and the raw bytes, to
+    check what leaves the process); `wait_for(pred)` blocks until one matches (no sleeping)."""
 
     def __init__(self) -> None:
-        self.q: queue.Queue[tuple[str, dict[str, Any] | bytes]] = queue.Queue()
-        self.all: list[tuple[str, Any]] = []
+        self.q: queue.Queue[tuple[str, Message]] = queue.Queue()
+        self.all: list[tuple[str, Message]] = []
+        self.raw: list[tuple[str, bytes]] = []
 
     def __call__(self, topic: str, payload: bytes) -> None:
-        try:
-            body: Any = json.loads(payload)
-        except ValueError:
-            body = payload
-        self.all.append((topic, body))
-        self.q.put((topic, body))
+        self.raw.append((topic, payload))
+        model = next((m for part, m in MODELS.items() if part in topic), None)
+        if model is None or not payload:
+            return
+        msg = decode(model, payload)   # a payload that is not the contract's fails the test here
+        self.all.append((topic, msg))
+        self.q.put((topic, msg))
 
-    def wait_for(self, pred: Callable[[str, Any], bool], timeout: float = TIMEOUT) -> dict[str, Any]:
+    def wait_for(self, pred: Callable[[str, Message], bool], timeout: float = TIMEOUT) -> Message:
         while True:
-            topic, body = self.q.get(timeout=timeout)  # raises queue.Empty on timeout
-            if pred(topic, body):
-                return body
+            topic, msg = self.q.get(timeout=timeout)  # raises queue.Empty on timeout
+            if pred(topic, msg):
+                return msg
+
+
+def health(msg: Message, state: HealthState) -> bool:
+    return isinstance(msg, Health) and msg.state is state
 
 
 @pytest.fixture
@@ -71,16 +80,18 @@ def test_video_file_publishes_retained_crowd_counts_and_health(broker: Mosquitto
                             rate_hz=50, person=PERSON)
     t = start(counter)
     try:
-        a = inbox.wait_for(lambda tp, b: tp.endswith("sensor/crowd/zone-a") and b["count"] >= 4)
-        b = inbox.wait_for(lambda tp, b: tp.endswith("sensor/crowd/zone-b"))
-        ok = inbox.wait_for(lambda tp, b: tp.endswith("health/cam-t") and b["state"] == "ok")
+        a = inbox.wait_for(lambda tp, m: tp.endswith("sensor/crowd/zone-a") and isinstance(m, CrowdReading)
+                           and m.count >= 4)
+        b = inbox.wait_for(lambda tp, m: tp.endswith("sensor/crowd/zone-b"))
+        ok = inbox.wait_for(lambda tp, m: tp.endswith("health/cam-t") and health(m, HealthState.OK))
     finally:
         counter.stop.set()
         t.join(TIMEOUT)
-    assert a["count"] <= 8 and a["v"] == 1 and a["level"] in ("low", "busy")
-    assert b["count"] <= 1 and b["level"] == "low"
-    assert ok["kind"] == "camera" and ok["device"] == "cam-t" and ok["fps"] > 0
-    inbox.wait_for(lambda tp, b: tp.endswith("health/cam-t") and b["state"] == "offline")
+    assert isinstance(a, CrowdReading) and isinstance(b, CrowdReading) and isinstance(ok, Health)
+    assert a.count <= 8 and a.level in (CrowdLevel.LOW, CrowdLevel.BUSY) and a.camera == "cam-t"
+    assert b.count <= 1 and b.level is CrowdLevel.LOW
+    assert ok.kind is DeviceKind.CAMERA and ok.device == "cam-t" and ok.fps is not None and ok.fps > 0
+    inbox.wait_for(lambda tp, m: tp.endswith("health/cam-t") and health(m, HealthState.OFFLINE))
 
     late = Inbox()  # a late subscriber still gets the last reading: it is retained
     client = BusClient(broker.url, HALL, "late")
@@ -95,10 +106,11 @@ def test_video_file_publishes_retained_crowd_counts_and_health(broker: Mosquitto
         bus.close()
 
     # nothing that leaves the process carries image data: small JSON with known keys only
-    for topic, body in inbox.all:
-        assert isinstance(body, dict), topic
-        assert len(json.dumps(body)) < 300, (topic, body)
-        assert set(body) <= {"v", "ts", "count", "level", "camera", "device", "kind", "state", "fps", "reason"}
+    assert inbox.raw
+    for topic, payload in inbox.raw:
+        assert len(payload) < 300, (topic, payload)
+        assert set(parse_object(payload)) <= {"v", "ts", "count", "level", "camera", "device", "kind", "state", "fps",
+                                              "reason"}, topic
 
 
 def test_deleted_file_turns_stale_and_reconnects_with_backoff(broker: Mosquitto, listener, tmp_path: Path) -> None:
@@ -125,16 +137,17 @@ def test_deleted_file_turns_stale_and_reconnects_with_backoff(broker: Mosquitto,
     counter.on_update, counter.on_retry = on_update, on_retry
     t = start(counter)
     try:
-        stale = inbox.wait_for(lambda tp, b: tp.endswith("health/cam-gone") and b["state"] == "stale")
+        stale = inbox.wait_for(lambda tp, m: tp.endswith("health/cam-gone") and health(m, HealthState.STALE))
         assert retried.wait(TIMEOUT)
-        back = inbox.wait_for(lambda tp, b: tp.endswith("health/cam-gone") and b["state"] == "ok")
+        back = inbox.wait_for(lambda tp, m: tp.endswith("health/cam-gone") and health(m, HealthState.OK))
     finally:
         counter.stop.set()
         t.join(TIMEOUT)
         bus.close()
-    assert "does not exist" in stale["reason"] and stale["fps"] == 0
+    assert isinstance(stale, Health) and isinstance(back, Health)
+    assert stale.reason is not None and "does not exist" in stale.reason and stale.fps == 0
     assert delays == [0.02, 0.04, 0.08, 0.16]
-    assert back["fps"] >= 0
+    assert back.fps is not None and back.fps >= 0
     assert counter.backoff.attempts == 0  # reset once frames flow again
 
 

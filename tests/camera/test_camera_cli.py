@@ -6,11 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tideq.contract import BusClient
+from tideq.camera.publisher import will_for
+from tideq.contract import BusClient, DeviceKind, Health, HealthState, Topics, decode
 from tideq.testing import Mosquitto
 
-from .test_camera_bus import HALL, TIMEOUT, Inbox
 from ..drivers.test_camera_support import people_video
+from .test_camera_bus import HALL, TIMEOUT, Inbox, health
 
 HALL_TOML = """
 schema_version = 1
@@ -50,16 +51,24 @@ def test_camera_command_publishes_and_stops_cleanly_on_sigterm(broker: Mosquitto
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         inbox.wait_for(lambda tp, b: tp.endswith("sensor/crowd/zone-a"))
-        inbox.wait_for(lambda tp, b: tp.endswith("health/cam-cli") and b["state"] == "ok")
+        inbox.wait_for(lambda tp, m: tp.endswith("health/cam-cli") and health(m, HealthState.OK))
         proc.send_signal(signal.SIGTERM)
-        offline = inbox.wait_for(lambda tp, b: tp.endswith("health/cam-cli") and b["state"] == "offline")
+        offline = inbox.wait_for(lambda tp, m: tp.endswith("health/cam-cli") and health(m, HealthState.OFFLINE))
         assert proc.wait(TIMEOUT) == 0, proc.stdout.read() if proc.stdout else ""
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
         client.close()
-    assert offline["reason"] == "stopped"  # our own clean-stop message, not the broker's last will
+    assert isinstance(offline, Health) and offline.reason == "stopped"  # our clean-stop message, not the will
+
+
+def test_last_will_is_contract_health_offline() -> None:
+    """What the broker publishes for a camera process that dies: retained on its health topic."""
+    topic, will = will_for(Topics(HALL), "cam-cli")
+    assert topic == f"tideq/{HALL}/health/cam-cli"
+    back = decode(Health, will.encode())
+    assert (back.device, back.kind, back.state) == ("cam-cli", DeviceKind.CAMERA, HealthState.OFFLINE)
 
 
 def test_unknown_camera_id_names_the_known_ones(tmp_path: Path) -> None:

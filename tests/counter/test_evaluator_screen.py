@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from tideq.counter.evaluator_screen import NOT_RATED, EvalState, EvaluatorModel, EvaluatorScreen, FinishWatcher
+from tideq.contract import NOT_RATED, Rating
+from tideq.counter.evaluator_screen import EvalState, EvaluatorModel, EvaluatorScreen, FinishWatcher
+from tideq.ui.outcome import Outcome
 from tideq.ui.qtbus import IdentityBus
-from tideq.counter.terminal_model import Outcome
 
 from ..staff import HALL, T_MS, WINDOW, dispose, issue, press
 
@@ -25,11 +26,11 @@ def test_rating_after_finish_is_stored_with_the_ticket(qtbot, client, controller
     names = [b.accessibleName().split(" ")[0] for b in screen.buttons.values()]
     assert names == ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
     with qtbot.waitSignal(evaluator.rated, timeout=T_MS) as blocker:
-        qtbot.mouseClick(screen.buttons[2], Qt.MouseButton.LeftButton)   # 满意
-    assert blocker.args == [number, 2, True]
-    assert controller.engine.tickets[number].rating == 2
+        qtbot.mouseClick(screen.buttons[Rating.SATISFIED], Qt.MouseButton.LeftButton)   # 满意
+    assert blocker.args == [number, Rating.SATISFIED, True]
+    assert controller.engine.tickets[number].rating == 4                              # 5 best, as the contract
     assert evaluator.state is EvalState.THANKS
-    assert "满意率 100%" in terminal.totals.text()
+    qtbot.waitUntil(lambda: "满意率 100%（1评）" in terminal.totals.text(), timeout=T_MS)   # from state/windows
 
 
 def test_timeout_records_not_rated(qtbot, client, controller, terminal, evaluator):
@@ -50,8 +51,8 @@ def test_next_while_serving_asks_about_the_ticket_that_just_left(qtbot, client, 
     assert msg.outcome is Outcome.OK, msg
     qtbot.waitUntil(lambda: evaluator.ticket == first, timeout=T_MS)
     with qtbot.waitSignal(evaluator.rated, timeout=T_MS):
-        evaluator.choose(1)
-    assert controller.engine.tickets[first].rating == 1
+        evaluator.choose(Rating.VERY_SATISFIED)
+    assert controller.engine.tickets[first].rating == 5
     assert controller.engine.windows[WINDOW].ticket == second
 
 
@@ -83,12 +84,12 @@ def test_tablet_of_its_own_follows_state_windows(qtbot, broker, client, controll
             bus.start()
         skipped, finished = issue(client), issue(client)
         for action in ("next", "skip", "next", "finish"):
-            assert client.request(f"window/{WINDOW}", {"action": action}, timeout=5)["ok"]
+            assert client.send(f"window/{WINDOW}", {"action": action}, timeout=5).ok
         qtbot.waitUntil(lambda: ev.state is EvalState.ASKING, timeout=T_MS)
         assert ev.ticket == finished and asked == [finished] and skipped not in asked
         with qtbot.waitSignal(ev.rated, timeout=T_MS):
-            qtbot.mouseClick(screen.buttons[5], Qt.MouseButton.LeftButton)
-        assert controller.engine.tickets[finished].rating == 5
+            qtbot.mouseClick(screen.buttons[Rating.VERY_DISSATISFIED], Qt.MouseButton.LeftButton)
+        assert controller.engine.tickets[finished].rating == 1
     finally:
         bus.stop()
         dispose(ev, watcher, bus)

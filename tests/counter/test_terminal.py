@@ -2,14 +2,17 @@
 shortcut or button, the controller's answer in the status line, the window state it renders."""
 from __future__ import annotations
 
-import pytest
-
 from datetime import datetime
 
+import pytest
 from PySide6.QtCore import Qt
 
+from tideq import contract
+from tideq.contract import Lang
+from tideq.contract import WindowAction as Action
 from tideq.controller.model import TicketStatus, WindowStatus
-from tideq.counter.terminal_model import Action, Lang, Outcome, Status
+from tideq.counter.keymap import TERMINAL_ACTIONS
+from tideq.ui.outcome import Outcome
 
 from ..conftest import TZ
 from ..staff import T_MS, WINDOW, click, issue, press
@@ -48,7 +51,7 @@ def test_recall_then_no_show_then_finish(qtbot, client, controller, terminal):
     msg = press(qtbot, terminal, Qt.Key.Key_F4)
     assert msg.outcome is Outcome.OK and controller.engine.tickets[b].status is TicketStatus.DONE
     qtbot.waitUntil(lambda: "办结 1" in terminal.totals.text(), timeout=T_MS)   # served, from state/windows
-    assert terminal.model.status is Status.IDLE
+    assert terminal.model.status is contract.WindowStatus.IDLE
 
 
 def test_call_a_specific_ticket_out_of_order(qtbot, client, controller, terminal):
@@ -132,7 +135,8 @@ def test_pause_with_a_reason_refuses_next_until_resumed(qtbot, client, controlle
         dialog.accept()
     w = controller.engine.windows[WINDOW]
     assert w.status is WindowStatus.PAUSED and w.pause_reason == "午间休息"
-    qtbot.waitUntil(lambda: terminal.ticket.text() == "暂停" and "午间休息" in terminal.ticket_info.text(), timeout=T_MS)
+    qtbot.waitUntil(lambda: terminal.ticket.text() == "暂停" and "午间休息" in terminal.ticket_info.text(),
+                    timeout=T_MS)
 
     msg = press(qtbot, terminal, Qt.Key.Key_F1)
     assert msg.outcome is Outcome.REFUSED and msg.code == "window_paused"
@@ -172,4 +176,4 @@ def test_a_second_press_while_the_first_is_in_flight_sends_nothing(qtbot, client
 def test_every_button_shows_its_key(terminal):
     labels = {a: b.text() for a, b in terminal.buttons.items()}
     assert labels[Action.NEXT] == "顺呼  F1" and labels[Action.RESUME] == "恢复  F8"
-    assert set(labels) == set(Action)
+    assert set(labels) == set(TERMINAL_ACTIONS) and Action.RATE not in labels   # rating is the tablet's

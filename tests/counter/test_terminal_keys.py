@@ -4,8 +4,12 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
+from tideq.contract import WindowAction as Action
+from tideq.counter.errors import KeymapError
+from tideq.counter.keymap import DEFAULT_KEYS, parse_keymap
 from tideq.counter.terminal import CallerTerminal
-from tideq.counter.terminal_model import DEFAULT_KEYS, Action, CallerModel, KeymapError, Outcome, parse_keymap
+from tideq.counter.terminal_model import CallerModel
+from tideq.ui.outcome import Outcome
 
 from ..staff import T_MS, WINDOW, dispose, issue, press, start_model
 
@@ -14,13 +18,16 @@ pytestmark = pytest.mark.usefixtures("clean_retained")  # each test starts from 
 
 def test_keymap_overrides_defaults_and_rejects_nonsense():
     keys = parse_keymap("next=F9, recall = Ctrl+R")
-    assert keys[Action.NEXT] == "F9" and keys[Action.RECALL] == "Ctrl+R" and keys[Action.SKIP] == DEFAULT_KEYS[Action.SKIP]
+    assert keys[Action.NEXT] == "F9" and keys[Action.RECALL] == "Ctrl+R"
+    assert keys[Action.SKIP] == DEFAULT_KEYS[Action.SKIP]
     with pytest.raises(KeymapError, match="not an action"):
         parse_keymap("call-next=F9")
     with pytest.raises(KeymapError, match="more than one action"):
         parse_keymap("next=F2")          # F2 is recall's
     with pytest.raises(KeymapError, match="next=KEY"):
         parse_keymap("next")
+    with pytest.raises(KeymapError, match="not an action of the terminal"):
+        parse_keymap("rate=F9")          # a contract action, but the evaluator's
 
 
 def test_rebound_key_triggers_its_action_and_the_old_key_nothing(qtbot, qbus, hall, clock, controller, client):

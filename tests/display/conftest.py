@@ -54,12 +54,12 @@ def now_calling(widget: BoardWidget) -> list[str]:
 
 
 def call(client: BusClient, window: str) -> str:
-    reply = client.request(f"window/{window}", {"action": "next"})
-    assert reply["ok"], reply
-    return str(reply["ticket"]["number"])
+    reply = client.send(f"window/{window}", {"action": "next"})
+    assert reply.ok and reply.ticket is not None, reply
+    return reply.ticket.number
 
 
 def ticket(client: BusClient, service: str) -> str:
-    reply = client.request("ticket", {"service": service, "source": "kiosk-1"})
-    assert reply["ok"], reply
-    return str(reply["ticket"]["number"])
+    reply = client.send("ticket", {"service": service, "source": "kiosk-1"})
+    assert reply.ok and reply.ticket is not None, reply
+    return reply.ticket.number

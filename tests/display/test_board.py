@@ -6,6 +6,7 @@ size), recorded by the paint pass itself, so these tests fail if painting breaks
 from __future__ import annotations
 
 from tideq.config.schema import Board
+from tideq.contract import CallEvent
 from tideq.display.app import DisplayApp
 from tideq.display.board import BoardWidget
 from tideq.display.hallstate import Liveness
@@ -28,8 +29,8 @@ def test_call_shows_on_board_in_the_largest_type(qtbot, controller, client, make
 def test_several_calls_show_together(qtbot, controller, client, make_board) -> None:
     _, board = make_board()
     windows = ["1", "5", "8", "11", "13"]
-    for w, s in zip(windows, ["business-setup", "tax", "social-insurance", "real-estate", "housing-fund"]):
-        client.request("ticket", {"service": s, "source": "k", "identity": f"{int(w):064x}"})
+    for w, s in zip(windows, ["business-setup", "tax", "social-insurance", "real-estate", "housing-fund"], strict=True):
+        assert client.send("ticket", {"service": s, "source": "k", "identity": f"{int(w):064x}"}).ok
     numbers = [call(client, w) for w in windows]
     qtbot.waitUntil(lambda: sorted(now_calling(board)) == sorted(numbers), timeout=WAIT)
     assert now_calling(board)[0] == numbers[-1]           # newest first, highlighted row
@@ -51,7 +52,7 @@ def test_late_start_rebuilds_from_retained_state(qtbot, controller, client, make
     number = call(client, "1")
     _, board = make_board()                               # starts after everything happened
     qtbot.waitUntil(lambda: now_calling(board) == [number], timeout=WAIT)
-    counts = dict(zip(board.texts("waiting.service")[::2], board.texts("waiting.count")))
+    counts = dict(zip(board.texts("waiting.service")[::2], board.texts("waiting.count"), strict=True))
     assert counts["企业开办 · 一业一证"] == "2"
 
 
@@ -70,7 +71,7 @@ def test_offline_last_will_seen_by_a_late_board(qtbot, controller, client, make_
     ticket(client, "tax")
     call(client, "5")
     controller.stop()                                     # retained "offline" stays on the broker
-    app, board = make_board(live=False)
+    _, board = make_board(live=False)
     qtbot.waitUntil(lambda: bool(board.texts("banner.offline")), timeout=WAIT)
     assert now_calling(board) == []
 
@@ -94,20 +95,41 @@ def test_no_state_received_for_stale_s_shows_stale(qtbot, controller, client, ma
 def test_privacy_nothing_but_ticket_numbers(qtbot, controller, client, broker, make_board) -> None:
     """Identity hashes, names and phones sent along (by mistake or malice) are never drawn."""
     identity = "ab" * 32
-    reply = client.request("ticket", {"service": "social-insurance", "source": "k", "identity": identity})
-    assert reply["ok"]
+    reply = client.send("ticket", {"service": "social-insurance", "source": "k", "identity": identity})
+    assert reply.ok and reply.ticket is not None
     number = call(client, "8")
     _, board = make_board()
-    client.publish(client.topics.event("call"), {"v": 1, "ts": "2026-11-26T10:00:00+08:00", "ticket": "C999",
-                                                 "window": "9", "service": "social-insurance", "recall": False,
-                                                 "name": "张三", "phone": "13800138000", "identity": identity,
-                                                 "announce": {"zh": "张三请到9号窗口", "en": "Zhang San"}})
+    # raw JSON on purpose: keys the contract does not have must be ignored, never drawn
+    client.publish(client.topics.event("call"), {
+        "v": 1, "ts": "2026-11-26T10:00:00+08:00", "ticket": "C999", "window": "9", "service": "social-insurance",
+        "recall": False, "name": "张三", "phone": "13800138000", "identity": identity,
+        "announce": {"zh": "张三请到9号窗口", "en": "Zhang San"}})
     qtbot.waitUntil(lambda: "C999" in now_calling(board) and number in now_calling(board), timeout=WAIT)
     everything = " ".join(d.text for d in board.last_frame)
-    for secret in ("张三", "Zhang", "13800138000", identity, identity[:10], reply["ticket"]["verify"]):
+    for secret in ("张三", "Zhang", "13800138000", identity, identity[:10], reply.ticket.verify):
         assert secret not in everything
     for role in ("call.ticket", "recent.ticket"):
         assert all(TICKET.match(t) for t in board.texts(role))
+
+
+def test_a_payload_that_is_not_the_contract_changes_nothing(qtbot, controller, client, clock, make_board) -> None:
+    app, board = make_board()
+    ticket(client, "tax")
+    number = call(client, "5")
+    win = lambda: app.model.state.window("5")              # noqa: E731
+    qtbot.waitUntil(lambda: now_calling(board) == [number] and win() is not None and win().ticket == number,
+                    timeout=WAIT)
+    before = app.model.state.windows
+    client.publish(client.topics.state("windows"), {"v": 1, "ts": clock.now().isoformat(),
+                                                    "windows": [{"id": "5", "status": "weird"}]})
+    client.publish(client.topics.event("call"), b"not json")
+    client.publish(client.topics.event("call"), {"v": 2, "ts": clock.now().isoformat(), "ticket": "X001",
+                                                 "window": "9", "service": "tax"})
+    # one publisher's messages arrive in order: once this call shows, the bad ones were handled
+    client.publish(client.topics.event("call"), CallEvent(ts=clock.now(), ticket="Z001", window="9", service="tax"))
+    qtbot.waitUntil(lambda: "Z001" in now_calling(board), timeout=WAIT)
+    assert app.model.state.windows == before and app.model.liveness is Liveness.LIVE
+    assert "X001" not in now_calling(board)
 
 
 def test_board_without_broker_says_link_down(qtbot, hall, clock) -> None:

@@ -1,4 +1,4 @@
-"""Layouts and languages without a broker: the model is fed contract payloads directly."""
+"""Layouts and languages without a broker: the model is fed the contract's typed messages directly."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -6,8 +6,18 @@ from datetime import datetime, timedelta
 import pytest
 
 from tideq.config.schema import Board
+from tideq.contract import (
+    BiText,
+    CallItem,
+    CallsState,
+    ControllerStatus,
+    ServiceItem,
+    ServicesState,
+    TidalState,
+    WindowsState,
+)
 from tideq.display.board import BoardWidget
-from tideq.display.hallstate import (CallView, HallState, Liveness, PayloadError, current_calls, liveness)
+from tideq.display.hallstate import CallView, HallState, Liveness, current_calls, liveness
 from tideq.display.layouts import Layout, board_geometry, font, glyph_height
 from tideq.display.model import BoardModel
 from tideq.display.texts import ALTERNATE_S, Languages, shown
@@ -16,16 +26,16 @@ from ..conftest import THURSDAY_10
 
 
 def feed(model: BoardModel, calls: list[tuple[str, str]], at: datetime) -> None:
-    ts = at.isoformat()
     p = "tideq/xian-hitech/"
     model.on_connection(True)
     model.on_message(p + "status/controller", "online")
-    model.on_message(p + "state/services", {"v": 1, "ts": ts, "services": [
-        {"id": "tax", "name": {"zh": "税务办理", "en": "Tax Services"}, "open": True, "waiting": 4, "eta_s": 900}]})
-    model.on_message(p + "state/windows", {"v": 1, "ts": ts, "windows": []})
-    model.on_message(p + "state/tidal", {"v": 1, "ts": ts, "alerts": [], "open": []})
-    model.on_message(p + "state/calls", {"v": 1, "ts": ts, "calls": [
-        {"ticket": t, "window": w, "service": "tax", "at": ts, "recall": False} for t, w in calls]})
+    model.on_message(p + "state/services", ServicesState(ts=at, services=[ServiceItem(
+        id="tax", name=BiText(zh="税务办理", en="Tax Services"), prefix="B", open=True, waiting=4, eta_s=900,
+        windows_open=3)]))
+    model.on_message(p + "state/windows", WindowsState(ts=at, windows=[]))
+    model.on_message(p + "state/tidal", TidalState(ts=at))
+    model.on_message(p + "state/calls", CallsState(ts=at, calls=[
+        CallItem(ticket=t, window=w, service="tax", at=at) for t, w in calls]))
 
 
 @pytest.mark.parametrize("layout", list(Layout))
@@ -60,7 +70,8 @@ def test_alternate_languages_switch_and_side_by_side_shows_both(qtbot, hall, clo
         clock.advance(seconds=ALTERNATE_S)
         model.tick()
     assert seen == {"zh", "en"}
-    assert shown(Languages.SIDE_BY_SIDE, clock.now()) == shown(Languages.SIDE_BY_SIDE, clock.now() + timedelta(seconds=4))
+    later = clock.now() + timedelta(seconds=4)
+    assert shown(Languages.SIDE_BY_SIDE, clock.now()) == shown(Languages.SIDE_BY_SIDE, later)
 
 
 def test_current_calls_one_per_window_and_ticket(clock) -> None:
@@ -71,24 +82,32 @@ def test_current_calls_one_per_window_and_ticket(clock) -> None:
     assert [c.ticket for c in current_calls(calls, t, 10)] == ["A003", "B001"]
 
 
-def test_liveness_order_and_bad_payload(clock) -> None:
+def test_liveness_order(clock) -> None:
     s = HallState()
     now = clock.now()
     assert liveness(link_up=False, state=s, rx_age_s=0, now=now, stale_s=30) is Liveness.LINK_DOWN
     assert liveness(link_up=True, state=s, rx_age_s=None, now=now, stale_s=30) is Liveness.WAITING
-    s.apply("state/calls", {"v": 1, "ts": now.isoformat(), "calls": []})
+    assert s.apply(CallsState(ts=now, calls=[])) is False                     # empty, as before: no repaint
     assert liveness(link_up=True, state=s, rx_age_s=1, now=now, stale_s=30) is Liveness.WAITING  # partial
-    for part in ("services", "windows"):
-        s.apply(f"state/{part}", {"v": 1, "ts": now.isoformat(), part: []})
-    s.apply("state/tidal", {"v": 1, "ts": now.isoformat(), "open": []})
+    s.apply(ServicesState(ts=now, services=[]))
+    s.apply(WindowsState(ts=now, windows=[]))
+    s.apply(TidalState(ts=now))
     assert liveness(link_up=True, state=s, rx_age_s=1, now=now, stale_s=30) is Liveness.LIVE
     assert liveness(link_up=True, state=s, rx_age_s=31, now=now, stale_s=30) is Liveness.STALE
     assert liveness(link_up=True, state=s, rx_age_s=1, now=now + timedelta(seconds=31), stale_s=30) is Liveness.STALE
-    s.apply("status/controller", "offline")
+    assert s.apply(ControllerStatus.OFFLINE) is True
     assert liveness(link_up=True, state=s, rx_age_s=1, now=now, stale_s=30) is Liveness.OFFLINE
-    with pytest.raises(PayloadError):
-        s.apply("state/windows", {"v": 1, "ts": now.isoformat(), "windows": [{"id": "1", "status": "weird"}]})
-    assert THURSDAY_10 == now
+    assert now == THURSDAY_10
+
+
+def test_model_ignores_a_status_that_is_neither_online_nor_offline(qtbot, hall, clock) -> None:
+    model = BoardModel(hall.hall, Board(id="main"), clock)
+    feed(model, [("B014", "5")], clock.now())
+    assert model.liveness is Liveness.LIVE
+    model.on_message("tideq/xian-hitech/status/controller", "rebooting")
+    assert model.liveness is Liveness.LIVE and model.state.controller is ControllerStatus.ONLINE
+    model.on_message("tideq/xian-hitech/status/controller", "offline")
+    assert model.liveness is Liveness.OFFLINE
 
 
 def test_pyside_void_calls_and_emits_keep_none_and_true_alive(qtbot) -> None:

@@ -2,13 +2,15 @@
 and end to end from a real Mosquitto `event/call`."""
 from __future__ import annotations
 
+import itertools
 import threading
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from tideq.contract import BusClient, now_iso
 from tideq.config.schema import Board
+from tideq.contract import BiText, BusClient, CallEvent, now_iso
 from tideq.display.announcer import Announcer, Call, Spoken, VoiceConfig
 from tideq.drivers.audio import ClipSynth, EspeakSynth, FilePlayer, Lang, duration
 from tideq.drivers.audio import clips as democlips
@@ -34,7 +36,7 @@ def run(announcer: Announcer, *calls: Call) -> list[tuple[str, Lang]]:
 
 def assert_no_overlap(player: FilePlayer) -> None:
     recs = player.records
-    for a, b in zip(recs, recs[1:]):
+    for a, b in itertools.pairwise(recs):
         assert b.start >= a.end, f"play {b.index} started {a.end - b.start:.3f}s before play {a.index} ended"
     for r in recs:  # each play lasted its (scaled) WAV duration
         assert r.end - r.start >= r.duration_s * SCALE * 0.9
@@ -115,9 +117,10 @@ def test_end_to_end_from_mosquitto_event_call(broker, synth: EspeakSynth, tmp_pa
     try:
         topic = ctl.topics.event("call")
         for ticket, window, recall in [("A012", "3", False), ("A013", "4", False), ("A012", "3", True)]:
-            ctl.publish(topic, {"v": 1, "ts": now_iso(), "ticket": ticket, "window": window, "service": "a",
-                                "recall": recall, "announce": {"zh": "", "en": ""}})
+            ctl.publish(topic, CallEvent(ts=datetime.now().astimezone(), ticket=ticket, window=window, service="a",
+                                         recall=recall, announce=BiText(zh="", en="")))
         ctl.publish(topic, b"not json")  # ignored, never kills the board
+        ctl.publish(topic, {"v": 1, "ts": now_iso(), "window": "3"})  # not a call: no ticket, ignored
         with done:
             assert done.wait_for(lambda: len(ann.spoken) >= 8, 10)
         assert ann.wait_idle(5)

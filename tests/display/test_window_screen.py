@@ -40,17 +40,17 @@ def test_serving_shows_name_and_ticket(qtbot, controller, client, screen) -> Non
     ticket(client, "tax")
     number = call(client, "5")
     qtbot.waitUntil(lambda: w.texts("window.ticket") == [number], timeout=WAIT)
-    client.request("window/5", {"action": "finish"})
+    assert client.send("window/5", {"action": "finish"}).ok
     qtbot.waitUntil(lambda: w.texts("window.ticket") == [] and "即将叫号" in text(w, "window.status"), timeout=WAIT)
 
 
 def test_paused_says_why_and_where_to_go(qtbot, controller, client, screen) -> None:
     w = screen("6")
-    assert client.request("window/6", {"action": "pause", "reason": "lunch"})["ok"]
+    assert client.send("window/6", {"action": "pause", "reason": "lunch"}).ok
     qtbot.waitUntil(lambda: "午间休息" in text(w, "window.status"), timeout=WAIT)
     assert "请到5号窗口、7号窗口办理" in text(w, "window.goto")   # the other tax windows
     assert "Please go to Window 5, Window 7" in text(w, "window.goto")
-    client.request("window/5", {"action": "pause"})
+    assert client.send("window/5", {"action": "pause"}).ok
     qtbot.waitUntil(lambda: "请到7号窗口办理" in text(w, "window.goto"), timeout=WAIT)
 
 
@@ -58,7 +58,7 @@ def test_closed_tidal_window_then_opened(qtbot, controller, client, screen) -> N
     w = screen("19")
     qtbot.waitUntil(lambda: "潮汐窗口" in text(w, "window.status"), timeout=WAIT)
     assert text(w, "window.goto")                        # never a dead end
-    assert client.request("tidal", {"action": "open", "window": "19", "service": "business-setup"})["ok"]
+    assert client.send("tidal", {"action": "open", "window": "19", "service": "business-setup"}).ok
     qtbot.waitUntil(lambda: "即将叫号" in text(w, "window.status"), timeout=WAIT)
 
 

@@ -5,7 +5,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tideq.drivers.evaluator import EvaluatorMaster, Rating, RatingStatus
+from tideq.contract.vocab import Lang, Rating
+from tideq.drivers.evaluator import EvaluatorMaster, RatingStatus, WireRating
 from tideq.drivers.evaluator.protocol import Ask
 from tideq.drivers.evaluator.sim import EvaluatorBusSim, SimEvaluator
 from tideq.drivers.keypad import BusState, DeviceState
@@ -35,9 +36,17 @@ def rig() -> Iterator[Rig]:
             master.stop()
 
 
-def test_rating_levels_and_labels() -> None:
-    assert [(int(r), r.zh) for r in Rating] == [(1, "非常满意"), (2, "满意"), (3, "基本满意"), (4, "不满意"), (5, "非常不满意")]
-    assert Rating(1).en == "very satisfied" and Rating(5).en == "very dissatisfied"
+def test_wire_rating_levels_and_labels() -> None:
+    assert [(int(r), r.zh) for r in WireRating] == [
+        (1, "非常满意"), (2, "满意"), (3, "基本满意"), (4, "不满意"), (5, "非常不满意")]
+    assert WireRating(1).en == "very satisfied" and WireRating(5).en == "very dissatisfied"
+
+
+def test_wire_ratings_map_to_the_contract_scale_level_by_level() -> None:
+    """The wire counts 1 best, the contract 5 best: each level keeps its meaning, and back."""
+    assert [(int(w), int(w.to_contract())) for w in WireRating] == [(1, 5), (2, 4), (3, 3), (4, 2), (5, 1)]
+    assert all(w.to_contract().label[Lang.ZH] == w.zh for w in WireRating)
+    assert all(WireRating.from_contract(w.to_contract()) is w for w in WireRating)
 
 
 def test_ask_payload_round_trips_with_a_chinese_prompt() -> None:
@@ -50,9 +59,10 @@ def test_visitor_rating_is_returned_and_acknowledged(rig: Rig) -> None:
     ev = rig.ev(1)
     assert ev.wait(lambda: ev.current is not None, T)
     assert (ev.current.ticket, ev.current.window, ev.current.prompt) == ("A012", "1", "A012 请评价")
-    assert ev.rate(Rating.SATISFIED)
+    assert ev.rate(WireRating.SATISFIED)  # wire code 2
     result = fut.result(T)
-    assert (result.status, result.rating, result.value, result.ticket) == (RatingStatus.RATED, Rating.SATISFIED, 2, "A012")
+    assert (result.status, result.rating, result.value, result.ticket) == (
+        RatingStatus.RATED, Rating.SATISFIED, 4, "A012")  # the contract's scale: 满意 is 4
     assert ev.wait(lambda: ev.acked == [ev.asks[0].ask_id], T)
     assert rig.ev(2).asks == []
 
@@ -63,7 +73,7 @@ def test_no_rating_in_time_is_not_rated_and_the_ask_is_cancelled(rig: Rig) -> No
     assert (result.status, result.value) == (RatingStatus.TIMEOUT, "not_rated")
     ev = rig.ev(2)
     assert ev.wait(lambda: ev.cancels == [ev.asks[0].ask_id], T)
-    assert ev.current is None and not ev.rate(Rating.SATISFIED)  # the prompt left the screen
+    assert ev.current is None and not ev.rate(WireRating.SATISFIED)  # the prompt left the screen
 
 
 def test_unplugged_evaluator_is_not_rated_at_once_and_reported_quiet(rig: Rig) -> None:
@@ -82,7 +92,7 @@ def test_bad_checksum_and_garbage_do_not_lose_or_double_a_rating(rig: Rig) -> No
     fut = rig.master.ask(1, "A009", "1")
     assert ev.wait(lambda: ev.current is not None, T)
     ev.corrupt_next = 1
-    ev.rate(Rating.VERY_DISSATISFIED)
+    ev.rate(WireRating.VERY_DISSATISFIED)
     assert fut.result(T).rating is Rating.VERY_DISSATISFIED
     assert rig.master.bad_frames == 1 and rig.master.garbage_bytes >= 3
     assert ev.wait(lambda: len(ev.acked) == 1, T)
@@ -94,9 +104,9 @@ def test_two_evaluators_rate_independently(rig: Rig) -> None:
     e1, e2 = rig.ev(1), rig.ev(2)
     assert e2.wait(lambda: e2.current is not None, T)
     assert e1.wait(lambda: e1.current is not None, T)
-    e2.rate(Rating.DISSATISFIED)
+    e2.rate(WireRating.DISSATISFIED)
     assert f2.result(T).rating is Rating.DISSATISFIED and not f1.done()
-    e1.rate(Rating.VERY_SATISFIED)
+    e1.rate(WireRating.VERY_SATISFIED)
     r1 = f1.result(T)
     assert (r1.ticket, r1.window, r1.rating) == ("A001", "1", Rating.VERY_SATISFIED)
 
@@ -107,7 +117,7 @@ def test_new_ask_supersedes_an_unanswered_one(rig: Rig) -> None:
     assert first.result(T).status is RatingStatus.SUPERSEDED
     ev = rig.ev(1)
     assert ev.wait(lambda: ev.current is not None and ev.current.ticket == "A002", T)
-    ev.rate(Rating.BASICALLY_SATISFIED)
+    ev.rate(WireRating.BASICALLY_SATISFIED)
     assert second.result(T).value == 3
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tideq.drivers.keypad import BusHealth, BusState, Caps, DeviceState, DisplayStyle, Key, KeyEvent, KeypadMaster
+from tideq.drivers.keypad import BusState, Caps, DeviceState, DisplayStyle, Key, KeyEvent, KeypadMaster, LineHealth
 from tideq.drivers.keypad.sim import KeypadBusSim
 
 T = 5.0  # generous upper bound of every wait; the waits end as soon as the condition holds
@@ -17,7 +17,7 @@ class Rig:
         self.sim = sim
         self.master = master
         self.events: list[KeyEvent] = []
-        self.health: list[BusHealth] = []
+        self.health: list[LineHealth] = []
         master.on_key = self.events.append
         master.on_health = self.health.append
 
@@ -25,8 +25,8 @@ class Rig:
         return self.master.wait_until(predicate, timeout)
 
     def cycles_later(self, n: int = 3) -> None:
-        target = self.master.stats.cycles + n
-        assert self.wait(lambda: self.master.stats.cycles >= target)
+        target = self.master.cycles.count + n
+        assert self.wait(lambda: self.master.cycles.count >= target)
 
 
 def make_rig(addresses: list[int], **kw) -> Iterator[Rig]:
@@ -113,7 +113,7 @@ def test_every_keypad_quiet_is_offline(rig: Rig) -> None:
     rig.sim.keypad(1).unplug()
     rig.sim.keypad(2).unplug()
     assert rig.wait(lambda: rig.health and rig.health[-1].state is BusState.OFFLINE)
-    assert rig.health[-1].payload("t")["keypads"] == {"1": "quiet", "2": "quiet"}
+    assert rig.health[-1].devices == {1: DeviceState.QUIET, 2: DeviceState.QUIET}
 
 
 def test_two_keypads_on_one_bus_keep_their_presses_apart(rig: Rig) -> None:
@@ -158,11 +158,15 @@ def test_answer_claiming_another_address_is_never_taken(rig: Rig) -> None:
 
 
 def test_keypad_without_display_is_not_sent_texts() -> None:
-    for rig in make_rig([1, 3], kp3={"caps": Caps.DIGITS}):
+    rigs = make_rig([1, 3], kp3={"caps": Caps.DIGITS})
+    rig = next(rigs)
+    try:
         assert rig.wait(lambda: rig.master.caps(3) is not None)
         assert rig.master.show(3, "A001").result(T) is False
         assert rig.master.show(1, "A001").result(T) is True
         assert rig.sim.keypad(3).shown == []
+    finally:
+        rigs.close()
 
 
 def test_missing_port_is_offline_and_refuses_texts() -> None:

@@ -6,8 +6,17 @@ from collections.abc import Iterator
 
 import pytest
 
-from tideq.drivers.ledstrip import (BROADCAST, Command, LedStripBus, Mode, PortUnavailable, StripNak,
-                                    StripOffline, StripState, StripTimeout)
+from tideq.drivers.ledstrip import (
+    BROADCAST,
+    Command,
+    DeviceState,
+    LedStripBus,
+    Mode,
+    PortUnavailable,
+    StripNak,
+    StripQuiet,
+    StripTimeout,
+)
 from tideq.drivers.ledstrip.sim import SimulatedStripBus
 
 TIMEOUT_S = 0.05
@@ -45,18 +54,18 @@ def test_several_strips_on_one_bus_get_their_own_text_byte_exact(line) -> None:
     assert sim.raw_frames[0].hex(" ") == "aa 55 03 10 01 0a 02 00 c7 eb 41 30 31 32 ba c5 ae ee"
     assert [len(sim.strips[a].received) for a in (1, 2, 3)] == [1, 1, 1]
     assert sim.errors == [] and sim.decoder.bad_crc == 0
-    assert bus.stats.retries == 0 and bus.states() == {a: StripState.OK for a in (1, 2, 3)}
+    assert bus.stats.retries == 0 and bus.states() == dict.fromkeys((1, 2, 3), DeviceState.OK)
 
 
-def test_silent_strip_times_out_after_retries_and_goes_offline(line) -> None:
+def test_silent_strip_times_out_after_retries_and_goes_quiet(line) -> None:
     sim, bus, _ = line
     sim.unplug(2)
     with pytest.raises(StripTimeout, match="3 attempts"):
         bus.show(2, "2号窗口")
     assert len(sim.raw_frames) == RETRIES + 1
     assert len(set(sim.raw_frames)) == 1  # a retry resends the identical frame (same seq)
-    assert bus.state(2) is StripState.OFFLINE and bus.stats.timeouts == 1
-    with pytest.raises(StripOffline):  # an offline strip no longer costs bus time
+    assert bus.state(2) is DeviceState.QUIET and bus.stats.timeouts == 1
+    with pytest.raises(StripQuiet):  # a quiet strip no longer costs bus time
         bus.show(2, "暂停服务")
     assert len(sim.raw_frames) == RETRIES + 1
     bus.show(1, "1号窗口")  # its neighbours on the line are unaffected
@@ -65,38 +74,38 @@ def test_silent_strip_times_out_after_retries_and_goes_offline(line) -> None:
 
 def test_replugged_strip_is_probed_at_backoff_and_gets_its_last_text_back(line) -> None:
     sim, bus, clock = line
-    states: list[tuple[int, StripState]] = []
+    states: list[tuple[int, DeviceState]] = []
     bus.on_state = lambda a, s: states.append((a, s))
     bus.set_brightness(2, 40)
     sim.unplug(2)
     with pytest.raises(StripTimeout):
         bus.show(2, "2号窗口")
-    with pytest.raises(StripOffline):
+    with pytest.raises(StripQuiet):
         bus.show(2, "暂停服务", Mode.SCROLL)
-    assert bus.probe_offline() == []  # backoff not yet due: nothing sent
+    assert bus.probe_quiet() == []  # backoff not yet due: nothing sent
     pings = len(sim.raw_frames)
     clock.t += 1.0
-    assert bus.probe_offline() == []  # due, one PING, no answer, backoff doubles
+    assert bus.probe_quiet() == []  # due, one PING, no answer, backoff doubles
     assert len(sim.raw_frames) == pings + 1
     assert bus.next_probe_in() == pytest.approx(2.0)
     sim.replug(2)
     assert sim.shows(2) == (None, Mode.STATIC)
     clock.t += 2.0
-    assert bus.probe_offline() == [2]
+    assert bus.probe_quiet() == [2]
     assert sim.shows(2) == ("暂停服务", Mode.SCROLL)  # the last wanted text, not the first
     assert sim.strips[2].brightness == 40
-    assert bus.state(2) is StripState.OK and bus.next_probe_in() is None
-    assert states == [(2, StripState.OFFLINE), (2, StripState.OK)]
+    assert bus.state(2) is DeviceState.OK and bus.next_probe_in() is None
+    assert states == [(2, DeviceState.QUIET), (2, DeviceState.OK)]
 
 
 def test_backoff_is_capped(line) -> None:
     sim, bus, clock = line
     sim.unplug(1)
     assert not bus.ping(1)
-    assert bus.state(1) is StripState.OFFLINE
+    assert bus.state(1) is DeviceState.QUIET
     for _ in range(5):
         clock.t += bus.next_probe_in() or 0
-        bus.probe_offline()
+        bus.probe_quiet()
     assert bus.next_probe_in() == pytest.approx(4.0)
 
 
@@ -105,16 +114,16 @@ def test_corrupted_answer_is_dropped_and_retried(line) -> None:
     sim.corrupt_next(3, 2)
     bus.show(3, "3号窗口")
     assert len(sim.strips[3].received) == 3
-    assert bus.stats.retries == 2 and bus.state(3) is StripState.OK
-    assert bus._decoder.bad_crc == 2
+    assert bus.stats.retries == 2 and bus.state(3) is DeviceState.OK
+    assert bus.line.bad_frames == 2
 
 
 def test_nak_is_raised_not_retried(line) -> None:
     sim, bus, _ = line
     with pytest.raises(StripNak, match="unknown command") as info:
-        bus._transact(1, 0x7F, b"", RETRIES)  # type: ignore[arg-type]  # a command no strip knows
+        bus._transact(1, 0x7F, b"")  # type: ignore[arg-type]  # a command no strip knows
     assert info.value.code == 0x02 and len(sim.raw_frames) == 1
-    assert bus.state(1) is StripState.OK
+    assert bus.state(1) is DeviceState.OK
 
 
 def test_broadcast_reaches_every_strip_and_waits_for_no_answer(line) -> None:
@@ -142,5 +151,5 @@ def test_opens_pyserial_urls() -> None:
     """serial_for_url: loop:// echoes our own frame, which is no ACK, so the strip times out."""
     with LedStripBus("loop://", [1], timeout_s=0.02, retries=0) as bus:
         with pytest.raises(StripTimeout):
-            bus._transact(1, Command.PING, b"", 0)
-        assert bus.stats.stale_answers >= 1
+            bus._transact(1, Command.PING, b"", attempts=1)
+        assert bus.stats.stray_frames >= 1

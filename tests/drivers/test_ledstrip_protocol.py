@@ -6,8 +6,13 @@ import logging
 import pytest
 
 from tideq.drivers.ledstrip import Charset, Command, Mode, ProtocolError, encode_text
-from tideq.drivers.ledstrip.protocol import (MAX_TEXT_BYTES, EncodeStatus, brightness_payload, parse_answer,
-                                             show_text_payload)
+from tideq.drivers.ledstrip.protocol import (
+    MAX_TEXT_BYTES,
+    EncodeStatus,
+    brightness_payload,
+    parse_answer,
+    show_text_payload,
+)
 from tideq.drivers.rs485 import Frame, FrameDecoder, encode
 
 

@@ -5,8 +5,16 @@ import time
 
 import pytest
 
-from tideq.drivers.printer import (CoverOpen, LinkLost, PaperOut, PrinterHardwareError, PrinterOffline,
-                                   PrinterUnreachable, PrintOutcome, TicketPrinter)
+from tideq.drivers.printer import (
+    CoverOpen,
+    LinkLost,
+    PaperOut,
+    PrinterHardwareError,
+    PrinterOffline,
+    PrinterUnreachable,
+    PrintOutcome,
+    TicketPrinter,
+)
 from tideq.drivers.printer.sim import PrinterSim
 from tideq.drivers.printer.status import Paper
 from tideq.drivers.printer.ticket import sample_ticket

@@ -86,7 +86,8 @@ def test_qr_decodes_from_either_encoding(width: int, dots: int, native: bool) ->
 def test_every_line_fits_the_paper() -> None:
     for width, dots in ((58, 384), (80, 576)):
         t = sample_ticket()
-        long = TicketPrint(**{**t.__dict__, "hall_en": "Xi'an High-Tech Industries Development Zone Government Affairs Service Center"})
+        hall_en = "Xi'an High-Tech Industries Development Zone Government Affairs Service Center"
+        long = TicketPrint(**{**t.__dict__, "hall_en": hall_en})
         pages, _ = parse(build_ticket(long, width), dots)
         rows = [r for r in pages[0].rows if hasattr(r, "runs")]
         for r in rows:

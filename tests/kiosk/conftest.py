@@ -11,10 +11,11 @@ from dataclasses import dataclass
 import pytest
 
 from tideq.config import EXAMPLE_HALL, LoadedConfig, load
+from tideq.drivers.idcard.sim import SimulatedIdReader
 from tideq.drivers.printer.virtual import VirtualPrinter, forget_virtual_printer, virtual_printer
+from tideq.drivers.scanner.sim import SimulatedScanner
 from tideq.kiosk.app import KioskApp, KioskOptions
 from tideq.kiosk.model import Link, Screen
-from tideq.kiosk.sim import SimulatedIdReader, SimulatedScanner
 from tideq.testing import ManualClock
 
 from ..conftest import THURSDAY_10

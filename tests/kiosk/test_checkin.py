@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 import segno
 
-from tideq.kiosk.identity import identity_hash
+from tideq.contract import ErrorCode, Priority
+from tideq.contract.identity import identity_hash
+from tideq.kiosk.devices import CameraScanner
 from tideq.kiosk.model import Action, Screen
-from tideq.kiosk.scanner import CameraScanner
 
 from ..conftest import HALL_SECRET, THURSDAY_10
 from .conftest import ID_B
@@ -23,10 +24,11 @@ def _appointments(client, **codes: timedelta) -> None:
         start = THURSDAY_10 + offset
         items.append({"code": code, "service": "tax", "start": start.isoformat(),
                       "end": (start + timedelta(minutes=30)).isoformat(), "name_masked": "张三"})
-    items.append({"code": "IDCARD01", "service": "real-estate", "start": (THURSDAY_10 + timedelta(minutes=10)).isoformat(),
+    items.append({"code": "IDCARD01", "service": "real-estate",
+                  "start": (THURSDAY_10 + timedelta(minutes=10)).isoformat(),
                   "end": (THURSDAY_10 + timedelta(minutes=40)).isoformat(),
                   "identity": identity_hash(HALL_SECRET.encode(), ID_B)})
-    assert client.request("appointments", {"appointments": items})["ok"]
+    assert client.send("appointments", {"appointments": items}).ok
 
 
 def _keypad(qtbot, rig, code: str) -> None:
@@ -49,7 +51,7 @@ def test_on_time_keypad_checkin(qtbot, rig, client, lang):
     view = rig.view(Screen.TICKET)
     qtbot.waitUntil(lambda: view.tag.isVisible(), timeout=T)
     assert view.tag.text() == ("Appointment" if lang == "en" else "预约")
-    assert rig.model.ticket.priority == "appointment"
+    assert rig.model.ticket.priority is Priority.APPOINTMENT
     assert rig.printer.wait_for_tickets(1)
 
 
@@ -59,7 +61,7 @@ def test_early_arrival_is_told_when_to_come_back(qtbot, rig, client):
     _keypad(qtbot, rig, "30001111")
     wait_screen(qtbot, rig, Screen.REFUSAL)
     view = rig.view(Screen.REFUSAL)
-    assert rig.model.refusal.code == "appointment_early"
+    assert rig.model.refusal.code is ErrorCode.APPOINTMENT_EARLY
     qtbot.waitUntil(lambda: "10:30" in view.message.text(), timeout=T)
     assert Action.GUIDE in view.buttons and Action.HOME in view.buttons
 
@@ -71,7 +73,7 @@ def test_late_arrival_becomes_walk_in_with_explanation(qtbot, rig, client):
     wait_screen(qtbot, rig, Screen.TICKET)
     view = rig.view(Screen.TICKET)
     qtbot.waitUntil(lambda: view.note.isVisible() and "现场号" in view.note.text(), timeout=T)
-    assert rig.model.ticket.priority == "normal"
+    assert rig.model.ticket.priority is Priority.NORMAL
     rig.model.toggle_lang()
     qtbot.waitUntil(lambda: "walk-in" in view.note.text(), timeout=T)
 
@@ -81,7 +83,7 @@ def test_unknown_code_says_where_to_get_help(qtbot, rig):
     _keypad(qtbot, rig, "99999")
     wait_screen(qtbot, rig, Screen.REFUSAL)
     view = rig.view(Screen.REFUSAL)
-    assert rig.model.refusal.code == "appointment_unknown"
+    assert rig.model.refusal.code is ErrorCode.APPOINTMENT_UNKNOWN
     qtbot.waitUntil(lambda: "综合咨询" in view.guide.text(), timeout=T)
     tap(qtbot, view.buttons[Action.TAKE])                            # no dead end: walk in instead
     wait_screen(qtbot, rig, Screen.SERVICES)
@@ -101,7 +103,7 @@ def test_serial_scanner_checks_in_from_home(qtbot, rig, client):
     _appointments(client, **{"SCAN5555": timedelta(minutes=5)})
     rig.scanner.scan("https://zwfw.example.gov.cn/appt?code=SCAN5555&x=1")
     wait_screen(qtbot, rig, Screen.TICKET)
-    assert rig.model.ticket.priority == "appointment"
+    assert rig.model.ticket.priority is Priority.APPOINTMENT
 
 
 def test_id_card_checkin(qtbot, rig, client):
@@ -138,5 +140,5 @@ def test_camera_qr_checkin(qtbot, rig, client, tmp_path):
     with qtbot.waitSignal(cam.ended, timeout=T):
         cam.start()
     wait_screen(qtbot, rig, Screen.TICKET)
-    assert rig.model.ticket.priority == "appointment"
+    assert rig.model.ticket.priority is Priority.APPOINTMENT
     cam.stop()

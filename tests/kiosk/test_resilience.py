@@ -1,10 +1,9 @@
 """Printer failure, controller offline, idle reset, attract state."""
 from __future__ import annotations
 
-import json
 import threading
 
-from tideq.contract import BusClient
+from tideq.contract import BusClient, DeviceKind, ErrorCode, Health, HealthState
 from tideq.kiosk.model import Link, PrintState, Screen
 
 from .conftest import make_rig
@@ -12,18 +11,17 @@ from .helpers import T, home_tile, service_tile, tap, wait_screen
 
 
 def test_printer_failure_keeps_ticket_on_screen_and_flags_staff(qtbot, rig, broker):
-    seen: list[dict] = []
+    seen: list[Health] = []
     got = threading.Event()
     watcher = BusClient(broker.url, "xian-hitech", "test-health")
 
-    def on_health(topic: str, payload: bytes) -> None:
-        body = json.loads(payload)
-        if body.get("kind") == "kiosk":
-            seen.append(body)
-            if body["state"] == "attention":
+    def on_health(topic: str, health: Health) -> None:
+        if health.kind is DeviceKind.KIOSK:
+            seen.append(health)
+            if health.state is HealthState.ATTENTION:
                 got.set()
 
-    watcher.subscribe("tideq/xian-hitech/health/kiosk-1", on_health)
+    watcher.on("tideq/xian-hitech/health/kiosk-1", Health, on_health)
     watcher.connect()
     try:
         rig.printer.set_state(paper="out")
@@ -36,7 +34,7 @@ def test_printer_failure_keeps_ticket_on_screen_and_flags_staff(qtbot, rig, brok
         assert view.number.text() == "B001" and not view.qr.pixmap().isNull()
         assert rig.printer.tickets == []
         assert got.wait(5)
-        assert seen[-1]["problems"]["printer"] == "printer_paper_out" and seen[-1]["last_ticket"] == "B001"
+        assert seen[-1].problems == {"printer": "printer_paper_out"} and seen[-1].last_ticket == "B001"
         rig.window.dwell.setInterval(50)
         rig.window._arm_dwell()
         assert not rig.window.dwell.isActive()   # a failed print stays up to be photographed
@@ -53,7 +51,7 @@ def test_controller_offline_banner_and_polite_refusal(qtbot, rig, controller):
     tile = service_tile(qtbot, rig, "tax")
     tap(qtbot, tile)
     wait_screen(qtbot, rig, Screen.REFUSAL)
-    assert rig.model.refusal.code == "controller_unreachable"
+    assert rig.model.refusal.code is ErrorCode.CONTROLLER_UNREACHABLE
     assert rig.model.ticket is None and rig.printer.tickets == []
     rig.model.toggle_lang()
     qtbot.waitUntil(lambda: "offline" in rig.window.banner.text(), timeout=T)
@@ -72,7 +70,7 @@ def test_no_broker_at_all_shows_banner(qtbot, hall, tmp_path):
         tap(qtbot, home_tile(rig, Screen.SERVICES))
         tap(qtbot, service_tile(qtbot, rig, "tax"))
         wait_screen(qtbot, rig, Screen.REFUSAL)
-        assert rig.model.refusal.code == "controller_unreachable"
+        assert rig.model.refusal.code is ErrorCode.CONTROLLER_UNREACHABLE
     finally:
         rig.app.stop()
         rig.reader.close()

@@ -5,15 +5,14 @@ from __future__ import annotations
 import pytest
 
 from tideq.config import EXAMPLE_HALL, load
-from tideq.kiosk.i18n import S, Lang
-from tideq.kiosk.identity import check_id_number, identity_hash
+from tideq.contract.identity import InvalidIdNumber, check_id_number, identity_hash
+from tideq.kiosk.i18n import Lang, S
 from tideq.kiosk.layout_check import problems
 from tideq.kiosk.model import KioskModel, Screen, parse_scan
+from tideq.kiosk.screens.base import Tile
 from tideq.kiosk.theme import LARGE, STANDARD, contrast, contrast_pairs
 from tideq.kiosk.tour import STEPS, run_step
 from tideq.kiosk.window import KioskWindow
-from tideq.kiosk.errors import IdentityError
-from tideq.kiosk.screens.base import Tile
 
 from .conftest import ID_A
 from .helpers import T, home_tile, tap, wait_screen
@@ -135,7 +134,7 @@ def test_identity_hash_and_check_digit():
     h = identity_hash(b"k", ID_A.lower())
     assert len(h) == 64 and h == identity_hash(b"k", ID_A) and ID_A not in h
     assert identity_hash(b"k", ID_A) != identity_hash(b"other", ID_A)
-    with pytest.raises(IdentityError):
+    with pytest.raises(InvalidIdNumber):
         check_id_number(ID_A[:-1] + "1")
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from tideq.contract import ErrorCode
 from tideq.kiosk.i18n import Lang
 from tideq.kiosk.model import Action, PrintState, Screen
 
@@ -36,7 +37,7 @@ def test_waiting_and_eta_are_live_from_state(qtbot, rig, client):
     tap(qtbot, home_tile(rig, Screen.SERVICES))
     tile = service_tile(qtbot, rig, "business-setup")
     for _ in range(3):
-        assert client.request("ticket", {"service": "business-setup", "source": "test"})["ok"]
+        assert client.send("ticket", {"service": "business-setup", "source": "test"}).ok
     qtbot.waitUntil(lambda: "等候 3 人" in tile.sub.text(), timeout=T)
     assert "分钟" in tile.sub.text()
 
@@ -63,7 +64,7 @@ def test_retry_after_dropped_link_reuses_the_id(qtbot, rig, controller, broker, 
     tap(qtbot, home_tile(rig, Screen.SERVICES))
     tap(qtbot, service_tile(qtbot, rig, "tax"))
     wait_screen(qtbot, rig, Screen.REFUSAL)
-    assert rig.model.refusal.code == "controller_unreachable"
+    assert rig.model.refusal.code is ErrorCode.CONTROLLER_UNREACHABLE
     cid = rig.model.pending.cid
     from tideq.controller.service import ControllerService
     again = ControllerService(hall, broker.url, tmp_path / "data", clock).start()
@@ -78,10 +79,10 @@ def test_retry_after_dropped_link_reuses_the_id(qtbot, rig, controller, broker, 
         from tideq.contract import BusClient
         c = BusClient(broker.url, "xian-hitech", "test-retry").connect()
         try:
-            again_reply = c.request("ticket", {"service": "tax", "source": "kiosk-1"}, command_id=cid)
+            again_reply = c.send("ticket", {"service": "tax", "source": "kiosk-1"}, command_id=cid)
         finally:
             c.close()
-        assert again_reply["ticket"]["number"] == rig.model.ticket.number == "B001"
+        assert again_reply.ticket is not None and again_reply.ticket.number == rig.model.ticket.number == "B001"
         assert len(again.engine.tickets) == 1
     finally:
         again.stop()
@@ -113,20 +114,20 @@ def test_identity_limit_per_person_per_day(qtbot, rig, hall):
         if i < limit:
             qtbot.waitUntil(lambda: not rig.model.busy, timeout=T)
     r = rig.model.refusal
-    assert r.code == "identity_limit" and Action.CONSULT in r.actions
+    assert r.code is ErrorCode.IDENTITY_LIMIT and Action.CONSULT in r.actions
     assert f"{limit}" in rig.view(Screen.REFUSAL).message.text()
 
 
 def test_quota_reached_offers_alternatives(qtbot, rig, client):
     for _ in range(QUOTA):
-        assert client.request("ticket", {"service": QUOTA_SERVICE, "source": "test"})["ok"]
+        assert client.send("ticket", {"service": QUOTA_SERVICE, "source": "test"}).ok
     tap(qtbot, home_tile(rig, Screen.SERVICES))
     tile = service_tile(qtbot, rig, QUOTA_SERVICE)
     qtbot.waitUntil(lambda: tile.alert.text() == rig.model.t("services.quota"), timeout=T)
     tap(qtbot, tile)
     wait_screen(qtbot, rig, Screen.REFUSAL)
     view = rig.view(Screen.REFUSAL)
-    assert rig.model.refusal.code == "quota_reached"
+    assert rig.model.refusal.code is ErrorCode.QUOTA_REACHED
     qtbot.waitUntil(lambda: set(view.buttons) == {Action.CHECKIN, Action.CONSULT, Action.GUIDE, Action.HOME}, timeout=T)
     assert view.online.isVisible() and "网上办理" in view.online.text()
     tap(qtbot, view.buttons[Action.CONSULT])                 # the 综合咨询 window, one tap
@@ -149,7 +150,7 @@ def test_closed_service_says_when_it_opens(qtbot, rig):
     assert service_tile(qtbot, rig, "tax").alert.text() == ""
     tap(qtbot, tile)
     wait_screen(qtbot, rig, Screen.REFUSAL)
-    assert rig.model.refusal.code == "service_closed"
+    assert rig.model.refusal.code is ErrorCode.SERVICE_CLOSED
     view = rig.view(Screen.REFUSAL)
     qtbot.waitUntil(lambda: "09:00" in view.when.text(), timeout=T)
     assert Action.GUIDE in view.buttons
@@ -164,7 +165,7 @@ def test_after_hours_kiosk_stays_useful(qtbot, rig):
     qtbot.waitUntil(lambda: view.status.isVisible() and "09:00" in view.status.text(), timeout=T)
     tap(qtbot, service_tile(qtbot, rig, "tax"))
     wait_screen(qtbot, rig, Screen.REFUSAL)
-    assert rig.model.refusal.code == "hall_closed"
+    assert rig.model.refusal.code is ErrorCode.HALL_CLOSED
     tap(qtbot, rig.view(Screen.REFUSAL).buttons[Action.GUIDE])      # the guide stays available
     wait_screen(qtbot, rig, Screen.GUIDE_DETAIL)
     assert rig.view(Screen.GUIDE_DETAIL).title.text() == "税务办理"

@@ -9,13 +9,13 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import Qt
 
-from tideq.contract import BusClient, now_iso
 from tideq.cli import main
+from tideq.contract import BusClient, Lang, TidalCommand, TidalKind, now_iso
 from tideq.manager.console import SIZE, ManagerConsole
-from tideq.manager.model import ManagerModel, Result, TidalAction
-from tideq.manager.state import Actor, Decided
+from tideq.manager.model import ManagerModel, Result
+from tideq.manager.state import Actor
+from tideq.ui.outcome import Outcome
 from tideq.ui.qtbus import IdentityBus
-from tideq.counter.terminal_model import Lang, Outcome
 
 from ..staff import HALL, T_MS, dispose, issue
 
@@ -88,16 +88,16 @@ def test_proposal_shows_its_reason_and_confirm_opens_the_window(qtbot, console, 
     card = console.alerts.cards[w]
     assert card.headline.text() == f"开放{w}号窗口办理企业开办"
     assert card.reason.text().startswith("原因：预计等待") and "排队40人" in card.inputs.text()
-    qtbot.waitUntil(lambda: any(e.kind is Decided.PROPOSE_OPEN for e in console.model.log), timeout=T_MS)
+    qtbot.waitUntil(lambda: any(e.kind is TidalKind.PROPOSE_OPEN for e in console.model.log), timeout=T_MS)
 
     result = tap(qtbot, card.confirm_button, console.model)
-    assert result.outcome is Outcome.OK and result.command.action is TidalAction.CONFIRM
+    assert result.outcome is Outcome.OK and result.command.action is TidalCommand.CONFIRM
     engine_w = controller.engine.windows[w]
     assert engine_w.tidal and engine_w.tidal_service == "business-setup"
     assert "已确认" in console.result.text()
     qtbot.waitUntil(lambda: w in console.tidal.close_buttons and w not in console.alerts.cards, timeout=T_MS)
     assert "企业开办" in console.tidal.row_labels[w].text()
-    qtbot.waitUntil(lambda: console.model.log[0].kind is Decided.OPENED, timeout=T_MS)
+    qtbot.waitUntil(lambda: console.model.log[0].kind is TidalKind.OPENED, timeout=T_MS)
     assert console.model.log[0].actor is Actor.CONFIRMED
     assert "开放" in console.log.list.item(0).text() and "经理确认" in console.log.list.item(0).text()
     qtbot.waitUntil(lambda: "潮汐" in console.windows.tiles[w].mark.text(), timeout=T_MS)
@@ -106,8 +106,8 @@ def test_proposal_shows_its_reason_and_confirm_opens_the_window(qtbot, console, 
 def test_decline_removes_the_proposal_and_logs_it(qtbot, console, client, controller, clock):
     w = overload_until_proposal(qtbot, console, client, clock)
     result = tap(qtbot, console.alerts.cards[w].decline_button, console.model)
-    assert result.outcome is Outcome.OK and result.command.action is TidalAction.DECLINE
-    qtbot.waitUntil(lambda: console.model.log and console.model.log[0].kind is Decided.DECLINED, timeout=T_MS)
+    assert result.outcome is Outcome.OK and result.command.action is TidalCommand.DECLINE
+    qtbot.waitUntil(lambda: console.model.log and console.model.log[0].kind is TidalKind.DECLINED, timeout=T_MS)
     qtbot.waitUntil(lambda: not console.model.proposals and not console.alerts.cards, timeout=T_MS)
     assert console.model.log[0].window == w and console.model.log[0].actor is Actor.MANAGER
     assert "已拒绝" in console.log.list.item(0).text()
@@ -122,17 +122,18 @@ def test_manual_open_then_close_refused_while_serving_then_closed(qtbot, console
     assert console.tidal.window_box.findData("21") == -1          # no longer offered for a manual open
 
     number = issue(client, "business-setup")
-    assert client.request("window/21", {"action": "next"}, timeout=5)["ticket"]["number"] == number
+    assert client.send("window/21", {"action": "next"}, timeout=5).ticket.number == number
     result = tap(qtbot, console.tidal.close_buttons["21"], console.model)
     assert result.outcome is Outcome.REFUSED and result.code == "window_busy"
     assert controller.engine.windows["21"].tidal
     assert f"请先办结、转移或过号{number}" in console.result.text()      # the controller's guide, shown as is
 
-    assert client.request("window/21", {"action": "finish"}, timeout=5)["ok"]
+    assert client.send("window/21", {"action": "finish"}, timeout=5).ok
     result = tap(qtbot, console.tidal.close_buttons["21"], console.model)
     assert result.outcome is Outcome.OK and not controller.engine.windows["21"].tidal
     qtbot.waitUntil(lambda: "21" not in console.tidal.close_buttons, timeout=T_MS)
-    qtbot.waitUntil(lambda: [e.kind for e in console.model.log][:2] == [Decided.CLOSED, Decided.OPENED], timeout=T_MS)
+    qtbot.waitUntil(lambda: [e.kind for e in console.model.log][:2] == [TidalKind.CLOSED, TidalKind.OPENED],
+                    timeout=T_MS)
     assert console.model.log[0].actor is Actor.MANAGER
 
 
@@ -140,7 +141,8 @@ def test_crowd_level_and_device_health_are_shown(qtbot, console, client, broker)
     client.publish(f"tideq/{HALL}/sensor/crowd/zone-a",
                    {"v": 1, "ts": now_iso(), "camera": "cam-1", "count": 33, "level": "crowded"}, retain=True)
     client.publish(f"tideq/{HALL}/health/printer-1",
-                   {"v": 1, "ts": now_iso(), "device": "printer-1", "kind": "printer", "state": "paper_out"}, retain=True)
+                   {"v": 1, "ts": now_iso(), "device": "printer-1", "kind": "printer", "state": "paper_out"},
+                   retain=True)
     row = [s.id for s in console.model.services].index("business-setup")
     table = console.services.table
     qtbot.waitUntil(lambda: table.item(row, 5).text().startswith("拥挤 33人 · "), timeout=T_MS)
@@ -151,6 +153,8 @@ def test_crowd_level_and_device_health_are_shown(qtbot, console, client, broker)
     assert table.item(row, 5).text().startswith("crowded 33")
     assert "paper out" in console.health.chips["printer-1"].text()
     assert "Tidal mode: Confirm" in console.mode.text()
+    clear_retained(broker.url, ("health/printer-1",))               # the printer taken out of service
+    qtbot.waitUntil(lambda: "no report" in console.health.chips["printer-1"].text(), timeout=T_MS)
 
 
 def test_manager_cli_rejects_a_bad_config(tmp_path, capsys):
@@ -160,12 +164,13 @@ def test_manager_cli_rejects_a_bad_config(tmp_path, capsys):
     assert str(bad) in capsys.readouterr().err
 
 
-def test_manager_identity_sees_sensors_and_health_and_may_command_tidal(qtbot, secure_broker, acl_files,  # noqa: F811
+def test_manager_identity_sees_sensors_and_health_and_may_command_tidal(qtbot, secure_broker, acl_files,
                                                                         secure_controller, hall):
     """Under the generated ACL: `manager` reads crowd and health (published here by the controller
     identity, which may write anything) and its `cmd/tidal` reaches the controller and is answered."""
     pw = acl_files.passwords
-    ctl = BusClient(secure_broker.url, HALL, "controller-test", username="controller", password=pw["controller"]).connect()
+    ctl = BusClient(secure_broker.url, HALL, "controller-test", username="controller", password=pw["controller"])
+    ctl.connect()
     bus = IdentityBus(secure_broker.url, HALL, "manager", pw["manager"])
     model = ManagerModel(bus, hall.hall)
     try:
@@ -190,15 +195,30 @@ def test_a_console_started_mid_day_has_the_days_decisions(qtbot, client, control
     from tideq.manager.model import ManagerModel
     from tideq.ui.qtbus import QtBus
 
-    assert client.request("tidal", {"action": "open", "window": "19", "service": "tax"})["ok"]
-    assert client.request("tidal", {"action": "close", "window": "19"})["ok"]
+    assert client.send("tidal", {"action": "open", "window": "19", "service": "tax"}).ok
+    assert client.send("tidal", {"action": "close", "window": "19"}).ok
     bus = QtBus(broker.url, "xian-hitech", "late-manager")
     model = ManagerModel(bus, hall.hall)
     bus.start()
     try:
         qtbot.waitUntil(lambda: len(model.log) >= 2, timeout=5000)
-        kinds = [e.raw_kind for e in model.log]
+        kinds = [e.kind.value for e in model.log]
         assert kinds[:2] == ["tidal_closed", "tidal_opened"] and model.log[1].window == "19"
     finally:
         bus.stop()
         model.deleteLater()
+
+
+def test_each_window_tile_shows_its_satisfaction_from_the_controllers_totals(qtbot, console, client):
+    """满意率 per window, computed from `state/windows` `ratings` (5 非常满意 … 1 非常不满意)."""
+    tile = console.windows.tiles["5"]
+    assert tile.rating.text().strip() == ""                                    # no ratings yet: nothing to say
+    for rating in (4, 1):                                                      # 满意, then 非常不满意
+        issue(client)
+        assert client.send("window/5", {"action": "next"}, timeout=5).ok
+        assert client.send("window/5", {"action": "finish", "rating": rating}, timeout=5).ok
+    qtbot.waitUntil(lambda: tile.rating.text() == "满意率 50%·2评", timeout=T_MS)
+    w5 = next(w for w in console.model.windows if w.id == "5")
+    assert w5.ratings == {"4": 1, "1": 1} and (w5.satisfied, w5.rated) == (1, 2)
+    console.lang_button.click()
+    assert tile.rating.text() == "sat. 50% · 2"

@@ -16,11 +16,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.set_defaults(func=run_bridge)
 
 
-
 def run_bridge(args: argparse.Namespace) -> int:
-    from tideq.contract import BusClient, BusError
+    from tideq.contract import BusClient, BusError, Topics
 
-    from .service import BridgeError, SerialCounterBridge
+    from .health import will_for
+    from .service import BridgeError, SerialCounterBridge, bus_addresses
 
     loaded = load_or_report(args.config)
     if loaded is None:
@@ -32,21 +32,35 @@ def run_bridge(args: argparse.Namespace) -> int:
         print(f"{args.config}: no serial bus {', '.join(missing)}; [[devices.serial_buses]] has "
               f"{', '.join(buses) or 'none'}", file=sys.stderr)
         return 2
+    keypad_bus, evaluator_bus = buses[args.keypad_bus], buses.get(args.evaluator_bus or "")
     user = args.username or f"bridge-{args.keypad_bus}"
     password = broker_password(args)
-    client = BusClient(loaded.hall.broker.client_url(args.broker), hall.hall.id, user,
-                       username=user if password else None, password=password)
+    url, topics = hall.broker.client_url(args.broker), Topics(hall.hall.id)
+
+    def connection(client_id: str, family: str, bus_id: str, addresses: list[int]) -> BusClient:
+        """A connection whose last will marks `bus_id` offline (one will per MQTT connection)."""
+        return BusClient(url, hall.hall.id, client_id, will=will_for(topics, bus_id, family, addresses),
+                         username=user if password else None, password=password)
+
+    client = connection(user, "keypad", keypad_bus.id, bus_addresses(hall, keypad_bus))
+    extra = {} if evaluator_bus is None else {
+        evaluator_bus.id: connection(f"{user}-{evaluator_bus.id}", "evaluator", evaluator_bus.id,
+                                     bus_addresses(hall, evaluator_bus))}
     try:
-        client.connect()
-        bridge = SerialCounterBridge.from_config(hall, client, keypad_bus=buses[args.keypad_bus],
-                                                 evaluator_bus=buses.get(args.evaluator_bus or ""))
+        for c in (client, *extra.values()):
+            c.connect()
+        bridge = SerialCounterBridge.from_config(hall, client, keypad_bus=keypad_bus, evaluator_bus=evaluator_bus,
+                                                 health_clients=extra)
         bridge.start()
     except (BusError, BridgeError, OSError) as err:
         print(f"counter-bridge: {err}", file=sys.stderr)
-        client.close()
+        for c in (client, *extra.values()):
+            c.close()
         return 1
-    print(f"tideq counter-bridge ready: keypads on {args.keypad_bus}, as {user}", flush=True)
+    print(f"tideq counter-bridge ready: keypads on {args.keypad_bus}"
+          + (f", evaluators on {evaluator_bus.id}" if evaluator_bus else "") + f", as {user}", flush=True)
     wait_for_stop()
     bridge.stop()
-    client.close()
+    for c in (client, *extra.values()):
+        c.close()
     return 0

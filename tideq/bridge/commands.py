@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tideq.config.schema import HallConfig
+from tideq.contract import Reply
 from tideq.drivers.keypad import DisplayStyle, Key
 
 
@@ -66,11 +67,8 @@ _DONE = {"next": "呼叫", "call": "呼叫", "recall": "重呼", "skip": "过号
          "transfer": "已转", "pause": "暂停服务", "resume": "恢复服务", "rate": "评价"}
 
 
-def ticket_number(reply: dict[str, Any]) -> str | None:
-    t = reply.get("ticket")
-    if isinstance(t, dict):
-        t = t.get("number")
-    return t if isinstance(t, str) and t else None
+def ticket_number(reply: Reply) -> str | None:
+    return reply.ticket.number if reply.ticket else None
 
 
 @dataclass(frozen=True)
@@ -79,13 +77,12 @@ class Shown:
     style: DisplayStyle
 
 
-def display_for(action: str, reply: dict[str, Any] | None) -> Shown:
+def display_for(action: str, reply: Reply | None) -> Shown:
     """What the keypad LCD says after a reply (None: no reply in time)."""
     if reply is None:
         return Shown("无应答 请重试", DisplayStyle.REFUSED)
-    if not reply.get("ok"):
-        message = (reply.get("error") or {}).get("message") or {}
-        return Shown(str(message.get("zh") or "操作未成功"), DisplayStyle.REFUSED)
+    if not reply.ok:
+        return Shown(reply.error.message.zh if reply.error else "操作未成功", DisplayStyle.REFUSED)
     number = ticket_number(reply)
     label = _DONE.get(action, action)
     return Shown(f"{label} {number}" if number and action not in ("pause", "resume") else label, DisplayStyle.OK)

@@ -5,7 +5,7 @@ A key on keypad address N becomes `cmd/window/{W}` where W is the window whose
 a keypad can act only for its own window (and the broker's ACL can pin the bridge's identity).
 Each distinct press gets a fresh command id; a retry of the same press reuses it, so the
 controller's idempotency makes a retry harmless. After a successful `finish`, the window's
-evaluator is asked and the rating (1..5 or "not_rated") is sent as action `rate`.
+evaluator is asked and the rating (1..5, 5 best, or "not_rated") is sent as action `rate`.
 
 Threads: the serial masters poll on their own workers; presses are queued to one worker per
 window (commands of one window stay in order, a slow reply for one window delays no other);
@@ -18,14 +18,18 @@ import queue
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from typing import Any
 
-from tideq.contract.client import BusClient, BusError, RequestTimeout
 from tideq.config.schema import HallConfig, SerialBus
+from tideq.contract.client import BusClient
+from tideq.contract.replies import Reply
+from tideq.contract.errors import BusError, RequestTimeout
+from tideq.contract.vocab import Lang
 from tideq.drivers.evaluator import EvaluatorMaster, RatingResult
 from tideq.drivers.keypad import DisplayStyle, KeyEvent, KeypadMaster
+
 from .commands import LocalRefusal, Shown, command_for, display_for, ticket_number
 from .health import HealthPublisher
 
@@ -66,9 +70,16 @@ def _bind(hall: HallConfig, attr: str) -> dict[int, str]:
         if addr is None:
             continue
         if addr in bound:
-            raise BridgeConfigError(f"windows {bound[addr]} and {w.id} share {attr} {addr}; give each window its own address")
+            raise BridgeConfigError(f"windows {bound[addr]} and {w.id} share {attr} {addr}; "
+                                    "give each window its own address")
         bound[addr] = w.id
     return bound
+
+
+def bus_addresses(hall: HallConfig, bus: SerialBus) -> list[int]:
+    """The addresses a bridge polls on `bus`: the windows' keypad or evaluator addresses on that line."""
+    attr = "keypad_address" if bus.kind == "keypad" else "evaluator_address"
+    return sorted(_on_line(_bind(hall, attr), bus))
 
 
 def _on_line(bound: dict[int, str], bus: SerialBus) -> dict[int, str]:
@@ -82,7 +93,7 @@ class SerialCounterBridge:
     def __init__(self, hall: HallConfig, bus: BusClient, *, keypads: KeypadMaster | None = None,
                  evaluators: EvaluatorMaster | None = None, request_timeout_s: float = 3.0,
                  request_attempts: int = 2, health_interval_s: float = 10.0,
-                 rating_prompt: str = RATING_PROMPT) -> None:
+                 rating_prompt: str = RATING_PROMPT, health_clients: Mapping[str, BusClient] | None = None) -> None:
         self.hall = hall
         self.bus = bus
         self.keypads = keypads
@@ -96,9 +107,9 @@ class SerialCounterBridge:
         self.keypad_of_window = {w: a for a, w in self.window_of_keypad.items()}
         self.unbound_keys = 0
         self.ratings: list[RatingResult] = []
-        self.on_reply: Callable[[str, dict[str, Any], dict[str, Any] | None], None] | None = None  # observer
+        self.on_reply: Callable[[str, dict[str, Any], Reply | None], None] | None = None  # observer
         masters = [m for m in (keypads, evaluators) if m is not None]
-        self.health = HealthPublisher(bus, masters, health_interval_s)
+        self.health = HealthPublisher(bus, masters, health_interval_s, health_clients)
         self._workers: dict[str, _WindowWorker] = {}
         self._ids: OrderedDict[tuple[str, int, int, int], str] = OrderedDict()
         self._serving: dict[str, str] = {}
@@ -116,12 +127,12 @@ class SerialCounterBridge:
         if keypad_bus is not None:
             if keypad_bus.kind != "keypad":
                 raise BridgeConfigError(f"serial bus {keypad_bus.id} is kind {keypad_bus.kind!r}, not \"keypad\"")
-            keypads = KeypadMaster(keypad_bus.url, _on_line(_bind(hall, "keypad_address"), keypad_bus), **opts(keypad_bus))
+            keypads = KeypadMaster(keypad_bus.url, bus_addresses(hall, keypad_bus), **opts(keypad_bus))
         if evaluator_bus is not None:
             if evaluator_bus.kind != "evaluator":
-                raise BridgeConfigError(f"serial bus {evaluator_bus.id} is kind {evaluator_bus.kind!r}, not \"evaluator\"")
-            evaluators = EvaluatorMaster(evaluator_bus.url, _on_line(_bind(hall, "evaluator_address"), evaluator_bus),
-                                         **opts(evaluator_bus))
+                raise BridgeConfigError(f"serial bus {evaluator_bus.id} is kind {evaluator_bus.kind!r}, "
+                                        "not \"evaluator\"")
+            evaluators = EvaluatorMaster(evaluator_bus.url, bus_addresses(hall, evaluator_bus), **opts(evaluator_bus))
         return cls(hall, bus, keypads=keypads, evaluators=evaluators, **kw)
 
     # lifecycle ---------------------------------------------------------------------------
@@ -195,7 +206,7 @@ class SerialCounterBridge:
             return
         reply = self._request(window, args, self._command_id(event.ident))
         self._show(event.addr, display_for(args["action"], reply))
-        if reply is None or not reply.get("ok"):
+        if reply is None or not reply.ok:
             return
         action = args["action"]
         number = ticket_number(reply)
@@ -209,12 +220,12 @@ class SerialCounterBridge:
         elif action in ("skip", "transfer"):
             self._serving.pop(window, None)
 
-    def _request(self, window: str, args: dict[str, Any], cid: str) -> dict[str, Any] | None:
+    def _request(self, window: str, args: dict[str, Any], cid: str) -> Reply | None:
         """Send with retries under one id; None if the controller never answered."""
-        reply: dict[str, Any] | None = None
+        reply: Reply | None = None
         for _ in range(self.request_attempts):
             try:
-                reply = self.bus.request(f"window/{window}", args, timeout=self.request_timeout_s, command_id=cid)
+                reply = self.bus.send(f"window/{window}", args, timeout=self.request_timeout_s, command_id=cid)
                 break
             except RequestTimeout:
                 continue
@@ -252,6 +263,6 @@ class SerialCounterBridge:
                 "source": f"{self.evaluators.bus_id if self.evaluators else ''}/{result.addr}"}
         reply = self._request(window, args, str(uuid.uuid4()))
         kaddr = self.keypad_of_window.get(window)
-        if kaddr is not None and reply is not None and reply.get("ok"):
-            label = result.rating.zh if result.rating is not None else "未评价"
+        if kaddr is not None and reply is not None and reply.ok:
+            label = result.rating.label[Lang.ZH] if result.rating is not None else "未评价"
             self._show(kaddr, Shown(f"{result.ticket} {label}", display_for("rate", reply).style))

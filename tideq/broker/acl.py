@@ -7,6 +7,11 @@ ACL denies is dropped by Mosquitto (over MQTT 3.1.1 with no error to the sender)
 reaches the controller. Convention: a client connects with client id == username, which makes
 its reply topic `reply/{username}`, the only reply topic it may read.
 
+Health is bound the same way: one `pattern` line lets every login publish `health/{its username}`
+(its retained presence and its last will; Mosquitto 2 refuses a connection whose will it may not
+publish), and no one else's; a login that reports for devices of other ids (a kiosk for its
+printer, a bridge for its serial buses, a board, a camera) is granted exactly those.
+
 Pure Python, no Qt: passwords are hashed here in Mosquitto 2's `$7$` form (PBKDF2-SHA512).
 """
 from __future__ import annotations
@@ -21,8 +26,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from tideq.contract import Topics
 from tideq.config.schema import HallConfig
+from tideq.contract import Topics
 
 from .errors import AclError
 
@@ -48,13 +53,26 @@ class Role(str, Enum):
 
 @dataclass(frozen=True)
 class Identity:
-    """One broker user; topics are full topic filters (with the hall prefix)."""
+    """One broker user; topics are full topic filters (with the hall prefix). `write` is what it may
+    ask of or tell the hall (commands, sensor readings); `health` the `health/{device}` topics it may
+    publish besides its own `health/{user}`, which `own_health` grants every identity."""
 
     user: str
     role: Role
     read: tuple[str, ...] = ()
     write: tuple[str, ...] = ()
     readwrite: tuple[str, ...] = ()
+    health: tuple[str, ...] = ()
+
+
+def own_health(topics: Topics) -> str:
+    """The ACL pattern that lets each login publish `health/{its username}`, and only that one."""
+    return topics.health("%u")
+
+
+def _health(topics: Topics, user: str, devices: Iterable[str | None]) -> tuple[str, ...]:
+    """`health/{device}` for the devices a login reports, less its own (granted by `own_health`)."""
+    return tuple(dict.fromkeys(topics.health(d) for d in devices if d and d != user))
 
 
 @dataclass
@@ -90,18 +108,21 @@ def identities(hall: HallConfig) -> list[Identity]:
     for w in hall.windows:
         for role in (Role.WINDOW, Role.EVALUATOR):
             user = f"{role.value}-{w.id}"
-            out.append(Identity(user, role, read=(reply(user), *watch, t.event("call")), write=(t.cmd(f"window/{w.id}"),)))
+            out.append(Identity(user, role, read=(reply(user), *watch, t.event("call")),
+                                write=(t.cmd(f"window/{w.id}"),)))
     for k in hall.devices.kiosks:
         user = _named("kiosk", k.id)
-        health = [t.health(k.id)] + ([t.health(k.printer)] if k.printer else [])
         out.append(Identity(user, Role.KIOSK, read=(reply(user), *watch),
-                            write=(t.cmd("ticket"), t.cmd("checkin"), t.cmd("rejoin"), *health)))
+                            write=(t.cmd("ticket"), t.cmd("checkin"), t.cmd("rejoin")),
+                            health=_health(t, user, (k.id, k.printer))))
     for b in hall.devices.boards:
-        out.append(Identity(_named("display", b.id), Role.DISPLAY, read=(*watch, t.event("#"))))
+        user = _named("display", b.id)
+        out.append(Identity(user, Role.DISPLAY, read=(*watch, t.event("#")), health=_health(t, user, (b.id,))))
     evaluator_buses = [b.id for b in hall.devices.serial_buses if b.kind == "evaluator"]
     for bus in hall.devices.serial_buses:
         if bus.kind == "led":
-            out.append(Identity(f"ledstrip-{bus.id}", Role.LEDSTRIP, read=(*watch, t.event("#")), write=(t.health(bus.id),)))
+            user = f"ledstrip-{bus.id}"
+            out.append(Identity(user, Role.LEDSTRIP, read=(*watch, t.event("#")), health=_health(t, user, (bus.id,))))
         elif bus.kind == "keypad":
             # `tideq counter-bridge --keypad-bus K [--evaluator-bus E]` logs in as bridge-K; it acts for
             # the windows whose keypad is on K (ratings, too, follow a finish pressed on a keypad)
@@ -109,12 +130,13 @@ def identities(hall: HallConfig) -> list[Identity]:
             windows = [w.id for w in hall.windows
                        if w.keypad_address is not None and (not on_line or w.keypad_address in on_line)]
             user = f"bridge-{bus.id}"
-            health = [t.health(x) for x in (bus.id, *evaluator_buses)]
             out.append(Identity(user, Role.BRIDGE, read=(reply(user), *watch),
-                                write=(*(t.cmd(f"window/{w}") for w in windows), *health)))
+                                write=tuple(t.cmd(f"window/{w}") for w in windows),
+                                health=_health(t, user, (bus.id, *evaluator_buses))))
     for cam in hall.devices.cameras:
-        out.append(Identity(_named("camera", cam.id), Role.CAMERA, read=watch,
-                            write=(*(t.sensor_crowd(z.id) for z in cam.zones), t.health(cam.id))))
+        user = _named("camera", cam.id)
+        out.append(Identity(user, Role.CAMERA, read=watch, write=tuple(t.sensor_crowd(z.id) for z in cam.zones),
+                            health=_health(t, user, (cam.id,))))
     out.append(Identity("admin", Role.ADMIN, read=(reply("admin"), *watch, t.event("#")),
                         write=(t.cmd("appointments"), t.cmd("tidal"))))
     # `tideq manager` sees everything a hall publishes (crowd and device health too), acts only on tidal
@@ -137,8 +159,11 @@ def acl_text(hall: HallConfig, ids: Iterable[Identity]) -> str:
         lines.append(f"user {i.user}")
         lines += [f"topic read {x}" for x in i.read]
         lines += [f"topic write {x}" for x in i.write]
+        lines += [f"topic write {x}" for x in i.health]
         lines += [f"topic readwrite {x}" for x in i.readwrite]
         lines.append("")
+    lines += ["# every login: its own retained health and last will (%u is the username; applies to all users)",
+              f"pattern write {own_health(Topics(hall.hall.id))}", ""]
     return "\n".join(lines)
 
 

@@ -7,14 +7,14 @@ import os
 import signal
 import threading
 
-from tideq.contract import BusClient, Topics
 from tideq.config.schema import Camera, HallConfig
-
+from tideq.contract import BusClient, Topics
 from tideq.drivers.camera.counter import CameraCounter
 from tideq.drivers.camera.detector import DetectorSettings, PersonModel
 from tideq.drivers.camera.errors import CameraConfigError, CameraError
-from .publisher import BusPublisher, will_for
 from tideq.drivers.camera.source import make_source
+
+from .publisher import BusPublisher, will_for
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Publish crowd readings and camera health on the bus.
+"""Publish crowd readings and camera health on the bus, as the contract's typed messages.
 
 Both are **retained, QoS 1**: a policy or board that subscribes late gets the latest reading at
 once instead of waiting for the next change, and the `ts` in each payload tells it how old
@@ -10,22 +10,45 @@ publishes the current state.
 """
 from __future__ import annotations
 
-import json
+import re
 import time
 from collections.abc import Callable
-from typing import Any
+from datetime import datetime
 
 import paho.mqtt.client as mqtt
 
-from tideq.contract import BusClient, Topics, now_iso
 from tideq.config.schema import Level
-from tideq.drivers.camera.health import CameraState, crowd_payload, health_payload
+from tideq.contract import BusClient, CrowdLevel, CrowdReading, DeviceKind, Health, HealthState, Topics
+from tideq.drivers.camera.health import CameraState
+
+MAX_REASON = 200   # characters of an error kept in health (a long FFmpeg message says nothing more)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]+")
 
 
-def will_for(topics: Topics, camera_id: str) -> tuple[str, str]:
+def _now() -> datetime:
+    return datetime.now().astimezone()
+
+
+def will_for(topics: Topics, camera_id: str) -> tuple[str, Health]:
     """Last will: health `offline` (its ts is the connect time; the broker sends it as is)."""
-    body = health_payload(camera_id, CameraState.OFFLINE, now_iso(), 0.0, reason="connection lost")
-    return topics.health(camera_id), json.dumps(body, separators=(",", ":"))
+    return topics.health(camera_id), Health.last_will(camera_id, DeviceKind.CAMERA, _now())
+
+
+def crowd_reading(camera_id: str, count: int, level: Level, at: datetime) -> CrowdReading:
+    """`sensor/crowd/{zone}`, stamped with this camera's clock."""
+    return CrowdReading(ts=at, count=int(count), level=CrowdLevel(level.value), camera=camera_id)
+
+
+def plain(reason: str) -> str:
+    """An error message as health may carry it: one line (OpenCV and FFmpeg errors span several,
+    and the contract refuses control characters), at most MAX_REASON characters."""
+    return _CONTROL.sub(" ", reason).strip()[:MAX_REASON]
+
+
+def camera_health(camera_id: str, state: CameraState, fps: float, at: datetime, reason: str | None = None) -> Health:
+    """`health/{camera}` (kind `camera`): the counter's state, frames per second, why if not ok."""
+    return Health(ts=at, device=camera_id, kind=DeviceKind.CAMERA, state=HealthState(state.value), fps=round(fps, 2),
+                  reason=plain(reason) if reason else None)
 
 
 class BusPublisher:
@@ -52,7 +75,7 @@ class BusPublisher:
             return
         if not self._online():
             return
-        self.bus.publish(self.bus.topics.sensor_crowd(zone), crowd_payload(self.camera_id, count, level, now_iso()),
+        self.bus.publish(self.bus.topics.sensor_crowd(zone), crowd_reading(self.camera_id, count, level, _now()),
                          qos=1, retain=True)
         self._last[zone] = (count, level, now)
 
@@ -64,6 +87,6 @@ class BusPublisher:
         if not self._online():
             return None
         info = self.bus.publish(self.bus.topics.health(self.camera_id),
-                         health_payload(self.camera_id, state, now_iso(), fps, reason=reason), qos=1, retain=True)
+                                camera_health(self.camera_id, state, fps, _now(), reason), qos=1, retain=True)
         self._last_health = (state, now)
         return info

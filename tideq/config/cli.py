@@ -7,7 +7,7 @@ import sys
 from . import ConfigError, load
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("check-config", help="validate a hall file; exit 2 listing each problem and its fix")
     p.add_argument("file")
     p.set_defaults(func=run)

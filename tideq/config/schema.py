@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import re
 from datetime import date, time
-from enum import Enum
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-SCHEMA_VERSION = 1
+from tideq.contract.vocab import CrowdLevel
+
+SCHEMA_VERSION: Final = 1
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,31}$"
 Ident = Annotated[str, Field(pattern=ID_PATTERN, description="lower-case letters, digits and '-'")]
 
@@ -199,6 +200,10 @@ class Kiosk(Strict):
     services: list[str] = Field(default_factory=list, description="services offered; empty: all")
 
 
+
+def _zh_then_en() -> list[Literal["zh", "en"]]:
+    return ["zh", "en"]
+
 class Board(Strict):
     id: Ident
     layout: Literal["1080p", "4k", "portrait"] = "1080p"
@@ -206,7 +211,7 @@ class Board(Strict):
     mute: bool = Field(False, description="no voice from this board")
     voice: Literal["espeak", "clips"] = Field("espeak", description="espeak-ng speech, or sentences assembled from recorded clips")
     clips_dir: str | None = Field(None, description="folder of recorded clips (voice = \"clips\"); see docs/voice.md")
-    voice_order: list[Literal["zh", "en"]] = Field(default_factory=lambda: ["zh", "en"], min_length=1,
+    voice_order: list[Literal["zh", "en"]] = Field(default_factory=_zh_then_en, min_length=1,
                                                    description="languages spoken, in order")
     voice_repeat: int = Field(1, ge=1, le=3, description="times each call is spoken")
     highlight_s: int = Field(10, ge=1, description="how long a new call stays highlighted, s")
@@ -332,9 +337,4 @@ def _unique(values: list[str], where: str, field: str) -> None:
         seen.add(v)
 
 
-class Level(str, Enum):
-    """Crowd level of a camera zone."""
-
-    LOW = "low"
-    BUSY = "busy"
-    CROWDED = "crowded"
+Level = CrowdLevel   # a zone's thresholds name the contract's crowd levels

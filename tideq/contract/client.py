@@ -87,7 +87,7 @@ class BusClient:
     # connection -----------------------------------------------------------------------
     def connect(self, timeout: float = 5.0, wait: bool = True) -> BusClient:
         """Connect and start the network thread; reconnects by itself afterwards."""
-        self._mqtt.reconnect_delay_set(0.2, 5)
+        self._mqtt.reconnect_delay_set(0.2, 5)  # type: ignore[arg-type]  # paho takes float seconds; 0.2 s matters
         try:
             self._mqtt.connect_async(self.host, self.port, keepalive=10)
         except OSError as err:
@@ -163,7 +163,7 @@ class BusClient:
             handlers = [h for pattern, (_, h) in self._subs.items() if mqtt.topic_matches_sub(pattern, msg.topic)]
         for h in handlers:
             try:
-                h(msg.topic, msg.payload)
+                h(msg.topic, bytes(msg.payload))
             except Exception:  # a handler bug must not kill the network thread
                 log.exception("handler for %s failed", msg.topic)
 

@@ -24,7 +24,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.set_defaults(func=run_counter)
 
 
-
 def run_counter(args: argparse.Namespace) -> int:
     loaded = load_or_report(args.config)
     if loaded is None:
@@ -34,7 +33,8 @@ def run_counter(args: argparse.Namespace) -> int:
         print(f"{args.config}: no window {args.window!r}; windows are {', '.join(w.id for w in hall.windows)}",
               file=sys.stderr)
         return 2
-    from .terminal_model import KeymapError, parse_keymap
+    from .errors import KeymapError
+    from .keymap import parse_keymap
     try:
         keymap = parse_keymap(args.keys)
     except KeymapError as err:
@@ -43,18 +43,24 @@ def run_counter(args: argparse.Namespace) -> int:
 
     from PySide6.QtWidgets import QApplication
 
+    from tideq.contract import DeviceKind, Lang
     from tideq.ui.app import dispose, exec_until_signal
+    from tideq.ui.presence import Presence, presence_will
+    from tideq.ui.qtbus import IdentityBus
 
     from .evaluator_screen import EvaluatorModel, EvaluatorScreen, FinishWatcher
     from .terminal import CallerTerminal
-    from tideq.ui.qtbus import IdentityBus
-    from .terminal_model import CallerModel, Lang
+    from .terminal_model import CallerModel
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)   # a QCoreApplication could not show a window
     role = "evaluator" if args.evaluator else "window"
-    user = args.username or f"{role}-{args.window}"
-    bus = IdentityBus(loaded.hall.broker.client_url(args.broker), hall.hall.id, user, broker_password(args))
-    keep: list[object] = []
+    kind = DeviceKind.EVALUATOR if args.evaluator else DeviceKind.COUNTER
+    user = args.username or f"{role}-{args.window}"   # the device id of its health is its login
+    bus = IdentityBus(loaded.hall.broker.client_url(args.broker), hall.hall.id, user, broker_password(args),
+                      will=presence_will(hall.hall.id, user, kind))
+    presence = Presence(bus, user, kind)
+    keep: list[object] = [presence]
     if args.evaluator:
         ev = EvaluatorModel(bus, args.window, timeout_s=args.evaluator_timeout)
         watcher = FinishWatcher(bus, args.window)
@@ -70,7 +76,6 @@ def run_counter(args: argparse.Namespace) -> int:
         if args.with_evaluator:
             ev = EvaluatorModel(bus, args.window, timeout_s=args.evaluator_timeout)
             model.finished.connect(ev.ask)
-            ev.rated.connect(model.note_rating)
             screen = EvaluatorScreen(ev, hall)
             screen.resize(1024, 600)
             screen.show()
@@ -80,5 +85,6 @@ def run_counter(args: argparse.Namespace) -> int:
     try:
         return exec_until_signal(app)
     finally:
+        presence.goodbye()
         bus.stop()
         dispose([*keep, bus])

@@ -1,6 +1,7 @@
 """The evaluator tablet at a window: after a ticket is finished it asks the visitor for a rating
-(the five levels of the national 好差评 scale) and sends it as `cmd/window/{id}` action `rate`;
-no answer within the timeout is sent as "not_rated", so every finished ticket gets a record.
+(the five levels of the national 好差评 scale, the contract's `Rating`: 5 非常满意 … 1 非常不满意)
+and sends it as `cmd/window/{id}` action `rate`; no answer within the timeout is sent as
+"not_rated", so every finished ticket gets a record.
 
 Two ways to learn that a ticket was finished:
 - in the terminal's process: CallerModel.finished (exact, from the finish reply);
@@ -13,22 +14,21 @@ import math
 import time
 from enum import Enum
 from functools import partial
-from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QStackedLayout, QVBoxLayout, QWidget
 
 from tideq.config.schema import HallConfig
+from tideq.contract import NOT_RATED, ErrorCode, Lang, Rating, Reply, WindowAction, WindowsState
+from tideq.ui.bus_protocol import Bus
 from tideq.ui.fonts import cjk_family
 
-from .terminal_model import Bus
-
-NOT_RATED = "not_rated"
-RATINGS: list[tuple[int, str, str, str]] = [   # value (1 best, as the evaluator protocol), zh, en, colour
-    (1, "非常满意", "Very satisfied", "#137333"), (2, "满意", "Satisfied", "#34a853"),
-    (3, "基本满意", "Basically satisfied", "#f9ab00"), (4, "不满意", "Dissatisfied", "#e8710a"),
-    (5, "非常不满意", "Very dissatisfied", "#c5221f"),
+Given = Rating | str
+"""What the tablet records for a ticket: a Rating, or NOT_RATED (the visitor left without one)."""
+BUTTONS: list[tuple[Rating, str]] = [   # left to right, best first, with the button colour
+    (Rating.VERY_SATISFIED, "#137333"), (Rating.SATISFIED, "#34a853"), (Rating.FAIR, "#f9ab00"),
+    (Rating.DISSATISFIED, "#e8710a"), (Rating.VERY_DISSATISFIED, "#c5221f"),
 ]
 SEND_ATTEMPTS = 3
 
@@ -43,7 +43,7 @@ class EvaluatorModel(QObject):
     """Asks, counts down, sends. One ticket at a time: a new ask sends "not_rated" for the old."""
 
     changed = Signal()
-    rated = Signal(str, object, bool)   # ticket, rating (1..5 or "not_rated"), acknowledged
+    rated = Signal(str, object, bool)   # ticket, Given (a Rating or NOT_RATED), acknowledged
 
     def __init__(self, bus: Bus, window: str, *, timeout_s: float = 30.0, thanks_s: float = 3.0,
                  parent: QObject | None = None) -> None:
@@ -53,14 +53,14 @@ class EvaluatorModel(QObject):
         self.state = EvalState.IDLE
         self.ticket: str | None = None
         self.deadline = 0.0
-        self.results: list[tuple[str, Any, dict[str, Any]]] = []   # (ticket, rating, reply)
-        self._sending: dict[str, tuple[str, Any, int]] = {}        # cid -> (ticket, rating, attempt)
+        self.results: list[tuple[str, Given, Reply]] = []
+        self._sending: dict[str, tuple[str, Given, int]] = {}      # cid -> (ticket, rating, attempt)
         self._tag = f"rate:{window}"
         self._timeout = QTimer(self, singleShot=True)
         self._timeout.timeout.connect(self._expire)
         self._thanks = QTimer(self, singleShot=True)
         self._thanks.timeout.connect(self._idle)
-        bus.reply.connect(self._on_reply)
+        bus.answered.connect(self._on_reply)
 
     def remaining_s(self) -> int:
         return max(0, math.ceil(self.deadline - time.monotonic())) if self.state is EvalState.ASKING else 0
@@ -74,7 +74,7 @@ class EvaluatorModel(QObject):
         self._timeout.start(int(self.timeout_s * 1000))
         self.changed.emit()
 
-    def choose(self, rating: int) -> None:
+    def choose(self, rating: Rating) -> None:
         if self.state is not EvalState.ASKING or self.ticket is None:
             return
         self._timeout.stop()
@@ -92,25 +92,24 @@ class EvaluatorModel(QObject):
         self.state, self.ticket = EvalState.IDLE, None
         self.changed.emit()
 
-    def _send(self, ticket: str, rating: Any, cid: str | None = None, attempt: int = 1) -> None:
-        args = {"action": "rate", "ticket": ticket, "rating": rating}
+    def _send(self, ticket: str, rating: Given, cid: str | None = None, attempt: int = 1) -> None:
+        value = int(rating) if isinstance(rating, Rating) else NOT_RATED
+        args = {"action": WindowAction.RATE.value, "ticket": ticket, "rating": value}
         cid = self.bus.request(f"window/{self.window}", args, self._tag, command_id=cid)
         self._sending[cid] = (ticket, rating, attempt)
 
-    def _on_reply(self, tag: str, reply: dict[str, Any]) -> None:
-        if tag != self._tag:
+    def _on_reply(self, tag: str, reply: Reply) -> None:
+        if tag != self._tag or reply.id is None:
             return
-        cid = str(reply.get("id"))
-        sent = self._sending.pop(cid, None)
+        sent = self._sending.pop(reply.id, None)
         if sent is None:
             return
         ticket, rating, attempt = sent
-        code = (reply.get("error") or {}).get("code")
-        if code == "controller_unreachable" and attempt < SEND_ATTEMPTS:
-            self._send(ticket, rating, cid, attempt + 1)   # same id: the controller records it once
+        if reply.code is ErrorCode.CONTROLLER_UNREACHABLE and attempt < SEND_ATTEMPTS:
+            self._send(ticket, rating, reply.id, attempt + 1)   # same id: the controller records it once
             return
         self.results.append((ticket, rating, reply))
-        self.rated.emit(ticket, rating, bool(reply.get("ok")))
+        self.rated.emit(ticket, rating, reply.ok)
 
 
 class FinishWatcher(QObject):
@@ -123,15 +122,15 @@ class FinishWatcher(QObject):
         self.bus, self.window = bus, window
         self._last: tuple[str | None, int] | None = None
         bus.message.connect(self._on_message)
-        bus.subscribe(bus.topics.state("windows"))
+        bus.subscribe(bus.topics.state("windows"), WindowsState)
 
-    def _on_message(self, topic: str, data: object) -> None:
-        if topic != self.bus.topics.state("windows") or not isinstance(data, dict):
+    def _on_message(self, topic: str, msg: object) -> None:
+        if topic != self.bus.topics.state("windows") or not isinstance(msg, WindowsState):
             return
-        mine = next((w for w in data.get("windows", []) if str(w.get("id")) == self.window), None)
+        mine = next((w for w in msg.windows if w.id == self.window), None)
         if mine is None:
             return
-        now = (mine.get("ticket"), int(mine.get("served", 0)))
+        now = (mine.ticket, mine.served)
         last, self._last = self._last, now
         if last is not None and last[0] and last[0] != now[0] and now[1] > last[1]:
             self.finished.emit(last[0])
@@ -152,11 +151,11 @@ class EvaluatorScreen(QWidget):
         self._stack.addWidget(self._idle_page())
         self._stack.addWidget(self._ask_page())
         self._stack.addWidget(self._thanks_page())
-        model.changed.connect(self.render)
+        model.changed.connect(self.refresh)
         self._tick = QTimer(self)
         self._tick.timeout.connect(self._render_countdown)
         self._tick.start(250)
-        self.render()
+        self.refresh()
 
     def _label(self, text: str, size: int, bold: bool = False, color: str = "#202124") -> QLabel:
         label = QLabel(text)
@@ -194,8 +193,9 @@ class EvaluatorScreen(QWidget):
         lay.addSpacing(16)
         row = QHBoxLayout()
         row.setSpacing(12)
-        self.buttons: dict[int, QPushButton] = {}
-        for value, zh, en, color in RATINGS:
+        self.buttons: dict[Rating, QPushButton] = {}
+        for value, color in BUTTONS:
+            zh, en = value.label[Lang.ZH], value.label[Lang.EN]
             b = QPushButton()
             b.setAccessibleName(f"{zh} {en}")
             b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -227,7 +227,7 @@ class EvaluatorScreen(QWidget):
         lay.addStretch(1)
         return page
 
-    def render(self) -> None:
+    def refresh(self) -> None:
         m = self.model
         self._stack.setCurrentIndex({EvalState.IDLE: 0, EvalState.ASKING: 1, EvalState.THANKS: 2}[m.state])
         if m.state is EvalState.ASKING:

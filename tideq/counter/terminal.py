@@ -10,22 +10,42 @@ from functools import partial
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
+from tideq.contract import ControllerStatus, Lang, WindowAction, WindowStatus
 from tideq.ui.fonts import cjk_family
+from tideq.ui.link import UNHEARD, Link, Unheard
+from tideq.ui.outcome import Outcome
 
 from .terminal_dialogs import PauseDialog, TransferDialog
-from .terminal_model import LABELS, Action, CallerModel, Lang, Link, Outcome, Status
+from .terminal_model import CallerModel
 
-STATUS_TEXT = {Status.UNKNOWN: ("连接中", "Connecting"), Status.IDLE: ("空闲", "Idle"),
-               Status.SERVING: ("办理中", "Serving"), Status.PAUSED: ("暂停", "Paused"),
-               Status.CLOSED: ("未开放", "Closed")}
-STATUS_COLOR = {Status.UNKNOWN: "#8a8f98", Status.IDLE: "#2f6fdf", Status.SERVING: "#1e8e3e",
-                Status.PAUSED: "#d97706", Status.CLOSED: "#5f6368"}
+LABELS: dict[WindowAction, tuple[str, str]] = {
+    WindowAction.NEXT: ("顺呼", "Next"), WindowAction.RECALL: ("重呼", "Recall"),
+    WindowAction.SKIP: ("过号", "No-show"), WindowAction.FINISH: ("办结", "Finish"),
+    WindowAction.CALL: ("指定呼叫", "Call No."), WindowAction.TRANSFER: ("转移", "Transfer"),
+    WindowAction.PAUSE: ("暂停", "Pause"), WindowAction.RESUME: ("恢复", "Resume"),
+}
+STATUS_TEXT: dict[WindowStatus | Unheard, tuple[str, str]] = {
+    UNHEARD: ("连接中", "Connecting"), WindowStatus.IDLE: ("空闲", "Idle"), WindowStatus.SERVING: ("办理中", "Serving"),
+    WindowStatus.PAUSED: ("暂停", "Paused"), WindowStatus.CLOSED: ("未开放", "Closed")}
+STATUS_COLOR: dict[WindowStatus | Unheard, str] = {
+    UNHEARD: "#8a8f98", WindowStatus.IDLE: "#2f6fdf", WindowStatus.SERVING: "#1e8e3e",
+    WindowStatus.PAUSED: "#d97706", WindowStatus.CLOSED: "#5f6368"}
 OUTCOME_STYLE = {Outcome.OK: ("#e6f4ea", "#0d652d"), Outcome.REFUSED: ("#fce8e6", "#a50e0e"),
                  Outcome.UNREACHABLE: ("#fef7e0", "#8a4b00"), Outcome.LOCAL: ("#fef7e0", "#8a4b00")}
-GRID = [Action.NEXT, Action.RECALL, Action.SKIP, Action.FINISH, Action.TRANSFER, Action.PAUSE, Action.RESUME]
+GRID = [WindowAction.NEXT, WindowAction.RECALL, WindowAction.SKIP, WindowAction.FINISH, WindowAction.TRANSFER,
+        WindowAction.PAUSE, WindowAction.RESUME]
 STYLE = """
 QWidget#terminal { background: #f4f6f9; }
 QFrame#card { background: white; border: 1px solid #dde1e7; border-radius: 8px; }
@@ -63,11 +83,11 @@ class CallerTerminal(QWidget):
         self.pause_dialog: PauseDialog | None = None
         self._build()
         self._keys = {QKeySequence(k).toString(): a for a, k in model.keymap.items()}
-        model.changed.connect(self.render)
+        model.changed.connect(self.refresh)
         self._tick = QTimer(self)
         self._tick.timeout.connect(self._render_times)
         self._tick.start(1000)
-        self.render()
+        self.refresh()
 
     # ------------------------------------------------------------------ layout
     def _font(self, size: int, bold: bool = False) -> QFont:
@@ -137,28 +157,28 @@ class CallerTerminal(QWidget):
         self.number = QLineEdit()
         self.number.setFont(self._font(12))
         self.number.setMaxLength(6)
-        self.number.returnPressed.connect(partial(self.trigger, Action.CALL))
+        self.number.returnPressed.connect(partial(self.trigger, WindowAction.CALL))
         self.call_button = QPushButton()
         self.call_button.setObjectName("act")
         self.call_button.setFont(self._font(11, True))
         self.call_button.setMinimumHeight(38)
-        self.call_button.clicked.connect(partial(self.trigger, Action.CALL))
+        self.call_button.clicked.connect(partial(self.trigger, WindowAction.CALL))
         row.addWidget(self.number, 1)
         row.addWidget(self.call_button, 1)
         root.addLayout(row)
 
         grid = QGridLayout()
         grid.setSpacing(6)
-        self.buttons: dict[Action, QPushButton] = {Action.CALL: self.call_button}
+        self.buttons: dict[WindowAction, QPushButton] = {WindowAction.CALL: self.call_button}
         for i, action in enumerate(GRID):
             b = QPushButton()
-            b.setObjectName("primary" if action is Action.NEXT else "act")
+            b.setObjectName("primary" if action is WindowAction.NEXT else "act")
             b.setFont(self._font(12, True))
             b.setMinimumHeight(54)
             b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)   # F-keys and Enter stay with the window
             b.clicked.connect(partial(self.trigger, action))
-            if action is Action.NEXT:
+            if action is WindowAction.NEXT:
                 grid.addWidget(b, 0, 0, 1, 2)
             else:
                 grid.addWidget(b, 1 + (i - 1) // 2, (i - 1) % 2)
@@ -173,27 +193,27 @@ class CallerTerminal(QWidget):
         root.addWidget(self.status)
 
     # ------------------------------------------------------------------ input
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt name)
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         action = self._keys.get(QKeySequence(event.keyCombination()).toString())
         if action is None:
             super().keyPressEvent(event)
             return
         self.trigger(action)
 
-    def trigger(self, action: Action) -> None:
+    def trigger(self, action: WindowAction) -> None:
         """A button or its key: send, or first ask for what the action needs."""
         m = self.model
-        if action is Action.CALL:
+        if action is WindowAction.CALL:
             if not self.number.text().strip():
                 self.number.setFocus()
                 return
             if m.call_ticket(self.number.text()):
                 self.number.clear()
-        elif action is Action.TRANSFER:
+        elif action is WindowAction.TRANSFER:
             self.transfer_dialog = TransferDialog(m.hall, m.window, m.lang, self)
             self.transfer_dialog.accepted.connect(self._transfer)
             self.transfer_dialog.open()
-        elif action is Action.PAUSE:
+        elif action is WindowAction.PAUSE:
             self.pause_dialog = PauseDialog(m.lang, self)
             self.pause_dialog.accepted.connect(lambda: m.pause(self.pause_dialog.text() if self.pause_dialog else ""))
             self.pause_dialog.open()
@@ -209,16 +229,16 @@ class CallerTerminal(QWidget):
         self.model.set_lang(Lang.EN if self.model.lang is Lang.ZH else Lang.ZH)
 
     # ------------------------------------------------------------------ render
-    def render(self) -> None:
+    def refresh(self) -> None:
         m, lang = self.model, self.model.lang
         zh = lang is Lang.ZH
-        self.setWindowTitle(f"tideq · {m.name[lang.value]}")
-        self.title.setText(m.name[lang.value])
+        self.setWindowTitle(f"tideq · {m.name.pick(lang)}")
+        self.title.setText(m.name.pick(lang))
         self.lang_button.setText("EN" if zh else "中文")
         color = STATUS_COLOR[m.status]
         self.chip.setText(f" {STATUS_TEXT[m.status][0 if zh else 1]} ")
         self.chip.setStyleSheet(f"background: {color}; color: white; border-radius: 4px; padding: 2px 6px;")
-        offline = m.link is Link.OFFLINE or m.controller_online is False
+        offline = m.link is Link.OFFLINE or m.controller is ControllerStatus.OFFLINE
         self.link.setText(("● 离线" if zh else "● offline") if offline else "")
         self.link.setStyleSheet("color: #c5221f;")
         for action, b in self.buttons.items():
@@ -233,7 +253,7 @@ class CallerTerminal(QWidget):
 
     def _render_times(self) -> None:
         m, zh = self.model, self.model.lang is Lang.ZH
-        if m.status is Status.PAUSED:
+        if m.status is WindowStatus.PAUSED:
             self.ticket.setText("暂停" if zh else "Paused")
             self.ticket.setStyleSheet("color: #d97706;")
             reason = m.pause_reason or ""
@@ -259,7 +279,7 @@ class CallerTerminal(QWidget):
         m, zh = self.model, self.model.lang is Lang.ZH
         rows = []
         for q in m.queue_lines():
-            name = html.escape(q.name.get(m.lang.value) or q.service)
+            name = html.escape(q.name.pick(m.lang) or q.id)
             if not q.open:
                 tail = "暂停取号" if zh else "not open now"
             else:
@@ -276,9 +296,9 @@ class CallerTerminal(QWidget):
         rate = t.satisfaction
         if zh:
             text = f"今日 办结 {t.served} · 过号 {t.skipped} · 转移 {t.transferred}"
-            return text + (f" · 满意率 {rate:.0%}（{len(t.ratings)}评）" if rate is not None else "")
+            return text + (f" · 满意率 {rate:.0%}（{t.rated}评）" if rate is not None else "")
         text = f"Today: served {t.served} · no-show {t.skipped} · transferred {t.transferred}"
-        return text + (f" · satisfied {rate:.0%} of {len(t.ratings)}" if rate is not None else "")
+        return text + (f" · satisfied {rate:.0%} of {t.rated}" if rate is not None else "")
 
     def _render_status(self) -> None:
         m, zh = self.model, self.model.lang is Lang.ZH
@@ -287,7 +307,8 @@ class CallerTerminal(QWidget):
             self._status(f"{label}：发送中…" if zh else f"{label}: sending…", "", "#f1f3f4", "#3c4043")
             return
         if m.last is None:
-            keys = " · ".join(f"{m.keymap[a]} {LABELS[a][0 if zh else 1]}" for a in (Action.NEXT, Action.RECALL, Action.FINISH))
+            keys = " · ".join(f"{m.keymap[a]} {LABELS[a][0 if zh else 1]}"
+                              for a in (WindowAction.NEXT, WindowAction.RECALL, WindowAction.FINISH))
             self._status("快捷键" if zh else "Shortcuts", keys, "#f1f3f4", "#5f6368")
             return
         text, guide = m.last.say(m.lang)

@@ -6,13 +6,22 @@ Opened with `open()` (window-modal, non-blocking) so the GUI thread never sits i
 from __future__ import annotations
 
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
-                               QRadioButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from tideq.config.schema import HallConfig
+from tideq.contract import Lang
 from tideq.ui.fonts import cjk_family
-
-from .terminal_model import Lang
 
 PAUSE_REASONS: list[tuple[str, str]] = [
     ("临时离岗", "away briefly"), ("午间休息", "lunch break"), ("业务培训", "training"),

@@ -1,12 +1,11 @@
 """The announcer: one queue, one worker thread, so announcements never overlap and keep call order.
 
-The MQTT callback only parses and enqueues. The worker renders each language in the configured
+The MQTT callback only enqueues the typed `event/call`. The worker renders each language in the configured
 order and plays it `repeat` times (`recall_repeat` for a recall). Muting drops calls rather than
 queueing them: a board unmuted later must not read out a backlog of stale calls.
 """
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import threading
@@ -16,9 +15,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from tideq.contract import BusClient
 from tideq.config.schema import Board
-
+from tideq.contract import BusClient, CallEvent
 from tideq.drivers.audio.errors import ClipMissing, VoiceError
 from tideq.drivers.audio.player import Player
 from tideq.drivers.audio.sentence import Lang, Sentence, build
@@ -50,11 +48,8 @@ class Call:
     received: float = field(default_factory=time.monotonic)
 
     @classmethod
-    def from_event(cls, body: dict[str, Any]) -> Call:
-        ticket, window = body.get("ticket"), body.get("window")
-        if not ticket or window is None:
-            raise VoiceError(f"event/call without ticket or window: {body!r}")
-        return cls(str(ticket), str(window), bool(body.get("recall", False)))
+    def from_event(cls, event: CallEvent) -> Call:
+        return cls(event.ticket, event.window, event.recall)
 
 
 @dataclass(frozen=True)
@@ -114,13 +109,11 @@ class Announcer:
         self._thread.join(5)
 
     def subscribe(self, client: BusClient) -> None:
-        client.subscribe(client.topics.event("call"), self._on_call)
+        """Speak every `event/call` (a payload that is not one is logged and dropped by the client)."""
+        client.on(client.topics.event("call"), CallEvent, self._on_call)
 
-    def _on_call(self, topic: str, payload: bytes) -> None:
-        try:
-            self.announce(Call.from_event(json.loads(payload)))
-        except (ValueError, VoiceError, AttributeError) as err:
-            log.warning("ignored %s: %s", topic, err)
+    def _on_call(self, topic: str, event: CallEvent) -> None:
+        self.announce(Call.from_event(event))
 
     def announce(self, call: Call) -> bool:
         """Queue a call; False when muted (nothing will be said)."""

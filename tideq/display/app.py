@@ -1,5 +1,6 @@
 """Wiring of a display process: QtBus (network thread) -> BoardModel -> board or window screen,
-plus the voice announcer on its own connection when tideq.drivers.audio is usable.
+plus the voice announcer on its own connection when tideq.drivers.audio is usable, and the
+screen's own retained `health/{board}` (kind `board`) with its last will.
 
 The announcer gets its own BusClient: BusClient keeps one handler per topic filter, so sharing
 the board's client would silently replace one subscriber with the other.
@@ -10,20 +11,26 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject
 
 from tideq.config.schema import Board, HallConfig
+from tideq.contract import STATE_TOPICS, CallEvent, DeviceKind, Health, HealthState, Topics
 from tideq.ui.qtbus import QtBus
 
 from .errors import UnknownScreen
+from .hallstate import Liveness
 from .model import BoardModel, HallClock
 
 log = logging.getLogger(__name__)
 
-TOPICS = ("status/controller", "state/+", "event/call")
+
+def window_screen_id(window_id: str) -> str:
+    """A window screen's device id (its health topic, its name in logs)."""
+    return f"window-screen-{window_id}"
 
 
 def board_config(hall: HallConfig, board_id: str | None, window_id: str | None,
@@ -38,7 +45,7 @@ def board_config(hall: HallConfig, board_id: str | None, window_id: str | None,
         if window_id is None or hall.window(window_id) is None:
             known = ", ".join(w.id for w in hall.windows)
             raise UnknownScreen(f"no window {window_id!r} under [[windows]] (known: {known})")
-        board = Board(id=f"window-{window_id}", notices=[])
+        board = Board(id=window_screen_id(window_id), notices=[])
     if languages:
         board = board.model_copy(update={"languages": languages})
     return board
@@ -55,11 +62,20 @@ class DisplayApp(QObject):
         self.url = broker_url
         self.model = BoardModel(hall, board, clock, monotonic, parent=self)
         cid = client_id or f"tideq-display-{board.id}-{uuid.uuid4().hex[:6]}"
-        self.bus = QtBus(broker_url, hall.hall.id, cid, parent=self)
+        topics = Topics(hall.hall.id)
+        self.health_topic = topics.health(board.id)
+        # a board that crashes (or loses its cable) must not say "ok" for ever: the broker says offline
+        will = Health.last_will(board.id, DeviceKind.BOARD, datetime.now().astimezone())
+        self.bus = QtBus(broker_url, hall.hall.id, cid, parent=self, will=(self.health_topic, will))
         self.bus.message.connect(self.model.on_message)
+        self.bus.connection.connect(self._on_connection)          # first: `ok` goes out once per connect
         self.bus.connection.connect(self.model.on_connection)
-        for t in TOPICS:
-            self.bus.subscribe(self.bus.topics.t(t))
+        self.model.liveness_changed.connect(self._on_liveness)
+        self.bus.subscribe(topics.status_controller)             # plain text: online / offline
+        for name, model in STATE_TOPICS.items():
+            self.bus.subscribe(topics.state(name), model)
+        self.bus.subscribe(topics.event("call"), CallEvent)
+        self.health_state = HealthState.UNKNOWN                  # nothing published yet
         self.voice: Any = None
         self._voice_bus: Any = None
 
@@ -72,7 +88,43 @@ class DisplayApp(QObject):
         if self.voice is not None:
             self.voice.stop()
             self._voice_bus.close()
+        self._say_goodbye()
         self.bus.stop()
+
+    # health ---------------------------------------------------------------------------------
+    def _on_connection(self, up: bool) -> None:
+        if up:
+            self.publish_health(force=True)   # `ok` on (re)connect, replacing a will or a goodbye
+
+    def _on_liveness(self, _: Liveness) -> None:
+        self.publish_health()
+
+    def judged_health(self) -> HealthState:
+        """`stale` while the screen shows stale state (a hung controller), else `ok`: a board that
+        shows the controller offline or the link down is itself fine (and cannot say otherwise)."""
+        return HealthState.STALE if self.model.liveness is Liveness.STALE else HealthState.OK
+
+    def publish_health(self, *, force: bool = False) -> None:
+        state = self.judged_health()
+        if (state is self.health_state and not force) or not self.bus.online:
+            return
+        self.health_state = state
+        reason = f"no fresh state for {self.board.stale_s:g} s" if state is HealthState.STALE else None
+        self.bus.publish(self.health_topic, Health(ts=datetime.now().astimezone(), device=self.board.id,
+                                                   kind=DeviceKind.BOARD, state=state, reason=reason), retain=True)
+
+    def _say_goodbye(self, timeout_s: float = 1.0) -> None:
+        """A clean stop fires no will: say `offline` ourselves, and let it reach the broker."""
+        if not self.bus.online:
+            return
+        bye = Health(ts=datetime.now().astimezone(), device=self.board.id, kind=DeviceKind.BOARD,
+                     state=HealthState.OFFLINE, reason="stopped")
+        info = self.bus.client.publish(self.health_topic, bye, retain=True)
+        try:
+            info.wait_for_publish(timeout_s)
+        except (RuntimeError, ValueError):
+            log.warning("display %s: offline health not delivered", self.board.id)
+        self.health_state = HealthState.OFFLINE
 
     def start_voice(self, cache_dir: Path, clips: Path | None = None, player: Any = None) -> bool:
         """Speak calls through tideq.drivers.audio if it and a player are installed; False if not."""

@@ -8,14 +8,16 @@ height (layouts.py), nothing reflows or clips unexpectedly, and one paint per ch
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Signal
-from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QWidget
 
-from .hallstate import CallView, Liveness, Name
+from tideq.contract import BiText, Lang
+
+from .hallstate import CallView, Liveness
 from .layouts import BoardGeometry, CallPlan, Layout, board_geometry, plan_calls
 from .model import BoardModel
 from .paint import CENTER, LEFT, RIGHT, Canvas, Colors, Drawn
-from .texts import BANNERS, LABELS, Lang, date_text, eta_text, pick, tidal_notice
+from .texts import BANNERS, LABELS, bi, date_text, eta_text, pick, tidal_notice
 
 
 class BoardWidget(QWidget):
@@ -41,7 +43,7 @@ class BoardWidget(QWidget):
     def texts(self, role_prefix: str = "") -> list[str]:
         return [d.text for d in self.last_frame if d.role.startswith(role_prefix)]
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt name)
+    def paintEvent(self, event: QPaintEvent) -> None:
         g = self.geometry_for_size()
         painter = QPainter(self)
         c = Canvas(painter)
@@ -70,7 +72,7 @@ class BoardWidget(QWidget):
         date = date_text(now)
         date_w = max(c.width(date.zh, f.small), c.width(date.en, f.small)) + m
         right = QRectF(r.right() - m - clock_w - date_w, r.y(), clock_w + date_w, r.height())
-        name = Name(self.model.hall.hall.name.zh, self.model.hall.hall.name.en)
+        name = bi(self.model.hall.hall.name.zh, self.model.hall.hall.name.en)
         c.bilingual(QRectF(r.x() + m, r.y() + m * 0.4, right.x() - r.x() - 2 * m, r.height() - m * 0.8), name,
                     langs, f.title, Colors.TEXT, bold=True, role="header.hall")
         c.text(QRectF(right.right() - clock_w, r.y(), clock_w, r.height()), now.strftime("%H:%M"),
@@ -148,7 +150,8 @@ class BoardWidget(QWidget):
             c.bilingual(r, self.model.window_name(call.window), langs, int(n * 0.6), Colors.HIGHLIGHT_TEXT,
                         CENTER if centered else LEFT, role="call.window", en_color=Colors.HIGHLIGHT_TEXT)
             return
-        pre = {(Lang.ZH,): Name("请到", ""), (Lang.EN,): Name("Window", "Window")}.get(langs, Name("请到", "Window"))
+        prefixes: dict[tuple[Lang, ...], BiText] = {(Lang.ZH,): bi("请到", ""), (Lang.EN,): bi("Window", "Window")}
+        pre = prefixes.get(langs, bi("请到", "Window"))
         pre_px = small if len(langs) == 2 else label
         pre_w = max(c.width(pick(pre, lang), pre_px) for lang in langs) + n * 0.08
         num_w = c.width(call.window, n, True) + n * 0.06
@@ -196,7 +199,7 @@ class BoardWidget(QWidget):
         cols = (inner.width() * 0.58, inner.width() * 0.16, inner.width() * 0.26)
         xs = (inner.x(), inner.x() + cols[0], inner.x() + cols[0] + cols[1])
         heads = (LABELS["service"], LABELS["waiting"], LABELS["eta"])
-        for x, w, h, al in zip(xs, cols, heads, (LEFT, RIGHT, RIGHT)):
+        for x, w, h, al in zip(xs, cols, heads, (LEFT, RIGHT, RIGHT), strict=True):
             c.bilingual(QRectF(x, inner.y(), w, head_h), h, langs, f.small, Colors.MUTED, al, en_scale=0.8,
                         role="waiting.heading")
         c.line(inner.x(), inner.y() + head_h, inner.right(), inner.y() + head_h, Colors.LINE, 2)
@@ -238,7 +241,7 @@ class BoardWidget(QWidget):
     def _bottom(self, c: Canvas, g: BoardGeometry, langs: tuple[Lang, ...]) -> None:
         r, m, f = g.bottom, g.margin, g.fonts
         c.fill(r, Colors.HEADER)
-        lines: list[tuple[Name, object, str]] = []
+        lines: list[tuple[BiText, QColor, str]] = []
         tidal_color = Colors.TIDAL if self.model.liveness is Liveness.LIVE else Colors.MUTED
         for t in self.model.tidal():
             notice = tidal_notice(self.model.window_name(t.window), self.model.service_name(t.service))
@@ -260,7 +263,7 @@ class BoardWidget(QWidget):
             if len(langs) == 2 and line_h >= f.body * 2:
                 c.bilingual(rr, name, langs, f.body, color, en_scale=0.72, role=role)
             else:
-                c.inline(rr, name, langs, f.body, color, role=role, sep="   ")   # type: ignore[arg-type]
+                c.inline(rr, name, langs, f.body, color, role=role, sep="   ")
             y += line_h
 
     def _banner(self, c: Canvas, band: QRectF, g: BoardGeometry, langs: tuple[Lang, ...]) -> None:

@@ -58,7 +58,7 @@ def run_display(args: argparse.Namespace) -> int:
 
 def _run(hall: HallConfig, url: str, args: argparse.Namespace, size: tuple[int, int] | None) -> int:
     from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QWidget
 
     from .app import DisplayApp, board_config
     from .board import BoardWidget
@@ -68,10 +68,8 @@ def _run(hall: HallConfig, url: str, args: argparse.Namespace, size: tuple[int, 
     board = board_config(hall, args.board, args.window, args.languages)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     display = DisplayApp(hall, board, url)
-    if args.board:
-        view = BoardWidget(display.model, Layout(board.layout))
-    else:
-        view = WindowScreen(display.model, args.window)
+    view: QWidget = (BoardWidget(display.model, Layout(board.layout)) if args.board
+                     else WindowScreen(display.model, args.window))
     if size:
         view.resize(*size)
     display.start()

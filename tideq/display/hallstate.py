@@ -1,21 +1,38 @@
 """The hall picture a board shows, folded from the controller's retained state and call events.
 
 Pure: no Qt, no clock reads. Every decision takes `now` (and ages) as arguments, so highlight
-expiry and staleness are tested by moving a hand clock, and a payload that is not what the
-contract says raises `PayloadError` instead of half-updating the picture.
+expiry and staleness are tested by moving a hand clock. Messages arrive already decoded into the
+contract's typed messages (`tideq.ui.qtbus` drops a payload that is not one), so a bad payload
+never half-updates the picture. The picture keeps only what a screen draws (`ServiceView`,
+`WindowView`, ...), which is what makes "nothing visible changed, no repaint" a plain comparison.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from .errors import DisplayError
+from tideq.contract import (
+    STATE_TOPICS,
+    BiText,
+    CallEvent,
+    CallItem,
+    CallsState,
+    ControllerStatus,
+    ServicesState,
+    TidalState,
+    WindowsState,
+    WindowStatus,
+)
 
+HallMessage = ServicesState | WindowsState | CallsState | TidalState | CallEvent | ControllerStatus
+"""What a board folds: the four retained states, `event/call` and `status/controller`."""
+STATE_MESSAGES = (ServicesState, WindowsState, CallsState, TidalState)
+HALL_MESSAGES = (*STATE_MESSAGES, CallEvent, ControllerStatus)
 
-class PayloadError(DisplayError):
-    """A state or event payload does not have the contract v1 shape."""
+_PARTS: dict[type, str] = {model: name for name, model in STATE_TOPICS.items()}
 
 
 class Liveness(Enum):
@@ -28,42 +45,29 @@ class Liveness(Enum):
     LIVE = "live"
 
 
-class ControllerStatus(Enum):
-    UNKNOWN = "unknown"
-    ONLINE = "online"
-    OFFLINE = "offline"
-
-
-class WindowStatus(str, Enum):
-    IDLE = "idle"
-    SERVING = "serving"
-    PAUSED = "paused"
-    CLOSED = "closed"
-
-    @property
-    def open(self) -> bool:
-        return self in (WindowStatus.IDLE, WindowStatus.SERVING)
-
-
-@dataclass(frozen=True)
-class Name:
-    zh: str
-    en: str
-
-
 @dataclass(frozen=True)
 class CallView:
+    """One call, from `state/calls` or from `event/call` (which arrives first)."""
+
     ticket: str
     window: str
     service: str
     at: datetime
     recall: bool = False
 
+    @classmethod
+    def of_item(cls, c: CallItem) -> CallView:
+        return cls(c.ticket, c.window, c.service, c.at, c.recall)
+
+    @classmethod
+    def of_event(cls, e: CallEvent) -> CallView:
+        return cls(e.ticket, e.window, e.service, e.ts.replace(microsecond=0), e.recall)
+
 
 @dataclass(frozen=True)
 class WindowView:
     id: str
-    name: Name
+    name: BiText
     status: WindowStatus
     ticket: str | None
     services: tuple[str, ...]
@@ -74,7 +78,7 @@ class WindowView:
 @dataclass(frozen=True)
 class ServiceView:
     id: str
-    name: Name
+    name: BiText
     open: bool
     waiting: int
     eta_s: int
@@ -88,50 +92,38 @@ class TidalView:
     since: datetime | None
 
 
-STATE_TOPICS = ("services", "windows", "calls", "tidal")
-
-
 @dataclass
 class HallState:
-    """The folded picture. Each state topic is a full snapshot and replaces its part wholesale."""
+    """The folded picture. Each state topic is a full snapshot and replaces its part wholesale.
+
+    `controller` starts as `online`: only an `offline` status changes what a board shows, and a
+    board is not live before every state topic has arrived anyway (`received`)."""
 
     services: tuple[ServiceView, ...] = ()
     windows: tuple[WindowView, ...] = ()
     calls: tuple[CallView, ...] = ()            # newest first
     tidal: tuple[TidalView, ...] = ()
-    controller: ControllerStatus = ControllerStatus.UNKNOWN
+    controller: ControllerStatus = ControllerStatus.ONLINE
     newest_ts: datetime | None = None
     received: set[str] = field(default_factory=set)
 
-    def apply(self, name: str, data: Any) -> bool:
-        """Fold one message (`name` is the topic after the hall prefix); True if the picture changed."""
-        try:
-            return self._apply(name, data)
-        except (KeyError, TypeError, ValueError, AttributeError) as err:
-            raise PayloadError(f"{name}: {type(err).__name__}: {err}") from err
-
-    def _apply(self, name: str, data: Any) -> bool:
-        if name == "status/controller":
-            status = ControllerStatus.ONLINE if data == "online" else ControllerStatus.OFFLINE
-            changed, self.controller = status != self.controller, status
+    def apply(self, message: HallMessage) -> bool:
+        """Fold one message; True if the picture changed."""
+        if isinstance(message, ControllerStatus):
+            changed, self.controller = message is not self.controller, message
             return changed
-        if name == "event/call":
-            return self._add_call(data)
-        part = name.removeprefix("state/")
-        if part not in STATE_TOPICS or not isinstance(data, dict):
-            return False
-        parsed = _PARSERS[part](data)
-        ts = _dt(data["ts"])
-        self.newest_ts = ts if self.newest_ts is None else max(ts, self.newest_ts)
+        if isinstance(message, CallEvent):
+            return self._add_call(CallView.of_event(message))
+        part = _PARTS[type(message)]
+        parsed = _VIEWS[part](message)
+        self.newest_ts = message.ts if self.newest_ts is None else max(message.ts, self.newest_ts)
         self.received.add(part)
         changed = getattr(self, part) != parsed
         setattr(self, part, parsed)
         return changed
 
-    def _add_call(self, data: dict[str, Any]) -> bool:
+    def _add_call(self, call: CallView) -> bool:
         """A call event arrives just before state/calls: show it at once, state/calls confirms it."""
-        call = CallView(str(data["ticket"]), str(data["window"]), str(data.get("service", "")),
-                        _dt(data["ts"]).replace(microsecond=0), bool(data.get("recall", False)))
         if call in self.calls:
             return False
         self.calls = (call, *self.calls)[:10]
@@ -197,41 +189,24 @@ def alternatives(state: HallState, wid: str, services: tuple[str, ...] = ()) -> 
     return sorted(found, key=lambda w: window_key(w.id))
 
 
-# parsing ------------------------------------------------------------------------------------
-def _dt(value: Any) -> datetime:
-    at = datetime.fromisoformat(str(value))
-    if at.tzinfo is None:
-        raise ValueError(f"timestamp {value!r} has no UTC offset")
-    return at
+# what a board draws of each state ----------------------------------------------------------
+def _services(m: ServicesState) -> tuple[ServiceView, ...]:
+    return tuple(ServiceView(s.id, s.name, s.open, s.waiting, s.eta_s or 0, s.windows_open) for s in m.services)
 
 
-def _name(value: Any, fallback: str) -> Name:
-    if isinstance(value, dict):
-        return Name(str(value.get("zh") or fallback), str(value.get("en") or fallback))
-    return Name(fallback, fallback)
+def _windows(m: WindowsState) -> tuple[WindowView, ...]:
+    return tuple(WindowView(w.id, w.name, w.status, w.ticket or None, tuple(w.services), w.tidal,
+                            w.pause_reason or None) for w in m.windows)
 
 
-def _services(data: dict[str, Any]) -> tuple[ServiceView, ...]:
-    return tuple(ServiceView(str(s["id"]), _name(s.get("name"), str(s["id"])), bool(s.get("open", True)),
-                             int(s.get("waiting", 0)), int(s.get("eta_s") or 0), int(s.get("windows_open", 0)))
-                 for s in data["services"])
+def _calls(m: CallsState) -> tuple[CallView, ...]:
+    return tuple(CallView.of_item(c) for c in m.calls)
 
 
-def _windows(data: dict[str, Any]) -> tuple[WindowView, ...]:
-    return tuple(WindowView(str(w["id"]), _name(w.get("name"), str(w["id"])), WindowStatus(w["status"]),
-                            str(w["ticket"]) if w.get("ticket") else None, tuple(str(s) for s in w.get("services", ())),
-                            bool(w.get("tidal", False)), w.get("pause_reason") or None)
-                 for w in data["windows"])
+def _tidal(m: TidalState) -> tuple[TidalView, ...]:
+    # an open tidal window without a service has nothing to announce on the notice line
+    return tuple(TidalView(t.window, t.service, t.since) for t in m.open if t.service)
 
 
-def _calls(data: dict[str, Any]) -> tuple[CallView, ...]:
-    return tuple(CallView(str(c["ticket"]), str(c["window"]), str(c.get("service", "")), _dt(c["at"]),
-                          bool(c.get("recall", False))) for c in data["calls"])
-
-
-def _tidal(data: dict[str, Any]) -> tuple[TidalView, ...]:
-    return tuple(TidalView(str(t["window"]), str(t["service"]), _dt(t["since"]) if t.get("since") else None)
-                 for t in data.get("open", ()))
-
-
-_PARSERS = {"services": _services, "windows": _windows, "calls": _calls, "tidal": _tidal}
+_VIEWS: dict[str, Callable[[Any], tuple[Any, ...]]] = {
+    "services": _services, "windows": _windows, "calls": _calls, "tidal": _tidal}

@@ -12,16 +12,29 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from tideq.contract.clock import ControllerClock
 from tideq.config.schema import Board, HallConfig
+from tideq.contract import BiText, ControllerStatus, Lang
+from tideq.contract.clock import ControllerClock
 
-from .hallstate import (CallView, HallState, Liveness, Name, PayloadError, ServiceView, TidalView, WindowView,
-                        alternatives, current_calls, recent_calls, liveness)
-from .texts import Lang, Languages, shown
+from .hallstate import (
+    HALL_MESSAGES,
+    STATE_MESSAGES,
+    CallView,
+    HallState,
+    Liveness,
+    ServiceView,
+    TidalView,
+    WindowView,
+    alternatives,
+    current_calls,
+    liveness,
+    recent_calls,
+)
+from .texts import Languages, bi, shown
 
 log = logging.getLogger(__name__)
 
@@ -73,18 +86,25 @@ class BoardModel(QObject):
         self._refresh(force=True)
 
     @Slot(str, object)
-    def on_message(self, topic: str, data: Any) -> None:
-        name = topic.split("/", 2)[2] if topic.count("/") >= 2 else topic
-        try:
-            changed = self.state.apply(name, data)
-        except PayloadError as err:
-            log.warning("ignored a malformed message: %s", err)
+    def on_message(self, topic: str, message: object) -> None:
+        """A typed message from QtBus; `status/controller` arrives as plain text (online / offline)."""
+        if isinstance(message, str):
+            try:
+                message = ControllerStatus(message)
+            except ValueError:
+                log.warning("ignored %s: %r is neither online nor offline", topic, message[:40])
+                return
+        if not isinstance(message, HALL_MESSAGES):
+            log.warning("ignored %s: a %s is nothing a board shows", topic, type(message).__name__)
             return
-        if name.startswith("state/") or (name == "status/controller" and data == "online"):
+        changed = self.state.apply(message)
+        if isinstance(message, STATE_MESSAGES):   # the controller's pulse, stamped with its clock
             self._last_rx = self.monotonic()
             observe = getattr(self.clock, "observe", None)   # a ControllerClock follows the controller's ts
-            if observe and isinstance(data, dict) and "ts" in data:
-                observe(data["ts"])
+            if observe:
+                observe(message.ts)
+        elif message is ControllerStatus.ONLINE:
+            self._last_rx = self.monotonic()
         self._refresh(force=changed)
 
     @Slot()
@@ -134,29 +154,29 @@ class BoardModel(QObject):
     def tidal(self) -> list[TidalView]:
         return list(self.state.tidal)
 
-    def notices(self) -> list[Name]:
-        return [Name(n.zh, n.en) for n in self.board.notices]
+    def notices(self) -> list[BiText]:
+        return [bi(n.zh, n.en) for n in self.board.notices]
 
     def window(self, wid: str) -> WindowView | None:
         return self.state.window(wid)
 
-    def window_name(self, wid: str) -> Name:
+    def window_name(self, wid: str) -> BiText:
         w = self.state.window(wid)
         if w:
             return w.name
         cfg = self.hall.window(wid)
-        return Name(cfg.name.zh, cfg.name.en) if cfg else Name(f"{wid}号窗口", f"Window {wid}")
+        return bi(cfg.name.zh, cfg.name.en) if cfg else bi(f"{wid}号窗口", f"Window {wid}")
 
-    def service_name(self, sid: str) -> Name:
+    def service_name(self, sid: str) -> BiText:
         s = self.state.service(sid)
         if s:
             return s.name
         cfg = self.hall.service(sid)
-        return Name(cfg.name.zh, cfg.name.en) if cfg else Name(sid, sid)
+        return bi(cfg.name.zh, cfg.name.en) if cfg else bi(sid, sid)
 
     def alternatives(self, wid: str) -> list[WindowView]:
         cfg = self.hall.window(wid)
         return alternatives(self.state, wid, tuple(cfg.services) if cfg else ())
 
-    def where(self) -> dict[str, Name]:
-        return {w.id: Name(w.where.zh, w.where.en) for w in self.hall.windows if w.where}
+    def where(self) -> dict[str, BiText]:
+        return {w.id: bi(w.where.zh, w.where.en) for w in self.hall.windows if w.where}

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen, QPixmap
 
-from .hallstate import Name
+from tideq.contract import BiText, Lang
+
 from .layouts import font, metrics
-from .texts import Lang, pick
+from .texts import pick
 
 
 class Colors:
@@ -135,7 +136,7 @@ class Canvas:
             self.p.drawPixmap(QPointF(round(x) - pad, round(y)), _sprite(ch, f, color))
             x += fm.horizontalAdvance(ch)
 
-    def bilingual(self, rect: QRectF, name: Name, langs: tuple[Lang, ...], px: int, color: QColor,
+    def bilingual(self, rect: QRectF, name: BiText, langs: tuple[Lang, ...], px: int, color: QColor,
                   align: Qt.AlignmentFlag = LEFT, *, en_scale: float = 0.68, bold: bool = False,
                   role: str = "text", en_color: QColor | None = None) -> None:
         """Chinese above English when both show (side-by-side), else the one language, centred in rect."""
@@ -150,7 +151,7 @@ class Canvas:
         self.text(QRectF(rect.x(), y + zh_h, rect.width(), block - zh_h), name.en,
                   int(px * en_scale), en_color or Colors.MUTED, align, role=role)
 
-    def inline(self, rect: QRectF, name: Name, langs: tuple[Lang, ...], px: int, color: QColor,
+    def inline(self, rect: QRectF, name: BiText, langs: tuple[Lang, ...], px: int, color: QColor,
                align: Qt.AlignmentFlag = LEFT, *, bold: bool = False, role: str = "text",
                sep: str = "  ") -> None:
         """Both languages on one line (zh, then en muted), for headings and notices."""

@@ -6,11 +6,13 @@ from PySide6.QtCore import QRectF, Signal
 from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QWidget
 
-from .hallstate import Liveness, Name, WindowStatus
+from tideq.contract import BiText, Lang, WindowStatus
+
+from .hallstate import Liveness
 from .layouts import window_geometry
 from .model import BoardModel
 from .paint import CENTER, RIGHT, Canvas, Colors, Drawn
-from .texts import BANNERS, LABELS, Lang, go_instead, status_title
+from .texts import BANNERS, LABELS, go_instead, status_title
 
 DEFAULT_SIZE = (1280, 720)
 
@@ -30,7 +32,7 @@ class WindowScreen(QWidget):
     def texts(self, role_prefix: str = "") -> list[str]:
         return [d.text for d in self.last_frame if d.role.startswith(role_prefix)]
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt name)
+    def paintEvent(self, event: QPaintEvent) -> None:
         g = window_geometry(self.width(), self.height())
         painter = QPainter(self)
         c = Canvas(painter)
@@ -67,7 +69,8 @@ class WindowScreen(QWidget):
         self.last_frame = c.drawn
         self.painted.emit(ticket)
 
-    def _not_serving(self, c: Canvas, body: QRectF, title: Name, langs: tuple[Lang, ...], px: int, small: int) -> None:
+    def _not_serving(self, c: Canvas, body: QRectF, title: BiText, langs: tuple[Lang, ...], px: int,
+                     small: int) -> None:
         """Paused or closed: say so in large type, then where to go instead."""
         banner = QRectF(body.x(), body.y(), body.width(), body.height() * 0.42)
         c.fill(banner, Colors.ALERT, radius=body.height() * 0.03)

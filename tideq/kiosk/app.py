@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from tideq.contract.topics import now_iso
 from tideq.config import LoadedConfig
 from tideq.config.schema import Kiosk
+from tideq.contract import DeviceKind, Health, HealthState, ServicesState, Topics
 from tideq.ui.qtbus import QtBus
 
-from .errors import DeviceError, KioskSetupError, SecretMissing
-from .model import KioskModel
+from .errors import DeviceError, KioskSetupError
+from .model import KioskModel, PrinterNotice
 from .window import KioskWindow
+
+if TYPE_CHECKING:
+    from .voice import VoicePrompter
 
 log = logging.getLogger(__name__)
 
@@ -41,16 +45,19 @@ class KioskApp:
             known = ", ".join(k.id for k in hall.devices.kiosks) or "none"
             raise KioskSetupError(f"{loaded.path}: no kiosk {kiosk_id!r} under [[devices.kiosks]] (known: {known})")
         self.hall, self.kiosk, self.options = hall, kiosk, options
-        self.bus = QtBus(options.broker_url, hall.hall.id, f"tideq-kiosk-{kiosk.id}")
+        # a crashed kiosk (or a cut cable) must not say "ok" for ever: the broker says offline for it
+        will = Health.last_will(kiosk.id, DeviceKind.KIOSK, datetime.now().astimezone())
+        self.bus = QtBus(options.broker_url, hall.hall.id, f"tideq-kiosk-{kiosk.id}",
+                         will=(Topics(hall.hall.id).health(kiosk.id), will))
         self.devices: list[Any] = []
-        self.attention: dict[str, Any] = {}
+        self.attention: dict[str, str] = {}   # part -> reason, the `problems` of the kiosk's health
         self.printing = self._printer(kiosk)
         self.reader = self._card_reader(kiosk)
         self.model = KioskModel(hall, kiosk, has_printer=self.printing is not None,
                                 has_card_reader=self.reader is not None)
         self.window = KioskWindow(self.model, idle_ms=int(options.idle_s * 1000), dwell_ms=int(options.dwell_s * 1000),
                                   connect_grace_ms=int(options.connect_grace_s * 1000))
-        self.voice = None
+        self.voice: VoicePrompter | None = None
         self._wire()
 
     # ------------------------------------------------------------------ devices
@@ -66,7 +73,9 @@ class KioskApp:
         return PrintService(self.hall, url, width, device=kiosk.printer or f"{kiosk.id}-printer", bus=self.bus.client)
 
     def _card_reader(self, kiosk: Kiosk):  # type: ignore[no-untyped-def]
-        from .identity import IdCardReader, hall_secret
+        from tideq.contract.identity import SecretMissing, hall_secret
+
+        from .devices import IdCardReader
 
         url = self.options.idcard_url or kiosk.idcard_url
         if not url:
@@ -81,7 +90,7 @@ class KioskApp:
         return reader
 
     def _scanners(self) -> None:
-        from .scanner import CameraScanner, SerialScanner
+        from .devices import CameraScanner, SerialScanner
 
         for kind, url in (("scanner", self.options.scanner_url or self.kiosk.scanner_url),
                           ("camera", self.options.camera_url or self.kiosk.camera_url)):
@@ -100,11 +109,11 @@ class KioskApp:
     # ------------------------------------------------------------------ wiring
     def _wire(self) -> None:
         m, bus = self.model, self.bus
-        bus.subscribe(bus.topics.status_controller)
-        bus.subscribe(bus.topics.state("services"))
+        bus.subscribe(bus.topics.status_controller)   # plain text: online / offline
+        bus.subscribe(bus.topics.state("services"), ServicesState)
         bus.message.connect(m.handle_message)
         bus.connection.connect(m.handle_connection)
-        bus.reply.connect(m.handle_reply)
+        bus.answered.connect(m.handle_reply)
         m.send.connect(lambda cmd, args, cid: bus.request(cmd, args, cid, command_id=cid,
                                                           timeout=self.options.request_timeout_s))
         if self.printing is not None:
@@ -124,19 +133,38 @@ class KioskApp:
         if self.voice is not None:
             self.voice.say(text, self.model.lang)
 
-    def _on_attention(self, info: dict[str, Any]) -> None:
+    def _on_attention(self, notice: PrinterNotice) -> None:
         """Flag the kiosk to staff (retained `health/{kiosk}`), e.g. after a failed print."""
-        if info.get("state") == "ok":
+        if notice.ok:
             self.attention.pop("printer", None)
         else:
-            self.attention["printer"] = info.get("reason", "printer_error")
-        self.publish_health(last_ticket=info.get("ticket"))
+            self.attention["printer"] = notice.reason
+        self.publish_health(last_ticket=notice.ticket)
 
-    def publish_health(self, **extra: Any) -> None:
-        state = "attention" if self.attention else "ok"
-        payload = {"v": 1, "ts": now_iso(), "device": self.kiosk.id, "kind": "kiosk", "state": state,
-                   "problems": dict(self.attention), **{k: v for k, v in extra.items() if v is not None}}
-        self.bus.client.publish(self.bus.topics.health(self.kiosk.id), payload, qos=1, retain=True)
+    def health(self, *, last_ticket: str | None = None) -> Health:
+        """`ok`, or `attention` with what needs staff in `problems`."""
+        return Health(ts=datetime.now().astimezone(), device=self.kiosk.id, kind=DeviceKind.KIOSK,
+                      state=HealthState.ATTENTION if self.attention else HealthState.OK,
+                      problems=dict(self.attention), last_ticket=last_ticket)
+
+    def _on_connection(self, up: bool) -> None:
+        if up:
+            self.publish_health()   # `ok` on every (re)connect, replacing a will or a goodbye
+
+    def publish_health(self, *, last_ticket: str | None = None) -> None:
+        self.bus.publish(self.bus.topics.health(self.kiosk.id), self.health(last_ticket=last_ticket), retain=True)
+
+    def _say_goodbye(self, timeout_s: float = 1.0) -> None:
+        """A clean stop fires no will: say `offline` ourselves, and let it reach the broker."""
+        if not self.bus.online:
+            return
+        bye = Health(ts=datetime.now().astimezone(), device=self.kiosk.id, kind=DeviceKind.KIOSK,
+                     state=HealthState.OFFLINE, reason="stopped")
+        info = self.bus.client.publish(self.bus.topics.health(self.kiosk.id), bye, retain=True)
+        try:
+            info.wait_for_publish(timeout_s)
+        except (RuntimeError, ValueError):
+            log.warning("kiosk %s: offline health not delivered", self.kiosk.id)
 
     # ------------------------------------------------------------------ lifecycle
     def start(self, *, fullscreen: bool = True) -> KioskApp:
@@ -148,7 +176,7 @@ class KioskApp:
                 self.attention["idcard"] = "unavailable"
                 self.model.has_card_reader = False
         self._scanners()
-        self.bus.connection.connect(lambda up: up and self.publish_health())
+        self.bus.connection.connect(self._on_connection)
         self.bus.start()
         if fullscreen:
             self.window.showFullScreen()
@@ -164,5 +192,6 @@ class KioskApp:
             self.voice.stop()
         if self.printing is not None:
             self.printing.close()
+        self._say_goodbye()
         self.bus.stop()
         self.window.close()

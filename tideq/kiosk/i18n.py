@@ -8,17 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from enum import Enum
 from typing import Any
 
+from tideq.contract import BiText, Lang
 
-class Lang(str, Enum):
-    ZH = "zh"
-    EN = "en"
+__all__ = ["Lang", "S", "bitext", "minutes", "other", "pick", "tr", "when"]
 
-    @property
-    def other(self) -> Lang:
-        return Lang.EN if self is Lang.ZH else Lang.ZH
+
+def other(lang: Lang) -> Lang:
+    """The language the header's toggle switches to."""
+    return Lang.EN if lang is Lang.ZH else Lang.ZH
 
 
 S: dict[str, tuple[str, str]] = {
@@ -58,7 +57,8 @@ S: dict[str, tuple[str, str]] = {
     "services.hall_closed": ("大厅现在不办理业务，下次开放：{when}", "The hall is closed; it opens {when}"),
     # identity
     "identity.title": ("请刷身份证", "Please place your ID card"),
-    "identity.body": ("{service}需要核验身份。请将身份证放在下方感应区。\n身份证号码只用于限制每人每日取号数量，不会显示或保存。",
+    "identity.body": ("{service}需要核验身份。请将身份证放在下方感应区。\n"
+                      "身份证号码只用于限制每人每日取号数量，不会显示或保存。",
                       "{service} needs your ID card. Place it on the reader below.\n"
                       "Your ID number is only used to limit tickets per person; it is never shown or stored."),
     "identity.bad": ("未能读取身份证，请重新放置", "The card could not be read; please place it again"),
@@ -90,14 +90,20 @@ S: dict[str, tuple[str, str]] = {
     "refusal.take": ("现场取号", "Take a walk-in number"),
     "refusal.home": ("返回首页", "Back to home"),
     "refusal.online": ("网上办理：{online}", "Online: {online}"),
-    "refusal.offline_msg": ("暂时无法连接叫号系统，现在不能取号", "The queue system cannot be reached, so no ticket was issued"),
+    "refusal.offline_msg": ("暂时无法连接叫号系统，现在不能取号",
+                            "The queue system cannot be reached, so no ticket was issued"),
     "refusal.offline_guide": ("请稍候点“重试”（不会重复取号），或到综合咨询窗口请工作人员协助",
-                              "Tap “Try again” in a moment (you will not get two tickets), or ask at the General Enquiries window"),
+                              "Tap “Try again” in a moment (you will not get two tickets), "
+                              "or ask at the General Enquiries window"),
+    "refusal.unexpected_msg": ("叫号系统的答复无法识别，未能取号",
+                               "The queue system's answer could not be read, so no ticket was issued"),
+    "refusal.unexpected_guide": ("请到综合咨询窗口请工作人员协助", "Please ask at the General Enquiries window"),
     # check-in
     "checkin.title": ("预约签到", "Appointment check-in"),
     "checkin.enter": ("请输入预约码", "Enter your appointment code"),
     "checkin.other": ("也可以：", "Or:"),
-    "checkin.scan": ("将预约二维码对准下方摄像头，或放在扫码口", "Show your booking QR code to the camera or scanner below"),
+    "checkin.scan": ("将预约二维码对准下方摄像头，或放在扫码口",
+                     "Show your booking QR code to the camera or scanner below"),
     "checkin.card": ("将身份证放在感应区", "Place your ID card on the reader"),
     "checkin.ok": ("签到", "Check in"),
     "checkin.clear": ("清除", "Clear"),
@@ -118,7 +124,8 @@ S: dict[str, tuple[str, str]] = {
     "guide.none": ("无需材料", "Nothing to bring"),
     "guide.take": ("为此事项取号", "Take a number for this"),
     "guide.back": ("返回指南", "Back to the guide"),
-    "guide.no_match": ("没有找到相关事项，请到综合咨询窗口询问", "Nothing found; please ask at the General Enquiries window"),
+    "guide.no_match": ("没有找到相关事项，请到综合咨询窗口询问",
+                       "Nothing found; please ask at the General Enquiries window"),
     "guide.handled_at": ("办理地点：{where}", "Handled at: {where}"),
     "guide.search_kb": ("请点下方字母：拼音首字母或英文", "Tap the letters below"),
     "guide.keyboard": ("键盘查找", "Keyboard"),
@@ -133,15 +140,18 @@ S: dict[str, tuple[str, str]] = {
     "guide.no_match_elsewhere": ("以下事项不在本大厅办理：", "These matters are handled elsewhere:"),
     # policy
     "policy.title": ("惠企政策发言人", "Business policy contacts"),
-    "policy.intro": ("企业政策问题可直接联系以下发言人（工作日办公时间）", "For business policy questions call these officers (office hours)"),
+    "policy.intro": ("企业政策问题可直接联系以下发言人（工作日办公时间）",
+                     "For business policy questions call these officers (office hours)"),
     # voice prompts (large mode)
-    "voice.home": ("您好，请选择取号、预约签到、办事指南或惠企政策", "Welcome. Choose take a number, check in, service guide, or policy contacts"),
+    "voice.home": ("您好，请选择取号、预约签到、办事指南或惠企政策",
+                   "Welcome. Choose take a number, check in, service guide, or policy contacts"),
     "voice.services": ("请选择要办理的业务", "Please choose a service"),
     "voice.identity": ("请将身份证放在感应区", "Please place your ID card on the reader"),
     "voice.ticket": ("您的号码是{number}，前面还有{n}人", "Your number is {number}. {n} people ahead"),
     "voice.checkin": ("请输入预约码，或扫描预约二维码", "Enter your appointment code, or scan your booking QR code"),
     "voice.guide": ("请选择要查看的事项", "Choose a matter to read about"),
-    "voice.guide_search": ("请按拼音首字母查找，例如公积金，请按 G J J", "Type the start of an English word, for example tax"),
+    "voice.guide_search": ("请按拼音首字母查找，例如公积金，请按 G J J",
+                           "Type the start of an English word, for example tax"),
     "voice.policy": ("以下是惠企政策发言人的联系方式", "Here are the business policy contacts"),
 }
 
@@ -152,10 +162,19 @@ def tr(key: str, lang: Lang, **kw: Any) -> str:
     return text.format(**kw) if kw else text
 
 
-def pick(text: Mapping[str, str] | Any, lang: Lang) -> str:
-    """One language of a bilingual text (a {zh, en} dict or a config Text)."""
+def bitext(key: str) -> BiText:
+    """A kiosk string in both languages, for a message built on the kiosk (an offline refusal)."""
+    zh, en = S[key]
+    return BiText(zh=zh, en=en)
+
+
+def pick(text: BiText | Mapping[str, str] | Any, lang: Lang) -> str:
+    """One language of a bilingual text: the contract's BiText, a config Text, or a driver's
+    {zh, en} guide (the printer's advice)."""
     if text is None:
         return ""
+    if isinstance(text, BiText):
+        return text.pick(lang)
     if isinstance(text, Mapping):
         return str(text.get(lang.value) or text.get("zh") or "")
     return str(getattr(text, lang.value))

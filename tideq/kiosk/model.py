@@ -21,12 +21,11 @@ from typing import Any, NamedTuple
 from PySide6.QtCore import QObject, Signal
 
 from tideq.config.schema import HallConfig, Kiosk, Service
+from tideq.contract import BiText, ControllerStatus, ErrorCode, ErrorInfo, Priority, Reply, ServicesState, TicketInfo
 
-from .i18n import Lang, pick, tr
+from .i18n import Lang, bitext, other, pick, tr
 from .search import MAX_QUERY, build_index, normalise
 
-
-UNREACHABLE = "controller_unreachable"
 CONSULT_SERVICE = "general-consult"
 CODE_RE = re.compile(r"^[A-Za-z0-9-]{4,32}$")
 MAX_CODE = 20
@@ -119,39 +118,82 @@ class Pending:
 
 @dataclass
 class TicketView:
+    """A ticket the controller acknowledged, as the screen shows and the printer prints it."""
+
     cid: str
     number: str
     service: str
-    priority: str
+    priority: Priority
     ahead: int
     eta_s: int
-    issued_at: str
+    issued_at: datetime
     verify: str
-    note: dict[str, str] | None = None
+    note: BiText | None = None
     print_state: PrintState = PrintState.PRINTING
-    print_guide: dict[str, str] | None = None
+    print_guide: dict[str, str] | None = None    # the printer driver's advice when printing failed
+
+    @classmethod
+    def acknowledged(cls, cid: str, t: TicketInfo, note: BiText | None, hall_id: str) -> TicketView:
+        return cls(cid, t.number, t.service, t.priority, t.ahead, t.eta_s or 0, t.issued_at,
+                   t.verify or f"tideq:{hall_id}:{t.number}", note)
 
 
 @dataclass
 class RefusalView:
-    code: str
-    message: dict[str, str]
-    guide: dict[str, str]
+    """The controller's refusal (or the kiosk's own when it cannot reach it) and what to offer."""
+
+    error: ErrorInfo
     service: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
     actions: list[Action] = field(default_factory=list)
 
+    @property
+    def code(self) -> ErrorCode:
+        return self.error.code
 
-ACTIONS: dict[str, list[Action]] = {
-    UNREACHABLE: [Action.RETRY, Action.HOME],
-    "quota_reached": [Action.CHECKIN, Action.CONSULT, Action.GUIDE, Action.HOME],
-    "hall_closed": [Action.GUIDE, Action.HOME],
-    "service_closed": [Action.GUIDE, Action.HOME],
-    "identity_limit": [Action.CONSULT, Action.HOME],
-    "identity_required": [Action.CONSULT, Action.HOME],
-    "appointment_unknown": [Action.TAKE, Action.CONSULT, Action.HOME],
-    "appointment_other_day": [Action.TAKE, Action.HOME],
-    "appointment_early": [Action.GUIDE, Action.HOME],
+    @property
+    def message(self) -> BiText:
+        return self.error.message
+
+    @property
+    def guide(self) -> BiText:
+        return self.error.guide
+
+    def extra(self, key: str) -> Any:
+        """One of the code's extra fields (`next_open`, `checkin_opens`, ...), None if absent."""
+        return self.error.extra(key)
+
+
+@dataclass(frozen=True)
+class PrinterNotice:
+    """After a print: whether the kiosk must flag its printer to staff (its `health/{kiosk}`)."""
+
+    ok: bool
+    reason: str = ""
+    ticket: str | None = None
+
+
+def unreachable_error() -> ErrorInfo:
+    """The refusal shown when the controller cannot be reached: "Try again" is safe."""
+    return ErrorInfo(code=ErrorCode.CONTROLLER_UNREACHABLE, message=bitext("refusal.offline_msg"),
+                     guide=bitext("refusal.offline_guide"))
+
+
+def unexpected_error() -> ErrorInfo:
+    """A reply that is neither a ticket nor a refusal (a contract violation): still not a dead end."""
+    return ErrorInfo(code=ErrorCode.INTERNAL_ERROR, message=bitext("refusal.unexpected_msg"),
+                     guide=bitext("refusal.unexpected_guide"))
+
+
+ACTIONS: dict[ErrorCode, list[Action]] = {
+    ErrorCode.CONTROLLER_UNREACHABLE: [Action.RETRY, Action.HOME],
+    ErrorCode.QUOTA_REACHED: [Action.CHECKIN, Action.CONSULT, Action.GUIDE, Action.HOME],
+    ErrorCode.HALL_CLOSED: [Action.GUIDE, Action.HOME],
+    ErrorCode.SERVICE_CLOSED: [Action.GUIDE, Action.HOME],
+    ErrorCode.IDENTITY_LIMIT: [Action.CONSULT, Action.HOME],
+    ErrorCode.IDENTITY_REQUIRED: [Action.CONSULT, Action.HOME],
+    ErrorCode.APPOINTMENT_UNKNOWN: [Action.TAKE, Action.CONSULT, Action.HOME],
+    ErrorCode.APPOINTMENT_OTHER_DAY: [Action.TAKE, Action.HOME],
+    ErrorCode.APPOINTMENT_EARLY: [Action.GUIDE, Action.HOME],
 }
 
 
@@ -169,7 +211,7 @@ class KioskModel(QObject):
     guide_changed = Signal()
     send = Signal(str, object, str)        # command, args, command id
     print_requested = Signal(object)       # TicketView
-    attention = Signal(object)             # dict for the kiosk's health topic (flag to staff)
+    attention = Signal(object)             # PrinterNotice, for the kiosk's health topic (flag to staff)
     prompt = Signal(str)                   # text to speak (large mode)
 
     def __init__(self, hall: HallConfig, kiosk: Kiosk, *, has_printer: bool = True,
@@ -321,7 +363,7 @@ class KioskModel(QObject):
             self.lang_changed.emit(lang)
 
     def toggle_lang(self) -> None:
-        self.set_lang(self.lang.other)
+        self.set_lang(other(self.lang))
 
     def set_large(self, on: bool) -> None:
         if on != self.large:
@@ -335,7 +377,8 @@ class KioskModel(QObject):
 
     def _speak_screen(self) -> None:
         key = {Screen.HOME: "voice.home", Screen.SERVICES: "voice.services", Screen.IDENTITY: "voice.identity",
-               Screen.CHECKIN: "voice.checkin", Screen.GUIDE: "voice.guide", Screen.POLICY: "voice.policy"}.get(self.screen)
+               Screen.CHECKIN: "voice.checkin", Screen.GUIDE: "voice.guide",
+               Screen.POLICY: "voice.policy"}.get(self.screen)
         if key:
             self.prompt.emit(self.t(key))
         elif self.screen is Screen.TICKET and self.ticket:
@@ -348,7 +391,8 @@ class KioskModel(QObject):
         """The visitor tapped a service. Returns False when the tap is ignored (one in flight)."""
         if self.pending and self.pending.state is RequestState.SENDING:
             return False
-        svc = self.services.get(sid) or (ServiceView(self.hall.service(sid)) if self.hall.service(sid) else None)
+        cfg = self.hall.service(sid)
+        svc = self.services.get(sid) or (ServiceView(cfg) if cfg else None)
         if svc is None:
             return False
         if svc.cfg.identity_required and identity is None:
@@ -357,7 +401,7 @@ class KioskModel(QObject):
             self.card_changed.emit(self.card_notice)
             self.go(Screen.IDENTITY)
             return True
-        args: dict[str, Any] = {"service": sid, "source": self.kiosk.id, "priority": "normal"}
+        args: dict[str, Any] = {"service": sid, "source": self.kiosk.id, "priority": Priority.NORMAL.value}
         if identity:
             args["identity"] = identity
         self._request("ticket", args, sid)
@@ -439,41 +483,35 @@ class KioskModel(QObject):
         assert p is not None
         self.pending_changed.emit()
         if self.link is not Link.ONLINE:  # refuse politely now rather than wait for a timeout
-            self.handle_reply(p.cid, {"v": 1, "id": p.cid, "ok": False, "error": {
-                "code": UNREACHABLE, "message": {"zh": tr("refusal.offline_msg", Lang.ZH), "en": tr("refusal.offline_msg", Lang.EN)},
-                "guide": {"zh": tr("refusal.offline_guide", Lang.ZH), "en": tr("refusal.offline_guide", Lang.EN)}}})
+            self.handle_reply(p.cid, Reply(id=p.cid, ok=False, error=unreachable_error()))
             return
         self.send.emit(p.command, p.args, p.cid)
 
-    def handle_reply(self, tag: str, reply: dict[str, Any]) -> None:
+    def handle_reply(self, tag: str, reply: Reply) -> None:
+        """The controller's typed answer (QtBus `answered`) to the request in flight."""
         p = self.pending
         if p is None or tag != p.cid or p.state is not RequestState.SENDING:
             return  # stale, or a repeat of an answer already shown
-        if reply.get("ok") and isinstance(reply.get("ticket"), dict):
+        if reply.ok and reply.ticket is not None:
             p.state = RequestState.ANSWERED
             p.args.pop("identity", None)  # nothing of the card outlives the request
             self.pending_changed.emit()
-            self._show_ticket(p.cid, reply["ticket"], reply.get("note"))
+            self._show_ticket(TicketView.acknowledged(p.cid, reply.ticket, reply.note, self.hall.hall.id))
             return
-        err = reply.get("error") or {}
-        code = str(err.get("code") or "error")
-        if code == UNREACHABLE:
-            p.state = RequestState.FAILED
-            err = {**err, "message": {"zh": tr("refusal.offline_msg", Lang.ZH), "en": tr("refusal.offline_msg", Lang.EN)},
-                   "guide": {"zh": tr("refusal.offline_guide", Lang.ZH), "en": tr("refusal.offline_guide", Lang.EN)}}
+        err = reply.error or unexpected_error()
+        if err.code is ErrorCode.CONTROLLER_UNREACHABLE:
+            p.state = RequestState.FAILED   # kept, so "Try again" resends the same id
+            err = err.model_copy(update={"message": bitext("refusal.offline_msg"),
+                                         "guide": bitext("refusal.offline_guide")})
         else:
             p.state = RequestState.ANSWERED
         self.pending_changed.emit()
-        self.refusal = RefusalView(code, err.get("message") or {}, err.get("guide") or {}, p.service,
-                                   {k: v for k, v in err.items() if k not in ("code", "message", "guide")},
-                                   ACTIONS.get(code, [Action.CONSULT, Action.HOME]))
+        self.refusal = RefusalView(err, p.service, ACTIONS.get(err.code, [Action.CONSULT, Action.HOME]))
         self.refusal_changed.emit()
         self.go(Screen.REFUSAL)
 
-    def _show_ticket(self, cid: str, t: dict[str, Any], note: dict[str, str] | None) -> None:
-        self.ticket = TicketView(cid, str(t["number"]), str(t["service"]), str(t.get("priority", "normal")),
-                                 int(t.get("ahead", 0)), int(t.get("eta_s", 0)), str(t.get("issued_at", "")),
-                                 str(t.get("verify") or f"tideq:{self.hall.hall.id}:{t['number']}"), note)
+    def _show_ticket(self, ticket: TicketView) -> None:
+        self.ticket, cid = ticket, ticket.cid
         if not self.has_printer:
             self.ticket.print_state = PrintState.NO_PRINTER
         self.tickets_shown += 1
@@ -486,10 +524,9 @@ class KioskModel(QObject):
     def handle_print(self, cid: str, printed: bool, code: str = "", guide: dict[str, str] | None = None) -> None:
         t = self.ticket
         if printed:
-            self.attention.emit({"state": "ok"})
+            self.attention.emit(PrinterNotice(True))
         else:
-            self.attention.emit({"state": "attention", "reason": code or "printer_error",
-                                 "ticket": t.number if t and t.cid == cid else None})
+            self.attention.emit(PrinterNotice(False, code or "printer_error", t.number if t and t.cid == cid else None))
         if t is None or t.cid != cid:
             return
         t.print_state = PrintState.PRINTED if printed else PrintState.FAILED
@@ -567,12 +604,13 @@ class KioskModel(QObject):
             self._controller_up = None  # the retained status comes again on reconnect
         self._update_link()
 
-    def handle_message(self, topic: str, data: Any) -> None:
-        if topic.endswith("/status/controller"):
-            self._controller_up = data == "online"
+    def handle_message(self, topic: str, message: object) -> None:
+        """A typed `state/services`, or the plain-text retained `status/controller`."""
+        if isinstance(message, ServicesState):
+            self._apply_services(message)
+        elif topic.endswith("/status/controller"):
+            self._controller_up = message == ControllerStatus.ONLINE.value
             self._update_link()
-        elif topic.endswith("/state/services") and isinstance(data, dict):
-            self._apply_services(data)
 
     def _update_link(self) -> None:
         if self._broker_up and self._controller_up:
@@ -591,25 +629,18 @@ class KioskModel(QObject):
             self.link = Link.OFFLINE
             self.link_changed.emit(self.link)
 
-    def _apply_services(self, data: dict[str, Any]) -> None:
-        try:
-            self.state_ts = datetime.fromisoformat(data["ts"]) if data.get("ts") else None
-        except ValueError:
-            self.state_ts = None
-        for item in data.get("services") or []:
-            view = self.services.get(str(item.get("id")))
+    def _apply_services(self, state: ServicesState) -> None:
+        self.state_ts = state.ts
+        for item in state.services:
+            view = self.services.get(item.id)
             if view is None:
-                continue
-            view.open = bool(item.get("open", True))
-            view.waiting = int(item.get("waiting") or 0)
-            view.eta_s = int(item.get("eta_s") or 0)
-            view.windows_open = int(item.get("windows_open") or 0)
-            view.quota_left = item.get("quota_left")
-            nxt = item.get("next_open")
-            try:
-                view.next_open = datetime.fromisoformat(nxt) if nxt else None
-            except ValueError:
-                view.next_open = None
+                continue   # a service this kiosk does not offer
+            view.open = item.open
+            view.waiting = item.waiting
+            view.eta_s = item.eta_s or 0
+            view.windows_open = item.windows_open
+            view.quota_left = item.quota_left
+            view.next_open = item.next_open
         self.services_changed.emit()
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from tideq.config.schema import HallConfig
 from tideq.drivers.printer import PrintResult, TicketPrint, TicketPrinter
+from tideq.drivers.printer.ticket import Priority as PrintPriority
 
 from .model import TicketView
 
@@ -29,10 +29,9 @@ def to_print(hall: HallConfig, t: TicketView) -> TicketPrint:
     extra: dict[str, str] = {}
     if where:
         extra = {"where_zh": f"请到{where.zh}等候", "where_en": f"Please wait at {where.en}"}
-    ticket = {"number": t.number, "ahead": t.ahead, "eta_s": t.eta_s, "priority": t.priority,
-              "issued_at": t.issued_at or datetime.now().astimezone().isoformat()}
-    return TicketPrint.from_controller(ticket, hall=(hall.hall.name.zh, hall.hall.name.en), service=name,
-                                       verify=t.verify, **extra)
+    return TicketPrint(hall_zh=hall.hall.name.zh, hall_en=hall.hall.name.en, service_zh=name[0], service_en=name[1],
+                       number=t.number, ahead=t.ahead, eta_s=t.eta_s, issued_at=t.issued_at, verify=t.verify,
+                       priority=PrintPriority(t.priority.value), **extra)
 
 
 class PrintService(QObject):

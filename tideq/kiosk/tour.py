@@ -1,7 +1,8 @@
-"""Every screen of the kiosk in a representative state, driven through the model with
-controller-shaped payloads (no broker needed). Used by scripts/screenshots_kiosk.py and by the
-layout test that checks touch-target sizes and clipping in every language and mode. The flows
-themselves are tested against the real controller in tests/kiosk/."""
+"""Every screen of the kiosk in a representative state, driven through the model with the
+contract's typed messages as the controller sends them (no broker needed). Used by
+scripts/screenshots_kiosk.py and by the layout test that checks touch-target sizes and clipping
+in every language and mode. The flows themselves are tested against the real controller in
+tests/kiosk/."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -11,6 +12,18 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtWidgets import QApplication
 
+from tideq.contract import (
+    BiText,
+    ErrorCode,
+    ErrorInfo,
+    Priority,
+    Reply,
+    ServiceItem,
+    ServicesState,
+    TicketInfo,
+    TicketStatus,
+)
+
 from .model import KioskModel, PrintState, Screen
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -18,55 +31,49 @@ WAITING = {"business-setup": 12, "tax": 7, "social-insurance": 21, "real-estate"
            "policy-redemption": 0, "engineering-permit": 3, "general-consult": 2}
 
 
-def services_payload(model: KioskModel, *, closed: bool = False, sold_out: str | None = "policy-redemption",
-                     closed_one: str | None = None) -> dict[str, Any]:
+def services_state(model: KioskModel, *, closed: bool = False, sold_out: str | None = "policy-redemption",
+                   closed_one: str | None = None) -> ServicesState:
     tomorrow = (NOW + timedelta(days=1)).replace(hour=9, minute=0)
     out = []
     for s in model.hall.services:
         shut = closed or s.id == closed_one
-        item: dict[str, Any] = {"id": s.id, "name": s.name.model_dump(), "prefix": s.prefix, "open": not shut,
-                                "waiting": 0 if shut else WAITING.get(s.id, 3),
-                                "eta_s": 0 if shut else WAITING.get(s.id, 3) * s.mean_service_s // 2,
-                                "windows_open": 2, "quota_left": 0 if s.id == sold_out else (s.daily_quota or None)}
-        if shut:
-            item["next_open"] = tomorrow.isoformat()
-        out.append(item)
-    return {"v": 1, "ts": NOW.isoformat(), "services": out}
+        out.append(ServiceItem(id=s.id, name=BiText(zh=s.name.zh, en=s.name.en), prefix=s.prefix, open=not shut,
+                               next_open=tomorrow if shut else None, waiting=0 if shut else WAITING.get(s.id, 3),
+                               eta_s=0 if shut else WAITING.get(s.id, 3) * s.mean_service_s // 2, windows_open=2,
+                               quota_left=0 if s.id == sold_out else (s.daily_quota or None)))
+    return ServicesState(ts=NOW, services=out)
 
 
 def online(model: KioskModel, **kw: Any) -> None:
     model.handle_connection(True)
     model.handle_message("tideq/x/status/controller", "online")
-    model.handle_message("tideq/x/state/services", services_payload(model, **kw))
+    model.handle_message("tideq/x/state/services", services_state(model, **kw))
 
 
-def _ticket(model: KioskModel, sid: str, number: str, ahead: int, *, priority: str = "normal",
-            note: dict[str, str] | None = None, state: PrintState = PrintState.PRINTED) -> None:
-    if note or priority == "appointment":
+def _ticket(model: KioskModel, sid: str, number: str, ahead: int, *, priority: Priority = Priority.NORMAL,
+            note: BiText | None = None, state: PrintState = PrintState.PRINTED) -> None:
+    if note or priority is Priority.APPOINTMENT:
         model._request("checkin", {"code": "20261126"}, None)
     else:
         model.tap_service(sid)
     cid = model.pending.cid  # type: ignore[union-attr]
-    reply = {"v": 1, "id": cid, "ok": True, "ticket": {
-        "number": number, "service": sid, "priority": priority, "issued_at": NOW.isoformat(), "status": "waiting",
-        "ahead": ahead, "eta_s": ahead * 300, "verify": f"tideq:xian-hitech:2026-11-26:{number}:3f9a1c07e2"}}
-    if note:
-        reply["note"] = note
-    model.handle_reply(cid, reply)
+    ticket = TicketInfo(number=number, service=sid, priority=priority, issued_at=NOW, status=TicketStatus.WAITING,
+                        ahead=ahead, eta_s=ahead * 300, verify=f"tideq:xian-hitech:2026-11-26:{number}:3f9a1c07e2")
+    model.handle_reply(cid, Reply(id=cid, ok=True, ticket=ticket, note=note))
     model.handle_print(cid, state is PrintState.PRINTED, "" if state is PrintState.PRINTED else "printer_paper_out")
 
 
-def _refusal(model: KioskModel, sid: str | None, error: dict[str, Any], command: str = "ticket") -> None:
+def _refusal(model: KioskModel, sid: str | None, error: ErrorInfo, command: str = "ticket") -> None:
     if sid:
         model.tap_service(sid)
     else:
         model._request(command, {"code": "30001111"}, None)
     cid = model.pending.cid  # type: ignore[union-attr]
-    model.handle_reply(cid, {"v": 1, "id": cid, "ok": False, "error": error})
+    model.handle_reply(cid, Reply(id=cid, ok=False, error=error))
 
 
-def _err(code: str, mzh: str, men: str, gzh: str, gen: str, **extra: Any) -> dict[str, Any]:
-    return {"code": code, "message": {"zh": mzh, "en": men}, "guide": {"zh": gzh, "en": gen}, **extra}
+def _err(code: ErrorCode, mzh: str, men: str, gzh: str, gen: str, **extra: Any) -> ErrorInfo:
+    return ErrorInfo(code=code, message=BiText(zh=mzh, en=men), guide=BiText(zh=gzh, en=gen), **extra)
 
 
 def _search(model: KioskModel, typed: str) -> None:
@@ -89,31 +96,32 @@ STEPS: list[Step] = [
     ("identity", lambda m: (m.go(Screen.SERVICES), m.tap_service("social-insurance"))),
     ("ticket", lambda m: _ticket(m, "tax", "B008", 7)),
     ("ticket-print-failed", lambda m: _ticket(m, "business-setup", "A013", 12, state=PrintState.FAILED)),
-    ("ticket-late", lambda m: _ticket(m, "tax", "B009", 8, note={
-        "zh": "您已超过预约时段，已为您转为现场号，按到达顺序办理",
-        "en": "You came after your slot, so this is a walk-in ticket served in arrival order"})),
+    ("ticket-late", lambda m: _ticket(m, "tax", "B009", 8, note=BiText(
+        zh="您已超过预约时段，已为您转为现场号，按到达顺序办理",
+        en="You came after your slot, so this is a walk-in ticket served in arrival order"))),
     ("refusal-quota", lambda m: _refusal(m, "policy-redemption", _err(
-        "quota_reached", "今日惠企政策兑现号已发完", "today's tickets for Business Policy Benefits are all taken",
+        ErrorCode.QUOTA_REACHED, "今日惠企政策兑现号已发完",
+        "today's tickets for Business Policy Benefits are all taken",
         "政策清单见“惠企政策”页；或到综合咨询窗口咨询",
         "See the Policy contacts page for the list; or ask at the General Enquiries window"))),
     ("refusal-closed", lambda m: _refusal(m, "engineering-permit", _err(
-        "service_closed", "工程建设审批现在不办理", "Construction Permits is not served now",
+        ErrorCode.SERVICE_CLOSED, "工程建设审批现在不办理", "Construction Permits is not served now",
         "请于11月27日 09:00再来，或先查看办事指南准备材料",
         "come back at Fri 27 Nov 09:00, or read the service guide to prepare your documents",
         next_open=(NOW + timedelta(days=1)).replace(hour=9).isoformat()))),
     ("refusal-identity-limit", lambda m: _refusal(m, "tax", _err(
-        "identity_limit", "每人每天最多取3个号", "at most 3 tickets per person per day",
+        ErrorCode.IDENTITY_LIMIT, "每人每天最多取3个号", "at most 3 tickets per person per day",
         "请先办理已取的号；如有特殊情况请到综合咨询窗口",
         "use the tickets you hold; for special cases ask at the General Enquiries window"))),
     ("refusal-offline", lambda m: (m.handle_message("tideq/x/status/controller", "offline"), m.go(Screen.SERVICES),
                                    m.tap_service("tax"))),
     ("checkin", lambda m: (m.go(Screen.CHECKIN), [m.key(c) for c in "2026112"])),
     ("checkin-early", lambda m: (m.go(Screen.CHECKIN), _refusal(m, None, _err(
-        "appointment_early", "还未到签到时间，请于10:30后签到", "check-in opens at 10:30",
+        ErrorCode.APPOINTMENT_EARLY, "还未到签到时间，请于10:30后签到", "check-in opens at 10:30",
         "请于10:30后再来签到，期间可查看办事指南", "come back after 10:30; meanwhile read the service guide",
         checkin_opens=NOW.replace(minute=30).isoformat()), "checkin"))),
     ("checkin-unknown", lambda m: (m.go(Screen.CHECKIN), _refusal(m, None, _err(
-        "appointment_unknown", "没有找到这个预约", "no appointment with this code",
+        ErrorCode.APPOINTMENT_UNKNOWN, "没有找到这个预约", "no appointment with this code",
         "请核对短信中的预约码，或到综合咨询窗口查询；也可直接取号",
         "check the code in your SMS, ask at the General Enquiries window, or take a walk-in ticket"), "checkin"))),
     ("guide", lambda m: m.go(Screen.GUIDE)),

@@ -11,13 +11,13 @@ log = logging.getLogger(__name__)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    m = sub.add_parser("manager", help="hall manager console: the whole hall live, tidal proposals to confirm or decline")
+    m = sub.add_parser("manager",
+                       help="hall manager console: the whole hall live, tidal proposals to confirm or decline")
     m.add_argument("--config", required=True, help="hall .toml file")
     m.add_argument("--lang", choices=["zh", "en"], default="zh", help="console language (toggle in the window)")
     m.add_argument("--windowed", action="store_true", help="a 1920x1080 window instead of full screen")
     add_broker_args(m, "manager")
     m.set_defaults(func=run_manager)
-
 
 
 def run_manager(args: argparse.Namespace) -> int:
@@ -28,16 +28,20 @@ def run_manager(args: argparse.Namespace) -> int:
 
     from PySide6.QtWidgets import QApplication
 
+    from tideq.contract import DeviceKind, Lang
     from tideq.ui.app import dispose, exec_until_signal
+    from tideq.ui.presence import Presence, presence_will
+    from tideq.ui.qtbus import IdentityBus
 
     from .console import SIZE, ManagerConsole
     from .model import ManagerModel
-    from tideq.ui.qtbus import IdentityBus
-    from tideq.counter.terminal_model import Lang
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    user = args.username or "manager"
-    bus = IdentityBus(loaded.hall.broker.client_url(args.broker), hall.hall.id, user, broker_password(args))
+    assert isinstance(app, QApplication)   # a QCoreApplication could not show a window
+    user = args.username or "manager"   # the device id of its health is its login
+    bus = IdentityBus(loaded.hall.broker.client_url(args.broker), hall.hall.id, user, broker_password(args),
+                      will=presence_will(hall.hall.id, user, DeviceKind.MANAGER))
+    presence = Presence(bus, user, DeviceKind.MANAGER)
     model = ManagerModel(bus, hall, lang=Lang(args.lang))
     console = ManagerConsole(model)
     if args.windowed:
@@ -51,5 +55,6 @@ def run_manager(args: argparse.Namespace) -> int:
     try:
         return exec_until_signal(app)
     finally:
+        presence.goodbye()
         bus.stop()
-        dispose([model, console, bus])
+        dispose([presence, model, console, bus])

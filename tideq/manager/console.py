@@ -13,22 +13,23 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from tideq.contract import ControllerStatus, Lang, TidalCommand, TidalMode
 from tideq.ui.fonts import cjk_family
+from tideq.ui.link import Link
+from tideq.ui.outcome import Outcome
 
-from .model import ManagerModel, Part, TidalAction
+from .model import ManagerModel, Part
 from .panels import AlertsPanel, HealthStrip, LogPanel, ServicesPanel, TidalPanel, WindowGrid, font, label
-from .state import Mode
 from .texts import MODE_HINT, MODE_TEXT, pick
-from tideq.counter.terminal_model import Lang, Link, Outcome
 
 SIZE = (1920, 1080)
 RIGHT_W = 760     # the decision column; the hall picture takes the rest
 STALE_S = 30.0   # no state for this long (the controller republishes every 10 s): say so
-MODE_COLOR = {Mode.AUTO: "#1e8e3e", Mode.CONFIRM: "#2f6fdf", Mode.OFF: "#5f6368", Mode.UNKNOWN: "#8a8f98"}
+MODE_COLOR = {TidalMode.AUTO: "#1e8e3e", TidalMode.CONFIRM: "#2f6fdf", TidalMode.OFF: "#5f6368"}
 OUTCOME_STYLE = {Outcome.OK: ("#e6f4ea", "#0d652d"), Outcome.REFUSED: ("#fce8e6", "#a50e0e"),
                  Outcome.UNREACHABLE: ("#fef7e0", "#8a4b00"), Outcome.LOCAL: ("#fef7e0", "#8a4b00")}
-VERB = {TidalAction.OPEN: ("开放", "Open"), TidalAction.CLOSE: ("关闭", "Close"),
-        TidalAction.CONFIRM: ("确认", "Confirm"), TidalAction.DECLINE: ("拒绝", "Decline")}
+VERB = {TidalCommand.OPEN: ("开放", "Open"), TidalCommand.CLOSE: ("关闭", "Close"),
+        TidalCommand.CONFIRM: ("确认", "Confirm"), TidalCommand.DECLINE: ("拒绝", "Decline")}
 STYLE = """
 QWidget#manager { background: #eef1f5; }
 QFrame#card { background: white; border: 1px solid #dde1e7; border-radius: 8px; }
@@ -59,17 +60,17 @@ class ManagerConsole(QWidget):
         self.setFont(QFont(self.family, 11))
         self._build()
         self._renderers = {
-            Part.SERVICES: [self.services.render], Part.WINDOWS: [self.windows.render],
-            Part.TIDAL: [self.alerts.render, self.tidal.render, self.windows.render, self.services.render,
+            Part.SERVICES: [self.services.refresh], Part.WINDOWS: [self.windows.refresh],
+            Part.TIDAL: [self.alerts.refresh, self.tidal.refresh, self.windows.refresh, self.services.refresh,
                          self._render_head],
-            Part.CROWD: [self.services.render], Part.HEALTH: [self.health.render], Part.LOG: [self.log.render],
+            Part.CROWD: [self.services.refresh], Part.HEALTH: [self.health.refresh], Part.LOG: [self.log.refresh],
             Part.COMMAND: [self._render_result], Part.LINK: [self._render_head],
         }
         model.changed.connect(self._changed)
         self._tick = QTimer(self)
         self._tick.timeout.connect(self._tick_ages)
         self._tick.start(1000)
-        self.render()
+        self.refresh()
 
     def _build(self) -> None:
         root = QVBoxLayout(self)
@@ -127,21 +128,21 @@ class ManagerConsole(QWidget):
     # ------------------------------------------------------------------ render
     def _changed(self, part: Part) -> None:
         if part is Part.LANG:
-            self.render()
+            self.refresh()
             return
         for fn in self._renderers.get(part, []):
             fn()
 
-    def render(self) -> None:
+    def refresh(self) -> None:
         self._render_head()
         for panel in (self.services, self.windows, self.alerts, self.tidal, self.log, self.health):
-            panel.render()
+            panel.refresh()
         self._render_result()
 
     def _tick_ages(self) -> None:
         """Ages of crowd and health readings, and staleness, move with time alone."""
-        self.services.render()
-        self.health.render()
+        self.services.refresh()
+        self.health.refresh()
         self._render_head()
 
     def _render_head(self) -> None:
@@ -158,7 +159,7 @@ class ManagerConsole(QWidget):
         stale = m.stale_s()
         if m.link is Link.OFFLINE:
             text, color = ("● 与服务器断开" if zh else "● broker link down"), "#c5221f"
-        elif m.controller_online is False:
+        elif m.controller is ControllerStatus.OFFLINE:
             text, color = ("● 叫号控制器离线" if zh else "● controller offline"), "#c5221f"
         elif stale is not None and stale > STALE_S:
             text, color = (f"● 数据已{int(stale)}秒未更新" if zh else f"● no update for {int(stale)} s"), "#b06000"

@@ -1,18 +1,18 @@
 """ManagerModel: the whole hall as the hall manager sees it, and the manager's `cmd/tidal` commands.
 
 It folds the retained `state/services`, `state/windows`, `state/tidal`, `sensor/crowd/+` and
-`health/+`, keeps the day's decisions from `event/tidal` (newest first, bounded), sends
-open/close/confirm/decline through the Qt bus (off the GUI thread) and turns each reply into a
-bilingual `Result` carrying the controller's message and guide. One command at a time, like the
-caller terminal: a double tap on Confirm must not become confirm + `no_proposal`. Views
-(manager.py, manager_panels.py) subscribe to `changed(Part)` and only render.
+`health/+` (typed messages of the contract), keeps the day's decisions from `event/tidal`
+(newest first, bounded), sends open/close/confirm/decline through the Qt bus (off the GUI thread)
+and turns each typed reply into a bilingual `Result` carrying the controller's message and guide.
+One command at a time, like the caller terminal: a double tap on Confirm must not become
+confirm + `no_proposal`. Views (console.py, panels.py) subscribe to `changed(Part)` and only render.
 """
 from __future__ import annotations
 
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -20,14 +20,38 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from tideq.config.schema import HallConfig
+from tideq.contract import (
+    BiText,
+    ControllerStatus,
+    CrowdReading,
+    DeviceKind,
+    ErrorCode,
+    Health,
+    HealthState,
+    Lang,
+    OpenTidal,
+    ProposalItem,
+    Reply,
+    ServiceItem,
+    ServicesState,
+    TidalCommand,
+    TidalEvent,
+    TidalMode,
+    TidalState,
+    WindowItem,
+    WindowsState,
+)
+from tideq.ui.bus_protocol import Bus
+from tideq.ui.link import UNHEARD, Link, Unheard
+from tideq.ui.outcome import Outcome, outcome_of
+from tideq.ui.presence import wall_now
 
-from .state import (CROWD_MAX_AGE_S, HEALTH_MAX_AGE_S, Bi, CrowdReading, DeviceHealth, LogEntry, Mode,
-                            OpenTidal, Proposal, ServiceLine, Severity, TidalView, WindowTile, parse_crowd, parse_event,
-                            parse_health, parse_services, parse_tidal, parse_windows)
+from .state import CROWD_MAX_AGE_S, HEALTH_MAX_AGE_S, LogEntry, Severity, log_entry, severity_of
 from .texts import Names
-from tideq.counter.terminal_model import Bus, Lang, Link, Outcome, now_local
 
 LOG_SIZE = 200
+STAFF_KINDS = (DeviceKind.COUNTER, DeviceKind.EVALUATOR)   # one per window: the healthy ones are counted
+BUS_KINDS = {"led": DeviceKind.LEDSTRIP, "keypad": DeviceKind.KEYPAD_BUS, "evaluator": DeviceKind.EVALUATOR_BUS}
 
 
 class Part(str, Enum):
@@ -44,16 +68,9 @@ class Part(str, Enum):
     LANG = "lang"
 
 
-class TidalAction(str, Enum):
-    OPEN = "open"
-    CLOSE = "close"
-    CONFIRM = "confirm"
-    DECLINE = "decline"
-
-
 @dataclass(frozen=True)
 class Command:
-    action: TidalAction
+    action: TidalCommand
     window: str
     service: str | None = None
     cid: str = ""
@@ -65,12 +82,12 @@ class Result:
 
     outcome: Outcome
     command: Command
-    text: Bi
-    guide: Bi = field(default_factory=dict)
-    code: str = ""
+    text: BiText
+    guide: BiText | None = None
+    code: ErrorCode | None = None   # the refusal's code
 
     def say(self, lang: Lang) -> tuple[str, str]:
-        return self.text.get(lang.value, ""), self.guide.get(lang.value, "")
+        return self.text.pick(lang), self.guide.pick(lang) if self.guide else ""
 
 
 @dataclass(frozen=True)
@@ -89,25 +106,34 @@ class CrowdCell:
 @dataclass(frozen=True)
 class HealthCell:
     device: str
-    kind: str
-    health: DeviceHealth | None   # None: configured but never reported
+    kind: DeviceKind
+    health: Health | None   # None: configured but never reported
     age_s: float | None
 
     @property
     def severity(self) -> Severity:
         if self.health is None:
             return Severity.UNKNOWN
-        if self.age_s is not None and self.age_s > HEALTH_MAX_AGE_S and self.health.severity is Severity.OK:
+        if self.age_s is not None and self.age_s > HEALTH_MAX_AGE_S and severity_of(self.health) is Severity.OK:
             return Severity.WARN   # "ok" from long ago is not ok now
-        return self.health.severity
+        return severity_of(self.health)
+
+
+@dataclass(frozen=True)
+class DeviceGroup:
+    """Staff devices of one kind that are all fine, shown as one count rather than a chip each."""
+
+    kind: DeviceKind
+    devices: tuple[str, ...]
 
 
 _DONE = {
-    TidalAction.OPEN: ("已开放{w}办理{s}", "{w} is open for {s}"),
-    TidalAction.CLOSE: ("已关闭{w}", "{w} is closed"),
-    TidalAction.CONFIRM: ("已确认：{w}", "Confirmed: {w}"),
-    TidalAction.DECLINE: ("已拒绝建议：{w}", "Declined the proposal for {w}"),
+    TidalCommand.OPEN: ("已开放{w}办理{s}", "{w} is open for {s}"),
+    TidalCommand.CLOSE: ("已关闭{w}", "{w} is closed"),
+    TidalCommand.CONFIRM: ("已确认：{w}", "Confirmed: {w}"),
+    TidalCommand.DECLINE: ("已拒绝建议：{w}", "Declined the proposal for {w}"),
 }
+_NO_ANSWER = BiText(zh="操作未完成", en="not done")
 
 
 class ManagerModel(QObject):
@@ -115,7 +141,7 @@ class ManagerModel(QObject):
     result = Signal(object)    # Result, after every command
     logged = Signal(object)    # LogEntry, for each decision as it arrives
 
-    def __init__(self, bus: Bus, hall: HallConfig, *, now: Callable[[], datetime] = now_local,
+    def __init__(self, bus: Bus, hall: HallConfig, *, now: Callable[[], datetime] = wall_now,
                  lang: Lang = Lang.ZH, log_size: int = LOG_SIZE, parent: QObject | None = None) -> None:
         """`now` is the wall clock: crowd and health `ts` come from devices' own clocks, not the hall's."""
         super().__init__(parent)
@@ -123,39 +149,44 @@ class ManagerModel(QObject):
         self.names = Names(hall)
         self._zones = {s.id: s.zone for s in hall.services}
         self._pool = {w.id for w in hall.windows if w.tidal_pool}
-        self.services: list[ServiceLine] = []
-        self.windows: list[WindowTile] = []
-        self.tidal = TidalView(Mode(hall.tidal.mode) if hall.tidal.mode in Mode._value2member_map_ else Mode.UNKNOWN,
-                               (), (), (), frozenset())
+        self.services: list[ServiceItem] = []
+        self.windows: list[WindowItem] = []
+        self.tidal = TidalState(ts=now(), mode=TidalMode(hall.tidal.mode))   # the hall file's mode until state/tidal
         self.crowd: dict[str, CrowdReading] = {}
-        self.health: dict[str, DeviceHealth] = {}
+        self.health: dict[str, Health] = {}
         self.log: deque[LogEntry] = deque(maxlen=log_size)
         self.link = Link.CONNECTING
-        self.controller_online: bool | None = None
+        self.controller: ControllerStatus | Unheard = UNHEARD
         self.last_state = 0.0   # monotonic time of the last state message
         self.pending: Command | None = None
         self.last: Result | None = None
         self._tag = "manager"
         bus.message.connect(self._on_message)
+        bus.cleared.connect(self._on_cleared)
         bus.connection.connect(self._on_connection)
-        bus.reply.connect(self._on_reply)
+        bus.answered.connect(self._on_reply)
         t = bus.topics
-        for topic in (t.state("services"), t.state("windows"), t.state("tidal"), t.status_controller, t.event("tidal"),
-                      t.sensor_crowd("+"), t.health("+")):
-            bus.subscribe(topic)
+        for topic, model in ((t.state("services"), ServicesState), (t.state("windows"), WindowsState),
+                             (t.state("tidal"), TidalState), (t.event("tidal"), TidalEvent),
+                             (t.sensor_crowd("+"), CrowdReading), (t.health("+"), Health)):
+            bus.subscribe(topic, model)
+        bus.subscribe(t.status_controller)
 
     # ------------------------------------------------------------------ reading
     @property
-    def mode(self) -> Mode:
+    def mode(self) -> TidalMode:
         return self.tidal.mode
 
     @property
-    def proposals(self) -> tuple[Proposal, ...]:
+    def proposals(self) -> list[ProposalItem]:
         return self.tidal.proposals
 
     @property
-    def open_tidal(self) -> tuple[OpenTidal, ...]:
+    def open_tidal(self) -> list[OpenTidal]:
         return self.tidal.open
+
+    def is_pool(self, window: str) -> bool:
+        return window in self._pool
 
     def crowd_for(self, service: str) -> CrowdCell:
         zone = self._zones.get(service)
@@ -163,20 +194,39 @@ class ManagerModel(QObject):
         return CrowdCell(zone, reading, self._age(reading.ts) if reading else None)
 
     def device_cells(self) -> list[HealthCell]:
-        """Every device the hall file names (printers, kiosks, serial buses, cameras), then any other
-        that reported, so a device that never said a word shows up as unknown rather than not at all."""
+        """Every device the hall file names (printers, kiosks, boards, serial buses, cameras), then any
+        other that reported (caller terminals, tablets, consoles), so a device that never said a word
+        shows up as unknown rather than not at all."""
         d = self.hall.devices
-        expected = [(p.id, "printer") for p in d.printers] + [(k.id, "kiosk") for k in d.kiosks]
-        expected += [(b.id, {"led": "ledstrip", "keypad": "keypad-bus", "evaluator": "evaluator-bus"}.get(b.kind, b.kind))
-                     for b in d.serial_buses]
-        expected += [(c.id, "camera") for c in d.cameras]
+        expected = [(p.id, DeviceKind.PRINTER) for p in d.printers] + [(k.id, DeviceKind.KIOSK) for k in d.kiosks]
+        expected += [(b.id, DeviceKind.BOARD) for b in d.boards]
+        expected += [(b.id, BUS_KINDS[b.kind]) for b in d.serial_buses]
+        expected += [(c.id, DeviceKind.CAMERA) for c in d.cameras]
         seen = {dev for dev, _ in expected}
         expected += [(dev, h.kind) for dev, h in sorted(self.health.items()) if dev not in seen]
         out = []
         for dev, kind in expected:
             h = self.health.get(dev)
-            out.append(HealthCell(dev, h.kind if h and h.kind else kind, h, self._age(h.ts) if h and h.ts else None))
+            out.append(HealthCell(dev, h.kind if h else kind, h, self._age(h.ts) if h else None))
         return out
+
+    def device_state(self, device: str) -> HealthState | Unheard:
+        """The last health `device` reported (UNHEARD if none)."""
+        h = self.health.get(device)
+        return h.state if h else UNHEARD
+
+    def devices_shown(self) -> tuple[list[HealthCell], list[DeviceGroup]]:
+        """What the devices strip shows: each device on its own, except the many staff screens (a
+        terminal and a tablet per window) that are fine, which are counted per kind, so the one
+        that went offline stands out."""
+        cells: list[HealthCell] = []
+        fine: dict[DeviceKind, list[str]] = {kind: [] for kind in STAFF_KINDS}
+        for c in self.device_cells():
+            if c.kind in fine and c.severity is Severity.OK:
+                fine[c.kind].append(c.device)
+            else:
+                cells.append(c)
+        return cells, [DeviceGroup(kind, tuple(devs)) for kind, devs in fine.items() if devs]
 
     def pool_windows(self) -> list[str]:
         return [w.id for w in self.hall.windows if w.tidal_pool]
@@ -198,16 +248,16 @@ class ManagerModel(QObject):
 
     # ------------------------------------------------------------------ acting
     def confirm(self, window: str) -> bool:
-        return self._send(Command(TidalAction.CONFIRM, window))
+        return self._send(Command(TidalCommand.CONFIRM, window))
 
     def decline(self, window: str) -> bool:
-        return self._send(Command(TidalAction.DECLINE, window))
+        return self._send(Command(TidalCommand.DECLINE, window))
 
     def close(self, window: str) -> bool:
-        return self._send(Command(TidalAction.CLOSE, window))
+        return self._send(Command(TidalCommand.CLOSE, window))
 
     def open(self, window: str, service: str, reason: str = "") -> bool:
-        return self._send(Command(TidalAction.OPEN, window, service), reason.strip()[:200])
+        return self._send(Command(TidalCommand.OPEN, window, service), reason.strip()[:200])
 
     def _send(self, cmd: Command, reason: str = "") -> bool:
         """Send one `cmd/tidal`; False (nothing sent) while another is in flight."""
@@ -223,23 +273,22 @@ class ManagerModel(QObject):
         self.changed.emit(Part.COMMAND)
         return True
 
-    def _on_reply(self, tag: str, reply: dict[str, Any]) -> None:
+    def _on_reply(self, tag: str, reply: Reply) -> None:
         cmd = self.pending
-        if tag != self._tag or cmd is None or reply.get("id") != cmd.cid:
+        if tag != self._tag or cmd is None or reply.id != cmd.cid:
             return
         self.pending = None
-        if reply.get("ok"):
-            service = (reply.get("tidal") or {}).get("service") or cmd.service
+        if reply.ok:
+            service = reply.tidal.service if reply.tidal and reply.tidal.service else cmd.service
             w = {lang: self.names.short_window(cmd.window, lang) for lang in Lang}
             s = {lang: self.names.short_service(service, lang) for lang in Lang}
             zh, en = _DONE[cmd.action]
-            msg = Result(Outcome.OK, cmd, {"zh": zh.format(w=w[Lang.ZH], s=s[Lang.ZH]),
-                                           "en": en.format(w=w[Lang.EN], s=s[Lang.EN])}, {}, "ok")
+            msg = Result(Outcome.OK, cmd, BiText(zh=zh.format(w=w[Lang.ZH], s=s[Lang.ZH]),
+                                                 en=en.format(w=w[Lang.EN], s=s[Lang.EN])))
         else:
-            err = reply.get("error") or {}
-            code = str(err.get("code", ""))
-            outcome = Outcome.UNREACHABLE if code == "controller_unreachable" else Outcome.REFUSED
-            msg = Result(outcome, cmd, dict(err.get("message") or {}), dict(err.get("guide") or {}), code)
+            err = reply.error
+            msg = Result(outcome_of(reply), cmd, err.message if err else _NO_ANSWER, err.guide if err else None,
+                         reply.code)
         self.last = msg
         self.changed.emit(Part.COMMAND)
         self.result.emit(msg)
@@ -249,55 +298,53 @@ class ManagerModel(QObject):
         self.link = Link.ONLINE if up else Link.OFFLINE
         self.changed.emit(Part.LINK)
 
-    def _on_message(self, topic: str, data: object) -> None:
+    def _on_message(self, topic: str, msg: object) -> None:
         t = self.bus.topics
         if topic == t.status_controller:
-            self.controller_online = data == "online" if data else None
-            self.changed.emit(Part.LINK)
+            if isinstance(msg, str) and msg in ControllerStatus._value2member_map_:
+                self.controller = ControllerStatus(msg)
+                self.changed.emit(Part.LINK)
             return
-        part = self._fold(topic, data, t.sensor_crowd(""), t.health(""))
+        part = self._fold(topic, msg)
         if part is not None:
             self.changed.emit(part)
 
-    def _fold(self, topic: str, data: object, crowd_prefix: str, health_prefix: str) -> Part | None:
+    def _fold(self, topic: str, msg: object) -> Part | None:
         t = self.bus.topics
-        if topic.startswith(crowd_prefix):
-            zone = topic.removeprefix(crowd_prefix)
-            reading = parse_crowd(zone, data) if isinstance(data, dict) else None
-            if reading is None:
-                self.crowd.pop(zone, None)   # cleared retained reading, or not the contract's shape
-            else:
-                self.crowd[zone] = reading
+        if isinstance(msg, CrowdReading) and topic.startswith(t.sensor_crowd("")):
+            self.crowd[topic.removeprefix(t.sensor_crowd(""))] = msg
             return Part.CROWD
-        if topic.startswith(health_prefix):
-            device = topic.removeprefix(health_prefix)
-            if isinstance(data, dict):
-                self.health[device] = parse_health(device, data)
-            else:
-                self.health.pop(device, None)
+        if isinstance(msg, Health) and topic.startswith(t.health("")):
+            self.health[topic.removeprefix(t.health(""))] = msg   # the topic is what the ACL binds to a login
             return Part.HEALTH
-        if topic == t.event("tidal"):
-            if not isinstance(data, dict):
-                return None
-            entry = parse_event(data)
+        if isinstance(msg, TidalEvent) and topic == t.event("tidal"):
+            entry = log_entry(msg)
             self.log.appendleft(entry)
             self.logged.emit(entry)
             return Part.LOG
-        if not isinstance(data, dict):
-            return None   # a cleared retained state topic
+        if isinstance(msg, ServicesState) and topic == t.state("services"):
+            self.services = msg.services
+            part = Part.SERVICES
+        elif isinstance(msg, WindowsState) and topic == t.state("windows"):
+            self.windows = msg.windows
+            part = Part.WINDOWS
+        elif isinstance(msg, TidalState) and topic == t.state("tidal"):
+            self.tidal = msg
+            if not self.log and msg.decisions:   # started mid-day: seed the log with today's openings and closings
+                self.log.extend(log_entry(d) for d in msg.decisions)
+                self.changed.emit(Part.LOG)
+            part = Part.TIDAL
+        else:
+            return None
         self.last_state = time.monotonic()
-        if topic == t.state("services"):
-            self.services = parse_services(data, self._zones)
-            return Part.SERVICES
-        if topic == t.state("windows"):
-            self.windows = parse_windows(data, self._pool)
-            return Part.WINDOWS
-        if topic == t.state("tidal"):
-            view = parse_tidal(data)
-            if "mode" not in data:   # a controller older than `mode`: keep what the hall file says
-                view = replace(view, mode=self.tidal.mode)
-            self.tidal = view
-            if not self.log and isinstance(data.get("decisions"), list):   # started mid-day: seed the log
-                self.log.extend(parse_event(d) for d in data["decisions"] if isinstance(d, dict))
-            return Part.TIDAL
-        return None
+        return part
+
+    def _on_cleared(self, topic: str) -> None:
+        """A retained reading was cleared (a camera or device taken out of service): forget it."""
+        crowd, health = self.bus.topics.sensor_crowd(""), self.bus.topics.health("")
+        if topic.startswith(crowd) and topic.removeprefix(crowd) in self.crowd:
+            del self.crowd[topic.removeprefix(crowd)]
+            self.changed.emit(Part.CROWD)
+        elif topic.startswith(health) and topic.removeprefix(health) in self.health:
+            del self.health[topic.removeprefix(health)]
+            self.changed.emit(Part.HEALTH)

@@ -4,23 +4,63 @@ from __future__ import annotations
 
 import html
 from functools import partial
+from typing import ClassVar
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel,
-                               QListWidget, QPushButton, QSizePolicy, QTableWidget, QTableWidgetItem, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLayout,
+    QListWidget,
+    QPushButton,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from .model import ManagerModel
-from .state import AlertLevel, Crowd, Proposal, ProposalKind, Severity, WinStatus
-from .texts import (CROWD_TEXT, HEALTH_TEXT, KIND_LABEL, STATUS_TEXT, age, key_inputs, log_line, minutes, pick,
-                           proposal_title, reason_tail)
-from tideq.counter.terminal_model import Lang
+from tideq.contract import (
+    AlertLevel,
+    CrowdLevel,
+    DeviceKind,
+    HealthState,
+    Lang,
+    ProposalAction,
+    ProposalItem,
+    WindowStatus,
+)
 
-STATUS_COLOR = {WinStatus.UNKNOWN: "#8a8f98", WinStatus.IDLE: "#2f6fdf", WinStatus.SERVING: "#1e8e3e",
-                WinStatus.PAUSED: "#d97706", WinStatus.CLOSED: "#9aa0a6"}
-CROWD_COLOR = {Crowd.LOW: "#1e8e3e", Crowd.BUSY: "#b06000", Crowd.CROWDED: "#c5221f"}
-SEVERITY_COLOR = {Severity.OK: "#1e8e3e", Severity.UNKNOWN: "#8a8f98", Severity.WARN: "#d97706", Severity.BAD: "#c5221f"}
+from .flow import FlowLayout
+from .model import DeviceGroup, HealthCell, ManagerModel
+from .state import Severity, bi_text, health_summary
+from .texts import (
+    CROWD_TEXT,
+    HEALTH_TEXT,
+    KIND_LABEL,
+    NO_REPORT,
+    STATUS_TEXT,
+    age,
+    log_line,
+    minutes,
+    pick,
+    proposal_inputs,
+    proposal_title,
+    reason_tail,
+    satisfaction,
+)
+
+STATUS_COLOR = {WindowStatus.IDLE: "#2f6fdf", WindowStatus.SERVING: "#1e8e3e", WindowStatus.PAUSED: "#d97706",
+                WindowStatus.CLOSED: "#9aa0a6"}
+CROWD_COLOR = {CrowdLevel.LOW: "#1e8e3e", CrowdLevel.BUSY: "#b06000", CrowdLevel.CROWDED: "#c5221f"}
+SEVERITY_COLOR = {Severity.OK: "#1e8e3e", Severity.UNKNOWN: "#8a8f98", Severity.WARN: "#d97706",
+                  Severity.BAD: "#c5221f"}
 ALERT_BG = {AlertLevel.WARNING: "#fef7e0", AlertLevel.CRITICAL: "#fce8e6"}
 TIDAL_COLOR = "#7b3fe4"
 
@@ -40,11 +80,12 @@ def label(family: str, size: int, bold: bool = False, color: str = "", wrap: boo
     return lab
 
 
-def clear(layout: QGridLayout | QVBoxLayout | QHBoxLayout) -> None:
+def clear(layout: QLayout) -> None:
     while layout.count():
         item = layout.takeAt(0)
-        if item.widget():
-            item.widget().deleteLater()
+        widget = item.widget() if item is not None else None
+        if widget is not None:
+            widget.deleteLater()
 
 
 class ElidedLabel(QLabel):
@@ -58,14 +99,14 @@ class ElidedLabel(QLabel):
             self.setStyleSheet(f"color: {color};")
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
-    def setText(self, text: str) -> None:  # noqa: N802 (Qt name)
+    def setText(self, text: str) -> None:
         super().setText(text)
         self.setToolTip(text)
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+    def minimumSizeHint(self) -> QSize:
         return QSize(0, super().minimumSizeHint().height())
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt name)
+    def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setPen(self.palette().color(self.foregroundRole()))
         rect = self.contentsRect()
@@ -88,8 +129,9 @@ class Card(QFrame):
 
 # ---------------------------------------------------------------------- services
 class ServicesPanel(Card):
-    HEAD = [("业务", "Service"), ("等候", "Waiting"), ("预计等待", "Predicted wait"), ("开放窗口", "Windows open"),
-            ("剩余号", "Quota left"), ("区域人流", "Crowd in zone")]
+    HEAD: ClassVar[list[tuple[str, str]]] = [
+        ("业务", "Service"), ("等候", "Waiting"), ("预计等待", "Predicted wait"), ("开放窗口", "Windows open"),
+        ("剩余号", "Quota left"), ("区域人流", "Crowd in zone")]
 
     def __init__(self, model: ManagerModel, family: str) -> None:
         super().__init__(family)
@@ -112,7 +154,7 @@ class ServicesPanel(Card):
                 self.table.setColumnWidth(col, width)
         self.body.addWidget(self.table)
 
-    def render(self) -> None:
+    def refresh(self) -> None:
         m, lang = self.model, self.model.lang
         zh = lang is Lang.ZH
         self.title.setText("业务负荷" if zh else "Load per service")
@@ -121,7 +163,7 @@ class ServicesPanel(Card):
         self.table.setRowCount(len(m.services))
         self.table.setFixedHeight(self.table.horizontalHeader().sizeHint().height() + 36 * max(1, len(m.services)) + 4)
         for row, s in enumerate(m.services):
-            name = s.name.get(lang.value) or s.id
+            name = s.name.pick(lang) or s.id
             if not s.open:
                 name += "（未开放）" if zh else " (closed)"
             eta = minutes(s.eta_s, lang)   # "—": no window serves it now
@@ -176,10 +218,12 @@ class WindowTileWidget(QFrame):
         self.status = ElidedLabel(family, 10, True)
         self.ticket = ElidedLabel(family, 15, True)
         self.services = ElidedLabel(family, 9, color="#5f6368")
+        self.rating = ElidedLabel(family, 9, color="#5f6368")
         lay.addLayout(top)
         lay.addWidget(self.status)
         lay.addWidget(self.ticket)
         lay.addWidget(self.services)
+        lay.addWidget(self.rating)
 
 
 class WindowGrid(Card):
@@ -195,13 +239,15 @@ class WindowGrid(Card):
         self.body.addWidget(self.legend)
         self.tiles: dict[str, WindowTileWidget] = {}
 
-    def render(self) -> None:
+    def refresh(self) -> None:
         m, lang = self.model, self.model.lang
         zh = lang is Lang.ZH
         self.title.setText("窗口" if zh else "Windows")
         self.legend.setText("  ".join(f"<span style='color:{STATUS_COLOR[s]}'>■</span> {pick(STATUS_TEXT[s], lang)}"
-                                      for s in (WinStatus.SERVING, WinStatus.IDLE, WinStatus.PAUSED, WinStatus.CLOSED))
-                            + (f"   <span style='color:{TIDAL_COLOR}'>潮汐</span> 临时开放 · 收尾 = 办完当前业务后关闭" if zh else
+                                      for s in (WindowStatus.SERVING, WindowStatus.IDLE, WindowStatus.PAUSED,
+                                                WindowStatus.CLOSED))
+                            + (f"   <span style='color:{TIDAL_COLOR}'>潮汐</span> 临时开放 · "
+                               "收尾 = 办完当前业务后关闭" if zh else
                                f"   <span style='color:{TIDAL_COLOR}'>TIDAL</span> opened for a service · "
                                "DRAIN = closes after its visitor"))
         ids = [w.id for w in m.windows]
@@ -223,6 +269,7 @@ class WindowGrid(Card):
             tile.ticket.setText(w.ticket or " ")
             tile.services.setText(" / ".join(m.names.short_service(s, lang) for s in w.services) or
                                   ("潮汐池" if zh else "tidal pool"))
+            tile.rating.setText(satisfaction(w.rated, w.satisfied, lang) or " ")
             marks = []
             if w.tidal:
                 marks.append("潮汐" if zh else "TIDAL")
@@ -240,7 +287,7 @@ class WindowGrid(Card):
 class ProposalCard(QFrame):
     """One proposal: headline, the policy's reason, its key inputs, and two big buttons."""
 
-    def __init__(self, model: ManagerModel, p: Proposal, family: str) -> None:
+    def __init__(self, model: ManagerModel, p: ProposalItem, family: str) -> None:
         super().__init__()
         self.model, self.proposal = model, p
         self.setObjectName("proposal")
@@ -267,16 +314,17 @@ class ProposalCard(QFrame):
             row.addWidget(b)
         lay.addLayout(row)
 
-    def render(self) -> None:
+    def refresh(self) -> None:
         m, p, lang = self.model, self.proposal, self.model.lang
         zh = lang is Lang.ZH
         self.headline.setText(proposal_title(p, m.names, lang))
-        when = f"{p.at:%H:%M}" if p.at else ""
-        why = reason_tail(p.reason.get(lang.value, ""))
+        when = f"{p.at:%H:%M}"
+        why = reason_tail(bi_text(p.reason).pick(lang))
         self.reason.setText((f"原因：{why}" if zh else f"Why: {why}")
                             + (f"（{when} 提出，5分钟内有效）" if zh else f" (proposed {when}, lapses after 5 min)"))
-        self.inputs.setText(key_inputs(p.inputs, lang))
-        verb = {ProposalKind.OPEN: ("开放", "Open"), ProposalKind.MOVE: ("改办", "Switch")}.get(p.kind, ("关闭", "Close"))
+        self.inputs.setText(proposal_inputs(p, lang))
+        verbs = {ProposalAction.OPEN: ("开放", "Open"), ProposalAction.MOVE: ("改办", "Switch")}
+        verb = verbs.get(p.action, ("关闭", "Close"))
         self.confirm_button.setText(f"✔ 确认{verb[0]}" if zh else f"✔ Confirm: {verb[1]}")
         self.decline_button.setText("✘ 拒绝" if zh else "✘ Decline")
 
@@ -294,11 +342,11 @@ class AlertsPanel(Card):
         self.cards: dict[str, ProposalCard] = {}
         self._key: tuple[object, ...] = ()
 
-    def render(self) -> None:
+    def refresh(self) -> None:
         m, lang = self.model, self.model.lang
         zh = lang is Lang.ZH
         self.title.setText("预警与建议" if zh else "Warnings and proposals")
-        key = tuple((p.window, p.kind, p.service, p.at) for p in m.proposals)
+        key = tuple((p.window, p.action, p.service, p.at) for p in m.proposals)
         if key != self._key:   # rebuild only when proposals change: a 10 s refresh must not eat a tap
             self._key = key
             clear(self.cards_box)
@@ -306,15 +354,15 @@ class AlertsPanel(Card):
             for card in self.cards.values():
                 self.cards_box.addWidget(card)
         for card in self.cards.values():
-            card.render()
+            card.refresh()
         rows = []
         for a in m.tidal.alerts:
             color = "#c5221f" if a.level is AlertLevel.CRITICAL else "#b06000"
             tag = ("严重" if zh else "CRITICAL") if a.level is AlertLevel.CRITICAL else ("预警" if zh else "WARNING")
-            rows.append(f"<span style='color:{color}'><b>⚠ {tag}</b></span> {html.escape(a.reason.get(lang.value, ''))}")
+            rows.append(f"<span style='color:{color}'><b>⚠ {tag}</b></span> {html.escape(a.reason.pick(lang))}")
         if not rows and not m.proposals:
-            rows.append("<span style='color:#1e8e3e'>✔ " + ("各业务负荷正常，暂无建议" if zh else
-                                                            "all services within limits; nothing to decide") + "</span>")
+            calm = "各业务负荷正常，暂无建议" if zh else "all services within limits; nothing to decide"
+            rows.append(f"<span style='color:#1e8e3e'>✔ {calm}</span>")
         self.alerts.setText("<br>".join(rows))
 
 
@@ -357,11 +405,11 @@ class TidalPanel(Card):
         if service and window:
             self.model.open(window, service, "manual")
 
-    def render(self) -> None:
+    def refresh(self) -> None:
         m, lang = self.model, self.model.lang
         zh = lang is Lang.ZH
         self.title.setText("已开放的潮汐窗口" if zh else "Open tidal windows")
-        key = tuple((o.window, o.service) for o in m.open_tidal) + (lang,)
+        key = (*((o.window, o.service) for o in m.open_tidal), lang)
         if key != self._key:
             self._key = key
             clear(self.rows_box)
@@ -388,11 +436,10 @@ class TidalPanel(Card):
                 self.rows_box.addWidget(none)
         for o in m.open_tidal:
             since = f"{o.since:%H:%M}" if o.since else "?"
-            who = o.reason if o.reason and o.reason != "manual" else ("手动开放" if zh else "opened by hand")
-            if " / " in who:
-                who = who.split(" / ")[0 if zh else 1]
-            drain = (f" <span style='color:white;background:{TIDAL_COLOR}'>&nbsp;{'收尾中' if zh else 'draining'}&nbsp;</span>"
-                     if o.draining else "")
+            reason = bi_text(o.reason).pick(lang)
+            who = reason if reason and reason != "manual" else ("手动开放" if zh else "opened by hand")
+            drain = (f" <span style='color:white;background:{TIDAL_COLOR}'>"
+                     f"&nbsp;{'收尾中' if zh else 'draining'}&nbsp;</span>" if o.window in m.tidal.draining else "")
             self.row_labels[o.window].setText(
                 f"<b>{html.escape(m.names.short_window(o.window, lang))}</b> → "
                 f"<b>{html.escape(m.names.short_service(o.service, lang))}</b>{drain}<br>"
@@ -429,17 +476,20 @@ class LogPanel(Card):
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.body.addWidget(self.list)
 
-    def render(self) -> None:
+    def refresh(self) -> None:
         m, lang = self.model, self.model.lang
         self.title.setText("今日决策记录（最新在上）" if lang is Lang.ZH else "Today's decisions (newest first)")
         self.list.clear()
         for e in m.log:
             self.list.addItem(log_line(e, m.names, lang))
         if not m.log:
-            self.list.addItem("开机以来暂无潮汐决策" if lang is Lang.ZH else "no tidal decision since the console started")
+            self.list.addItem("开机以来暂无潮汐决策" if lang is Lang.ZH
+                              else "no tidal decision since the console started")
 
 
 class HealthStrip(QFrame):
+    """Every device's health as chips that wrap onto more rows; healthy staff screens as one count."""
+
     def __init__(self, model: ManagerModel, family: str) -> None:
         super().__init__()
         self.model, self.family = model, family
@@ -448,36 +498,53 @@ class HealthStrip(QFrame):
         self.row.setContentsMargins(12, 6, 12, 6)
         self.row.setSpacing(8)
         self.title = label(family, 12, True, "#3c4043")
-        self.row.addWidget(self.title)
-        self.chips_box = QHBoxLayout()
-        self.chips_box.setSpacing(8)
-        self.row.addLayout(self.chips_box)
-        self.row.addStretch(1)
-        self.chips: dict[str, QLabel] = {}
+        self.row.addWidget(self.title, 0, Qt.AlignmentFlag.AlignTop)
+        self.chips_box = FlowLayout(spacing=8)
+        self.row.addLayout(self.chips_box, 1)
+        self.chips: dict[str, QLabel] = {}                 # device -> its chip
+        self.groups: dict[DeviceKind, QLabel] = {}         # kind -> the count of its healthy staff screens
 
-    def render(self) -> None:
+    def _chip(self) -> QLabel:
+        chip = label(self.family, 10)
+        chip.setTextFormat(Qt.TextFormat.RichText)
+        self.chips_box.addWidget(chip)
+        return chip
+
+    def refresh(self) -> None:
         m, lang = self.model, self.model.lang
-        zh = lang is Lang.ZH
-        self.title.setText("设备" if zh else "Devices")
-        cells = m.device_cells()
-        if list(self.chips) != [c.device for c in cells]:
+        self.title.setText("设备" if lang is Lang.ZH else "Devices")
+        cells, groups = m.devices_shown()
+        if list(self.chips) != [c.device for c in cells] or list(self.groups) != [g.kind for g in groups]:
             clear(self.chips_box)
-            self.chips = {}
-            for c in cells:
-                chip = label(self.family, 10)
-                chip.setTextFormat(Qt.TextFormat.RichText)
-                self.chips_box.addWidget(chip)
-                self.chips[c.device] = chip
+            self.chips = {c.device: self._chip() for c in cells}
+            self.groups = {g.kind: self._chip() for g in groups}
         for c in cells:
-            color = SEVERITY_COLOR[c.severity]
-            state = c.health.state if c.health else "missing"
-            state_text = pick(HEALTH_TEXT.get(state, (state, state)), lang)
-            kind = pick(KIND_LABEL.get(c.kind, (c.kind, c.kind)), lang)
-            tail = f" · {age(c.age_s, lang)}" if c.age_s is not None else ""
-            chip = self.chips[c.device]
-            chip.setText(f"<span style='color:{color}'>●</span> {html.escape(kind)} <b>{html.escape(c.device)}</b> "
-                         f"<span style='color:{color}'>{html.escape(state_text)}</span>"
-                         f"<span style='color:#8a8f98'>{tail}</span>")
-            chip.setToolTip(c.health.detail if c.health else "")
-            chip.setStyleSheet(f"background: {'#fce8e6' if c.severity is Severity.BAD else '#f1f3f4'}; "
-                               "border-radius: 6px; padding: 4px 8px;")
+            self._render_cell(self.chips[c.device], c)
+        for g in groups:
+            self._render_group(self.groups[g.kind], g)
+
+    def _render_cell(self, chip: QLabel, c: HealthCell) -> None:
+        lang = self.model.lang
+        color = SEVERITY_COLOR[c.severity]
+        state_text = pick(HEALTH_TEXT[c.health.state] if c.health else NO_REPORT, lang)
+        kind = pick(KIND_LABEL[c.kind], lang)
+        # a last will's ts is the connect time: an offline device is judged by its state, not that age
+        shown_age = c.age_s is not None and c.health is not None and c.health.state is not HealthState.OFFLINE
+        tail = f" · {age(c.age_s, lang)}" if shown_age else ""
+        chip.setText(f"<span style='color:{color}'>●</span> {html.escape(kind)} <b>{html.escape(c.device)}</b> "
+                     f"<span style='color:{color}'>{html.escape(state_text)}</span>"
+                     f"<span style='color:#8a8f98'>{tail}</span>")
+        chip.setToolTip(health_summary(c.health) if c.health else "")
+        chip.setStyleSheet(f"background: {'#fce8e6' if c.severity is Severity.BAD else '#f1f3f4'}; "
+                           "border-radius: 6px; padding: 4px 8px;")
+
+    def _render_group(self, chip: QLabel, g: DeviceGroup) -> None:
+        lang = self.model.lang
+        color = SEVERITY_COLOR[Severity.OK]
+        kind, n = pick(KIND_LABEL[g.kind], lang), len(g.devices)
+        ok = pick(HEALTH_TEXT[HealthState.OK], lang)
+        count = f"{n}台" if lang is Lang.ZH else f"×{n}"
+        chip.setText(f"<span style='color:{color}'>●</span> {html.escape(kind)} <b>{count}</b> "
+                     f"<span style='color:{color}'>{ok}</span>")
+        chip.setToolTip(", ".join(g.devices))
+        chip.setStyleSheet("background: #f1f3f4; border-radius: 6px; padding: 4px 8px;")

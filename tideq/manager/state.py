@@ -1,76 +1,42 @@
-"""What the hall manager console knows, as plain records folded from contract payloads.
+"""What the hall manager console adds to the contract's typed messages: who made a decision, the
+numbers behind it, how bad a device's health is, and reasons as bilingual text.
 
-Pure: no Qt, no clock reads. Parsers take one payload and return records (or None for what is
-not the contract's shape), so `ManagerModel` stays a thin switchboard and these are tested alone.
-Readers ignore unknown keys and unknown enum values map to UNKNOWN rather than raising: a newer
-controller must not blank the manager's screen.
+Pure: no Qt, no clock reads. Payloads arrive already typed (`tideq.contract`); one that is not
+the contract's shape was dropped at the bus, so nothing here guesses at fields.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import Any
 
-Bi = dict[str, str]   # {"zh": .., "en": ..}
+from pydantic import ValidationError
 
+from tideq.contract import (
+    AlertLevel,
+    BiText,
+    CrowdLevel,
+    DecisionItem,
+    Health,
+    HealthState,
+    LinkState,
+    Part,
+    TidalEvent,
+    TidalKind,
+)
+from tideq.contract.state import Inputs
 
-class Mode(str, Enum):
-    """The tidal policy's mode, from `state/tidal.mode`."""
-
-    UNKNOWN = "unknown"
-    AUTO = "auto"        # the policy acts; the manager may override
-    CONFIRM = "confirm"  # the policy proposes; the manager decides
-    OFF = "off"
-
-
-class WinStatus(str, Enum):
-    UNKNOWN = "unknown"
-    IDLE = "idle"
-    SERVING = "serving"
-    PAUSED = "paused"
-    CLOSED = "closed"
-
-
-class AlertLevel(str, Enum):
-    WARNING = "warning"
-    CRITICAL = "critical"   # the policy cannot add a window: the manager must act
-
-
-class ProposalKind(str, Enum):
-    OPEN = "propose_open"
-    CLOSE = "propose_close"
-    MOVE = "propose_move"     # an open tidal window goes straight to another service
-
-
-class Crowd(str, Enum):
-    LOW = "low"
-    BUSY = "busy"
-    CROWDED = "crowded"
+log = logging.getLogger(__name__)
 
 
 class Severity(int, Enum):
-    """A device's health folded to what the strip colours; ordered worst last."""
+    """A device's health folded to what the devices strip colours; ordered worst last."""
 
     OK = 0
     UNKNOWN = 1    # never reported, or reported `unknown`
-    WARN = 2       # degraded, paper near end, stale camera
+    WARN = 2       # degraded, needs attention, paper near end, stale camera
     BAD = 3        # offline, paper out, cover open, error
-
-
-class Decided(str, Enum):
-    """`event/tidal` kinds (contract v1); OTHER keeps a newer kind visible instead of dropping it."""
-
-    OPENED = "tidal_opened"
-    CLOSED = "tidal_closed"
-    WARN = "tidal_warn"
-    CLEAR = "tidal_clear"
-    PROPOSE_OPEN = "tidal_propose_open"
-    PROPOSE_CLOSE = "tidal_propose_close"
-    PROPOSE_MOVE = "tidal_propose_move"
-    DRAIN = "tidal_drain"
-    DECLINED = "tidal_declined"
-    OTHER = "other"
 
 
 class Actor(str, Enum):
@@ -81,207 +47,96 @@ class Actor(str, Enum):
     MANAGER = "manager"
 
 
-SEVERITY: dict[str, Severity] = {
-    "ok": Severity.OK, "unknown": Severity.UNKNOWN,
-    "degraded": Severity.WARN, "paper_near_end": Severity.WARN, "stale": Severity.WARN,
-    "offline": Severity.BAD, "paper_out": Severity.BAD, "cover_open": Severity.BAD, "error": Severity.BAD,
+SEVERITY: dict[HealthState, Severity] = {
+    HealthState.OK: Severity.OK, HealthState.UNKNOWN: Severity.UNKNOWN,
+    HealthState.ATTENTION: Severity.WARN, HealthState.DEGRADED: Severity.WARN, HealthState.STALE: Severity.WARN,
+    HealthState.PAPER_NEAR_END: Severity.WARN,
+    HealthState.OFFLINE: Severity.BAD, HealthState.PAPER_OUT: Severity.BAD, HealthState.COVER_OPEN: Severity.BAD,
+    HealthState.ERROR: Severity.BAD,
 }
 CROWD_MAX_AGE_S = 90.0     # the policy's `crowd_max_age_s`: older readings are ignored by it too
-HEALTH_MAX_AGE_S = 300.0   # devices republish every 10 s or so; silence this long means trouble
+HEALTH_MAX_AGE_S = 300.0   # devices republish every minute or faster; silence this long means trouble
 
 
-@dataclass(frozen=True)
-class ServiceLine:
-    id: str
-    name: Bi
-    open: bool
-    waiting: int
-    eta_s: int | None
-    windows_open: int
-    quota_left: int | None
-    zone: str | None = None
+class DecisionInputs(Part):
+    """The numbers the tidal policy saw (`inputs` of a proposal, an event or a decision; docs/tidal.md).
+    All optional: a manual decision carries none; keys this console does not show are ignored."""
 
-
-@dataclass(frozen=True)
-class WindowTile:
-    id: str
-    name: Bi
-    status: WinStatus
-    ticket: str | None
-    services: tuple[str, ...]
-    tidal: bool
-    pool: bool
-    pause_reason: str | None = None
-
-
-@dataclass(frozen=True)
-class Alert:
-    service: str
-    level: AlertLevel
-    reason: Bi
-
-
-@dataclass(frozen=True)
-class Proposal:
-    window: str
-    service: str
-    kind: ProposalKind
-    at: datetime | None
-    reason: Bi
-    inputs: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class OpenTidal:
-    window: str
-    service: str
-    since: datetime | None
-    reason: str
-    draining: bool = False
-
-
-@dataclass(frozen=True)
-class CrowdReading:
-    zone: str
-    level: Crowd
-    count: int | None
-    camera: str | None
-    ts: datetime
-
-
-@dataclass(frozen=True)
-class DeviceHealth:
-    device: str
-    kind: str
-    state: str
-    ts: datetime | None
-    detail: str = ""
+    waiting: int | None = None
+    oldest_wait_s: float | None = None
+    eta_s: float | None = None
+    projected_eta_s: float | None = None
+    eta_without_window_s: float | None = None
+    arrivals_per_h: float | None = None
+    departures_per_h: float | None = None
+    crowd: CrowdLevel | None = None
+    camera: str | None = None        # ok, stale, missing, unmapped: whether the camera's reading counted
+    held_s: int | None = None        # how long the load held before the policy acted
+    by: str | None = None            # "policy" on the policy's own openings and closings
+    confirmed: bool = False          # an opening or closing the manager confirmed
 
     @property
-    def severity(self) -> Severity:
-        return SEVERITY.get(self.state, Severity.UNKNOWN)
+    def camera_counted(self) -> bool:
+        return self.camera == "ok" and self.crowd is not None
+
+    @property
+    def camera_missing(self) -> bool:
+        return self.camera in ("stale", "missing")
+
+
+def decision_inputs(raw: Inputs) -> DecisionInputs:
+    """`inputs` read through DecisionInputs; one of unexpected type loses the numbers, not the decision."""
+    try:
+        return DecisionInputs.model_validate(raw)
+    except ValidationError as err:
+        log.warning("tidal inputs not shown, unexpected types: %s", err.errors()[0]["msg"])
+        return DecisionInputs()
+
+
+def bi_text(value: BiText | str | None) -> BiText:
+    """A reason as `{zh, en}`: the policy's are bilingual; a manual one is a plain string, and the
+    engine writes some as "zh / en"."""
+    if isinstance(value, BiText):
+        return BiText(zh=value.zh or value.en, en=value.en or value.zh)
+    text = value or ""
+    zh, sep, en = text.partition(" / ")
+    return BiText(zh=zh, en=en) if sep else BiText(zh=text, en=text)
 
 
 @dataclass(frozen=True)
 class LogEntry:
-    """One line of the day's decisions log (from `event/tidal`)."""
+    """One line of the day's decisions log (from `event/tidal`, or `state/tidal.decisions`)."""
 
-    at: datetime | None
-    kind: Decided
-    raw_kind: str
+    at: datetime
+    kind: TidalKind
     window: str | None
     service: str | None
-    reason: Bi
+    reason: BiText
     actor: Actor
     level: AlertLevel | None = None
-    inputs: dict[str, Any] = field(default_factory=dict)
+    inputs: DecisionInputs = field(default_factory=DecisionInputs)
 
 
-@dataclass(frozen=True)
-class TidalView:
-    mode: Mode
-    alerts: tuple[Alert, ...]
-    open: tuple[OpenTidal, ...]
-    proposals: tuple[Proposal, ...]
-    draining: frozenset[str]
-
-
-# ---------------------------------------------------------------------- helpers
-def dt(value: object) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
-
-
-def bi(value: object) -> Bi:
-    """A `{zh, en}` object, or a plain string (manual reasons; the engine's "zh / en") as both."""
-    if isinstance(value, dict):
-        zh, en = str(value.get("zh") or ""), str(value.get("en") or "")
-        return {"zh": zh or en, "en": en or zh}
-    text = "" if value is None else str(value)
-    zh, sep, en = text.partition(" / ")
-    return {"zh": zh, "en": en} if sep else {"zh": text, "en": text}
-
-
-def _int(value: object) -> int | None:
-    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
-def _enum(kind: type[Enum], value: object, default: Any) -> Any:
-    try:
-        return kind(value)
-    except ValueError:
-        return default
-
-
-# ---------------------------------------------------------------------- parsers
-def parse_services(data: dict[str, Any], zones: dict[str, str | None]) -> list[ServiceLine]:
-    out = []
-    for s in data.get("services", []):
-        if not isinstance(s, dict) or "id" not in s:
-            continue
-        sid = str(s["id"])
-        out.append(ServiceLine(sid, bi(s.get("name") or sid), bool(s.get("open", True)), _int(s.get("waiting")) or 0,
-                               _int(s.get("eta_s")), _int(s.get("windows_open")) or 0, _int(s.get("quota_left")),
-                               zones.get(sid)))
-    return out
-
-
-def parse_windows(data: dict[str, Any], pool: set[str]) -> list[WindowTile]:
-    out = []
-    for w in data.get("windows", []):
-        if not isinstance(w, dict) or "id" not in w:
-            continue
-        wid = str(w["id"])
-        out.append(WindowTile(wid, bi(w.get("name") or wid), _enum(WinStatus, w.get("status"), WinStatus.UNKNOWN),
-                              w.get("ticket") or None, tuple(str(x) for x in w.get("services") or ()),
-                              bool(w.get("tidal")), wid in pool, w.get("pause_reason")))
-    return out
-
-
-def parse_tidal(data: dict[str, Any]) -> TidalView:
-    draining = frozenset(str(x) for x in data.get("draining") or ())
-    alerts = tuple(Alert(str(a.get("service")), _enum(AlertLevel, a.get("level"), AlertLevel.WARNING), bi(a.get("reason")))
-                   for a in data.get("alerts") or () if isinstance(a, dict))
-    opened = tuple(OpenTidal(str(o.get("window")), str(o.get("service")), dt(o.get("since")), str(o.get("reason") or ""),
-                             str(o.get("window")) in draining)
-                   for o in data.get("open") or () if isinstance(o, dict))
-    proposals = tuple(Proposal(str(p.get("window")), str(p.get("service")), kind, dt(p.get("at")), bi(p.get("reason")),
-                               dict(p.get("inputs") or {}))
-                      for p in data.get("proposals") or () if isinstance(p, dict)
-                      for kind in [_enum(ProposalKind, p.get("action"), None)] if kind is not None)
-    return TidalView(_enum(Mode, data.get("mode"), Mode.UNKNOWN), alerts, opened, proposals, draining)
-
-
-def parse_crowd(zone: str, data: dict[str, Any]) -> CrowdReading | None:
-    level = _enum(Crowd, data.get("level"), None)
-    ts = dt(data.get("ts"))
-    if level is None or ts is None:
-        return None
-    return CrowdReading(zone, level, _int(data.get("count")), data.get("camera"), ts)
-
-
-def parse_health(device: str, data: dict[str, Any]) -> DeviceHealth:
-    parts = []
-    for key in ("detail", "reason"):
-        if data.get(key):
-            parts.append(str(data[key]))
-    for key in ("strips", "keypads", "evaluators"):   # bus maps {address: state}: name the bad ones
-        bad = [str(a) for a, s in (data.get(key) or {}).items() if s != "ok"]
-        if bad:
-            parts.append(f"{key} {','.join(bad)}")
-    return DeviceHealth(str(data.get("device") or device), str(data.get("kind") or ""), str(data.get("state") or "unknown"),
-                        dt(data.get("ts")), "; ".join(parts)[:120])
-
-
-def parse_event(data: dict[str, Any]) -> LogEntry:
-    raw = str(data.get("kind") or "")
-    kind = _enum(Decided, raw, Decided.OTHER)
-    inputs = data.get("inputs") if isinstance(data.get("inputs"), dict) else {}
-    if kind in (Decided.OPENED, Decided.CLOSED):
-        actor = Actor.CONFIRMED if inputs.get("confirmed") else Actor.POLICY if inputs.get("by") == "policy" else Actor.MANAGER
+def log_entry(e: TidalEvent | DecisionItem) -> LogEntry:
+    inputs = decision_inputs(e.inputs)
+    if e.kind in (TidalKind.OPENED, TidalKind.CLOSED):
+        actor = Actor.CONFIRMED if inputs.confirmed else Actor.POLICY if inputs.by == "policy" else Actor.MANAGER
     else:
-        actor = Actor.MANAGER if kind is Decided.DECLINED else Actor.POLICY
-    return LogEntry(dt(data.get("ts")), kind, raw, data.get("window"), data.get("service"), bi(data.get("reason")),
-                    actor, _enum(AlertLevel, data.get("level"), None), dict(inputs))
+        actor = Actor.MANAGER if e.kind is TidalKind.DECLINED else Actor.POLICY
+    level = e.level if isinstance(e, TidalEvent) else None
+    return LogEntry(e.ts, e.kind, e.window, e.service, bi_text(e.reason), actor, level, inputs)
+
+
+def severity_of(h: Health) -> Severity:
+    return SEVERITY.get(h.state, Severity.UNKNOWN)
+
+
+def health_summary(h: Health) -> str:
+    """One line for the chip's tooltip: the device's reason, its problems, the addresses not answering."""
+    parts = [h.reason] if h.reason else []
+    parts += [f"{part}: {text}" for part, text in (h.problems or {}).items()]
+    for name, states in (("strips", h.strips), ("keypads", h.keypads), ("evaluators", h.evaluators)):
+        bad = [address for address, state in (states or {}).items() if state is not LinkState.OK]
+        if bad:
+            parts.append(f"{name} {','.join(bad)}")
+    return "; ".join(parts)[:120]

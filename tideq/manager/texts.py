@@ -7,37 +7,51 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from tideq.config.schema import HallConfig
+from tideq.contract import (
+    CrowdLevel,
+    DeviceKind,
+    HealthState,
+    Lang,
+    ProposalAction,
+    ProposalItem,
+    TidalKind,
+    TidalMode,
+    WindowStatus,
+)
 
-from .state import Actor, Crowd, Decided, LogEntry, Mode, Proposal, ProposalKind, WinStatus
-from tideq.counter.terminal_model import Lang
+from .state import Actor, DecisionInputs, LogEntry, decision_inputs
 
-MODE_TEXT = {Mode.AUTO: ("自动", "Auto"), Mode.CONFIRM: ("需确认", "Confirm"), Mode.OFF: ("关闭", "Off"),
-             Mode.UNKNOWN: ("未知", "Unknown")}
-MODE_HINT = {Mode.AUTO: ("策略自动开关潮汐窗口，可随时干预", "the policy opens and closes tidal windows; you may override"),
-             Mode.CONFIRM: ("策略提出建议，由您确认或拒绝", "the policy proposes; you confirm or decline"),
-             Mode.OFF: ("潮汐策略已关闭，仅手动开关", "tidal policy off: manual only"),
-             Mode.UNKNOWN: ("等待控制器状态", "waiting for the controller")}
-STATUS_TEXT = {WinStatus.UNKNOWN: ("未知", "Unknown"), WinStatus.IDLE: ("空闲", "Idle"),
-               WinStatus.SERVING: ("办理中", "Serving"), WinStatus.PAUSED: ("暂停", "Paused"),
-               WinStatus.CLOSED: ("未开放", "Closed")}
-CROWD_TEXT = {Crowd.LOW: ("宽松", "low"), Crowd.BUSY: ("较忙", "busy"), Crowd.CROWDED: ("拥挤", "crowded")}
+MODE_TEXT = {TidalMode.AUTO: ("自动", "Auto"), TidalMode.CONFIRM: ("需确认", "Confirm"), TidalMode.OFF: ("关闭", "Off")}
+MODE_HINT = {TidalMode.AUTO: ("策略自动开关潮汐窗口，可随时干预",
+                              "the policy opens and closes tidal windows; you may override"),
+             TidalMode.CONFIRM: ("策略提出建议，由您确认或拒绝", "the policy proposes; you confirm or decline"),
+             TidalMode.OFF: ("潮汐策略已关闭，仅手动开关", "tidal policy off: manual only")}
+STATUS_TEXT = {WindowStatus.IDLE: ("空闲", "Idle"), WindowStatus.SERVING: ("办理中", "Serving"),
+               WindowStatus.PAUSED: ("暂停", "Paused"), WindowStatus.CLOSED: ("未开放", "Closed")}
+CROWD_TEXT = {CrowdLevel.LOW: ("宽松", "low"), CrowdLevel.BUSY: ("较忙", "busy"),
+              CrowdLevel.CROWDED: ("拥挤", "crowded")}
 KIND_TEXT = {
-    Decided.OPENED: ("开放", "Opened"), Decided.CLOSED: ("关闭", "Closed"), Decided.WARN: ("预警", "Warning"),
-    Decided.CLEAR: ("解除", "Cleared"), Decided.PROPOSE_OPEN: ("建议开放", "Proposed open"),
-    Decided.PROPOSE_CLOSE: ("建议关闭", "Proposed close"), Decided.PROPOSE_MOVE: ("建议改办", "Proposed switch"),
-    Decided.DRAIN: ("收尾", "Draining"),
-    Decided.DECLINED: ("已拒绝", "Declined"), Decided.OTHER: ("其他", "Other"),
+    TidalKind.OPENED: ("开放", "Opened"), TidalKind.CLOSED: ("关闭", "Closed"), TidalKind.WARN: ("预警", "Warning"),
+    TidalKind.CLEAR: ("解除", "Cleared"), TidalKind.PROPOSE_OPEN: ("建议开放", "Proposed open"),
+    TidalKind.PROPOSE_CLOSE: ("建议关闭", "Proposed close"), TidalKind.PROPOSE_MOVE: ("建议改办", "Proposed switch"),
+    TidalKind.DRAIN: ("收尾", "Draining"), TidalKind.DECLINED: ("已拒绝", "Declined"),
 }
-ACTOR_TEXT = {Actor.POLICY: ("策略", "policy"), Actor.CONFIRMED: ("经理确认", "confirmed"), Actor.MANAGER: ("经理", "manager")}
-HEALTH_TEXT = {"ok": ("正常", "ok"), "unknown": ("未知", "unknown"), "degraded": ("部分故障", "degraded"),
-               "paper_near_end": ("纸将尽", "paper low"), "paper_out": ("缺纸", "paper out"),
-               "cover_open": ("盖未关", "cover open"), "error": ("故障", "error"), "offline": ("离线", "offline"),
-               "stale": ("画面停滞", "stale"), "missing": ("无报告", "no report")}
-KIND_LABEL = {"printer": ("打印机", "Printer"), "ledstrip": ("条屏", "LED strip"), "keypad-bus": ("呼叫器", "Keypads"),
-              "evaluator-bus": ("评价器", "Evaluators"), "camera": ("摄像头", "Camera"), "kiosk": ("取号机", "Kiosk")}
+ACTOR_TEXT = {Actor.POLICY: ("策略", "policy"), Actor.CONFIRMED: ("经理确认", "confirmed"),
+              Actor.MANAGER: ("经理", "manager")}
+HEALTH_TEXT = {HealthState.OK: ("正常", "ok"), HealthState.UNKNOWN: ("未知", "unknown"),
+               HealthState.ATTENTION: ("需处理", "needs staff"), HealthState.DEGRADED: ("部分故障", "degraded"),
+               HealthState.PAPER_NEAR_END: ("纸将尽", "paper low"), HealthState.PAPER_OUT: ("缺纸", "paper out"),
+               HealthState.COVER_OPEN: ("盖未关", "cover open"), HealthState.ERROR: ("故障", "error"),
+               HealthState.OFFLINE: ("离线", "offline"), HealthState.STALE: ("画面停滞", "stale")}
+NO_REPORT = ("无报告", "no report")
+KIND_LABEL = {DeviceKind.PRINTER: ("打印机", "Printer"), DeviceKind.KIOSK: ("取号机", "Kiosk"),
+              DeviceKind.BOARD: ("大屏", "Board"), DeviceKind.LEDSTRIP: ("条屏", "LED strip"),
+              DeviceKind.KEYPAD_BUS: ("呼叫器", "Keypads"), DeviceKind.EVALUATOR_BUS: ("评价器", "Evaluators"),
+              DeviceKind.CAMERA: ("摄像头", "Camera"), DeviceKind.COUNTER: ("呼叫终端", "Caller terminal"),
+              DeviceKind.EVALUATOR: ("评价平板", "Rating tablet"), DeviceKind.MANAGER: ("大厅管理", "Manager console"),
+              DeviceKind.CONTROLLER: ("控制器", "Controller")}
 
 
 def pick(pair: tuple[str, str], lang: Lang) -> str:
@@ -96,59 +110,70 @@ def reason_tail(text: str) -> str:
     """The policy writes '<headline>：<why>' ('open Window 20 for X: predicted wait 45 min'); where the
     console already shows the headline, keep the why."""
     for sep in ("：", ": "):
-        head, found, tail = text.partition(sep)
+        _, found, tail = text.partition(sep)
         if found and tail:
             return tail
     return text
 
 
-def proposal_title(p: Proposal, names: Names, lang: Lang) -> str:
+def proposal_title(p: ProposalItem, names: Names, lang: Lang) -> str:
     """开放20号窗口办理企业开办 / Open Window 20 for Business Setup."""
     w, s = names.short_window(p.window, lang), names.short_service(p.service, lang)
-    if p.kind is ProposalKind.OPEN:
+    if p.action is ProposalAction.OPEN:
         return f"开放{w}办理{s}" if lang is Lang.ZH else f"Open {w} for {s}"
-    if p.kind is ProposalKind.MOVE:
+    if p.action is ProposalAction.MOVE:
         return f"{w}改办{s}" if lang is Lang.ZH else f"Switch {w} to {s}"
     return f"关闭{w}（{s}）" if lang is Lang.ZH else f"Close {w} ({s})"
 
 
-def key_inputs(inputs: dict[str, Any], lang: Lang) -> str:
+def proposal_inputs(p: ProposalItem, lang: Lang) -> str:
+    return key_inputs(decision_inputs(p.inputs), lang)
+
+
+def key_inputs(i: DecisionInputs, lang: Lang) -> str:
     """The numbers behind a decision, one short line: queue, waits, flow, camera, how long held."""
     zh = lang is Lang.ZH
     parts: list[str] = []
-    if isinstance(inputs.get("waiting"), int):
-        parts.append(f"排队{inputs['waiting']}人" if zh else f"{inputs['waiting']} waiting")
-    if "oldest_wait_s" in inputs:
-        parts.append(f"最久已等{minutes(inputs['oldest_wait_s'], lang)}" if zh
-                     else f"longest wait {minutes(inputs['oldest_wait_s'], lang)}")
-    if "eta_s" in inputs:
-        parts.append(f"预计等待{minutes(inputs['eta_s'], lang)}" if zh else f"predicted wait {minutes(inputs['eta_s'], lang)}")
-    if "projected_eta_s" in inputs:
-        parts.append(f"10分钟后{minutes(inputs['projected_eta_s'], lang)}" if zh
-                     else f"in 10 min {minutes(inputs['projected_eta_s'], lang)}")
-    if "eta_without_window_s" in inputs:
-        parts.append(f"关闭后预计{minutes(inputs['eta_without_window_s'], lang)}" if zh
-                     else f"without it {minutes(inputs['eta_without_window_s'], lang)}")
-    if "arrivals_per_h" in inputs and "departures_per_h" in inputs:
-        a, d = inputs["arrivals_per_h"], inputs["departures_per_h"]
+    if i.waiting is not None:
+        parts.append(f"排队{i.waiting}人" if zh else f"{i.waiting} waiting")
+    if i.oldest_wait_s is not None:
+        parts.append(f"最久已等{minutes(i.oldest_wait_s, lang)}" if zh
+                     else f"longest wait {minutes(i.oldest_wait_s, lang)}")
+    if i.eta_s is not None:
+        parts.append(f"预计等待{minutes(i.eta_s, lang)}" if zh else f"predicted wait {minutes(i.eta_s, lang)}")
+    if i.projected_eta_s is not None:
+        parts.append(f"10分钟后{minutes(i.projected_eta_s, lang)}" if zh
+                     else f"in 10 min {minutes(i.projected_eta_s, lang)}")
+    if i.eta_without_window_s is not None:
+        parts.append(f"关闭后预计{minutes(i.eta_without_window_s, lang)}" if zh
+                     else f"without it {minutes(i.eta_without_window_s, lang)}")
+    if i.arrivals_per_h is not None and i.departures_per_h is not None:
+        a, d = i.arrivals_per_h, i.departures_per_h
         parts.append(f"到达{a:g}/时 办结{d:g}/时" if zh else f"arrivals {a:g}/h, served {d:g}/h")
-    camera = inputs.get("camera")
-    if camera == "ok" and inputs.get("crowd") in Crowd._value2member_map_:
-        parts.append(("摄像头：" if zh else "camera: ") + pick(CROWD_TEXT[Crowd(inputs["crowd"])], lang))
-    elif camera in ("stale", "missing"):
+    if i.camera_counted and i.crowd is not None:
+        parts.append(("摄像头：" if zh else "camera: ") + pick(CROWD_TEXT[i.crowd], lang))
+    elif i.camera_missing:
         parts.append("摄像头无数据，仅按排队判断" if zh else "no camera data: queue signals only")
-    if isinstance(inputs.get("held_s"), int) and inputs["held_s"] > 0:
-        parts.append(f"已持续{minutes(inputs['held_s'], lang)}" if zh else f"held {minutes(inputs['held_s'], lang)}")
+    if i.held_s:
+        parts.append(f"已持续{minutes(i.held_s, lang)}" if zh else f"held {minutes(i.held_s, lang)}")
     return " · ".join(parts)
 
 
 def log_line(e: LogEntry, names: Names, lang: Lang) -> str:
     """'10:04:12  建议开放  20号窗口 · 企业开办 — 预计等待45分钟  (策略)'."""
-    what = pick(KIND_TEXT[e.kind], lang) if e.kind is not Decided.OTHER else e.raw_kind
     where = " · ".join(x for x in (names.short_window(e.window, lang) if e.window else "",
                                    names.short_service(e.service, lang) if e.service else "") if x)
-    reason = reason_tail(e.reason.get(lang.value) or "")
-    text = f"{clock(e.at)}  {what}  {where}"
+    reason = reason_tail(e.reason.pick(lang))
+    text = f"{clock(e.at)}  {pick(KIND_TEXT[e.kind], lang)}  {where}"
     if reason and reason != "manual":
         text += f" — {reason}"
     return f"{text}  ({pick(ACTOR_TEXT[e.actor], lang)})"
+
+
+def satisfaction(rated: int, satisfied: int, lang: Lang) -> str:
+    """A window's 满意率 today, short enough for its tile: '满意率 95%·20评' / 'sat. 95% · 20'; nothing
+    before the first rating."""
+    if not rated:
+        return ""
+    rate = f"{satisfied / rated:.0%}"
+    return f"满意率 {rate}·{rated}评" if lang is Lang.ZH else f"sat. {rate} · {rated}"

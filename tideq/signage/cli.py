@@ -15,21 +15,25 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tideq.contract import BusClient, BusError
+    from tideq.contract import BusClient, BusError, Topics
     from tideq.runtime import load_or_report, wait_for_stop
 
-    from .controller import LedStripController
-    from tideq.drivers.ledstrip.errors import LedStripError
+    from .controller import LedStripController, strip_addresses
+    from .errors import SignageError
+    from .health import will_for
 
     loaded = load_or_report(args.config)
     if loaded is None:
         return 2
     hall = loaded.hall
-    client = BusClient(hall.broker.client_url(args.broker), hall.hall.id, f"tideq-led-{args.bus}-{uuid.uuid4().hex[:4]}")
+    bus = next((b for b in hall.devices.serial_buses if b.id == args.bus), None)
+    will = will_for(Topics(hall.hall.id), args.bus, strip_addresses(bus, hall.windows) if bus else [])
+    client_id = f"tideq-led-{args.bus}-{uuid.uuid4().hex[:4]}"
+    client = BusClient(hall.broker.client_url(args.broker), hall.hall.id, client_id, will=will)
     try:
         strips = LedStripController.from_hall(client, hall, args.bus).start()
         client.connect(wait=False)
-    except (LedStripError, BusError) as err:
+    except (SignageError, BusError) as err:
         print(f"ledstrips: {err}", file=sys.stderr)
         return 2
     print(f"tideq ledstrips ready: line {args.bus}", flush=True)

@@ -2,34 +2,39 @@
 
 paho's callbacks only enqueue; one worker thread owns the serial line, so a slow or dead strip
 never stalls the network thread, and commands to several strips go out one at a time. The worker
-also reopens a lost port, probes offline strips and publishes the line's health, retained.
+also reopens a lost port, probes quiet strips and publishes the line's health, retained.
 """
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from enum import Enum
-from typing import Any
+from datetime import datetime
 
-from tideq.contract import BusClient, now_iso
 from tideq.config.schema import HallConfig, SerialBus, Window
+from tideq.contract import BusClient, CallEvent, Health, Message, WindowsState, WindowStatus
+from tideq.drivers.ledstrip.driver import Display, LedStripBus
+from tideq.drivers.ledstrip.errors import PortUnavailable, StripNak, StripQuiet, StripTimeout
 
-from tideq.drivers.ledstrip.driver import Display, LedStripBus, StripState
-from tideq.drivers.ledstrip.errors import LedStripError, PortUnavailable, StripNak, StripOffline, StripTimeout
-from .render import LedTexts, WindowStatus, WindowView, call_display, parse_windows, state_display
+from .errors import SignageConfigError
+from .health import health_report
+from .render import LedTexts, WindowView, call_display, state_display, window_views
 
 log = logging.getLogger(__name__)
 
 
-class Health(Enum):
-    OK = "ok"
-    DEGRADED = "degraded"
-    OFFLINE = "offline"
+def strip_windows(bus: SerialBus, windows: Iterable[Window]) -> dict[str, Window]:
+    """The windows whose strip hangs on `bus`: those with a `led_address` the bus lists, or every
+    window with one when the bus lists no addresses."""
+    on_line = set(bus.addresses)
+    return {w.id: w for w in windows if w.led_address is not None and (not on_line or w.led_address in on_line)}
+
+
+def strip_addresses(bus: SerialBus, windows: Iterable[Window]) -> list[int]:
+    return sorted({w.led_address for w in strip_windows(bus, windows).values() if w.led_address is not None})
 
 
 @dataclass
@@ -39,7 +44,12 @@ class _Flash:
     until: float
 
 
-_STOP = object()
+class _Stop:
+    """Put on the worker's queue by stop()."""
+
+
+_STOP = _Stop()
+Item = WindowsState | CallEvent
 
 
 class LedStripController:
@@ -47,32 +57,31 @@ class LedStripController:
                  texts: LedTexts = LedTexts(), flash_s: float = 10.0, reopen_s: float = 2.0,
                  driver: LedStripBus | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         if bus.kind != "led":
-            raise LedStripError(f"serial bus {bus.id} is kind {bus.kind!r}, not 'led'")
+            raise SignageConfigError(f"serial bus {bus.id} is kind {bus.kind!r}, not 'led'")
         self.client = client
         self.bus_id = bus.id
         self.texts = texts
         self.flash_s = flash_s
         self.reopen_s = reopen_s
         self.clock = clock
-        on_line = set(bus.addresses)  # empty: every window with a strip is on this line
-        self.windows = {w.id: w for w in windows
-                        if w.led_address is not None and (not on_line or w.led_address in on_line)}
+        self.windows = strip_windows(bus, windows)
         self.addr_of = {w.id: w.led_address for w in self.windows.values() if w.led_address is not None}
-        self.driver = driver or LedStripBus(bus.url, sorted(set(self.addr_of.values())), baudrate=bus.baudrate,
+        self.driver = driver or LedStripBus(bus.url, strip_addresses(bus, windows), baudrate=bus.baudrate,
                                             timeout_s=bus.timeout_ms / 1000, retries=bus.retries, clock=clock)
         self._views: dict[str, WindowView] = {}
         self._flash: dict[str, _Flash] = {}
         self._sent: dict[int, Display] = {}
-        self._health: dict[str, Any] | None = None
+        self._health: Health | None = None
         self._next_open = 0.0
-        self._q: queue.Queue[object] = queue.Queue()
+        self._q: queue.Queue[Item | _Stop] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name=f"ledstrip-{bus.id}", daemon=True)
 
     @classmethod
     def from_hall(cls, client: BusClient, hall: HallConfig, bus_id: str, **kw: Any) -> LedStripController:
         bus = next((b for b in hall.devices.serial_buses if b.id == bus_id), None)
         if bus is None:
-            raise LedStripError(f"no serial bus {bus_id!r} in the hall config; add it under [[devices.serial_buses]]")
+            raise SignageConfigError(f"no serial bus {bus_id!r} in the hall config; "
+                                     "add it under [[devices.serial_buses]]")
         return cls(client, bus, hall.windows, **kw)
 
     # lifecycle ---------------------------------------------------------------------------
@@ -80,40 +89,37 @@ class LedStripController:
         self._thread.start()
         # calls first: once the retained state/windows arrives, the broker (which handles one
         # client's packets in order) has the call subscription too, so no call falls in between
-        self.client.subscribe(self.client.topics.event("call"), self._enqueue("call"))
-        self.client.subscribe(self.client.topics.state("windows"), self._enqueue("windows"))
+        self.client.on(self.client.topics.event("call"), CallEvent, self._enqueue)
+        self.client.on(self.client.topics.state("windows"), WindowsState, self._enqueue)
         return self
 
     def stop(self) -> None:
+        """Stop the worker, close the port and say so: the retained health turns `offline`."""
         self._q.put(_STOP)
         self._thread.join(5)
         self.driver.close()
+        self._publish_health()
 
-    def _enqueue(self, kind: str) -> Callable[[str, bytes], None]:
-        def handler(topic: str, payload: bytes) -> None:
-            try:
-                body = json.loads(payload)
-            except ValueError:
-                log.warning("unreadable JSON on %s", topic)
-                return
-            if isinstance(body, dict):
-                self._q.put((kind, body))
-        return handler
+    def _enqueue(self, topic: str, message: Message) -> None:
+        if isinstance(message, WindowsState | CallEvent):
+            self._q.put(message)
 
     # worker ------------------------------------------------------------------------------
     def _run(self) -> None:
         self._sync()
         while True:
+            item: Item | _Stop | None
             try:
                 item = self._q.get(timeout=self._wait_s())
             except queue.Empty:
-                item = None
-            if item is _STOP:
+                item = None  # a flash ended or a probe is due
+            if isinstance(item, _Stop):
                 return
             try:
-                if item is not None:
-                    kind, body = item  # type: ignore[misc]
-                    self._apply_windows(body) if kind == "windows" else self._apply_call(body)
+                if isinstance(item, WindowsState):
+                    self._apply_windows(item)
+                elif isinstance(item, CallEvent):
+                    self._apply_call(item)
                 self._sync()
             except Exception:  # the line must survive a bad message or a driver bug
                 log.exception("LED strip worker step failed")
@@ -128,8 +134,8 @@ class LedStripController:
             waits.append(self._next_open - now)
         return max(0.01, min(waits, default=1.0))
 
-    def _apply_windows(self, body: dict[str, Any]) -> None:
-        for v in parse_windows(body):
+    def _apply_windows(self, state: WindowsState) -> None:
+        for v in window_views(state):
             if v.id not in self.addr_of:
                 continue
             self._views[v.id] = v
@@ -137,13 +143,12 @@ class LedStripController:
             if f and (v.status is not WindowStatus.SERVING or (v.ticket and v.ticket != f.ticket)):
                 del self._flash[v.id]  # the call is over (paused, closed, next ticket)
 
-    def _apply_call(self, body: dict[str, Any]) -> None:
-        wid, ticket = str(body.get("window")), body.get("ticket")
-        w = self.windows.get(wid)
-        if w is None or not ticket:
+    def _apply_call(self, call: CallEvent) -> None:
+        w = self.windows.get(call.window)
+        if w is None:
             return
-        self._flash[wid] = _Flash(str(ticket), call_display(str(ticket), w.name.zh, self.texts),
-                                  self.clock() + self.flash_s)
+        self._flash[call.window] = _Flash(call.ticket, call_display(call.ticket, w.name.zh, self.texts),
+                                          self.clock() + self.flash_s)
 
     def target(self, wid: str) -> Display | None:
         f = self._flash.get(wid)
@@ -160,7 +165,7 @@ class LedStripController:
             self._publish_health()
             return
         try:
-            self.driver.probe_offline()
+            self.driver.probe_quiet()
             for wid, addr in self.addr_of.items():
                 want = self.target(wid)
                 if want is None or self._sent.get(addr) == want:
@@ -192,25 +197,20 @@ class LedStripController:
                 self.driver.clear(addr)
             else:
                 self.driver.show(addr, want.text, want.mode)
-        except (StripOffline, StripTimeout) as err:
+        except (StripQuiet, StripTimeout) as err:
             log.info("%s", err)  # the driver remembers it and replays on recovery
         except StripNak as err:
             log.warning("%s", err)
         self._sent[addr] = want
 
     # health ------------------------------------------------------------------------------
-    def health(self) -> dict[str, Any]:
-        if self.driver.is_open:
-            strips = {str(a): s.value for a, s in sorted(self.driver.states().items())}
-        else:
-            strips = {str(a): StripState.OFFLINE.value for a in sorted(self.driver.strips)}
-        offline = sum(1 for s in strips.values() if s == StripState.OFFLINE.value)
-        state = Health.OK if not offline else Health.OFFLINE if offline == len(strips) else Health.DEGRADED
-        return {"v": 1, "device": self.bus_id, "kind": "ledstrip", "state": state.value, "strips": strips}
+    def health(self) -> Health:
+        """The line's health report: strips ok / quiet (not answering) / offline (port down)."""
+        return health_report(self.bus_id, self.driver.health(), datetime.now().astimezone())
 
     def _publish_health(self) -> None:
         h = self.health()
-        if h == self._health:
-            return
+        if self._health is not None and h.model_copy(update={"ts": self._health.ts}) == self._health:
+            return   # the same report: only news goes out
         self._health = h
-        self.client.publish(self.client.topics.health(self.bus_id), {**h, "ts": now_iso()}, qos=1, retain=True)
+        self.client.publish(self.client.topics.health(self.bus_id), h, qos=1, retain=True)

@@ -8,19 +8,10 @@ Rules (docs/ledstrip-protocol.md, "What the controller shows"):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
-from typing import Any
 
+from tideq.contract import WindowsState, WindowStatus
 from tideq.drivers.ledstrip.driver import CLEARED, Display
 from tideq.drivers.ledstrip.protocol import Mode
-
-
-class WindowStatus(Enum):
-    SERVING = "serving"
-    IDLE = "idle"
-    PAUSED = "paused"
-    CLOSED = "closed"
-
 
 @dataclass(frozen=True)
 class LedTexts:
@@ -40,18 +31,9 @@ class WindowView:
     ticket: str | None = None
 
 
-def parse_windows(payload: dict[str, Any]) -> list[WindowView]:
-    """`state/windows` -> views; entries with an unknown status are skipped, not guessed."""
-    views: list[WindowView] = []
-    for w in payload.get("windows", []):
-        try:
-            status = WindowStatus(w.get("status"))
-        except ValueError:
-            continue
-        name = w.get("name") or {}
-        views.append(WindowView(str(w.get("id")), str(name.get("zh") or w.get("id")), status,
-                                w.get("ticket") or None))
-    return views
+def window_views(state: WindowsState) -> list[WindowView]:
+    """`state/windows` -> what each strip needs of it."""
+    return [WindowView(w.id, w.name.zh or w.id, w.status, w.ticket or None) for w in state.windows]
 
 
 def state_display(w: WindowView, texts: LedTexts) -> Display:

@@ -25,6 +25,7 @@ class QtBus(QObject):
     connection = Signal(bool)
     reply = Signal(str, object)            # request tag, reply dict (or a synthetic error reply)
     answered = Signal(str, object)         # request tag, typed Reply (the same answers as `reply`)
+    cleared = Signal(str)                  # topic: a typed subscription's retained payload was cleared (empty)
 
     def __init__(self, url: str, hall: str, client_id: str, parent: QObject | None = None, *,
                  username: str | None = None, password: str | None = None,
@@ -55,7 +56,8 @@ class QtBus(QObject):
     def _deliver(self, topic: str, payload: bytes, model: type[Message] | None) -> None:
         if model is not None:
             if not payload:
-                return   # a cleared retained topic
+                self.cleared.emit(topic)   # a cleared retained topic: readers forget what it said
+                return
             try:
                 self.message.emit(topic, decode(model, payload))
             except PayloadError as err:

@@ -2,7 +2,8 @@
 
 `ask()` returns a Future at once, because a visitor may take 30 s to rate while the window's
 staff already call the next number; a timeout or an unreachable evaluator resolves it as not
-rated, never as an error.
+rated, never as an error. A rating is handed on in the contract's scale (5 best), mapped from the
+wire's (1 best) here.
 """
 from __future__ import annotations
 
@@ -14,15 +15,18 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from tideq.contract.vocab import NOT_RATED, Rating
+from tideq.drivers.rs485.polled import PolledMaster
+
 from .errors import EvaluatorPayloadError
-from .protocol import (ASK, ASK_ACK, CANCEL, CANCEL_ACK, IDLE, NOT_RATED, POLL, RATING, Ask, Rating,
-                       decode_rating)
-from ..rs485.polled import PolledMaster
+from .protocol import ASK, ASK_ACK, CANCEL, CANCEL_ACK, IDLE, POLL, RATING, Ask, decode_rating
 
 log = logging.getLogger(__name__)
 
 
 class RatingStatus(str, Enum):
+    """How an ask ended (the contract's `rating_status`)."""
+
     RATED = "rated"
     TIMEOUT = "timeout"
     UNREACHABLE = "unreachable"
@@ -31,6 +35,8 @@ class RatingStatus(str, Enum):
 
 @dataclass(frozen=True)
 class RatingResult:
+    """One ask's outcome; `rating` is on the contract's scale (5 非常满意 .. 1 非常不满意)."""
+
     addr: int
     ticket: str
     window: str
@@ -39,7 +45,7 @@ class RatingResult:
 
     @property
     def value(self) -> int | str:
-        """The contract's `rating`: 1..5, or "not_rated"."""
+        """The contract's `rating`: 1..5 (5 best), or "not_rated"."""
         return int(self.rating) if self.rating is not None else NOT_RATED
 
 
@@ -51,16 +57,17 @@ class _Pending:
 
 
 class EvaluatorMaster(PolledMaster):
-    kind = "evaluator-bus"
-    devices_key = "evaluators"
+    """Polls evaluators at `addresses`; `ask()` puts a rating prompt on one of them."""
+
+    family = "evaluator"
 
     def __init__(self, url: str, addresses: Iterable[int], *, bus_id: str, rating_timeout_s: float = 30.0,
                  **kw: Any) -> None:
         super().__init__(url, addresses, bus_id=bus_id, **kw)
         self.rating_timeout_s = rating_timeout_s
         self._pending: dict[int, _Pending] = {}
-        self._acked = {a: 0 for a in self.addresses}
-        self._next_id = {a: 0 for a in self.addresses}
+        self._acked = dict.fromkeys(self.addresses, 0)
+        self._next_id = dict.fromkeys(self.addresses, 0)
 
     def ask(self, addr: int, ticket: str, window: str, prompt: str = "",
             timeout_s: float | None = None) -> Future[RatingResult]:
@@ -75,7 +82,7 @@ class EvaluatorMaster(PolledMaster):
             if old:
                 self._resolve(addr, old, RatingStatus.SUPERSEDED)
             self._next_id[addr] = self._next_id[addr] % 255 + 1
-            ask = Ask(self._next_id[addr], int(round(timeout)) or 1, ticket, window, prompt)
+            ask = Ask(self._next_id[addr], round(timeout) or 1, ticket, window, prompt)
             if self.transact(addr, ASK, ask.encode(), {ASK_ACK}) is None:
                 fut.set_result(RatingResult(addr, ticket, window, RatingStatus.UNREACHABLE))
                 return
@@ -90,7 +97,7 @@ class EvaluatorMaster(PolledMaster):
         if frame is None or frame.cmd == IDLE:
             return
         try:
-            ask_id, rating = decode_rating(frame.payload)
+            ask_id, wire = decode_rating(frame.payload)
         except EvaluatorPayloadError as err:
             self.stats.payload_errors += 1
             log.warning("%s: evaluator %d: %s", self.bus_id, addr, err)
@@ -99,7 +106,7 @@ class EvaluatorMaster(PolledMaster):
         if pending and pending.ask.ask_id == ask_id:
             del self._pending[addr]
             self._acked[addr] = ask_id
-            self._resolve(addr, pending, RatingStatus.RATED, rating)
+            self._resolve(addr, pending, RatingStatus.RATED, wire.to_contract())
             self.transact(addr, POLL, bytes((ask_id,)), {IDLE, RATING})  # acknowledge at once
         else:
             if ask_id == self._acked[addr]:

@@ -1,24 +1,25 @@
-"""Simulated evaluators on a pty line."""
+"""Simulated evaluators on a pty line. A visitor's touch is a wire code (`WireRating`, 1 best)."""
 from __future__ import annotations
 
-from ..rs485.simline import SimDevice, SimLine
-from ..rs485 import Frame
-from .protocol import ASK, ASK_ACK, CANCEL, CANCEL_ACK, IDLE, POLL, RATING, Ask, Rating
+from tideq.drivers.rs485.framing import Frame
+from tideq.drivers.rs485.sim import SimDevice, SimLine
+
+from .protocol import ASK, ASK_ACK, CANCEL, CANCEL_ACK, IDLE, POLL, RATING, Ask, WireRating
 
 
 class SimEvaluator(SimDevice):
     """Shows the prompt on ASK; `rate()` is the visitor's touch. `auto_rate` rates every ask."""
 
-    def __init__(self, addr: int, auto_rate: Rating | None = None) -> None:
+    def __init__(self, addr: int, auto_rate: WireRating | None = None) -> None:
         super().__init__(addr)
         self.auto_rate = auto_rate
         self.asks: list[Ask] = []
         self.cancels: list[int] = []
         self.current: Ask | None = None
-        self.rating: tuple[int, Rating] | None = None  # unacknowledged
+        self.rating: tuple[int, WireRating] | None = None  # unacknowledged
         self.acked: list[int] = []
 
-    def rate(self, rating: Rating) -> bool:
+    def rate(self, rating: WireRating) -> bool:
         """Touch a rating button; False if no ask is on screen."""
         with self.cond:
             if self.current is None:
@@ -47,12 +48,15 @@ class SimEvaluator(SimDevice):
             if self.rating:
                 return Frame(self.addr, RATING, frame.seq, bytes((self.rating[0], int(self.rating[1]))))
             return Frame(self.addr, IDLE, frame.seq, bytes((self.current.ask_id if self.current else 0,)))
+        self.errors.append(f"evaluator {self.addr}: unknown command 0x{frame.cmd:02x}")
         return None
 
 
 class EvaluatorBusSim(SimLine):
-    def add_evaluator(self, addr: int, **kw: object) -> SimEvaluator:
-        ev = SimEvaluator(addr, **kw)  # type: ignore[arg-type]
+    """Several evaluators on one simulated line."""
+
+    def add_evaluator(self, addr: int, auto_rate: WireRating | None = None) -> SimEvaluator:
+        ev = SimEvaluator(addr, auto_rate)
         self.add(ev)
         return ev
 

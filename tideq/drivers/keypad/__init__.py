@@ -1,10 +1,12 @@
 """Caller keypads on an RS-485 line: wire protocol, polling bus master and a pty simulator."""
+from tideq.drivers.rs485.errors import PortUnavailable, Rs485Error
+from tideq.drivers.rs485.state import BusState, DeviceState, LineHealth
+
 from .errors import KeypadError, KeypadPayloadError
-from ..rs485.polled import BusHealth, BusState, DeviceState, LineError, PortUnavailable
 from .master import KeyEvent, KeypadMaster
 from .protocol import Caps, DisplayStyle, Key
 
 __all__ = [
-    "BusHealth", "BusState", "Caps", "DeviceState", "DisplayStyle", "Key", "KeyEvent", "KeypadError",
-    "KeypadMaster", "KeypadPayloadError", "LineError", "PortUnavailable",
+    "BusState", "Caps", "DeviceState", "DisplayStyle", "Key", "KeyEvent", "KeypadError", "KeypadMaster",
+    "KeypadPayloadError", "LineHealth", "PortUnavailable", "Rs485Error",
 ]

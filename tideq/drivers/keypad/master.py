@@ -8,10 +8,23 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
+from tideq.drivers.rs485.polled import PolledMaster
+
 from .errors import KeypadPayloadError
-from ..rs485.polled import PolledMaster
-from .protocol import (DEFAULT_DISPLAY_BYTES, DISPLAY, DISPLAY_ACK, IDLE, KEY, POLL, Answer, Caps,
-                       DisplayStyle, Key, Poll, encode_display)
+from .protocol import (
+    DEFAULT_DISPLAY_BYTES,
+    DISPLAY,
+    DISPLAY_ACK,
+    IDLE,
+    KEY,
+    POLL,
+    Answer,
+    Caps,
+    DisplayStyle,
+    Key,
+    Poll,
+    encode_display,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,16 +54,15 @@ class KeypadMaster(PolledMaster):
     `on_key` is called on the worker thread: hand the event to another thread, don't block.
     """
 
-    kind = "keypad-bus"
-    devices_key = "keypads"
+    family = "keypad"
 
     def __init__(self, url: str, addresses: Iterable[int], *, bus_id: str,
                  display_bytes: int = DEFAULT_DISPLAY_BYTES, **kw: Any) -> None:
         super().__init__(url, addresses, bus_id=bus_id, **kw)
         self.display_bytes = display_bytes
         self.on_key: Callable[[KeyEvent], None] | None = None
-        self._taken: dict[int, tuple[int, int]] = {a: (0, 0) for a in self.addresses}
-        self._caps: dict[int, Caps | None] = {a: None for a in self.addresses}
+        self._taken: dict[int, tuple[int, int]] = dict.fromkeys(self.addresses, (0, 0))
+        self._caps: dict[int, Caps | None] = dict.fromkeys(self.addresses)
 
     def caps(self, addr: int) -> Caps | None:
         """Learnt from the keypad's answers; None until it has answered."""
@@ -62,7 +74,8 @@ class KeypadMaster(PolledMaster):
         fut: Future[bool] = Future()
 
         def job() -> None:
-            if addr not in self._taken or (self._caps[addr] is not None and not self._caps[addr] & Caps.DISPLAY):
+            caps = self._caps.get(addr)
+            if addr not in self._taken or (caps is not None and not caps & Caps.DISPLAY):
                 fut.set_result(False)
                 return
             answer = self.transact(addr, DISPLAY, encode_display(text, style, self.display_bytes), {DISPLAY_ACK})

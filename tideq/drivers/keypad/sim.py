@@ -4,9 +4,10 @@ from __future__ import annotations
 import random
 from collections import deque
 
-from ..rs485 import Frame
+from tideq.drivers.rs485.framing import Frame
+from tideq.drivers.rs485.sim import SimDevice, SimLine
+
 from .protocol import DISPLAY, DISPLAY_ACK, POLL, Answer, Caps, DisplayStyle, Key, Poll, decode_display
-from ..rs485.simline import SimDevice, SimLine
 
 
 class SimKeypad(SimDevice):
@@ -54,14 +55,15 @@ class SimKeypad(SimDevice):
         if frame.cmd == DISPLAY:
             self.shown.append(decode_display(frame.payload))
             return Frame(self.addr, DISPLAY_ACK, frame.seq)
+        self.errors.append(f"keypad {self.addr}: unknown command 0x{frame.cmd:02x}")
         return None
 
 
 class KeypadBusSim(SimLine):
     """Several keypads on one simulated line."""
 
-    def add_keypad(self, addr: int, **kw: object) -> SimKeypad:
-        kp = SimKeypad(addr, **kw)  # type: ignore[arg-type]
+    def add_keypad(self, addr: int, caps: Caps = Caps.DISPLAY | Caps.DIGITS, session: int | None = None) -> SimKeypad:
+        kp = SimKeypad(addr, caps, session)
         self.add(kp)
         return kp
 

@@ -1,8 +1,7 @@
-"""Host side of an LED strip line: several addressed strips on one RS-485/RS-232 port.
+"""Host side of an LED strip line: several addressed strips on one RS-485/RS-232 port, on `Rs485Line`.
 
-Every command is one transaction (send, wait for the ACK that echoes its seq, retry), serialised
-by a lock because a half-duplex line carries one conversation at a time. A strip that stays
-silent through all retries is marked OFFLINE and no longer costs bus time: its commands are
+Every command is one transaction (send, wait for the ACK that echoes its seq, retry). A strip
+that stays silent through all retries is QUIET and no longer costs bus time: its commands are
 remembered, and it is probed with a single PING at a growing backoff; when it answers again it
 gets its brightness and last text back, so a re-plugged strip shows what it should.
 """
@@ -13,24 +12,18 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from enum import Enum
 
-import serial
+from tideq.drivers.rs485.errors import DeviceTimeout
+from tideq.drivers.rs485.framing import BROADCAST, Frame
+from tideq.drivers.rs485.line import LineStats, Rs485Line, Verdict
+from tideq.drivers.rs485.state import DeviceState, LineHealth
 
-from tideq.drivers.rs485 import Frame, FrameDecoder, encode
-
-from .errors import LedStripError, PortUnavailable, StripNak, StripOffline, StripTimeout
-from .protocol import (BROADCAST, Charset, Command, Mode, NakCode, brightness_payload, nak_message,
-                       parse_answer, show_text_payload)
+from .errors import ProtocolError, StripNak, StripQuiet, StripTimeout
+from .protocol import Charset, Command, Mode, NakCode, brightness_payload, nak_message, parse_answer, show_text_payload
 
 log = logging.getLogger(__name__)
 
-POLL_S = 0.02  # read slice; bounds how late a stop or deadline is noticed, not the answer latency
-
-
-class StripState(Enum):
-    OK = "ok"
-    OFFLINE = "offline"
+ANSWERS = (Command.ACK, Command.NAK)
 
 
 @dataclass(frozen=True)
@@ -46,26 +39,20 @@ CLEARED = Display(None)
 
 @dataclass
 class Strip:
+    """What the host remembers of a strip, to replay it after the strip comes back."""
+
     addr: int
-    state: StripState = StripState.OK
     desired: Display | None = None
     brightness: int | None = None
     backoff_s: float = 0.0
     next_probe: float = 0.0
 
 
-@dataclass
-class BusStats:
-    frames_sent: int = 0
-    retries: int = 0
-    timeouts: int = 0
-    naks: int = 0
-    stale_answers: int = 0
-    recoveries: int = 0
-    last_write_at: float = 0.0
+StateListener = Callable[[int, DeviceState], None]
 
 
-StateListener = Callable[[int, StripState], None]
+def _name(cmd: int) -> str:
+    return Command(cmd).name if cmd in Command._value2member_map_ else f"0x{cmd:02x}"
 
 
 class LedStripBus:
@@ -75,36 +62,32 @@ class LedStripBus:
                  retries: int = 2, charset: Charset = Charset.GB2312, probe_min_s: float = 0.5,
                  probe_max_s: float = 30.0, clock: Callable[[], float] = time.monotonic,
                  on_state: StateListener | None = None) -> None:
-        self.url = url
-        self.baudrate = baudrate
-        self.timeout_s = timeout_s
-        self.retries = retries
+        addresses = sorted(set(addresses))
         self.charset = charset
         self.probe_min_s = probe_min_s
         self.probe_max_s = probe_max_s
         self.clock = clock
         self.on_state = on_state
         self.strips: dict[int, Strip] = {a: Strip(a) for a in addresses}
-        self.stats = BusStats()
+        self.line = Rs485Line(url, addresses, baudrate=baudrate, timeout_s=timeout_s, retries=retries,
+                              quiet_after=1, label="LED strip", on_state=self._line_state)
         self._lock = threading.RLock()
-        self._port: serial.SerialBase | None = None
-        self._decoder = FrameDecoder()
-        self._seq = 0
 
     # port --------------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        return self.line.url
+
+    @property
+    def stats(self) -> LineStats:
+        return self.line.stats
+
     def open(self) -> LedStripBus:
-        with self._lock:
-            self._ensure_open()
+        self.line.open()
         return self
 
     def close(self) -> None:
-        with self._lock:
-            if self._port is not None:
-                try:
-                    self._port.close()
-                except (serial.SerialException, OSError):
-                    pass
-                self._port = None
+        self.line.close()
 
     def __enter__(self) -> LedStripBus:
         return self.open()
@@ -114,22 +97,7 @@ class LedStripBus:
 
     @property
     def is_open(self) -> bool:
-        return self._port is not None
-
-    def _ensure_open(self) -> serial.SerialBase:
-        if self._port is None:
-            try:
-                self._port = serial.serial_for_url(self.url, baudrate=self.baudrate, timeout=POLL_S,
-                                                   write_timeout=1.0)
-            except (serial.SerialException, OSError, ValueError) as err:
-                raise PortUnavailable(f"cannot open LED strip port {self.url}: {err}; check the cable/adapter "
-                                      "and the serial_buses url in the hall config") from err
-            self._decoder = FrameDecoder()
-        return self._port
-
-    def _lost(self, err: Exception) -> PortUnavailable:
-        self.close()
-        return PortUnavailable(f"LED strip port {self.url} lost: {err}")
+        return self.line.is_open
 
     # commands ----------------------------------------------------------------------------
     def show(self, addr: int, text: str, mode: Mode = Mode.STATIC) -> None:
@@ -140,23 +108,27 @@ class LedStripBus:
 
     def set_brightness(self, addr: int, level: int) -> None:
         payload = brightness_payload(level)
-        for s in self._targets(addr):
-            s.brightness = level
-        self._command(addr, Command.SET_BRIGHTNESS, payload, None)
+        with self._lock:
+            for s in self._targets(addr):
+                s.brightness = level
+            self._command(addr, Command.SET_BRIGHTNESS, payload, None)
 
     def ping(self, addr: int) -> bool:
         """One PING with the normal retries; True when the strip answered."""
         try:
             self._command(addr, Command.PING, b"", None)
-        except (StripTimeout, StripOffline):
+        except (StripTimeout, StripQuiet):
             return False
         return True
 
-    def state(self, addr: int) -> StripState:
-        return self.strips[addr].state
+    def state(self, addr: int) -> DeviceState:
+        return self.line.state(addr)
 
-    def states(self) -> dict[int, StripState]:
-        return {a: s.state for a, s in self.strips.items()}
+    def states(self) -> dict[int, DeviceState]:
+        return {a: self.line.state(a) for a in sorted(self.strips)}
+
+    def health(self) -> LineHealth:
+        return self.line.health()
 
     def desired(self, addr: int) -> Display | None:
         return self.strips[addr].desired
@@ -172,129 +144,86 @@ class LedStripBus:
             if display is not None:
                 for s in targets:
                     s.desired = display
-            if addr != BROADCAST and targets[0].state is StripState.OFFLINE:
-                raise StripOffline(f"strip {addr} on {self.url} is offline; the command runs when it answers again")
-            try:
-                self._transact(addr, cmd, payload, self.retries)
-            except StripTimeout:
-                self._set_state(targets[0], StripState.OFFLINE)
-                raise
+            if addr == BROADCAST:
+                self.line.open().broadcast(cmd, payload)
+                return
+            if self.line.state(addr) is DeviceState.QUIET:
+                raise StripQuiet(f"strip {addr} on {self.url} is not answering; the command runs when it answers again")
+            self._transact(addr, cmd, payload)
 
     # recovery ----------------------------------------------------------------------------
-    def probe_offline(self) -> list[int]:
-        """PING each offline strip whose backoff has passed (one attempt each); restore those
-        that answer and replay their brightness and text. Returns the restored addresses."""
+    def probe_quiet(self) -> list[int]:
+        """PING each quiet strip whose backoff has passed (one attempt each); replay the
+        brightness and text of those that answer. Returns the restored addresses."""
         restored: list[int] = []
         with self._lock:
             now = self.clock()
-            for s in self.strips.values():
-                if s.state is not StripState.OFFLINE or s.next_probe > now:
+            for s in list(self.strips.values()):
+                if self.line.state(s.addr) is not DeviceState.QUIET or s.next_probe > now:
                     continue
                 try:
-                    self._transact(s.addr, Command.PING, b"", 0)
+                    self._transact(s.addr, Command.PING, b"", attempts=1)
                 except StripTimeout:
                     s.backoff_s = min(self.probe_max_s, s.backoff_s * 2)
                     s.next_probe = self.clock() + s.backoff_s
                     continue
-                self._set_state(s, StripState.OK)
-                self.stats.recoveries += 1
                 restored.append(s.addr)
                 try:
                     self._replay(s)
                 except StripTimeout:
-                    self._set_state(s, StripState.OFFLINE)
-                    restored.remove(s.addr)
+                    restored.remove(s.addr)  # quiet again; the backoff starts over
         return restored
 
     def next_probe_in(self) -> float | None:
-        """Seconds until the next offline probe is due, None when every strip is fine."""
-        due = [s.next_probe for s in self.strips.values() if s.state is StripState.OFFLINE]
+        """Seconds until the next probe of a quiet strip is due, None when every strip answers."""
+        due = [s.next_probe for s in self.strips.values() if self.line.state(s.addr) is DeviceState.QUIET]
         return max(0.0, min(due) - self.clock()) if due else None
 
     def _replay(self, s: Strip) -> None:
         if s.brightness is not None:
-            self._transact(s.addr, Command.SET_BRIGHTNESS, brightness_payload(s.brightness), self.retries)
+            self._transact(s.addr, Command.SET_BRIGHTNESS, brightness_payload(s.brightness))
         if s.desired is None:
             return
         if s.desired.text is None:
-            self._transact(s.addr, Command.CLEAR, b"", self.retries)
+            self._transact(s.addr, Command.CLEAR, b"")
         else:
             payload = show_text_payload(s.desired.text, s.desired.mode, self.charset)
-            self._transact(s.addr, Command.SHOW_TEXT, payload, self.retries)
+            self._transact(s.addr, Command.SHOW_TEXT, payload)
 
-    def _set_state(self, s: Strip, state: StripState) -> None:
-        if s.state is state:
-            return
-        s.state = state
-        if state is StripState.OFFLINE:
+    def _line_state(self, addr: int, state: DeviceState) -> None:
+        """The line's device-state listener: start the probe backoff of a strip that went quiet."""
+        if state is DeviceState.QUIET:
+            s = self.strips.setdefault(addr, Strip(addr))
             s.backoff_s = self.probe_min_s
             s.next_probe = self.clock() + s.backoff_s
-            log.warning("LED strip %d on %s is offline; probing every %.1f-%.0fs", s.addr, self.url,
-                        self.probe_min_s, self.probe_max_s)
-        else:
-            log.info("LED strip %d on %s answers again", s.addr, self.url)
+            log.info("LED strip %d on %s: probing every %.1f-%.0fs", addr, self.url, self.probe_min_s,
+                     self.probe_max_s)
         if self.on_state:
             try:
-                self.on_state(s.addr, state)
+                self.on_state(addr, state)
             except Exception:  # a listener bug must not break the line
                 log.exception("LED strip state listener failed")
 
     # wire --------------------------------------------------------------------------------
-    def _next_seq(self) -> int:
-        self._seq = (self._seq + 1) & 0xFF
-        return self._seq
+    def _transact(self, addr: int, cmd: int, payload: bytes, attempts: int | None = None) -> None:
+        """One command and its ACK (the port opens on first use). A retry resends the identical
+        frame, so a strip that already applied it just ACKs again."""
+        try:
+            answer = self.line.open().transact(addr, cmd, payload, expect=ANSWERS, attempts=attempts,
+                                               judge=self._judge)
+        except DeviceTimeout as err:
+            raise StripTimeout(f"strip {addr} on {self.url} did not answer {_name(cmd)} within "
+                               f"{self.line.timeout_s:.3f}s after {err.attempts} attempts", addr, err.attempts) from err
+        if answer.cmd == Command.NAK:
+            self.line.stats.naks += 1
+            raise StripNak(addr, answer.payload[1], nak_message(answer.payload[1]))
 
-    def _transact(self, addr: int, cmd: Command, payload: bytes, retries: int) -> None:
-        """Send one frame and wait for its ACK; a retry resends the identical frame (same seq),
-        so a strip that already applied it just ACKs again."""
-        port = self._ensure_open()
-        raw = encode(Frame(addr, cmd, self._next_seq(), payload))
-        seq = raw[4]
-        for attempt in range(retries + 1):
-            if attempt:
-                self.stats.retries += 1
-            try:
-                port.write(raw)
-                port.flush()
-            except (serial.SerialException, OSError) as err:
-                raise self._lost(err) from err
-            self.stats.frames_sent += 1
-            self.stats.last_write_at = time.perf_counter()
-            if addr == BROADCAST:
-                return
-            answer = self._await(port, addr, seq)
-            if answer is None:
-                continue
-            ok, code = answer
-            if ok:
-                return
-            self.stats.naks += 1
-            if code == NakCode.BUSY:
-                continue
-            raise StripNak(addr, code, nak_message(code))
-        self.stats.timeouts += 1
-        raise StripTimeout(f"strip {addr} on {self.url} did not answer {cmd.name} "
-                           f"within {self.timeout_s:.3f}s after {retries + 1} attempts")
-
-    def _await(self, port: serial.SerialBase, addr: int, seq: int) -> tuple[bool, int] | None:
-        deadline = time.monotonic() + self.timeout_s
-        while time.monotonic() < deadline:
-            try:
-                data = port.read(1)
-                if data and port.in_waiting:
-                    data += port.read(port.in_waiting)
-            except (serial.SerialException, OSError) as err:
-                raise self._lost(err) from err
-            if not data:
-                continue
-            for f in self._decoder.feed(data):
-                if f.addr != addr or f.seq != seq or f.cmd not in (Command.ACK, Command.NAK):
-                    self.stats.stale_answers += 1
-                    continue
-                try:
-                    ans = parse_answer(f.cmd, f.payload)
-                except LedStripError:
-                    self.stats.stale_answers += 1
-                    continue
-                return ans.ok, ans.code
-        return None
+    def _judge(self, frame: Frame) -> Verdict:
+        try:
+            answer = parse_answer(frame.cmd, frame.payload)
+        except ProtocolError:
+            return Verdict.IGNORE
+        if not answer.ok and answer.code == NakCode.BUSY:
+            self.line.stats.naks += 1
+            return Verdict.RESEND
+        return Verdict.TAKE

@@ -16,8 +16,6 @@ from .errors import ProtocolError
 
 log = logging.getLogger(__name__)
 
-BROADCAST = 0
-
 
 class Command(IntEnum):
     """Command byte of a frame (host -> strip below 0x80, strip -> host from 0x80)."""

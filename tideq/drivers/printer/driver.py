@@ -16,7 +16,7 @@ from enum import Enum
 
 from .errors import PrinterError, PrinterUnreachable
 from .escpos_ticket import build_ticket
-from .links import Link, PrinterUrl, open_link, parse_url
+from .link import Link, PrinterUrl, open_link, parse_url
 from .status import STATUS_DEADLINE_S, PrinterStatus, query, unknown
 from .ticket import TicketPrint
 

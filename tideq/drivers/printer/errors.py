@@ -5,12 +5,14 @@ ends in a dead end: the ticket stays valid and is shown on screen instead (窗�
 """
 from __future__ import annotations
 
+from typing import ClassVar
+
 
 class PrinterError(Exception):
     """Base of every printer failure."""
 
-    code = "printer_error"
-    guide = {"zh": "打印失败，请以屏幕上的号码为准，或拍照留存。",
+    code: ClassVar[str] = "printer_error"
+    guide: ClassVar[dict[str, str]] = {"zh": "打印失败，请以屏幕上的号码为准，或拍照留存。",
              "en": "Printing failed. Your number on the screen is valid; take a photo of it."}
 
 
@@ -46,13 +48,13 @@ class PrinterOffline(PrinterFault):
 
 class CoverOpen(PrinterFault):
     code = "printer_cover_open"
-    guide = {"zh": "打印机盖未关好，已通知工作人员；请以屏幕上的号码为准。",
+    guide: ClassVar[dict[str, str]] = {"zh": "打印机盖未关好，已通知工作人员；请以屏幕上的号码为准。",
              "en": "The printer cover is open; staff have been told. Your number on the screen is valid."}
 
 
 class PaperOut(PrinterFault):
     code = "printer_paper_out"
-    guide = {"zh": "打印机缺纸，已通知工作人员；请以屏幕上的号码为准，或拍照留存。",
+    guide: ClassVar[dict[str, str]] = {"zh": "打印机缺纸，已通知工作人员；请以屏幕上的号码为准，或拍照留存。",
              "en": "The printer is out of paper; staff have been told. "
                    "Your number on the screen is valid; take a photo of it."}
 

@@ -111,7 +111,7 @@ def _sentences(text: str) -> list[str]:
         if c in "；。！？":
             out.append(cur)
             cur = ""
-    return out + [cur] if cur else out
+    return [*out, cur] if cur else out
 
 
 def _fit(text: str, cols: int) -> int:

@@ -32,6 +32,15 @@ class Hooks:
     cut: Callable[[Page], None]
 
 
+@dataclass
+class QrState:
+    """`GS ( k` settings collected until the print command (fn 81)."""
+
+    module: int = 3
+    ec: str = "L"
+    data: bytes = b""
+
+
 class Incomplete(Exception):
     """The buffer ends inside a command; wait for more bytes."""
 
@@ -50,7 +59,7 @@ class EscPosParser:
         self.align = 0
         self.spacing = DEFAULT_SPACING
         self.chinese = self.chinese_default
-        self.qr = {"module": 3, "ec": "L", "data": b""}
+        self.qr = QrState()
         self.bar = {"w": 3, "h": 162, "hri": 0}
 
     # feeding ------------------------------------------------------------------------
@@ -287,17 +296,17 @@ class EscPosParser:
             return
         fn = body[1]
         if fn == 67 and len(body) > 2:
-            self.qr["module"] = max(1, min(16, body[2]))
+            self.qr.module = max(1, min(16, body[2]))
         elif fn == 69 and len(body) > 2:
-            self.qr["ec"] = {48: "L", 49: "M", 50: "Q", 51: "H"}.get(body[2], "L")
+            self.qr.ec = {48: "L", 49: "M", 50: "Q", 51: "H"}.get(body[2], "L")
         elif fn == 80:
-            self.qr["data"] = body[3:]
-        elif fn == 81 and self.qr["data"]:
+            self.qr.data = bytes(body[3:])
+        elif fn == 81 and self.qr.data:
             import segno
-            data = bytes(self.qr["data"])
-            qr = segno.make_qr(data, error=str(self.qr["ec"]).lower(), boost_error=False)
+            data = self.qr.data
+            qr = segno.make_qr(data, error=self.qr.ec.lower(), boost_error=False)
             matrix = np.array([list(r) for r in qr.matrix], dtype=bool)
-            mod = int(self.qr["module"])  # type: ignore[call-overload]
+            mod = self.qr.module
             bits = np.kron(matrix, np.ones((mod, mod), dtype=bool))
             self.page.flush_line(self.align, self.spacing)
             self.page.image(bits, self.align, f"[QR] {data.decode('utf-8', errors='replace')}")

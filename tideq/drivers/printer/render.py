@@ -90,4 +90,4 @@ def to_png(page: Page, path: Path) -> Path:
     return path
 
 
-__all__ = ["to_png", "page_bitmap", "FontMissing"]
+__all__ = ["FontMissing", "page_bitmap", "to_png"]

@@ -96,10 +96,10 @@ class PrinterSim:
     def _accept_loop(self) -> None:
         assert self._listener
         while not self._stop.is_set():
-            ready, _, _ = select.select([self._listener, self._wake_r], [], [])
+            ready, _, _ = select.select([self._listener.fileno(), self._wake_r], [], [])
             if self._stop.is_set():
                 return
-            if self._listener in ready:
+            if self._listener.fileno() in ready:
                 conn, peer = self._listener.accept()
                 with self._lock:
                     self._conns.add(conn)
@@ -127,9 +127,12 @@ class PrinterSim:
 
     # pty ----------------------------------------------------------------------------
     def _pty_loop(self) -> None:
-        session = self.printer.session(lambda b: os.write(self._master, b))
+        def respond(data: bytes) -> None:
+            os.write(self._master, data)
+
+        session = self.printer.session(respond)
         while not self._stop.is_set():
-            ready, _, _ = select.select([self._master, self._wake_r], [], [])
+            select.select([self._master, self._wake_r], [], [])
             if self._stop.is_set():
                 break
             try:

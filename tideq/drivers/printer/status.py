@@ -10,12 +10,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING
 
 from .errors import CoverOpen, PaperOut, PrinterError, PrinterHardwareError, PrinterOffline, PrinterUnreachable
-
-if TYPE_CHECKING:
-    from .links import Link
+from .link import Link
 
 DLE_EOT = b"\x10\x04"
 FIXED_MASK, FIXED_BITS = 0x93, 0x12

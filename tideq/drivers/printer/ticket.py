@@ -1,10 +1,11 @@
 """The printable ticket: what a kiosk hands the driver after the controller acknowledged it."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from typing import Any, Mapping
+from typing import Any
 
 
 class Priority(str, Enum):
@@ -62,10 +63,11 @@ def sample_ticket(issued_at: datetime | None = None, *, number: str = "A012",
                   priority: Priority = Priority.NORMAL) -> TicketPrint:
     """The ticket `tideq printer-test` prints: Chinese with full-width punctuation, English,
     a large number and a QR code, as staff check when installing a printer."""
-    from datetime import timezone, timedelta
+    from datetime import timedelta, timezone
     at = issued_at or datetime(2024, 5, 6, 9, 12, 33, tzinfo=timezone(timedelta(hours=8)))
     return TicketPrint(hall_zh="西安高新区政务服务中心", hall_en="Xi'an Hi-Tech Zone Government Service Center",
                        service_zh="企业开办（设立登记）", service_en="Business start-up (registration)",
                        number=number, ahead=7, eta_s=1260, issued_at=at,
                        verify=f"TQ1:xian-hitech:{at:%Y%m%d}:{number}:7f3a9c2e",
-                       priority=priority, where_zh="请在二楼东区等候", where_en="Please wait in the east area, 2nd floor")
+                       priority=priority, where_zh="请在二楼东区等候",
+                       where_en="Please wait in the east area, 2nd floor")

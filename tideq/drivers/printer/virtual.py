@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import LinkLost
+from .link import PrinterUrl
 from .page import Page
 from .parser import EscPosParser, Hooks
 from .render import to_png
@@ -218,3 +219,13 @@ def virtual_printer(name: str, **kwargs: object) -> VirtualPrinter:
 def forget_virtual_printer(name: str) -> None:
     with _registry_lock:
         _registry.pop(name, None)
+
+
+def open_virtual(p: PrinterUrl) -> VirtualLink:
+    """The opener of `virtual://NAME?out=DIR&width=58` (link.py's registry)."""
+    opts: dict[str, object] = {}
+    if "out" in p.options:
+        opts["out_dir"] = p.options["out"]
+    if "width" in p.options:
+        opts["width_mm"] = int(p.options["width"])
+    return virtual_printer(p.target, **opts).link()

@@ -15,17 +15,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .errors import FrameError
+
 SYNC = b"\xaa\x55"
+BROADCAST = 0  # the address every device applies and none answers
 MAX_PAYLOAD = 240
 HEADER = 6  # sync(2) addr cmd seq len
 
 
-class FrameError(ValueError):
-    """A frame that cannot be built (bad address, payload too long)."""
-
-
 @dataclass(frozen=True)
 class Frame:
+    """One decoded (checksum-valid) or to-be-encoded frame."""
+
     addr: int
     cmd: int
     seq: int
@@ -33,6 +34,7 @@ class Frame:
 
 
 def crc16_modbus(data: bytes) -> int:
+    """CRC-16/MODBUS, the checksum every tideq serial device computes."""
     crc = 0xFFFF
     for b in data:
         crc ^= b
@@ -42,6 +44,7 @@ def crc16_modbus(data: bytes) -> int:
 
 
 def encode(frame: Frame) -> bytes:
+    """The frame's bytes on the wire; FrameError if it cannot be sent as given."""
     if not 0 <= frame.addr <= 247:
         raise FrameError(f"address {frame.addr} out of range 0..247")
     if not 0 <= frame.cmd <= 255 or not 0 <= frame.seq <= 255:

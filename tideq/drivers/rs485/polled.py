@@ -1,12 +1,10 @@
-"""A polling master for one half-duplex line of addressed devices (keypads, evaluators).
+"""A polling master for one line of addressed devices that speak only when asked (keypads,
+evaluators), on `Rs485Line`.
 
-One worker thread owns the port: it polls every configured address in turn, runs queued
-transactions (display texts, rating requests) between polls, and keeps per-device liveness.
-Only the polled device may answer, so an answer is accepted only if its address and sequence
-match the request: a late, echoed or cross-talking frame can never be taken for another device's.
-
-Shared by the keypad and evaluator drivers; it belongs in `tideq.drivers.rs485` once that
-package is opened for it.
+One worker thread owns the line: it polls every configured address in turn, runs queued jobs
+(display texts, rating requests) between polls, reopens a lost port, and reports the line's
+health when it changes. A QUIET device is polled only every `quiet_probe_every` cycles, with
+one attempt, so an unplugged keypad costs its neighbours one timeout now and then.
 """
 from __future__ import annotations
 
@@ -15,99 +13,49 @@ import queue
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
-from enum import Enum
-from typing import Any
+from typing import Any, ClassVar
 
-import serial
-
-from .framing import Frame, FrameDecoder, encode
+from .errors import DeviceTimeout, PortUnavailable
+from .framing import Frame
+from .line import LineStats, Rs485Line
+from .state import DeviceState, LineHealth
 
 log = logging.getLogger(__name__)
 
-
-class LineError(Exception):
-    """Base of serial-line errors."""
-
-
-class PortUnavailable(LineError):
-    """The serial port cannot be opened (unplugged adapter, wrong path, busy)."""
-
-
-class BusState(str, Enum):
-    OK = "ok"
-    DEGRADED = "degraded"  # some devices quiet
-    OFFLINE = "offline"    # port closed, or every device quiet
-
-
-class DeviceState(str, Enum):
-    OK = "ok"
-    QUIET = "quiet"
+MAX_CYCLE_TIMES = 10_000
 
 
 @dataclass
-class BusStats:
-    """Counters since start; read them from any thread (ints, updated by the worker only)."""
+class CycleStats:
+    """Poll cycles since start (written by the worker only)."""
 
-    transactions: int = 0
-    timeouts: int = 0
-    stray_frames: int = 0
-    payload_errors: int = 0
-    duplicates: int = 0
-    cycles: int = 0
-    last_cycle_s: float = 0.0
-    cycle_times: list[float] = field(default_factory=list)
+    count: int = 0
+    last_s: float = 0.0
+    times: list[float] = field(default_factory=list)  # the first MAX_CYCLE_TIMES durations, s
 
 
-@dataclass(frozen=True)
-class BusHealth:
-    bus_id: str
-    kind: str
-    devices_key: str
-    state: BusState
-    devices: dict[int, DeviceState]
-    bad_frames: int
-    garbage_bytes: int
-    duplicates: int
-
-    def key(self) -> tuple[Any, ...]:
-        """What a health change means: state and device states (counters alone are not news)."""
-        return self.state, tuple(sorted(self.devices.items()))
-
-    def payload(self, ts: str) -> dict[str, Any]:
-        return {"v": 1, "ts": ts, "device": self.bus_id, "kind": self.kind, "state": self.state.value,
-                self.devices_key: {str(a): s.value for a, s in sorted(self.devices.items())},
-                "bad_frames": self.bad_frames, "garbage_bytes": self.garbage_bytes,
-                "duplicates": self.duplicates}
+HealthListener = Callable[[LineHealth], None]
 
 
 class PolledMaster(ABC):
     """Base of the keypad and evaluator masters. Subclasses implement `_poll(addr)`."""
 
-    kind = "serial-bus"
-    devices_key = "devices"
+    family: ClassVar[str] = "serial"  # the device family, named in logs and errors
 
     def __init__(self, url: str, addresses: Iterable[int], *, bus_id: str, baudrate: int = 9600,
                  timeout_s: float = 0.2, retries: int = 2, quiet_after: int = 3, quiet_probe_every: int = 5,
                  min_cycle_s: float = 0.02, reopen_s: float = 1.0) -> None:
-        self.url = url
-        self.addresses = sorted(set(addresses))
         self.bus_id = bus_id
-        self.baudrate = baudrate
-        self.timeout_s = timeout_s
-        self.retries = retries
-        self.quiet_after = quiet_after
-        self.quiet_probe_every = quiet_probe_every
+        self.line = Rs485Line(url, addresses, baudrate=baudrate, timeout_s=timeout_s, retries=retries,
+                              quiet_after=quiet_after, label=f"{self.family} bus {bus_id}")
+        self.addresses = self.line.addresses
+        self.quiet_probe_every = max(1, quiet_probe_every)
         self.min_cycle_s = min_cycle_s
         self.reopen_s = reopen_s
-        self.stats = BusStats()
-        self.on_health: Callable[[BusHealth], None] | None = None
-        self._decoder = FrameDecoder()
-        self._port: Any = None
-        self._seq = 0
-        self._misses = {a: 0 for a in self.addresses}
-        self._states = {a: DeviceState.OK for a in self.addresses}
+        self.cycles = CycleStats()
+        self.on_health: HealthListener | None = None
         self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -118,7 +66,7 @@ class PolledMaster(ABC):
     # lifecycle ---------------------------------------------------------------------------
     def start(self) -> PolledMaster:
         self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=f"{self.kind}-{self.bus_id}", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"{self.family}-bus-{self.bus_id}", daemon=True)
         self._thread.start()
         return self
 
@@ -127,7 +75,7 @@ class PolledMaster(ABC):
         self._wake.set()
         if self._thread:
             self._thread.join(timeout)
-        self._close()
+        self.line.close()
 
     def __enter__(self) -> PolledMaster:
         return self.start()
@@ -137,26 +85,26 @@ class PolledMaster(ABC):
 
     # observation -------------------------------------------------------------------------
     @property
+    def url(self) -> str:
+        return self.line.url
+
+    @property
+    def stats(self) -> LineStats:
+        return self.line.stats
+
+    @property
     def bad_frames(self) -> int:
-        return self._decoder.bad_crc
+        return self.line.bad_frames
 
     @property
     def garbage_bytes(self) -> int:
-        return self._decoder.garbage_bytes
+        return self.line.garbage_bytes
 
     def device_state(self, addr: int) -> DeviceState:
-        return self._states[addr]
+        return self.line.state(addr)
 
-    def health(self) -> BusHealth:
-        states = dict(self._states)
-        if self._port is None or (states and all(s is DeviceState.QUIET for s in states.values())):
-            state = BusState.OFFLINE
-        elif any(s is DeviceState.QUIET for s in states.values()):
-            state = BusState.DEGRADED
-        else:
-            state = BusState.OK
-        return BusHealth(self.bus_id, self.kind, self.devices_key, state, states, self.bad_frames,
-                         self.garbage_bytes, self.stats.duplicates)
+    def health(self) -> LineHealth:
+        return self.line.health()
 
     def wait_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
         """Block until `predicate()` holds; re-checked after every transaction and cycle."""
@@ -169,27 +117,21 @@ class PolledMaster(ABC):
         self._jobs.put(job)
         self._wake.set()
 
-    def transact(self, addr: int, cmd: int, payload: bytes, expect: set[int],
+    def transact(self, addr: int, cmd: int, payload: bytes, expect: Collection[int],
                  attempts: int | None = None) -> Frame | None:
-        """Send one request and return the matching answer, or None after all attempts."""
-        if self._port is None:
+        """One request on the line; None when the device did not answer or the line is down
+        (a lost port is closed here and reopened by the worker)."""
+        if not self.line.is_open:
             return None
-        if attempts is None:
-            attempts = 1 if self._states.get(addr) is DeviceState.QUIET else self.retries + 1
-        for _ in range(attempts):
-            self._seq = (self._seq + 1) & 0xFF
-            seq = self._seq
-            self._port.write(encode(Frame(addr, cmd, seq, payload)))
-            self.stats.transactions += 1
-            answer = self._await(addr, seq, expect)
-            if answer is not None:
-                self._heard(addr)
-                self._notify()
-                return answer
-            self.stats.timeouts += 1
-        self._missed(addr)
-        self._notify()
-        return None
+        try:
+            return self.line.transact(addr, cmd, payload, expect=expect, attempts=attempts)
+        except DeviceTimeout:
+            return None
+        except PortUnavailable as err:
+            log.warning("%s: %s", self.bus_id, err)
+            return None
+        finally:
+            self._notify()
 
     @abstractmethod
     def _poll(self, addr: int) -> None:
@@ -198,38 +140,33 @@ class PolledMaster(ABC):
     # worker ------------------------------------------------------------------------------
     def _run(self) -> None:
         while not self._stop.is_set():
-            if self._port is None:
+            if not self.line.is_open:
                 try:
-                    self._open()
+                    self.line.open()
                 except PortUnavailable as err:
                     log.warning("%s: %s; retrying in %.1fs", self.bus_id, err, self.reopen_s)
-                    self._drain_jobs()
+                    self._drain_jobs()  # they find the line down and resolve at once
                     self._publish_health()
                     self._stop.wait(self.reopen_s)
                     continue
-            try:
-                self._cycle()
-            except (serial.SerialException, OSError) as err:
-                log.warning("%s: serial line failed: %s", self.bus_id, err)
-                self._close()
-                self._publish_health()
+            self._cycle()
 
     def _cycle(self) -> None:
         t0 = time.monotonic()
         self._wake.clear()
         for addr in self.addresses:
-            if self._stop.is_set():
-                return
+            if self._stop.is_set() or not self.line.is_open:
+                break
             self._drain_jobs()
-            if self._states[addr] is DeviceState.QUIET and self.stats.cycles % self.quiet_probe_every:
+            if self.line.state(addr) is DeviceState.QUIET and self.cycles.count % self.quiet_probe_every:
                 continue
             self._poll(addr)
         self._drain_jobs()
         elapsed = time.monotonic() - t0
-        self.stats.cycles += 1
-        self.stats.last_cycle_s = elapsed
-        if len(self.stats.cycle_times) < 10_000:
-            self.stats.cycle_times.append(elapsed)
+        self.cycles.count += 1
+        self.cycles.last_s = elapsed
+        if len(self.cycles.times) < MAX_CYCLE_TIMES:
+            self.cycles.times.append(elapsed)
         self._publish_health()
         self._notify()
         if elapsed < self.min_cycle_s:
@@ -243,36 +180,8 @@ class PolledMaster(ABC):
                 return
             try:
                 job()
-            except (serial.SerialException, OSError):
-                raise
             except Exception:  # a job's bug must not stop the polling of the line
                 log.exception("%s: job failed", self.bus_id)
-
-    def _await(self, addr: int, seq: int, expect: set[int]) -> Frame | None:
-        deadline = time.monotonic() + self.timeout_s
-        found: Frame | None = None
-        while found is None and time.monotonic() < deadline:
-            data = self._port.read(max(1, self._port.in_waiting))
-            if not data:
-                continue
-            for frame in self._decoder.feed(data):
-                if found is None and frame.addr == addr and frame.seq == seq and frame.cmd in expect:
-                    found = frame
-                else:
-                    self.stats.stray_frames += 1  # late answer, local echo, or another device talking
-        return found
-
-    def _heard(self, addr: int) -> None:
-        self._misses[addr] = 0
-        if self._states.get(addr) is DeviceState.QUIET:
-            log.info("%s: device %d is back", self.bus_id, addr)
-        self._states[addr] = DeviceState.OK
-
-    def _missed(self, addr: int) -> None:
-        self._misses[addr] = self._misses.get(addr, 0) + 1
-        if self._misses[addr] >= self.quiet_after and self._states.get(addr) is DeviceState.OK:
-            log.warning("%s: device %d went quiet after %d missed polls", self.bus_id, addr, self._misses[addr])
-            self._states[addr] = DeviceState.QUIET
 
     def _notify(self) -> None:
         with self._cond:
@@ -280,35 +189,12 @@ class PolledMaster(ABC):
 
     def _publish_health(self) -> None:
         health = self.health()
-        if health.key() != self._last_health:
-            self._last_health = health.key()
-            if self.on_health:
-                try:
-                    self.on_health(health)
-                except Exception:
-                    log.exception("%s: health listener failed", self.bus_id)
-            self._notify()
-
-    def _open(self) -> None:
-        try:
-            self._port = serial.serial_for_url(self.url, baudrate=self.baudrate,
-                                               timeout=min(0.02, self.timeout_s), write_timeout=2.0)
-        except (serial.SerialException, OSError, ValueError) as err:
-            self._port = None
-            raise PortUnavailable(f"cannot open {self.url}: {err}") from err
-        self._decoder = _carry(self._decoder)
-
-    def _close(self) -> None:
-        port, self._port = self._port, None
-        if port is not None:
+        if health.key() == self._last_health:
+            return
+        self._last_health = health.key()
+        if self.on_health:
             try:
-                port.close()
-            except (serial.SerialException, OSError):
-                pass
-
-
-def _carry(old: FrameDecoder) -> FrameDecoder:
-    """A fresh decoder (drop a half frame from before the reopen) keeping the counters."""
-    new = FrameDecoder()
-    new.bad_crc, new.garbage_bytes = old.bad_crc, old.garbage_bytes
-    return new
+                self.on_health(health)
+            except Exception:
+                log.exception("%s: health listener failed", self.bus_id)
+        self._notify()

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from PySide6.QtWidgets import QGridLayout, QVBoxLayout
 
+from tideq.contract import ErrorCode
+
 from ..i18n import when
 from ..model import Action, KioskModel
 from .base import View, button, clear_layout, label
@@ -40,18 +42,17 @@ class RefusalView(View):
             return
         self.message.setText(_cap(m.p(r.message)))
         self.guide.setText(_cap(m.p(r.guide)))
-        at = r.extra.get("next_open") or r.extra.get("checkin_opens")
+        at = r.extra("next_open")
         text = ""
-        if at:
+        if isinstance(at, str):
             try:
-                text = m.t("services.closed", when=when(datetime.fromisoformat(at), m.lang, m.state_ts)) \
-                    if r.extra.get("next_open") else ""
+                text = m.t("services.closed", when=when(datetime.fromisoformat(at), m.lang, m.state_ts))
             except ValueError:
                 text = ""
         self.when.setText(text)
         self.when.setVisible(bool(text))
         svc = m.hall.service(r.service) if r.service else None
-        online = svc.guide.online if svc and r.code == "quota_reached" else None
+        online = svc.guide.online if svc and r.code is ErrorCode.QUOTA_REACHED else None
         self.online.setText(m.t("refusal.online", online=m.p(online)) if online else "")
         self.online.setVisible(online is not None)
         key = (r.code, tuple(r.actions), r.service, m.lang, m.large)

@@ -10,6 +10,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
 
+from tideq.contract import Priority
+
 from ..i18n import minutes
 from ..model import KioskModel, PrintState
 from .base import View, button, label, set_role
@@ -75,7 +77,7 @@ class TicketView(View):
         svc = m.hall.service(t.service)
         self.caption.setText(m.t("ticket.your_number"))
         self.number.setText(t.number)
-        tag = {"appointment": m.t("ticket.appointment"), "green": m.t("ticket.green")}.get(t.priority, "")
+        tag = {Priority.APPOINTMENT: m.t("ticket.appointment"), Priority.GREEN: m.t("ticket.green")}.get(t.priority, "")
         self.tag.setText(tag)
         self.tag.setVisible(bool(tag))
         self.service.setText(m.p(svc.name) if svc else t.service)

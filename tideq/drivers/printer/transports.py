@@ -1,122 +1,35 @@
-"""Byte links to a printer, opened from a config URL.
-
-    usb://VID:PID            python-escpos Usb backend (needs pyusb)
-    serial:///dev/ttyUSB0?baudrate=19200   pyserial `serial_for_url` (pty and loop:// work)
-    tcp://host:9100          raw TCP (JetDirect / "port 9100")
-    file:///dev/usb/lp0      a device file; reads status if the file can be read
-    virtual://NAME           an in-process virtual printer (see virtual.py)
-
-Common query options: `qr=native|raster` (default native), `profile=NAME` (python-escpos
-capability profile; a profile without `qrCode` selects raster), `timeout=SECONDS` (connect).
-A link only moves bytes: `write`, `read(n, timeout)`, `discard_input`, `close`. Every OS error
-becomes a PrinterUnreachable/LinkLost so callers handle one exception tree.
-"""
+"""The byte transports behind printer URLs (link.py names them): raw TCP, serial, a device file, USB."""
 from __future__ import annotations
 
 import os
 import select
 import socket
 import time
-from dataclasses import dataclass, field
-from typing import Protocol
-from urllib.parse import parse_qs, unquote, urlsplit
 
 import serial
 
-from .errors import LinkLost, PrinterUnreachable, PrinterUrlError
+from .errors import LinkLost, PrinterUnreachable
+from .link import CONNECT_TIMEOUT_S, PrinterUrl
 
-CONNECT_TIMEOUT_S = 0.8
 WRITE_TIMEOUT_S = 15.0  # a 9600-baud printer takes seconds to swallow a raster ticket
 
 
-class Link(Protocol):
-    kind: str
-    can_read: bool
-
-    def write(self, data: bytes) -> None: ...
-    def read(self, n: int, timeout: float) -> bytes: ...
-    def discard_input(self) -> None: ...
-    def close(self) -> None: ...
+def open_tcp(p: PrinterUrl) -> TcpLink:
+    host, port = p.target.rsplit(":", 1)
+    return TcpLink(host, int(port), p.connect_timeout_s)
 
 
-@dataclass(frozen=True)
-class PrinterUrl:
-    scheme: str
-    target: str  # host:port, device path, VID:PID or virtual name
-    options: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def qr_native(self) -> bool:
-        mode = self.options.get("qr")
-        if mode:
-            return mode == "native"
-        profile = self.options.get("profile")
-        if profile:
-            from escpos.capabilities import get_profile
-            return bool(get_profile(profile).supports("qrCode"))
-        return True
+def open_serial(p: PrinterUrl) -> SerialLink:
+    return SerialLink(p.target, int(p.options.get("baudrate", 9600)))
 
 
-SCHEMES = ("usb", "serial", "tcp", "file", "virtual")
+def open_file(p: PrinterUrl) -> FileLink:
+    return FileLink(p.target)
 
 
-def parse_url(url: str) -> PrinterUrl:
-    u = urlsplit(url)
-    if u.scheme not in SCHEMES:
-        raise PrinterUrlError(f"printer URL {url!r}: scheme must be one of {', '.join(s + '://' for s in SCHEMES)}")
-    opts = {k: v[-1] for k, v in parse_qs(u.query).items()}
-    if opts.get("qr") not in (None, "native", "raster"):
-        raise PrinterUrlError(f"printer URL {url!r}: qr= must be native or raster")
-    if u.scheme == "tcp":
-        try:
-            port = u.port or 9100
-        except ValueError as err:
-            raise PrinterUrlError(f"printer URL {url!r}: bad port; write tcp://host:9100") from err
-        if not u.hostname:
-            raise PrinterUrlError(f"printer URL {url!r}: no host; write tcp://192.168.1.50:9100")
-        return PrinterUrl("tcp", f"{u.hostname}:{port}", opts)
-    if u.scheme == "usb":
-        try:
-            vid, pid = (int(x, 16) for x in u.netloc.split(":"))
-        except ValueError as err:
-            raise PrinterUrlError(f"printer URL {url!r}: write usb://VID:PID in hex, e.g. usb://0483:5743") from err
-        return PrinterUrl("usb", f"{vid:04x}:{pid:04x}", opts)
-    if u.scheme in ("serial", "file"):
-        path = unquote(u.netloc + u.path)
-        if not path:
-            raise PrinterUrlError(f"printer URL {url!r}: no path; write {u.scheme}:///dev/ttyUSB0")
-        if u.scheme == "serial" and "baudrate" in opts and not opts["baudrate"].isdigit():
-            raise PrinterUrlError(f"printer URL {url!r}: baudrate must be a number such as 9600 or 19200")
-        return PrinterUrl(u.scheme, path, opts)
-    if not u.netloc:
-        raise PrinterUrlError(f"printer URL {url!r}: name the virtual printer, e.g. virtual://kiosk-1")
-    return PrinterUrl("virtual", u.netloc, opts)
-
-
-def open_link(url: str | PrinterUrl) -> Link:
-    p = parse_url(url) if isinstance(url, str) else url
-    timeout = float(p.options.get("timeout", CONNECT_TIMEOUT_S))
-    if p.scheme == "tcp":
-        host, port = p.target.rsplit(":", 1)
-        return TcpLink(host, int(port), timeout)
-    if p.scheme == "serial":
-        return SerialLink(p.target, int(p.options.get("baudrate", 9600)))
-    if p.scheme == "file":
-        return FileLink(p.target)
-    if p.scheme == "usb":
-        vid, pid = (int(x, 16) for x in p.target.split(":"))
-        return UsbLink(vid, pid)
-    from .virtual import virtual_printer
-    return virtual_printer(p.target, **_virtual_opts(p.options)).link()
-
-
-def _virtual_opts(opts: dict[str, str]) -> dict[str, object]:
-    out: dict[str, object] = {}
-    if "out" in opts:
-        out["out_dir"] = opts["out"]
-    if "width" in opts:
-        out["width_mm"] = int(opts["width"])
-    return out
+def open_usb(p: PrinterUrl) -> UsbLink:
+    vid, pid = (int(x, 16) for x in p.target.split(":"))
+    return UsbLink(vid, pid)
 
 
 class TcpLink:

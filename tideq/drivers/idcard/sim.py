@@ -1,0 +1,18 @@
+"""A simulated ID card reader on a pty, for tests, demos and the screenshot script."""
+from __future__ import annotations
+
+from tideq.drivers.ptypair import PtyPair
+
+from .protocol import card_frame
+
+
+class SimulatedIdReader(PtyPair):
+    """`present("11010519491231002X")` is a visitor putting their card on the reader."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._seq = 0
+
+    def present(self, id_number: str) -> None:
+        self._seq = (self._seq + 1) % 256
+        self.write(card_frame(id_number, self._seq))
