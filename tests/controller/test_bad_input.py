@@ -72,6 +72,14 @@ def test_malformed_json_is_reported_on_event_rejected(raw, controller):
     assert r["ok"] and r["ticket"]["number"] == "B001"
 
 
+def test_deeply_nested_json_is_rejected_and_the_burst_goes_on(raw, controller):
+    raw.publish("tideq/xian-hitech/cmd/ticket", b"[" * 5000 + b"]" * 5000)   # json.loads: RecursionError
+    r = send(raw, "ticket", body(raw, service="tax", source="k"))
+    assert r["ok"] and r["ticket"]["number"] == "B001"
+    rej = raw.rejected.get(timeout=5)
+    assert rej["code"] == "bad_json" and "nested" in rej["detail"]
+
+
 def test_reply_to_outside_the_hall_is_never_used(raw):
     b = body(raw, service="tax", source="k")
     b["reply_to"] = "tideq/other-hall/cmd/ticket"

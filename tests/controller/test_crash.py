@@ -13,8 +13,8 @@ import uuid
 
 import pytest
 
-from tideq.contract import BusClient, RequestTimeout
 from tideq.config import EXAMPLE_HALL
+from tideq.contract import BusClient, RequestTimeout
 
 CYCLES = 8
 KIOSKS = 4
@@ -46,7 +46,7 @@ def test_acknowledged_tickets_survive_kill_9(broker, tmp_path):
         reached = threading.Event()
         stop = threading.Event()
 
-        def kiosk(client: BusClient) -> None:
+        def kiosk(client: BusClient, stop: threading.Event, reached: threading.Event, target: int) -> None:
             pending: str | None = None
             while not stop.is_set():
                 cid = pending or str(uuid.uuid4())
@@ -64,7 +64,7 @@ def test_acknowledged_tickets_survive_kill_9(broker, tmp_path):
                     if len(acked) >= target:
                         reached.set()
 
-        threads = [threading.Thread(target=kiosk, args=(k,)) for k in kiosks]
+        threads = [threading.Thread(target=kiosk, args=(k, stop, reached, target)) for k in kiosks]
         for t in threads:
             t.start()
         assert reached.wait(30), f"cycle {cycle}: only {len(acked)} tickets"

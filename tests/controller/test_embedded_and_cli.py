@@ -10,8 +10,8 @@ import uuid
 
 import pytest
 
-from tideq.contract import BusClient
 from tideq.config import EXAMPLE_HALL
+from tideq.contract import BusClient
 from tideq.controller.service import ControllerService
 from tideq.controller.store import EventStore
 from tideq.testing import free_port
@@ -110,5 +110,6 @@ def test_import_without_controller_says_what_to_do(broker, tmp_path):
     f = tmp_path / "e.json"
     f.write_text("[]")
     r = subprocess.run([sys.executable, "-m", "tideq.cli", "appointments", "import", str(f), "--config",
-                        str(EXAMPLE_HALL), "--broker", broker.url, "--timeout", "1"], capture_output=True, text=True, timeout=30)
+                        str(EXAMPLE_HALL), "--broker", broker.url, "--timeout", "1"],
+                       capture_output=True, text=True, timeout=30)
     assert r.returncode == 1 and "Is the controller running" in r.stderr

@@ -86,7 +86,7 @@ def test_call_ticket_of_another_service_points_to_its_windows(engine):
 def test_recall_counts_calls_and_is_announced(engine):
     engine.issue("tax", "k", at(0))
     engine.window_action("5", "next", at(1))
-    events, t = engine.window_action("5", "recall", at(2))
+    _, t = engine.window_action("5", "recall", at(2))
     assert t.calls == 2 and engine.calls[0].recall is True
 
 
@@ -219,7 +219,7 @@ def _import(engine, start: datetime, code: str = "YY20261126") -> None:
 def test_checkin_in_slot_gets_priority(engine):
     engine.issue("tax", "k", at(0))
     _import(engine, at(10))
-    events, t, appt, late = engine.checkin(at(12), "k", code="yy20261126")
+    _, t, _, late = engine.checkin(at(12), "k", code="yy20261126")
     assert t.priority is Priority.APPOINTMENT and not late
     assert engine.window_action("5", "next", at(13))[1].number == t.number
 

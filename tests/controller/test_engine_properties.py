@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from tideq.controller.engine import Engine
 from tideq.controller.errors import Refusal
 from tideq.controller.events import Event, Kind
-from tideq.controller.model import Priority, TicketStatus
+from tideq.controller.model import PRIORITY_RANK, Priority, TicketStatus
 
 from .conftest import THURSDAY_10
 
@@ -44,7 +44,7 @@ def run_day(hall, ops):
     e = Engine(hall.hall, b"k")
     log = list(e.roll_day(THURSDAY_10))
     now = THURSDAY_10
-    for i, o in enumerate(ops):
+    for o in ops:
         now += timedelta(seconds=37)
         try:
             if o[0] == "issue":
@@ -113,5 +113,5 @@ def test_fifo_within_a_priority_class(hall, classes):
     for cls in ("green", "normal"):
         seq = [t.seq for t in called if t.priority.value == cls]
         assert seq == sorted(seq)
-    ranks = [t.priority.rank for t in called]
+    ranks = [PRIORITY_RANK[t.priority] for t in called]
     assert ranks == sorted(ranks)

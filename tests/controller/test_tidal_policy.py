@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from tideq.controller.errors import Refusal
+from tideq.contract import TidalKind
 from tideq.controller.tidal import Action, AlertLevel, Decision, Mode, TidalPolicy
 
 from .conftest import THURSDAY_10
@@ -264,8 +265,8 @@ def test_every_decision_carries_reason_and_inputs(hall, engine):
         if d.action is not Action.CLEAR:
             assert {"waiting", "eta_s", "projected_eta_s", "oldest_wait_s", "arrivals_per_h", "camera",
                     "thresholds"} <= d.inputs.keys()
-        assert d.payload()["kind"].startswith("tidal_")
-    tidal_events = [s for s in engine.tidal_log]
+        assert d.event().kind.value.startswith("tidal_")
+    tidal_events = list(engine.tidal_log)
     assert tidal_events and all(s.by_policy and s.reason for s in tidal_events)
 
 
@@ -320,7 +321,7 @@ def test_a_cool_window_moves_to_the_short_service_instead_of_closing(hall, engin
     assert move.inputs["movable"][0] == {"window": "19", "service": SID, "cool": True, "busy": False,
                                          "loss_s": move.inputs["loss_s"], "open_s": 1204}
     assert "move" in move.reason["en"] and "改办" in move.reason["zh"]
-    assert move.payload()["kind"] == "tidal_move"
+    assert move.event().kind is TidalKind.OPENED
     assert sum(not (s.move and not s.opened) for s in engine.tidal_log) == 5  # 3 manual, 1 opening, 1 move
     assert p.evaluate(engine, at(1340)) is not None and p._switches(engine, at(1340)) == 5
     assert all(s.by_policy for s in engine.tidal_log[-2:])

@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 
-from tideq.contract import BusClient, now_iso
 from tideq.config import EXAMPLE_HALL, load
+from tideq.contract import BusClient, now_iso
 from tideq.controller.service import ControllerService
 
 from ..conftest import HALL_SECRET

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from tideq.contract.common import BiText
 from tideq.contract.vocab import CrowdLevel
 
 SCHEMA_VERSION: Final = 1
@@ -23,9 +24,10 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Text(Strict):
-    """A text shown to people, in Chinese and English."""
+class Text(BiText):
+    """A text shown to people, in Chinese and English: the contract's BiText, both required."""
 
+    model_config = ConfigDict(extra="forbid", frozen=True)
     zh: str = Field(min_length=1)
     en: str = Field(min_length=1)
 

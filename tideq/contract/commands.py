@@ -9,14 +9,14 @@ from pydantic import Field, StrictInt, field_validator, model_validator
 from .common import Timestamp
 from .privacy import mask_name, mask_phone
 from .vocab import NOT_RATED, Priority, Rating, TidalCommand, WindowAction
-from .wire import MAX_IMPORT_PAYLOAD, MAX_PAYLOAD, Message, Part, Short, Text
+from .wire import MAX_IMPORT_PAYLOAD, MAX_PAYLOAD, Message, Part, Short, SafeStr
 
 CommandId = Annotated[str, Field(strict=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$",
                                  description="chosen by the client (a UUID); the key of idempotency")]
 Identity = Annotated[str, Field(strict=True, pattern=r"^[0-9a-f]{64}$",
                                 description="hex HMAC-SHA256 of the ID number under the hall secret")]
 AppointmentCode = Annotated[str, Field(strict=True, min_length=4, max_length=32, pattern=r"^[A-Za-z0-9-]+$")]
-Reason = Annotated[Text, Field(max_length=200)]
+Reason = Annotated[SafeStr, Field(max_length=200)]
 RatingValue = Annotated[StrictInt, Field(ge=1, le=5, description="5 非常满意 … 1 非常不满意")]
 
 
@@ -24,7 +24,7 @@ class Command(Message):
     """The envelope every command carries."""
 
     id: CommandId
-    reply_to: Annotated[Text, Field(max_length=256, description="tideq/{hall}/reply/{client_id}")]
+    reply_to: Annotated[SafeStr, Field(max_length=256, description="tideq/{hall}/reply/{client_id}")]
 
 
 class TicketCmd(Command):
@@ -115,8 +115,8 @@ class AppointmentIn(Part):
     service: Short
     start: Timestamp
     end: Timestamp
-    name_masked: Annotated[Text, Field(max_length=32)] = ""
-    phone_masked: Annotated[Text, Field(max_length=32)] = ""
+    name_masked: Annotated[SafeStr, Field(max_length=32)] = ""
+    phone_masked: Annotated[SafeStr, Field(max_length=32)] = ""
     identity: Identity | None = None
 
     @field_validator("name_masked")

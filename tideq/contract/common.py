@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, ConfigDict, PlainSerializer
 
 from .vocab import Lang
-from .wire import Part, Text
+from .wire import Part, SafeStr
 
 
 def _iso(at: datetime) -> str:
@@ -22,8 +22,13 @@ class BiText(Part):
     """Text for people, in Chinese and English (`{"zh": .., "en": ..}`)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
-    zh: Text
-    en: Text
+    zh: SafeStr
+    en: SafeStr
+
+    @classmethod
+    def of(cls, zh: str, en: str) -> BiText:
+        """Shorthand for code that writes many texts: `BiText.of("暂停服务", "paused")`."""
+        return cls(zh=zh, en=en)
 
     def pick(self, lang: Lang) -> str:
         return self.zh if lang is Lang.ZH else self.en

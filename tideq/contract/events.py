@@ -8,7 +8,7 @@ from pydantic import Field
 from .common import BiText, Timestamp
 from .state import Inputs
 from .vocab import AlertLevel, ErrorCode, TidalKind
-from .wire import Message, Short, Text
+from .wire import Message, Short, SafeStr
 
 
 class CallEvent(Message):
@@ -31,7 +31,7 @@ class TidalEvent(Message):
     kind: TidalKind
     window: Short | None = None
     service: Short | None = None
-    reason: BiText | Text | None = None
+    reason: BiText | SafeStr | None = None
     inputs: Inputs = Field(default_factory=dict)
     level: AlertLevel | None = None
     moved_to: Short | None = None
@@ -42,7 +42,7 @@ class RejectedEvent(Message):
     """`event/rejected`: a command nobody can be answered for (no usable `reply_to`)."""
 
     ts: Timestamp
-    command: Text
-    id: Text | None = None
+    command: SafeStr
+    id: SafeStr | None = None
     code: ErrorCode
-    detail: Text = ""
+    detail: SafeStr = ""

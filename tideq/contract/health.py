@@ -9,7 +9,7 @@ from pydantic import Field, JsonValue
 
 from .common import Timestamp
 from .vocab import DeviceKind, HealthState, LinkState
-from .wire import Count, Message, Short, Text
+from .wire import Count, Message, Short, SafeStr
 
 
 class Health(Message):
@@ -21,9 +21,9 @@ class Health(Message):
     device: Short
     kind: DeviceKind
     state: HealthState
-    reason: Text | None = None
+    reason: SafeStr | None = None
     detail: dict[str, JsonValue] | None = Field(None, description="printer: raw status bits and reachability")
-    problems: dict[str, Text] | None = Field(None, description="kiosk: what needs staff, by part")
+    problems: dict[str, SafeStr] | None = Field(None, description="kiosk: what needs staff, by part")
     last_ticket: Short | None = None
     fps: float | None = Field(None, description="camera: frames counted per second")
     strips: dict[str, LinkState] | None = Field(None, description="ledstrip: state by strip address")

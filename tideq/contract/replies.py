@@ -7,7 +7,7 @@ from pydantic import ConfigDict
 
 from .common import BiText, Timestamp
 from .vocab import ErrorCode, Priority, TicketStatus, WindowStatus
-from .wire import Count, Message, Part, Short, Text
+from .wire import Count, Message, Part, Short, SafeStr
 
 
 class TicketInfo(Part):
@@ -20,7 +20,7 @@ class TicketInfo(Part):
     status: TicketStatus
     ahead: Count
     eta_s: Count | None = None
-    verify: Text
+    verify: SafeStr
     window: Short | None = None
 
 
@@ -29,7 +29,7 @@ class AppointmentInfo(Part):
     service: Short
     start: Timestamp
     end: Timestamp
-    name_masked: Text = ""
+    name_masked: SafeStr = ""
     late: bool = False
 
 
@@ -66,7 +66,7 @@ class Reply(Message):
     """
 
     omit_none: ClassVar[bool] = True
-    id: Text | None
+    id: SafeStr | None
     ok: bool
     error: ErrorInfo | None = None
     ticket: TicketInfo | None = None

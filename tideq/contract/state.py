@@ -7,7 +7,7 @@ from pydantic import Field, JsonValue, field_validator
 
 from .common import BiText, Timestamp
 from .vocab import SATISFIED_AT_LEAST, AlertLevel, ProposalAction, Rating, TidalKind, TidalMode, WindowStatus
-from .wire import Count, Message, Part, Short, Text
+from .wire import Count, Message, Part, Short, SafeStr
 
 Inputs = dict[str, JsonValue]
 """What the tidal policy saw (`waiting`, `oldest_wait_s`, `eta_s`, `crowd`, …): see docs/tidal.md."""
@@ -43,7 +43,7 @@ class WindowItem(Part):
     ticket: Short | None = None
     services: list[Short] = Field(default_factory=list)
     tidal: bool = False
-    pause_reason: Text | None = None
+    pause_reason: SafeStr | None = None
     served: Count = 0
     skipped: Count = 0
     transferred: Count = 0
@@ -99,7 +99,7 @@ class OpenTidal(Part):
     window: Short
     service: Short | None = None
     since: Timestamp | None = None
-    reason: Text | BiText | None = None
+    reason: SafeStr | BiText | None = None
 
 
 class ProposalItem(Part):
@@ -107,7 +107,7 @@ class ProposalItem(Part):
     service: Short | None = None
     action: ProposalAction
     at: Timestamp
-    reason: BiText | Text | None = None
+    reason: BiText | SafeStr | None = None
     inputs: Inputs = Field(default_factory=dict)
 
 
@@ -118,7 +118,7 @@ class DecisionItem(Part):
     kind: TidalKind
     window: Short | None = None
     service: Short | None = None
-    reason: BiText | Text | None = None
+    reason: BiText | SafeStr | None = None
     inputs: Inputs = Field(default_factory=dict)
 
 

@@ -28,6 +28,7 @@ from .vocab import ErrorCode
 
 MAX_PAYLOAD = 64 * 1024            # bytes, every topic but cmd/appointments
 MAX_IMPORT_PAYLOAD = 2 * 1024 * 1024
+MAX_DEPTH = 200                    # pydantic-core's JSON parser refuses deeper nesting
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -55,7 +56,7 @@ def _topic_level(value: str) -> str:
     return value
 
 
-Text = Annotated[str, Field(strict=True, max_length=2000), AfterValidator(_clean)]
+SafeStr = Annotated[str, Field(strict=True, max_length=2000), AfterValidator(_clean)]
 """Any string in a message: bounded, no control characters, no lone surrogates."""
 Short = Annotated[str, Field(strict=True, min_length=1, max_length=64), AfterValidator(_clean)]
 """An id or code: service, window, ticket number, device."""
@@ -63,6 +64,12 @@ TopicLevel = Annotated[str, Field(strict=True), AfterValidator(_topic_level)]
 """A string that becomes one level of a topic (client id, window id in `cmd/window/{id}`)."""
 Version = Annotated[StrictInt, AfterValidator(_version), Field(description="contract version, the integer 1")]
 Count = Annotated[StrictInt, Field(ge=0)]
+
+
+def scrub(value: str, limit: int = 500) -> str:
+    """`value` made safe to echo in a message: control characters and lone surrogates become '?',
+    cut to `limit` characters (for detail texts built from hostile input)."""
+    return _SURROGATE.sub("?", _CONTROL.sub("?", value[:limit]))
 
 
 def is_topic_level(value: str) -> bool:
@@ -105,7 +112,10 @@ def parse_object(payload: bytes | str, *, max_bytes: int = MAX_PAYLOAD) -> dict[
     try:
         body = pydantic_core.from_json(raw, allow_inf_nan=False)
     except ValueError as err:
-        raise PayloadError(ErrorCode.BAD_JSON, str(err)[:200]) from err
+        detail = str(err)[:200]
+        if "recursion limit" in detail:
+            detail = f"nested too deeply (at most {MAX_DEPTH} levels): {detail}"
+        raise PayloadError(ErrorCode.BAD_JSON, detail) from err
     if not isinstance(body, dict):
         raise PayloadError(ErrorCode.BAD_JSON, "payload must be a JSON object")
     return body

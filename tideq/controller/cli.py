@@ -17,7 +17,7 @@ from .clock import Clock, parse_hhmm
 log = logging.getLogger(__name__)
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("controller", help="run the hall controller (the one writer of queue state)")
     p.add_argument("--config", required=True, help="hall .toml file")
     p.add_argument("--broker", help="mqtt://host:port; overrides [broker] url ('embedded' runs one in-process)")
@@ -38,6 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_controller(args: argparse.Namespace) -> int:
     from tideq.broker.embedded import EmbeddedBroker
+
     from .service import ControllerService
 
     loaded = load_or_report(args.config)

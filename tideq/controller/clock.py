@@ -5,8 +5,16 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, time as dtime
+from datetime import datetime, timedelta
+from datetime import time as dtime
+from typing import Protocol
 from zoneinfo import ZoneInfo
+
+
+class HallClock(Protocol):
+    """What the controller needs of a clock: the hall's time now (Clock, or a test's ManualClock)."""
+
+    def now(self) -> datetime: ...
 
 
 class Clock:
@@ -20,8 +28,6 @@ class Clock:
         self._origin = datetime.combine(real.date(), start_at, self.tz) if start_at else real
 
     def now(self) -> datetime:
-        from datetime import timedelta
-
         return self._origin + timedelta(seconds=(time.monotonic() - self._t0) * self.speed)
 
 

@@ -9,22 +9,40 @@ from __future__ import annotations
 import bisect
 import hashlib
 import hmac
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, NamedTuple
+from enum import Enum
+from types import MappingProxyType
+from typing import Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 from tideq.config.schema import HallConfig, Service
+from tideq.contract import BiText, TicketInfo
 
 from . import refusals as R
-from .errors import Bilingual
+from .errors import ControllerError
 from .eta import CallMix, ServiceTime, departure_rate, wait_for_rate
 from .events import Event, Kind
 from .hours import is_open, next_opening
-from .model import Appointment, Call, Priority, Ticket, TicketStatus, WindowState, WindowStatus
+from .model import Appointment, Call, Priority, Ticket, TicketStatus, WindowAction, WindowState, WindowStatus
 
 RECENT_CALLS = 10
 RATINGS = (1, 2, 3, 4, 5)
+_T = TypeVar("_T")
+E = TypeVar("E", bound=Enum)
+ActionResult = tuple[list[Event], Ticket | None]   # the events a window action made, and the ticket it acted on
+
+
+@dataclass(frozen=True, slots=True)
+class WindowArgs:
+    """What a window command carries besides its action; each action reads only what it needs."""
+
+    ticket: str | None = None
+    to_service: str | None = None
+    to_window: str | None = None
+    reason: str | None = None
+    rating: int | str | None = None
 
 
 class TidalSwitch(NamedTuple):
@@ -91,110 +109,127 @@ class Engine:
             raise R.unknown_ticket(number)
         return t
 
-    def _name(self, sid: str) -> Bilingual:
+    def _name(self, sid: str) -> BiText:
         n = self.services[sid].name
-        return Bilingual(n.zh, n.en)
+        return BiText.of(n.zh, n.en)
 
     # ------------------------------------------------------------------ apply
     def apply(self, e: Event) -> None:
-        """Fold one event into the state. The only place state changes."""
+        """Fold one event into the state. The only place state changes (one fold per `Kind`)."""
+        FOLDS[e.kind](self, e)
+
+    def _fold_day_opened(self, e: Event) -> None:
+        day = date.fromisoformat(e.data["day"])
+        self._reset(day)
+        horizon = datetime.combine(day, datetime.min.time(), self.tz)
+        self.appointments = {c: a for c, a in self.appointments.items() if a.end >= horizon}
+
+    def _fold_ticket_issued(self, e: Event) -> None:
         d = e.data
-        k = e.kind
-        if k is Kind.DAY_OPENED:
-            self._reset(date.fromisoformat(d["day"]))
-            horizon = datetime.combine(self.day, datetime.min.time(), self.tz)
-            self.appointments = {c: a for c, a in self.appointments.items() if a.end >= horizon}
-        elif k is Kind.TICKET_ISSUED:
-            self.seq += 1
-            prio = Priority(d["priority"])
-            t = Ticket(d["number"], d["service"], prio, e.at, self.seq, d["source"], d.get("identity"),
-                       d.get("appointment"), _dt(d.get("slot_start")))
-            t.queued_at = e.at
-            self.tickets[t.number] = t
-            self.arrivals[t.service].append(e.at)
-            self.counters[t.service] = int(t.number[1:])
-            if prio is Priority.NORMAL and not d.get("late_appointment"):
-                self.walkins[t.service] += 1
-            if t.identity:
-                self.identity_count[t.identity] = self.identity_count.get(t.identity, 0) + 1
-            if t.appointment and t.appointment in self.appointments:
-                self.appointments[t.appointment].ticket = t.number
-            self._enqueue(t)
-        elif k is Kind.CALLED:
-            t, w = self.tickets[d["ticket"]], self.windows[d["window"]]
-            self._dequeue(t)
-            t.status, t.window, t.called_at, t.calls = TicketStatus.SERVING, w.id, e.at, 1
-            t.first_called_at = t.first_called_at or e.at
-            t.target_window = None
-            w.status, w.ticket = WindowStatus.SERVING, t.number
-            self.call_mix.observe(w.id, t.service, w.services)
-            self._remember_call(t, w.id, e.at, recall=False)
-        elif k is Kind.RECALLED:
-            t = self.tickets[d["ticket"]]
-            t.calls += 1
-            self._remember_call(t, d["window"], e.at, recall=True)
-        elif k is Kind.SKIPPED:
-            t, w = self.tickets[d["ticket"]], self.windows[d["window"]]
-            t.status, t.skipped_at, t.window = TicketStatus.SKIPPED, e.at, None
+        self.seq += 1
+        prio = Priority(d["priority"])
+        t = Ticket(d["number"], d["service"], prio, e.at, self.seq, d["source"], d.get("identity"),
+                   d.get("appointment"), _dt(d.get("slot_start")))
+        t.queued_at = e.at
+        self.tickets[t.number] = t
+        self.arrivals[t.service].append(e.at)
+        self.counters[t.service] = int(t.number[1:])
+        if prio is Priority.NORMAL and not d.get("late_appointment"):
+            self.walkins[t.service] += 1
+        if t.identity:
+            self.identity_count[t.identity] = self.identity_count.get(t.identity, 0) + 1
+        if t.appointment and t.appointment in self.appointments:
+            self.appointments[t.appointment].ticket = t.number
+        self._enqueue(t)
+
+    def _fold_called(self, e: Event) -> None:
+        t, w = self.tickets[e.data["ticket"]], self.windows[e.data["window"]]
+        self._dequeue(t)
+        t.status, t.window, t.called_at, t.calls = TicketStatus.SERVING, w.id, e.at, 1
+        t.first_called_at = t.first_called_at or e.at
+        t.target_window = None
+        w.status, w.ticket = WindowStatus.SERVING, t.number
+        self.call_mix.observe(w.id, t.service, w.services)
+        self._remember_call(t, w.id, e.at, recall=False)
+
+    def _fold_recalled(self, e: Event) -> None:
+        t = self.tickets[e.data["ticket"]]
+        t.calls += 1
+        self._remember_call(t, e.data["window"], e.at, recall=True)
+
+    def _fold_skipped(self, e: Event) -> None:
+        t, w = self.tickets[e.data["ticket"]], self.windows[e.data["window"]]
+        t.status, t.skipped_at, t.window = TicketStatus.SKIPPED, e.at, None
+        w.status, w.ticket = WindowStatus.IDLE, None
+        w.skipped += 1
+
+    def _fold_rejoined(self, e: Event) -> None:
+        t = self.tickets[e.data["ticket"]]
+        t.status, t.rejoined, t.queued_at = TicketStatus.WAITING, True, e.at
+        self._enqueue(t)
+
+    def _fold_finished(self, e: Event) -> None:
+        d = e.data
+        t, w = self.tickets[d["ticket"]], self.windows[d["window"]]
+        t.status, t.finished_at = TicketStatus.DONE, e.at
+        if d.get("rating") is not None:
+            self._rate(t, w, d["rating"])
+        w.status, w.ticket = WindowStatus.IDLE, None
+        w.served += 1
+        if t.first_called_at:
+            self.service_time[t.service].observe((e.at - t.first_called_at).total_seconds())
+
+    def _fold_rated(self, e: Event) -> None:
+        self._rate(self.tickets[e.data["ticket"]], self.windows[e.data["window"]], e.data["rating"])
+
+    def _fold_transferred(self, e: Event) -> None:
+        d = e.data
+        t = self.tickets[d["ticket"]]
+        if d.get("window"):
+            w = self.windows[d["window"]]
             w.status, w.ticket = WindowStatus.IDLE, None
-            w.skipped += 1
-        elif k is Kind.REJOINED:
-            t = self.tickets[d["ticket"]]
-            t.status, t.rejoined, t.queued_at = TicketStatus.WAITING, True, e.at
-            self._enqueue(t)
-        elif k is Kind.FINISHED:
-            t, w = self.tickets[d["ticket"]], self.windows[d["window"]]
-            t.status, t.finished_at = TicketStatus.DONE, e.at
-            if d.get("rating") is not None:
-                self._rate(t, w, d["rating"])
-            w.status, w.ticket = WindowStatus.IDLE, None
-            w.served += 1
-            if t.first_called_at:
-                self.service_time[t.service].observe((e.at - t.first_called_at).total_seconds())
-        elif k is Kind.RATED:
-            self._rate(self.tickets[d["ticket"]], self.windows[d["window"]], d["rating"])
-        elif k is Kind.TRANSFERRED:
-            t = self.tickets[d["ticket"]]
-            if d.get("window"):
-                w = self.windows[d["window"]]
-                w.status, w.ticket = WindowStatus.IDLE, None
-                w.transferred += 1
-            self._dequeue(t)
-            t.service, t.target_window = d["to_service"], d.get("to_window")
-            t.status, t.window, t.queued_at = TicketStatus.WAITING, None, None
-            t.transfers += 1
-            self._enqueue(t)
-        elif k is Kind.WINDOW_PAUSED:
-            w = self.windows[d["window"]]
-            w.status, w.pause_reason = WindowStatus.PAUSED, d.get("reason")
-        elif k is Kind.WINDOW_RESUMED:
-            w = self.windows[d["window"]]
-            w.status, w.pause_reason = WindowStatus.IDLE, None
-        elif k is Kind.APPOINTMENTS_IMPORTED:
-            for a in d["appointments"]:
-                old = self.appointments.get(a["code"])
-                self.appointments[a["code"]] = Appointment(
-                    a["code"], a["service"], _dt(a["start"]), _dt(a["end"]), a["name_masked"],
-                    a["phone_masked"], a.get("identity"), old.ticket if old else None)
-        elif k is Kind.TIDAL_OPENED:
-            w = self.windows[d["window"]]
-            w.tidal_service, w.tidal_since, w.tidal_reason = d["service"], e.at, d.get("reason")
-            w.services = [d["service"]]
-            if w.status is WindowStatus.CLOSED:
-                w.status = WindowStatus.IDLE
-            self.tidal_log.append(TidalSwitch(e.at, w.id, d["service"], True, d.get("reason"), "inputs" in d,
-                                              "moved_from" in d))
-        elif k is Kind.TIDAL_CLOSED:
-            w = self.windows[d["window"]]
-            self.tidal_log.append(TidalSwitch(e.at, w.id, w.tidal_service, False, d.get("reason"), "inputs" in d,
-                                              "moved_to" in d))
-            base = next(x for x in self.cfg.windows if x.id == w.id)
-            w.services = list(base.services)
-            w.tidal_service = w.tidal_since = w.tidal_reason = None
-            if not w.services:
-                w.status = WindowStatus.CLOSED
-        else:  # pragma: no cover - Kind is exhaustive
-            raise ValueError(f"unknown event kind {k}")
+            w.transferred += 1
+        self._dequeue(t)
+        t.service, t.target_window = d["to_service"], d.get("to_window")
+        t.status, t.window, t.queued_at = TicketStatus.WAITING, None, None
+        t.transfers += 1
+        self._enqueue(t)
+
+    def _fold_window_paused(self, e: Event) -> None:
+        w = self.windows[e.data["window"]]
+        w.status, w.pause_reason = WindowStatus.PAUSED, e.data.get("reason")
+
+    def _fold_window_resumed(self, e: Event) -> None:
+        w = self.windows[e.data["window"]]
+        w.status, w.pause_reason = WindowStatus.IDLE, None
+
+    def _fold_appointments_imported(self, e: Event) -> None:
+        for a in e.data["appointments"]:
+            old = self.appointments.get(a["code"])
+            self.appointments[a["code"]] = Appointment(
+                a["code"], a["service"], datetime.fromisoformat(a["start"]), datetime.fromisoformat(a["end"]),
+                a["name_masked"], a["phone_masked"], a.get("identity"), old.ticket if old else None)
+
+    def _fold_tidal_opened(self, e: Event) -> None:
+        d = e.data
+        w = self.windows[d["window"]]
+        w.tidal_service, w.tidal_since, w.tidal_reason = d["service"], e.at, d.get("reason")
+        w.services = [d["service"]]
+        if w.status is WindowStatus.CLOSED:
+            w.status = WindowStatus.IDLE
+        self.tidal_log.append(TidalSwitch(e.at, w.id, d["service"], True, d.get("reason"), "inputs" in d,
+                                          "moved_from" in d))
+
+    def _fold_tidal_closed(self, e: Event) -> None:
+        d = e.data
+        w = self.windows[d["window"]]
+        self.tidal_log.append(TidalSwitch(e.at, w.id, w.tidal_service, False, d.get("reason"), "inputs" in d,
+                                          "moved_to" in d))
+        base = next(x for x in self.cfg.windows if x.id == w.id)
+        w.services = list(base.services)
+        w.tidal_service = w.tidal_since = w.tidal_reason = None
+        if not w.services:
+            w.status = WindowStatus.CLOSED
 
     def _enqueue(self, t: Ticket) -> None:
         self.waiting[t.service][t.number] = t
@@ -346,12 +381,16 @@ class Engine:
             if sid not in served:
                 yield from (t for t in queue.values() if t.target_window == wid)
 
-    def window_action(self, wid: str, action: str, now: datetime, **args: Any) -> tuple[list[Event], Ticket | None]:
+    def window_action(self, wid: str, action: WindowAction | str, now: datetime, *, ticket: str | None = None,
+                      to_service: str | None = None, to_window: str | None = None, reason: str | None = None,
+                      rating: int | str | None = None) -> tuple[list[Event], Ticket | None]:
+        """One action of a window (`cmd/window/{id}`); each action reads the arguments it needs."""
         w = self.window(wid)
-        handler = getattr(self, f"_act_{action}", None)
-        if handler is None:
-            raise R.bad_payload(f"unknown window action {action!r}")
-        return handler(w, now, **args)
+        try:
+            act = WindowAction(action)
+        except ValueError as err:
+            raise R.bad_payload(f"unknown window action {action!r}") from err
+        return WINDOW_ACTIONS[act](self, w, now, WindowArgs(ticket, to_service, to_window, reason, rating))
 
     def _usable(self, w: WindowState) -> None:
         if w.status is WindowStatus.PAUSED:
@@ -364,7 +403,13 @@ class Engine:
             raise R.no_current_ticket(w.id)
         return self.tickets[w.ticket]
 
-    def _act_next(self, w: WindowState, now: datetime) -> tuple[list[Event], Ticket | None]:
+    @staticmethod
+    def _needs(value: _T | None, action: str, name: str) -> _T:
+        if value is None:
+            raise R.bad_payload(f"action '{action}' needs '{name}'")
+        return value
+
+    def _act_next(self, w: WindowState, now: datetime, args: WindowArgs) -> ActionResult:
         self._usable(w)
         nxt = self.next_for(w.id, now)
         if nxt is None:
@@ -375,9 +420,9 @@ class Engine:
         events.append(Event(Kind.CALLED, now, {"ticket": nxt.number, "window": w.id, "service": nxt.service}))
         return self._emit(events), nxt
 
-    def _act_call(self, w: WindowState, now: datetime, ticket: str) -> tuple[list[Event], Ticket | None]:
+    def _act_call(self, w: WindowState, now: datetime, args: WindowArgs) -> ActionResult:
         self._usable(w)
-        t = self.ticket(ticket)
+        t = self.ticket(self._needs(args.ticket, "call", "ticket"))
         if w.ticket:
             raise R.window_busy(w.id, w.ticket)
         if t.status is TicketStatus.SKIPPED:
@@ -395,54 +440,54 @@ class Engine:
         events.append(Event(Kind.CALLED, now, {"ticket": t.number, "window": w.id, "service": t.service}))
         return self._emit(events), t
 
-    def _act_recall(self, w: WindowState, now: datetime) -> tuple[list[Event], Ticket | None]:
+    def _act_recall(self, w: WindowState, now: datetime, args: WindowArgs) -> ActionResult:
         self._usable(w)
         t = self._current(w)
         return self._emit([Event(Kind.RECALLED, now, {"ticket": t.number, "window": w.id, "service": t.service})]), t
 
-    def _act_skip(self, w: WindowState, now: datetime) -> tuple[list[Event], Ticket | None]:
+    def _act_skip(self, w: WindowState, now: datetime, args: WindowArgs) -> ActionResult:
         t = self._current(w)
         return self._emit([Event(Kind.SKIPPED, now, {"ticket": t.number, "window": w.id})]), t
 
-    def _act_finish(self, w: WindowState, now: datetime, rating: int | None = None) -> tuple[list[Event], Ticket | None]:
+    def _act_finish(self, w: WindowState, now: datetime, args: WindowArgs) -> ActionResult:
         t = self._current(w)
         data: dict[str, Any] = {"ticket": t.number, "window": w.id}
-        if rating is not None:
-            data["rating"] = rating
+        if args.rating is not None:
+            data["rating"] = args.rating
         return self._emit([Event(Kind.FINISHED, now, data)]), t
 
-    def _act_rate(self, w: WindowState, now: datetime, ticket: str, rating: int | str) -> tuple[list[Event], Ticket | None]:
-        t = self.ticket(ticket)
+    def _act_rate(self, w: WindowState, now: datetime, args: WindowArgs) -> ActionResult:
+        t = self.ticket(self._needs(args.ticket, "rate", "ticket"))
+        rating = self._needs(args.rating, "rate", "rating")
         if t.status is not TicketStatus.DONE or t.window != w.id or t.rating is not None:
             raise R.not_rateable(t.number)
         return self._emit([Event(Kind.RATED, now, {"ticket": t.number, "window": w.id, "rating": rating})]), t
 
-    def _act_transfer(self, w: WindowState, now: datetime, to_service: str | None = None,
-                      to_window: str | None = None, reason: str | None = None) -> tuple[list[Event], Ticket | None]:
+    def _act_transfer(self, w: WindowState, now: datetime, args: WindowArgs) -> ActionResult:
         t = self._current(w)
-        if to_window:
-            target = self.window(to_window)
+        if args.to_window:
+            target = self.window(args.to_window)
             self._usable(target)
-            service = to_service or (t.service if t.service in target.services else target.services[0])
+            service = args.to_service or (t.service if t.service in target.services else target.services[0])
         else:
-            service = to_service or t.service
+            service = args.to_service or t.service
         svc = self.service(service)
         if not is_open(self.cfg, svc, now):
             raise R.service_closed(self._name(svc.id), next_opening(self.cfg, svc, now))
         data = {"ticket": t.number, "window": w.id, "from_service": t.service, "to_service": svc.id,
-                "to_window": to_window, "reason": reason}
+                "to_window": args.to_window, "reason": args.reason}
         return self._emit([Event(Kind.TRANSFERRED, now, {k: v for k, v in data.items() if v is not None})]), t
 
-    def _act_pause(self, w: WindowState, now: datetime, reason: str | None = None) -> tuple[list[Event], Ticket | None]:
+    def _act_pause(self, w: WindowState, now: datetime, args: WindowArgs) -> ActionResult:
         if w.status is WindowStatus.CLOSED:
             raise R.window_closed(w.id)
         if w.ticket:
             raise R.window_busy(w.id, w.ticket)
         if w.status is WindowStatus.PAUSED:
             return [], None
-        return self._emit([Event(Kind.WINDOW_PAUSED, now, {"window": w.id, "reason": reason})]), None
+        return self._emit([Event(Kind.WINDOW_PAUSED, now, {"window": w.id, "reason": args.reason})]), None
 
-    def _act_resume(self, w: WindowState, now: datetime) -> tuple[list[Event], Ticket | None]:
+    def _act_resume(self, w: WindowState, now: datetime, args: WindowArgs) -> ActionResult:
         if w.status is not WindowStatus.PAUSED:
             return [], None
         return self._emit([Event(Kind.WINDOW_RESUMED, now, {"window": w.id})]), None
@@ -545,16 +590,13 @@ class Engine:
         times = self.arrivals[sid]
         return bisect.bisect_left(times, end) - bisect.bisect_left(times, start)
 
-    def ticket_view(self, t: Ticket, now: datetime) -> dict[str, Any]:
+    def ticket_view(self, t: Ticket, now: datetime) -> TicketInfo:
         """The contract's `ticket` object."""
         ahead = self.ahead_of(t, now)
-        view = {"number": t.number, "service": t.service, "priority": t.priority.value,
-                "issued_at": t.issued_at.isoformat(timespec="seconds"), "status": t.status.value,
-                "ahead": ahead, "eta_s": self.eta_s(t.service, ahead) if t.status is TicketStatus.WAITING else 0,
-                "verify": self.verify_string(t)}
-        if t.window:
-            view["window"] = t.window
-        return view
+        return TicketInfo(number=t.number, service=t.service, priority=t.priority, issued_at=t.issued_at,
+                          status=t.status, ahead=ahead,
+                          eta_s=self.eta_s(t.service, ahead) if t.status is TicketStatus.WAITING else 0,
+                          verify=self.verify_string(t), window=t.window or None)
 
     def verify_string(self, t: Ticket) -> str:
         """What the ticket's QR carries: hall, day, number and a short MAC against forgery."""
@@ -563,9 +605,53 @@ class Engine:
         return f"{body}:{mac}"
 
 
+Fold = Callable[[Engine, Event], None]
+WindowHandler = Callable[[Engine, WindowState, datetime, WindowArgs], ActionResult]
+
+# One fold per event kind and one handler per window action; checked complete at import, so a new
+# Kind or WindowAction without its entry fails every test run, not a hall at night.
+FOLDS: Mapping[Kind, Fold] = MappingProxyType({
+    Kind.DAY_OPENED: Engine._fold_day_opened,
+    Kind.TICKET_ISSUED: Engine._fold_ticket_issued,
+    Kind.CALLED: Engine._fold_called,
+    Kind.RECALLED: Engine._fold_recalled,
+    Kind.SKIPPED: Engine._fold_skipped,
+    Kind.REJOINED: Engine._fold_rejoined,
+    Kind.FINISHED: Engine._fold_finished,
+    Kind.RATED: Engine._fold_rated,
+    Kind.TRANSFERRED: Engine._fold_transferred,
+    Kind.WINDOW_PAUSED: Engine._fold_window_paused,
+    Kind.WINDOW_RESUMED: Engine._fold_window_resumed,
+    Kind.APPOINTMENTS_IMPORTED: Engine._fold_appointments_imported,
+    Kind.TIDAL_OPENED: Engine._fold_tidal_opened,
+    Kind.TIDAL_CLOSED: Engine._fold_tidal_closed,
+})
+WINDOW_ACTIONS: Mapping[WindowAction, WindowHandler] = MappingProxyType({
+    WindowAction.NEXT: Engine._act_next,
+    WindowAction.CALL: Engine._act_call,
+    WindowAction.RECALL: Engine._act_recall,
+    WindowAction.SKIP: Engine._act_skip,
+    WindowAction.FINISH: Engine._act_finish,
+    WindowAction.RATE: Engine._act_rate,
+    WindowAction.TRANSFER: Engine._act_transfer,
+    WindowAction.PAUSE: Engine._act_pause,
+    WindowAction.RESUME: Engine._act_resume,
+})
+
+
+def missing_entries(table: Mapping[E, object], keys: type[E]) -> list[str]:
+    """Members of the enum `keys` that `table` has no entry for (empty when it is complete)."""
+    return sorted(str(k.value) for k in keys if k not in table)
+
+
+for _missing in (missing_entries(FOLDS, Kind), missing_entries(WINDOW_ACTIONS, WindowAction)):
+    if _missing:  # pragma: no cover - caught by tests/controller/test_tables.py
+        raise ControllerError(f"engine table misses {_missing}")
+
+
 def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def _b(text: Any) -> Bilingual | None:
-    return Bilingual(text.zh, text.en) if text is not None else None
+def _b(text: Any) -> BiText | None:
+    return BiText.of(text.zh, text.en) if text is not None else None

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from tideq.contract import BiText, ErrorCode, ErrorInfo
+
 
 class ControllerError(Exception):
     """Base of controller errors."""
@@ -13,13 +15,8 @@ class StoreError(ControllerError):
     """The event log cannot be read or written (disk full, corrupt file, wrong schema)."""
 
 
-@dataclass(frozen=True)
-class Bilingual:
-    zh: str
-    en: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"zh": self.zh, "en": self.en}
+class SecretError(ControllerError):
+    """The hall secret can be neither read from the environment nor kept beside the event log."""
 
 
 @dataclass
@@ -29,18 +26,19 @@ class Refusal(ControllerError):
     Raised by the engine before it changes anything, so a refusal leaves state untouched.
     """
 
-    code: str
-    message: Bilingual
-    guide: Bilingual
+    code: ErrorCode
+    message: BiText
+    guide: BiText
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __str__(self) -> str:
-        return f"{self.code}: {self.message.en} -> {self.guide.en}"
+        return f"{self.code.value}: {self.message.en} -> {self.guide.en}"
 
-    def as_error(self) -> dict[str, Any]:
-        return {"code": self.code, "message": _sentence(self.message), "guide": _sentence(self.guide), **self.extra}
+    def as_error(self) -> ErrorInfo:
+        """The reply's `error`: English shown to people starts with a capital letter."""
+        return ErrorInfo.model_validate({"code": self.code, "message": _sentence(self.message),
+                                         "guide": _sentence(self.guide), **self.extra})
 
 
-def _sentence(text: Bilingual) -> dict[str, str]:
-    """English shown to people starts with a capital letter; the zh text is left as written."""
-    return {"zh": text.zh, "en": text.en[:1].upper() + text.en[1:]}
+def _sentence(text: BiText) -> BiText:
+    return BiText.of(text.zh, text.en[:1].upper() + text.en[1:])

@@ -92,7 +92,7 @@ def wait_for_rate(ahead: int, rate_per_s: float, idle: int) -> int | None:
     """Seconds until a visitor with `ahead` people before them is called; None if no window."""
     if rate_per_s <= 0:
         return None
-    return int(round(max(0, ahead - idle + 1) / rate_per_s))
+    return round(max(0, ahead - idle + 1) / rate_per_s)
 
 
 def expected_wait_s(ahead: int, capacity: float, idle: int, mean_s: float) -> int | None:
@@ -117,7 +117,7 @@ def excess_wait_s(waiting: int, arrivals_per_s: float, rate_per_s: float, server
         return (waiting + arrivals_per_s * until) * horizon_s
     lam, r = arrivals_per_s, rate_per_s
     queued = waiting / r
-    total = 0.5 * r * max(0.0, queued - target_s) ** 2          # sum over i of (i/r - target)+
+    total: float = 0.5 * r * max(0.0, queued - target_s) ** 2   # sum over i of (i/r - target)+
     steps = 12
     dt = horizon_s / steps
     q = float(waiting)
@@ -127,6 +127,6 @@ def excess_wait_s(waiting: int, arrivals_per_s: float, rate_per_s: float, server
         total += inflow * dt * max(0.0, q / r - target_s)
     rho = min(lam / r, 0.95)
     slack = r * (1 - rho)
-    wq = rho ** (math.sqrt(2 * (max(servers, 0.5) + 1)) - 1) / slack
+    wq: float = rho ** (math.sqrt(2 * (max(servers, 0.5) + 1)) - 1) / slack
     total += lam * until * wq * math.exp(-slack * target_s)
     return total

@@ -1,11 +1,10 @@
 """Opening hours: is a service open now, and when does it next open (pure)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from tideq.config.schema import HallConfig, Hours, Service
-
 
 _CACHE: dict[tuple[int, str | None, date], tuple[HallConfig, list[tuple[datetime, datetime]]]] = {}
 
@@ -41,7 +40,7 @@ def _compute(cfg: HallConfig, service: Service | None, day: date) -> list[tuple[
     return out
 
 
-def _intervals(hours: Hours, day: date, tz) -> list[tuple[datetime, datetime]]:  # type: ignore[no-untyped-def]
+def _intervals(hours: Hours, day: date, tz: tzinfo) -> list[tuple[datetime, datetime]]:
     return [(datetime.combine(day, s.start, tz), datetime.combine(day, s.end, tz)) for s in hours.spans_on(day)]
 
 

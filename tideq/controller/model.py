@@ -3,36 +3,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
+
+from tideq.contract.vocab import Priority, TicketStatus, WindowAction, WindowStatus
 
 
-class Priority(str, Enum):
-    """Order of service classes: checked-in appointments, green channel (绿色通道), walk-ins."""
+# The contract's vocabulary, named here for the engine (one definition: tideq.contract.vocab).
+__all__ = ["PRIORITY_RANK", "Appointment", "Call", "Priority", "Ticket", "TicketStatus", "WindowAction", "WindowState", "WindowStatus"]
 
-    APPOINTMENT = "appointment"
-    GREEN = "green"
-    NORMAL = "normal"
-
-    @property
-    def rank(self) -> int:
-        return _RANK[self]
-
-
-_RANK = {Priority.APPOINTMENT: 0, Priority.GREEN: 1, Priority.NORMAL: 2}
-
-
-class TicketStatus(str, Enum):
-    WAITING = "waiting"
-    SERVING = "serving"      # called to a window, being served
-    SKIPPED = "skipped"      # 过号: no-show when called
-    DONE = "done"            # 办结
-
-
-class WindowStatus(str, Enum):
-    IDLE = "idle"
-    SERVING = "serving"
-    PAUSED = "paused"
-    CLOSED = "closed"
+PRIORITY_RANK: dict[Priority, int] = {Priority.APPOINTMENT: 0, Priority.GREEN: 1, Priority.NORMAL: 2}
+"""Order of service classes: checked-in appointments, green channel (绿色通道), walk-ins."""
 
 
 @dataclass
@@ -61,12 +40,12 @@ class Ticket:
 
     def order_key(self, now: datetime) -> tuple[int, datetime, int]:
         """Priority first, then longest wait. An appointment counts as priority from its slot."""
-        rank = self.priority.rank
+        rank = PRIORITY_RANK[self.priority]
         at = self.queued_at or self.issued_at
         if self.priority is Priority.APPOINTMENT and self.slot_start is not None:
             at = self.slot_start
             if now < self.slot_start:
-                rank = Priority.NORMAL.rank
+                rank = PRIORITY_RANK[Priority.NORMAL]
         return rank, at, self.seq
 
 

@@ -6,15 +6,18 @@ publishes the replies. An acknowledged ticket therefore survives kill -9 and pow
 """
 from __future__ import annotations
 
-import json
+import logging
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any
+
+from tideq.contract import Reply
 
 from .errors import StoreError
 from .events import Event, Kind
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 2
 
@@ -51,12 +54,14 @@ class EventStore:
             self.db.execute("PRAGMA synchronous=FULL")
             self._migrate()
         except (sqlite3.Error, OSError) as err:
-            raise StoreError(f"cannot open the event log {path}: {err}; check the data_dir and its permissions") from err
+            raise StoreError(f"cannot open the event log {path}: {err}; "
+                             "check the data_dir and its permissions") from err
 
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise StoreError(f"event log {self.path} has schema {version}, newer than this tideq ({SCHEMA_VERSION}); upgrade tideq")
+            raise StoreError(f"event log {self.path} has schema {version}, "
+                             f"newer than this tideq ({SCHEMA_VERSION}); upgrade tideq")
         for v in range(version + 1, SCHEMA_VERSION + 1):
             self.db.execute("BEGIN IMMEDIATE")
             try:
@@ -68,7 +73,7 @@ class EventStore:
                 self.db.execute("ROLLBACK")
                 raise
 
-    def append(self, day: date, events: list[Event], replies: dict[str, dict[str, Any]]) -> None:
+    def append(self, day: date, events: list[Event], replies: Mapping[str, Reply]) -> None:
         """Write a batch atomically and durably (fsync on commit)."""
         d = day.isoformat()
         try:
@@ -76,7 +81,7 @@ class EventStore:
             self.db.executemany("INSERT INTO events(day, at, kind, data) VALUES (?,?,?,?)",
                                 [(d, e.at.isoformat(), e.kind.value, e.to_json()) for e in events])
             self.db.executemany("INSERT OR IGNORE INTO replies(id, day, reply) VALUES (?,?,?)",
-                                [(rid, d, json.dumps(r, ensure_ascii=False)) for rid, r in replies.items()])
+                                [(rid, d, r.encode().decode("utf-8")) for rid, r in replies.items()])
             self.db.execute("COMMIT")
         except sqlite3.Error as err:
             if self.db.in_transaction:
@@ -91,9 +96,15 @@ class EventStore:
         for kind, at, data in rows:
             yield Event.from_row(kind, at, data)
 
-    def replies_for(self, day: date) -> dict[str, dict[str, Any]]:
-        rows = self.db.execute("SELECT id, reply FROM replies WHERE day >= ?", (day.isoformat(),))
-        return {rid: json.loads(r) for rid, r in rows}
+    def replies_for(self, day: date) -> dict[str, Reply]:
+        """Stored replies since `day`, for idempotency; one that no longer reads is left out (logged)."""
+        out: dict[str, Reply] = {}
+        for rid, raw in self.db.execute("SELECT id, reply FROM replies WHERE day >= ?", (day.isoformat(),)):
+            try:
+                out[rid] = Reply.model_validate_json(raw)
+            except ValueError as err:
+                log.warning("stored reply %s is unreadable and is left out: %s", rid, str(err)[:200])
+        return out
 
     def count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM events").fetchone()[0])

@@ -1,0 +1,162 @@
+"""One command through the controller: parse and size-check the payload, check its id and
+reply_to, answer a retry from the idempotency cache, else run it (handlers.py). The reply joins
+the burst, which publishes it only once it is durable (worker.py).
+
+Commands are idempotent by id: the cache holds every stored reply since yesterday (reloaded from
+the event log on rebuild), so a kiosk retrying after a dropped link, or after the controller was
+killed between commit and reply, gets the first answer and never a second ticket.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from tideq.contract import COMMANDS, MAX_PAYLOAD, ErrorCode, PayloadError, Reply, Topics
+from tideq.contract.wire import is_topic_level, parse_object
+
+from . import refusals as R
+from .burst import Burst, Rejection, ReplyBody
+from .engine import Engine
+from .errors import Refusal
+from .handlers import Handlers
+from .inbox import Command
+
+log = logging.getLogger(__name__)
+
+MAX_PARSE = 8 * 1024 * 1024   # beyond this not even the id is read: the payload is rejected unanswered
+
+
+@dataclass(frozen=True, slots=True)
+class Readable:
+    """A JSON object within its command's size limit."""
+
+    body: dict[str, Any]
+
+    @property
+    def cid(self) -> object:
+        return self.body.get("id")
+
+    @property
+    def reply_to(self) -> object:
+        return self.body.get("reply_to")
+
+
+@dataclass(frozen=True, slots=True)
+class TooLarge:
+    """A JSON object past its command's limit: answered `payload_too_large`, never run."""
+
+    cid: object
+    reply_to: object
+    size: int
+    limit: int
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """Not a JSON object, or too large to parse at all: nobody to answer (event/rejected)."""
+
+    code: ErrorCode
+    detail: str
+
+
+Parsed = Readable | TooLarge | Unreadable
+
+
+class Outcome(Enum):
+    ANSWERED = "answered"   # a reply (success, refusal or a retry's first answer) joined the burst
+    REJECTED = "rejected"   # nobody to answer: reported on event/rejected
+    FAULT = "fault"         # the engine failed unexpectedly: answered internal_error; its state must be rebuilt
+
+
+def limit_for(name: str) -> int:
+    spec = COMMANDS.get(name.partition("/")[0])
+    return spec.max_bytes if spec else MAX_PAYLOAD
+
+
+def parse(name: str, payload: bytes) -> Parsed:
+    """What `payload` of `cmd/{name}` is, before anything reads its fields (the contract's parser:
+    depth-bounded, lone surrogates refused)."""
+    try:
+        body = parse_object(payload, max_bytes=MAX_PARSE)
+    except PayloadError as err:
+        return Unreadable(err.code, err.detail)
+    limit = limit_for(name)
+    if len(payload) > limit:
+        return TooLarge(body.get("id"), body.get("reply_to"), len(payload), limit)
+    return Readable(body)
+
+
+def failure(cid: object, refusal: Refusal) -> ReplyBody:
+    return Reply(id=cid if isinstance(cid, str) else None, ok=False, error=refusal.as_error())
+
+
+class Dispatcher:
+    """Answers commands one at a time on the worker thread; holds the idempotency cache."""
+
+    def __init__(self, topics: Topics, handlers: Handlers) -> None:
+        self.handlers = handlers
+        self.replies: dict[str, ReplyBody] = {}   # command id -> the first answer, once stored
+        self._cmd_prefix = topics.cmd("")
+        self._reply_prefix = topics.reply("")
+
+    def restore(self, replies: dict[str, ReplyBody]) -> None:
+        """The cache as stored in the event log (on start and after every rebuild)."""
+        self.replies = replies
+
+    def remember(self, replies: Mapping[str, ReplyBody]) -> None:
+        """Replies of a burst that is now durable."""
+        self.replies.update(replies)
+
+    def handle(self, engine: Engine, command: Command, now: datetime, burst: Burst) -> Outcome:
+        name = command.topic.removeprefix(self._cmd_prefix)
+        parsed = parse(name, command.payload)
+        if isinstance(parsed, Unreadable):
+            return self._reject(burst, Rejection(name, parsed.code, parsed.detail))
+        cid, reply_to = parsed.cid, parsed.reply_to
+        if not isinstance(reply_to, str) or not self._reply_topic_ok(reply_to):
+            return self._reject(burst, Rejection(name, ErrorCode.BAD_REPLY_TO,
+                                                 f"reply_to {reply_to!r} must be {self._reply_prefix}<client_id>",
+                                                 cid if isinstance(cid, str) else None))
+        if not isinstance(cid, str):
+            burst.outbox.append((reply_to, failure(cid, R.bad_payload("'id' (a UUID string) is missing"))))
+            return Outcome.ANSWERED
+        cached = self.replies.get(cid) or burst.replies.get(cid)
+        if cached is not None:  # a retry: same answer, nothing changes
+            burst.outbox.append((reply_to, cached))
+            return Outcome.ANSWERED
+        if isinstance(parsed, TooLarge):
+            reply = failure(cid, R.payload_too_large(parsed.size, parsed.limit))
+        else:
+            try:
+                done = self.handlers.run(engine, name, parsed.body, now)
+            except Refusal as refusal:
+                reply = failure(cid, refusal)
+            except Exception:  # a bug, not the visitor's fault: answer, and let the worker rebuild state
+                log.exception("command %s %s failed", name, cid)
+                burst.outbox.append((reply_to, failure(cid, R.internal_error())))
+                return Outcome.FAULT
+            else:
+                reply = Reply(id=cid, ok=True, **done.result)
+                burst.events += done.events
+                if done.notices:
+                    burst.notices += done.notices
+                    burst.tidal_dirty = True
+        burst.replies[cid] = reply
+        burst.outbox.append((reply_to, reply))
+        return Outcome.ANSWERED
+
+    def _reply_topic_ok(self, topic: str) -> bool:
+        """The client's own reply topic: one level of topic-safe characters under this hall's prefix
+        (a control character would make Mosquitto drop the controller for a malformed packet)."""
+        return topic.startswith(self._reply_prefix) and is_topic_level(topic.removeprefix(self._reply_prefix))
+
+    @staticmethod
+    def _reject(burst: Burst, rejection: Rejection) -> Outcome:
+        """A command nobody can be answered for: report it where integrators can see it."""
+        log.warning("rejected cmd/%s: %s %s", rejection.command, rejection.code.value, rejection.detail)
+        burst.rejected.append(rejection)
+        return Outcome.REJECTED

@@ -1,0 +1,90 @@
+"""What a durable burst puts on the bus: rejections, replies, tidal notices, call and tidal
+events, and the retained state topics its events changed (all four on a refresh)."""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from enum import Enum
+from types import MappingProxyType
+
+from tideq.contract import BusClient, ControllerStatus, Message, RejectedEvent, TidalEvent, TidalKind, Topics
+from tideq.contract.wire import scrub
+
+from .burst import Burst
+from .engine import Engine, missing_entries
+from .errors import ControllerError
+from .events import Kind
+from .state import call_event, calls_state, services_state, windows_state
+from .tidal import TidalPolicy
+from .tidal_state import tidal_state
+
+
+class Retained(str, Enum):
+    """The retained state topics (`state/{name}`)."""
+
+    SERVICES = "services"
+    WINDOWS = "windows"
+    CALLS = "calls"
+    TIDAL = "tidal"
+
+
+S, W, C, T = Retained.SERVICES, Retained.WINDOWS, Retained.CALLS, Retained.TIDAL
+# which retained state topics an event kind changes (checked complete at import)
+DIRTY: Mapping[Kind, frozenset[Retained]] = MappingProxyType({
+    Kind.DAY_OPENED: frozenset({S, W, C, T}),
+    Kind.TICKET_ISSUED: frozenset({S}),
+    Kind.CALLED: frozenset({S, W, C}),
+    Kind.RECALLED: frozenset({C}),
+    Kind.SKIPPED: frozenset({S, W}),
+    Kind.REJOINED: frozenset({S}),
+    Kind.FINISHED: frozenset({S, W}),
+    Kind.RATED: frozenset({W}),
+    Kind.TRANSFERRED: frozenset({S, W}),
+    Kind.WINDOW_PAUSED: frozenset({S, W}),
+    Kind.WINDOW_RESUMED: frozenset({S, W}),
+    Kind.APPOINTMENTS_IMPORTED: frozenset(),
+    Kind.TIDAL_OPENED: frozenset({S, W, T}),
+    Kind.TIDAL_CLOSED: frozenset({S, W, T}),
+})
+if missing_entries(DIRTY, Kind):  # pragma: no cover - caught by tests/controller/test_tables.py
+    raise ControllerError(f"DIRTY misses {missing_entries(DIRTY, Kind)}")
+ALL = frozenset(Retained)
+REJECTION_DETAIL = 500   # characters of a rejection's detail that go on the bus
+
+
+class Publisher:
+    """Publishes a durable burst; the only place the controller writes to the bus besides online/offline."""
+
+    def __init__(self, bus: BusClient, topics: Topics, policy: TidalPolicy) -> None:
+        self.bus = bus
+        self.topics = topics
+        self.builders: dict[Retained, Callable[[Engine, datetime], Message]] = {
+            S: services_state, W: windows_state, C: calls_state,
+            T: lambda engine, now: tidal_state(engine, policy, now)}
+
+    def publish(self, burst: Burst, engine: Engine, now: datetime, refresh: bool) -> None:
+        """Everything the burst made known; call only once it is durable."""
+        bus, topics = self.bus, self.topics
+        if refresh:
+            bus.publish(topics.status_controller, ControllerStatus.ONLINE.value, retain=True)
+        for r in burst.rejected:
+            bus.publish(topics.event("rejected"), RejectedEvent(
+                ts=now, command=scrub(r.command, REJECTION_DETAIL), id=None if r.cid is None else scrub(r.cid, 64),
+                code=r.code, detail=scrub(r.detail, REJECTION_DETAIL)))
+        for topic, reply in burst.outbox:
+            bus.publish(topic, reply)
+        for d in burst.notices:
+            bus.publish(topics.event("tidal"), d.event())
+        dirty: set[Retained] = set(ALL) if refresh else set()
+        if burst.tidal_dirty:
+            dirty.add(T)
+        for e in burst.events:
+            dirty |= DIRTY[e.kind]
+            if e.kind in (Kind.CALLED, Kind.RECALLED):
+                bus.publish(topics.event("call"), call_event(
+                    engine, e.data["ticket"], e.data["window"], e.data["service"], e.kind is Kind.RECALLED, e.at))
+            elif e.kind in (Kind.TIDAL_OPENED, Kind.TIDAL_CLOSED):
+                bus.publish(topics.event("tidal"), TidalEvent.model_validate({**e.data, "ts": e.at,
+                                                                              "kind": TidalKind(e.kind.value)}))
+        for name in sorted(dirty):
+            bus.publish(topics.state(name.value), self.builders[name](engine, now), retain=True)
