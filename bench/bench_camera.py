@@ -12,6 +12,7 @@ Prints mean absolute error per ground-truth level for HOG only, occupancy withou
 the overlap correction, and the fused count (raw per frame and smoothed as published), then
 updates/s and CPU (process CPU time / wall time) for several settings, all in this one run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,19 +29,21 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tideq.config.schema import Camera, Level, Zone  # noqa: E402
-from tideq.drivers.camera.counter import CameraCounter, ZoneTracker  # noqa: E402
-from tideq.drivers.camera.detector import CrowdDetector, DetectorSettings, PersonModel, fit_fill  # noqa: E402
-from tideq.drivers.camera.scenes import SceneMaker, write_video  # noqa: E402
-from tideq.drivers.camera.smoothing import level_of  # noqa: E402
-from tideq.drivers.camera.source import FrameSource  # noqa: E402
-from tideq.drivers.camera.zones import ZoneGeometry  # noqa: E402
+from tideq.config.schema import Camera, Level, Zone
+from tideq.drivers.camera.counter import CameraCounter, ZoneTracker
+from tideq.drivers.camera.detector import CrowdDetector, DetectorSettings, PersonModel, fit_fill
+from tideq.drivers.camera.scenes import SceneMaker, write_video
+from tideq.drivers.camera.smoothing import level_of
+from tideq.drivers.camera.source import FrameSource
+from tideq.drivers.camera.zones import ZoneGeometry
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "drivers" / "data"
 SIZE = (640, 480)
 SCENE_PERSON = PersonModel(horizon=0.0, height_bottom=0.4)
-ZONES = [Zone(id="zone-a", polygon=[(0.0, 0.3), (0.5, 0.3), (0.5, 1.0), (0.0, 1.0)], busy=8, crowded=16),
-         Zone(id="zone-b", polygon=[(0.5, 0.3), (1.0, 0.3), (1.0, 1.0), (0.5, 1.0)], busy=8, crowded=16)]
+ZONES = [
+    Zone(id="zone-a", polygon=[(0.0, 0.3), (0.5, 0.3), (0.5, 1.0), (0.0, 1.0)], busy=8, crowded=16),
+    Zone(id="zone-b", polygon=[(0.5, 0.3), (1.0, 0.3), (1.0, 1.0), (0.5, 1.0)], busy=8, crowded=16),
+]
 MAX_PER_ZONE = 24
 WARMUP = 15
 
@@ -68,8 +71,9 @@ def scenes(maker: SceneMaker, n: int, seed: int) -> list[tuple[np.ndarray, dict[
     return out
 
 
-def run_detector(maker: SceneMaker, person: PersonModel, settings: DetectorSettings, scene_list, hold: int,
-                 seed: int) -> list[tuple[dict[str, int], dict, dict[str, int]]]:
+def run_detector(
+    maker: SceneMaker, person: PersonModel, settings: DetectorSettings, scene_list, hold: int, seed: int
+) -> list[tuple[dict[str, int], dict, dict[str, int]]]:
     """Per scene: truth, raw estimates on its last frame, smoothed count after `hold` frames
     (the smoother goes on from the previous scene, as in a live run where a queue changes)."""
     rng = np.random.default_rng(seed)
@@ -91,8 +95,9 @@ def mae_by_level(rows: list[tuple[int, float]]) -> dict[str, tuple[float, int]]:
     z = ZONES[0]
     for truth, est in rows:
         acc[level_of(truth, z.busy, z.crowded).value].append(abs(est - truth))
-    return {lv.value: (float(np.mean(acc[lv.value])) if acc[lv.value] else float("nan"), len(acc[lv.value]))
-            for lv in Level}
+    return {
+        lv.value: (float(np.mean(acc[lv.value])) if acc[lv.value] else float("nan"), len(acc[lv.value])) for lv in Level
+    }
 
 
 def accuracy(maker: SceneMaker, n: int, hold: int) -> PersonModel:
@@ -115,8 +120,10 @@ def accuracy(maker: SceneMaker, n: int, hold: int) -> PersonModel:
         "fused, smoothed (published)": [(t[z], s[z]) for t, _, s in fused for z in t],
     }
     hog_frames = sum(1 for t, e, _ in fused for z in t if e[z].hog > 0)
-    print(f"\nMAE (people) per ground-truth level, {len(test)} scenes x {len(ZONES)} zones, "
-          f"busy>={ZONES[0].busy}, crowded>={ZONES[0].crowded}, 0..{MAX_PER_ZONE} people per zone")
+    print(
+        f"\nMAE (people) per ground-truth level, {len(test)} scenes x {len(ZONES)} zones, "
+        f"busy>={ZONES[0].busy}, crowded>={ZONES[0].crowded}, 0..{MAX_PER_ZONE} people per zone"
+    )
     print("| method | low | busy | crowded | level accuracy |\n|---|---|---|---|---|")
     for name, rows in methods.items():
         m = mae_by_level(rows)
@@ -162,8 +169,10 @@ def speed(maker: SceneMaker, person: PersonModel, seconds: float) -> None:
         timer.start()
         counter.run()
         wall, cpu = time.perf_counter() - w0, time.process_time() - c0
-        print(f"\nCameraCounter at --rate 2 on a 640x480 file for {wall:.1f} s: "
-              f"{counter.updates / wall:.2f} updates/s, CPU {cpu / wall:.2f} of one core")
+        print(
+            f"\nCameraCounter at --rate 2 on a 640x480 file for {wall:.1f} s: "
+            f"{counter.updates / wall:.2f} updates/s, CPU {cpu / wall:.2f} of one core"
+        )
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ The controller runs as its own process (as in a hall). Baselines measured in the
 - broker round trip: a bare responder that echoes through the same Mosquitto (no engine, no disk);
 - fsync rate: single-row SQLite commits with synchronous=FULL on the same disk.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,8 +22,8 @@ import time
 import uuid
 from pathlib import Path
 
-from tideq.contract import BusClient
 from tideq.config import EXAMPLE_HALL
+from tideq.contract import BusClient
 from tideq.testing import Mosquitto
 
 HALL = "xian-hitech"
@@ -35,16 +36,31 @@ def pct(xs: list[float], p: float) -> float:
 
 
 def start_controller(url: str, data: Path) -> subprocess.Popen[str]:
-    proc = subprocess.Popen([sys.executable, "-m", "tideq.cli", "controller", "--config", str(EXAMPLE_HALL),
-                             "--broker", url, "--data-dir", str(data), "--start-at", "09:00"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                            env={**os.environ, "TIDEQ_HALL_SECRET": "bench"})
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tideq.cli",
+            "controller",
+            "--config",
+            str(EXAMPLE_HALL),
+            "--broker",
+            url,
+            "--data-dir",
+            str(data),
+            "--start-at",
+            "09:00",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "TIDEQ_HALL_SECRET": "bench"},
+    )
     assert "ready" in (proc.stdout.readline() if proc.stdout else "")
     return proc
 
 
-def saturate(url: str, kiosks: int, seconds: float, command: str, args: dict,
-             hall: str = HALL) -> tuple[int, float]:
+def saturate(url: str, kiosks: int, seconds: float, command: str, args: dict, hall: str = HALL) -> tuple[int, float]:
     """`kiosks` requests always in flight (pipelined on one connection, as a kiosk gateway or
     many kiosks would keep the controller busy); returns (acknowledged, seconds)."""
     client = BusClient(url, hall, f"sat-{uuid.uuid4().hex[:6]}")
@@ -66,7 +82,7 @@ def saturate(url: str, kiosks: int, seconds: float, command: str, args: dict,
         if window.acquire(timeout=1):
             client.publish(topic, {"v": 1, "id": uuid.uuid4().hex, "reply_to": reply_to, **args})
             sent += 1
-    for _ in range(kiosks):          # drain what is still in flight
+    for _ in range(kiosks):  # drain what is still in flight
         window.acquire(timeout=5)
     elapsed = time.perf_counter() - t0
     client.close()
@@ -74,15 +90,25 @@ def saturate(url: str, kiosks: int, seconds: float, command: str, args: dict,
     return acked[0], elapsed
 
 
-def saturate_procs(url: str, procs: int, kiosks: int, seconds: float, command: str, args: dict,
-                   hall: str = HALL) -> tuple[int, float]:
+def saturate_procs(
+    url: str, procs: int, kiosks: int, seconds: float, command: str, args: dict, hall: str = HALL
+) -> tuple[int, float]:
     """The same load from `procs` client processes (one Python process cannot feed the broker
     and controller fast enough on its own); returns (acknowledged, seconds)."""
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(procs) as pool:
-        runs = list(pool.map(saturate, [url] * procs, [kiosks // procs] * procs, [seconds] * procs,
-                             [command] * procs, [args] * procs, [hall] * procs))
+        runs = list(
+            pool.map(
+                saturate,
+                [url] * procs,
+                [kiosks // procs] * procs,
+                [seconds] * procs,
+                [command] * procs,
+                [args] * procs,
+                [hall] * procs,
+            )
+        )
     return sum(n for n, _ in runs), max(s for _, s in runs)
 
 
@@ -167,10 +193,14 @@ def main() -> None:
     print(f"durable tickets/s, {a.clients} in flight, {a.procs} procs  : {tput:8.0f}  (goal >= 1000)")
     print(f"bare broker round trips/s (baseline)        : {base_n / base_s:8.0f}  ratio {tput / (base_n / base_s):.2f}")
     print(f"single-commit fsyncs/s on this disk         : {fs:8.0f}  tickets per fsync-time {tput / fs:.2f}")
-    print(f"latency at {a.rate:.0f}/s: p50 {statistics.median(lat):.2f} ms  p99 {pct(lat, 99):.2f} ms  "
-          f"max {max(lat):.2f} ms  (goal p99 < 20 ms, n={len(lat)})")
-    print(f"baseline echo at {a.rate:.0f}/s: p50 {statistics.median(base_lat):.2f} ms  p99 {pct(base_lat, 99):.2f} ms"
-          f"  -> controller adds {statistics.median(lat) - statistics.median(base_lat):.2f} ms at p50")
+    print(
+        f"latency at {a.rate:.0f}/s: p50 {statistics.median(lat):.2f} ms  p99 {pct(lat, 99):.2f} ms  "
+        f"max {max(lat):.2f} ms  (goal p99 < 20 ms, n={len(lat)})"
+    )
+    print(
+        f"baseline echo at {a.rate:.0f}/s: p50 {statistics.median(base_lat):.2f} ms  p99 {pct(base_lat, 99):.2f} ms"
+        f"  -> controller adds {statistics.median(lat) - statistics.median(base_lat):.2f} ms at p50"
+    )
 
 
 if __name__ == "__main__":

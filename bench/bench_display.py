@@ -10,6 +10,7 @@ Three runs, same broker:
               -> the board has drawn it (includes the controller's fsync'd event log write)
 "Drawn" is the end of BoardWidget.paintEvent (its `painted` signal), offscreen, 1920x1080.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,8 +52,10 @@ def pct(values: list[float], q: float) -> float:
 
 
 def summary(name: str, ms: list[float], expected: int) -> str:
-    return (f"{name:<11} n={len(ms):>4}/{expected:<4} median {median(ms):6.2f} ms  p95 {pct(ms, .95):6.2f} ms  "
-            f"p99 {pct(ms, .99):6.2f} ms  max {max(ms):6.2f} ms")
+    return (
+        f"{name:<11} n={len(ms):>4}/{expected:<4} median {median(ms):6.2f} ms  p95 {pct(ms, 0.95):6.2f} ms  "
+        f"p99 {pct(ms, 0.99):6.2f} ms  max {max(ms):6.2f} ms"
+    )
 
 
 def paced(n: int, rate: float, step: callable) -> None:  # type: ignore[valid-type]
@@ -60,7 +63,7 @@ def paced(n: int, rate: float, step: callable) -> None:  # type: ignore[valid-ty
     for i in range(n):
         delay = start + i / rate - time.monotonic()
         if delay > 0:
-            time.sleep(delay)   # pacing the load generator, not synchronising a test
+            time.sleep(delay)  # pacing the load generator, not synchronising a test
         step(i)
 
 
@@ -98,8 +101,10 @@ def baseline(url: str, hall: str, n: int, rate: float) -> list[float]:
     def step(i: int) -> None:
         ticket = f"Z{i:04d}"
         sent[ticket] = time.monotonic()
-        pub.publish(pub.topics.event("call"), CallEvent(ts=datetime.now().astimezone(), ticket=ticket, window="1",
-                                                        service="tax"))
+        pub.publish(
+            pub.topics.event("call"),
+            CallEvent(ts=datetime.now().astimezone(), ticket=ticket, window="1", service="tax"),
+        )
 
     paced(n, rate, step)
     deadline = time.monotonic() + 5
@@ -130,10 +135,13 @@ def direct(url: str, hall: str, n: int, rate: float, board: BoardWidget, painted
         def step(i: int) -> None:
             ticket = f"Y{i:04d}"
             sent[ticket] = time.monotonic()
-            pub.publish(pub.topics.event("call"), CallEvent(ts=board.model.now, ticket=ticket,
-                                                            window=WINDOWS[i % len(WINDOWS)], service="tax"))
+            pub.publish(
+                pub.topics.event("call"),
+                CallEvent(ts=board.model.now, ticket=ticket, window=WINDOWS[i % len(WINDOWS)], service="tax"),
+            )
+
         paced(n, rate, step)
-        time.sleep(0.5)        # let the last paints land before the loop stops
+        time.sleep(0.5)  # let the last paints land before the loop stops
 
     run_loop(work, n / rate + 10)
     pub.close()
@@ -142,7 +150,7 @@ def direct(url: str, hall: str, n: int, rate: float, board: BoardWidget, painted
 
 def via_controller(client: BusClient, n: int, rate: float, painted: dict[str, float]) -> list[float]:
     sent: dict[str, float] = {}
-    windows = ["1", "2", "3", "4", "5", "6", "7"]        # business-setup and tax windows
+    windows = ["1", "2", "3", "4", "5", "6", "7"]  # business-setup and tax windows
 
     def work() -> None:
         def step(i: int) -> None:
@@ -150,6 +158,7 @@ def via_controller(client: BusClient, n: int, rate: float, painted: dict[str, fl
             reply = client.send(f"window/{windows[i % len(windows)]}", {"action": "next"}, timeout=5)
             if reply.ok and reply.ticket is not None:
                 sent[reply.ticket.number] = t0
+
         paced(n, rate, step)
         time.sleep(0.5)
 
@@ -174,9 +183,26 @@ def main() -> int:
     with Mosquitto() as broker, tempfile.TemporaryDirectory() as tmp:
         base = baseline(broker.url, hall.hall.id, args.calls, args.rate)
         env = {**os.environ, "TIDEQ_HALL_SECRET": "bench"}
-        ctl = subprocess.Popen([sys.executable, "-m", "tideq.cli", "controller", "--config", str(EXAMPLE_HALL),
-                                "--broker", broker.url, "--data-dir", tmp, "--start-at", "10:00"],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        ctl = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tideq.cli",
+                "controller",
+                "--config",
+                str(EXAMPLE_HALL),
+                "--broker",
+                broker.url,
+                "--data-dir",
+                tmp,
+                "--start-at",
+                "10:00",
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         try:
             assert ctl.stdout is not None and "ready" in ctl.stdout.readline()
             clock = Clock(hall.hall.timezone, datetime.strptime("10:00", "%H:%M").time())  # the controller's hall time
@@ -196,17 +222,21 @@ def main() -> int:
             settle(app, 2.0)
             wall0 = time.monotonic()
             ru0 = resource.getrusage(resource.RUSAGE_SELF)
-            settle(app, args.idle_s)                       # the board idles; controller refreshes every 10 s
+            settle(app, args.idle_s)  # the board idles; controller refreshes every 10 s
             ru1 = resource.getrusage(resource.RUSAGE_SELF)
             cpu = (ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime) / (time.monotonic() - wall0)
             rss, peak = rss_mb()
-            print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.calls} calls at {args.rate:g}/s, "
-                  f"board 1920x1080 offscreen")
+            print(
+                f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.calls} calls at {args.rate:g}/s, "
+                f"board 1920x1080 offscreen"
+            )
             print(summary("baseline", base, args.calls))
             print(summary("direct", direct_ms, args.calls))
             print(summary("controller", ctl_ms, args.calls))
-            print(f"ratio p99 direct/baseline {pct(direct_ms, .99) / pct(base, .99):.1f}x, "
-                  f"controller/baseline {pct(ctl_ms, .99) / pct(base, .99):.1f}x")
+            print(
+                f"ratio p99 direct/baseline {pct(direct_ms, 0.99) / pct(base, 0.99):.1f}x, "
+                f"controller/baseline {pct(ctl_ms, 0.99) / pct(base, 0.99):.1f}x"
+            )
             print(f"idle CPU over {args.idle_s:g} s: {cpu * 100:.2f}% of one core")
             print(f"memory: RSS {rss:.0f} MB, peak {peak:.0f} MB")
             client.close()

@@ -7,6 +7,7 @@ and key press -> `cmd/window/{w}` received on a real Mosquitto (bridge + a minim
 
     python bench/bench_keypad.py [--keypads 8] [--baud 9600] [--presses 40]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,12 +26,16 @@ from tideq.testing import Mosquitto
 
 
 def hall(n: int) -> HallConfig:
-    return HallConfig.model_validate({
-        "hall": {"id": "bench", "name": {"zh": "基准", "en": "Bench"}, "hours": {}},
-        "services": [{"id": "s", "name": {"zh": "业务", "en": "Service"}, "prefix": "A"}],
-        "windows": [{"id": str(a), "name": {"zh": f"{a}号", "en": f"W{a}"}, "services": ["s"], "keypad_address": a}
-                    for a in range(1, n + 1)],
-    })
+    return HallConfig.model_validate(
+        {
+            "hall": {"id": "bench", "name": {"zh": "基准", "en": "Bench"}, "hours": {}},
+            "services": [{"id": "s", "name": {"zh": "业务", "en": "Service"}, "prefix": "A"}],
+            "windows": [
+                {"id": str(a), "name": {"zh": f"{a}号", "en": f"W{a}"}, "services": ["s"], "keypad_address": a}
+                for a in range(1, n + 1)
+            ],
+        }
+    )
 
 
 def pct(xs: list[float], p: float) -> float:
@@ -65,14 +70,15 @@ def main() -> None:
         responder.subscribe(responder.topics.cmd("window/+"), on_cmd)
         responder.connect()
         client = BusClient(broker.url, "bench", "bench-bridge").connect()
-        master = KeypadMaster(sim.url, range(1, n + 1), bus_id="keypads-1", baudrate=baud, timeout_s=0.2,
-                              retries=2, min_cycle_s=0.0)
+        master = KeypadMaster(
+            sim.url, range(1, n + 1), bus_id="keypads-1", baudrate=baud, timeout_s=0.2, retries=2, min_cycle_s=0.0
+        )
         bridge = SerialCounterBridge(hall(n), client, keypads=master).start()
         try:
             start = master.cycles.count
             assert master.wait_until(lambda: master.cycles.count >= start + 30, 60)
-            idle = master.cycles.times[start + 5:start + 30]
-            print(f"idle cycle: mean {statistics.mean(idle) * 1000:.0f} ms, p95 {pct(idle, .95) * 1000:.0f} ms")
+            idle = master.cycles.times[start + 5 : start + 30]
+            print(f"idle cycle: mean {statistics.mean(idle) * 1000:.0f} ms, p95 {pct(idle, 0.95) * 1000:.0f} ms")
 
             lat: list[float] = []
             rng = random.Random(6)
@@ -86,17 +92,21 @@ def main() -> None:
                     assert got.wait_for(lambda before=before: len(received) > before, 10)
                     t1 = max(received.values())
                 lat.append(t1 - t0)
-            print(f"press -> cmd published: mean {statistics.mean(lat) * 1000:.0f} ms, "
-                  f"p50 {pct(lat, .5) * 1000:.0f} ms, p95 {pct(lat, .95) * 1000:.0f} ms, max {max(lat) * 1000:.0f} ms "
-                  f"({len(lat)} presses)")
+            print(
+                f"press -> cmd published: mean {statistics.mean(lat) * 1000:.0f} ms, "
+                f"p50 {pct(lat, 0.5) * 1000:.0f} ms, p95 {pct(lat, 0.95) * 1000:.0f} ms, max {max(lat) * 1000:.0f} ms "
+                f"({len(lat)} presses)"
+            )
 
             pads[-1].unplug()
             assert master.wait_until(lambda: master.health().state.value == "degraded", 30)
             start = master.cycles.count
             assert master.wait_until(lambda: master.cycles.count >= start + 20, 60)
-            quiet = master.cycles.times[start:start + 20]
-            print(f"cycle with 1 keypad unplugged: mean {statistics.mean(quiet) * 1000:.0f} ms, "
-                  f"max {max(quiet) * 1000:.0f} ms (probed 1 attempt every {master.quiet_probe_every} cycles)")
+            quiet = master.cycles.times[start : start + 20]
+            print(
+                f"cycle with 1 keypad unplugged: mean {statistics.mean(quiet) * 1000:.0f} ms, "
+                f"max {max(quiet) * 1000:.0f} ms (probed 1 attempt every {master.quiet_probe_every} cycles)"
+            )
             print(f"bad frames {master.bad_frames}, garbage {master.garbage_bytes}, timeouts {master.stats.timeouts}")
         finally:
             bridge.stop()

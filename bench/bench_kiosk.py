@@ -9,6 +9,7 @@ it ends when the ticket screen has rendered the new number. Baseline in the same
 
     QT_QPA_PLATFORM=offscreen python bench/bench_kiosk.py --taps 200 --cold 5
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,8 +44,10 @@ def pct(xs: list[float], p: float) -> float:
 
 
 def fmt(name: str, xs: list[float]) -> str:
-    return (f"{name:<34} p50 {statistics.median(xs):7.2f} ms  p99 {pct(xs, 99):7.2f} ms  "
-            f"max {max(xs):7.2f} ms  (n={len(xs)})")
+    return (
+        f"{name:<34} p50 {statistics.median(xs):7.2f} ms  p99 {pct(xs, 99):7.2f} ms  "
+        f"max {max(xs):7.2f} ms  (n={len(xs)})"
+    )
 
 
 def wait(pred, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
@@ -56,9 +59,25 @@ def wait(pred, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
 
 
 def start_controller(broker: str, data: Path) -> subprocess.Popen[str]:
-    proc = subprocess.Popen([sys.executable, "-m", "tideq.cli", "controller", "--config", str(EXAMPLE_HALL),
-                             "--broker", broker, "--data-dir", str(data), "--start-at", "10:00"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tideq.cli",
+            "controller",
+            "--config",
+            str(EXAMPLE_HALL),
+            "--broker",
+            broker,
+            "--data-dir",
+            str(data),
+            "--start-at",
+            "10:00",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     assert proc.stdout is not None
     line = proc.stdout.readline()
     if "ready" not in line:
@@ -71,8 +90,11 @@ def bench_taps(broker: str, n: int) -> tuple[list[float], list[float]]:
     loaded = load(EXAMPLE_HALL)
     name = f"bench-{uuid.uuid4().hex[:6]}"
     out = Path(tempfile.mkdtemp(prefix="tideq-bench-print-"))
-    kiosk = KioskApp(loaded, "kiosk-1", KioskOptions(broker, printer_url=f"virtual://{name}?out={out}",
-                                                      voice=False, idle_s=3600, dwell_s=3600)).start(fullscreen=False)
+    kiosk = KioskApp(
+        loaded,
+        "kiosk-1",
+        KioskOptions(broker, printer_url=f"virtual://{name}?out={out}", voice=False, idle_s=3600, dwell_s=3600),
+    ).start(fullscreen=False)
     kiosk.window.resize(1920, 1080)
     m, win = kiosk.model, kiosk.window
     wait(lambda: m.link is Link.ONLINE and m.state_ts is not None)
@@ -113,9 +135,28 @@ def bench_cold(broker: str, n: int) -> list[float]:
     times = []
     for _ in range(n):
         t0 = time.perf_counter()
-        out = subprocess.run([sys.executable, "-m", "tideq.cli", "kiosk", "--config", str(EXAMPLE_HALL), "--id",
-                              "kiosk-1", "--broker", broker, "--windowed", "--no-voice", "--exit-when-ready",
-                              "--printer", "virtual://cold"], capture_output=True, text=True, timeout=60)
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "tideq.cli",
+                "kiosk",
+                "--config",
+                str(EXAMPLE_HALL),
+                "--id",
+                "kiosk-1",
+                "--broker",
+                broker,
+                "--windowed",
+                "--no-voice",
+                "--exit-when-ready",
+                "--printer",
+                "virtual://cold",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         wall = (time.perf_counter() - t0) * 1000
         if "ready" not in out.stdout:
             raise RuntimeError(f"kiosk did not become ready: {out.stdout} {out.stderr[-500:]}")
@@ -138,8 +179,10 @@ def main() -> int:
             ctl.wait(10)
     print(fmt("tap -> ticket on screen", taps))
     print(fmt("baseline client.send(ticket)", base))
-    print(f"{'ratio (p50, p99)':<34} {statistics.median(taps) / statistics.median(base):.2f}x  "
-          f"{pct(taps, 99) / pct(base, 99):.2f}x")
+    print(
+        f"{'ratio (p50, p99)':<34} {statistics.median(taps) / statistics.median(base):.2f}x  "
+        f"{pct(taps, 99) / pct(base, 99):.2f}x"
+    )
     print(fmt("cold start to live services", cold))
     ok = pct(taps, 99) < 150 and max(cold) < 3000
     print("targets (p99 < 150 ms, cold start < 3 s):", "met" if ok else "NOT met")

@@ -6,6 +6,7 @@ LED: a real Mosquitto, the LedStripController, a pty and the simulated strip lin
 event/call published -> the SHOW_TEXT frame decoded at the far end of the pty.
 Voice: espeak-ng vs the clip assembler, per sentence, uncached and cached.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,8 +46,10 @@ def bench_driver(n: int) -> list[float]:
 
 
 def bench_led(n: int) -> list[float]:
-    windows = [Window(id=str(i), name=Text(zh=f"{i}号窗口", en=f"Window {i}"), services=["a"], led_address=i)
-               for i in (1, 2, 3)]
+    windows = [
+        Window(id=str(i), name=Text(zh=f"{i}号窗口", en=f"Window {i}"), services=["a"], led_address=i)
+        for i in (1, 2, 3)
+    ]
     lat: list[float] = []
     with Mosquitto() as broker, SimulatedStripBus([1, 2, 3]) as sim:
         cfg = SerialBus(id="led-1", url=sim.port, kind="led")
@@ -54,17 +57,41 @@ def bench_led(n: int) -> list[float]:
         pub = BusClient(broker.url, "bench", "controller").connect()
         ctl = LedStripController(ctl_client, cfg, windows, flash_s=60).start()
         try:  # a retained state proves the subscriptions are in place before calls (not retained) flow
-            pub.publish(pub.topics.state("windows"), {"v": 1, "ts": now_iso(), "windows": [
-                {"id": "1", "name": {"zh": "1号窗口", "en": "Window 1"}, "status": "idle", "ticket": None,
-                 "services": ["a"], "tidal": False}]}, retain=True)
+            pub.publish(
+                pub.topics.state("windows"),
+                {
+                    "v": 1,
+                    "ts": now_iso(),
+                    "windows": [
+                        {
+                            "id": "1",
+                            "name": {"zh": "1号窗口", "en": "Window 1"},
+                            "status": "idle",
+                            "ticket": None,
+                            "services": ["a"],
+                            "tidal": False,
+                        }
+                    ],
+                },
+                retain=True,
+            )
             assert sim.wait_text(1, "1号窗口", timeout=3)
             for i in range(n):
                 addr, ticket = 1 + i % 3, f"A{i:03d}"
                 frames = len(sim.raw_frames)
                 t0 = time.perf_counter()
-                pub.publish(pub.topics.event("call"), {"v": 1, "ts": now_iso(), "ticket": ticket,
-                                                       "window": str(addr), "service": "a", "recall": False,
-                                                       "announce": {"zh": "", "en": ""}})
+                pub.publish(
+                    pub.topics.event("call"),
+                    {
+                        "v": 1,
+                        "ts": now_iso(),
+                        "ticket": ticket,
+                        "window": str(addr),
+                        "service": "a",
+                        "recall": False,
+                        "announce": {"zh": "", "en": ""},
+                    },
+                )
                 assert sim.wait_text(addr, f"请{ticket}号", Mode.FLASH, timeout=3)
                 lat.append(sim.frame_times[frames] - t0)
         finally:

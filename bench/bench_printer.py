@@ -5,6 +5,7 @@
 Baseline in the same run: python-escpos 3.1 building a comparable ticket through its own API
 (`set`/`text`/`qr`), native and raster QR. Our layout adds Chinese mode and GB18030 it lacks.
 """
+
 from __future__ import annotations
 
 import socket
@@ -83,6 +84,7 @@ def main() -> None:
             rows.append((f"tideq {width} mm {'native' if native else 'raster'} QR", build, wrote, len(data)))
     import contextlib
     import io
+
     with contextlib.redirect_stdout(io.StringIO()):  # python-escpos prints profile warnings
         for native in (True, False):
             data = escpos_baseline(t, native)
@@ -96,10 +98,14 @@ def main() -> None:
     ours_raster = rows[3]
     base_native, base_raster = rows[4], rows[5]
     print()
-    print(f"80 mm raster/native QR: bytes x{ours_raster[3] / ours_native[3]:.1f}, "
-          f"9600-baud time +{(ours_raster[3] - ours_native[3]) / BAUD_BYTES_PER_S:.1f} s")
-    print(f"build time tideq/python-escpos: native x{ours_native[1] / base_native[1]:.2f}, "
-          f"raster x{ours_raster[1] / base_raster[1]:.2f}")
+    print(
+        f"80 mm raster/native QR: bytes x{ours_raster[3] / ours_native[3]:.1f}, "
+        f"9600-baud time +{(ours_raster[3] - ours_native[3]) / BAUD_BYTES_PER_S:.1f} s"
+    )
+    print(
+        f"build time tideq/python-escpos: native x{ours_native[1] / base_native[1]:.2f}, "
+        f"raster x{ours_raster[1] / base_raster[1]:.2f}"
+    )
 
 
 if __name__ == "__main__":

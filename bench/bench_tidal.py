@@ -4,6 +4,7 @@
 
 Prints the figures recorded in docs/benchmarks.md. Takes a few minutes on 2 cores.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,7 +19,7 @@ from tideq.sim.core import Simulation
 from tideq.sim.validate import MMC, ciw_wait_s, tideq_wait_s
 
 THRESHOLDS = (1, 2, 3, 4, 5, 6, 8, 10, 15)
-T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228)   # two-sided t, df 1..10
+T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228)  # two-sided t, df 1..10
 
 
 def per_seed(sc: scenarios.Scenario, make, seeds: range) -> list[dict[str, float]]:  # type: ignore[no-untyped-def]
@@ -30,9 +31,11 @@ def runs(sc: scenarios.Scenario, make, seeds: range) -> dict[str, float]:  # typ
 
 
 def line(name: str, s: dict[str, float]) -> str:
-    return (f"{name:<22} mean {s['mean_wait_s'] / 60:5.1f} min  p90 {s['p90_wait_s'] / 60:5.1f} min  "
-            f"max {s['max_wait_s'] / 60:5.1f} min  >30min {s['share_over_30min']:6.1%}  "
-            f"window-h {s['window_hours']:6.1f}  switches {s['switches']:5.1f}")
+    return (
+        f"{name:<22} mean {s['mean_wait_s'] / 60:5.1f} min  p90 {s['p90_wait_s'] / 60:5.1f} min  "
+        f"max {s['max_wait_s'] / 60:5.1f} min  >30min {s['share_over_30min']:6.1%}  "
+        f"window-h {s['window_hours']:6.1f}  switches {s['switches']:5.1f}"
+    )
 
 
 def interpolate(points: list[tuple[float, float]], x: float) -> float:
@@ -48,7 +51,9 @@ def paired(a: list[float], b: list[float]) -> tuple[float, float]:
     """Mean of a - b over common seeds and the half-width of its 95 % interval (t, n - 1 df)."""
     d = [x - y for x, y in zip(a, b)]
     df, z = len(d) - 1, 1.96
-    t95 = T95[df - 1] if df <= len(T95) else z + (z**3 + z) / (4 * df)   # Cornish-Fisher: about 1 % low at df 11, less beyond
+    t95 = (
+        T95[df - 1] if df <= len(T95) else z + (z**3 + z) / (4 * df)
+    )  # Cornish-Fisher: about 1 % low at df 11, less beyond
     return statistics.mean(d), t95 * statistics.stdev(d) / math.sqrt(len(d))
 
 
@@ -64,14 +69,21 @@ def policies_bench(cfg, seeds: range) -> None:  # type: ignore[no-untyped-def]
     sweeps: dict[str, list[tuple[int, dict[str, float], list[dict[str, float]]]]] = {"threshold": [], "unlimited": []}
     for label, limits in (("threshold", t), ("unlimited", None)):
         if limits:
-            print(f"# threshold, as the hall runs it: open a pool window when a queue exceeds >x, close at "
-                  f"< max(1, x // 3); open >= min_open_s = {t.min_open_s} s, <= max_switches_per_hour = "
-                  f"{t.max_switches_per_hour} (the hall's limits, as for tideq)")
+            print(
+                f"# threshold, as the hall runs it: open a pool window when a queue exceeds >x, close at "
+                f"< max(1, x // 3); open >= min_open_s = {t.min_open_s} s, <= max_switches_per_hour = "
+                f"{t.max_switches_per_hour} (the hall's limits, as for tideq)"
+            )
         else:
             print("# threshold-unlimited (reference): the same rule ignoring the hall's limits")
         for x in THRESHOLDS:
-            rows = per_seed(sc, lambda x=x, limits=limits: policies.ThresholdPolicy(  # type: ignore[misc]
-                x, max(1, x // 3), float(t.sustain_s), limits=limits), seeds)
+            rows = per_seed(
+                sc,
+                lambda x=x, limits=limits: policies.ThresholdPolicy(  # type: ignore[misc]
+                    x, max(1, x // 3), float(t.sustain_s), limits=limits
+                ),
+                seeds,
+            )
             s = stats.mean_summary(rows)
             sweeps[label].append((x, s, rows))
             print(line(f"{'threshold' if limits else 'unlimited'} >{x}", s))
@@ -84,15 +96,21 @@ def policies_bench(cfg, seeds: range) -> None:  # type: ignore[no-untyped-def]
     overall = min(row[1]["p90_wait_s"] for row in sweeps["threshold"])
     d, half = paired([r["p90_wait_s"] for r in tideq_rows], [r["p90_wait_s"] for r in rows])
     verdict = "met" if tideq["p90_wait_s"] < best["p90_wait_s"] and d + half < 0 else "NOT met"
-    print(f"  vs threshold (the hall's limits): best setting within {wh:.1f} h is >{x}, p90 {best['p90_wait_s'] / 60:.1f} "
-          f"min at {best['window_hours']:.1f} h; tideq / it = {tideq['p90_wait_s'] / best['p90_wait_s']:.3f}; "
-          f"paired p90 difference {d / 60:+.2f} min +/- {half / 60:.2f} (95 %)  (goal < 1: {verdict})")
-    print(f"    (best threshold setting at any window-hours: p90 {overall / 60:.1f} min; tideq / it = "
-          f"{tideq['p90_wait_s'] / overall:.3f})")
+    print(
+        f"  vs threshold (the hall's limits): best setting within {wh:.1f} h is >{x}, p90 {best['p90_wait_s'] / 60:.1f} "
+        f"min at {best['window_hours']:.1f} h; tideq / it = {tideq['p90_wait_s'] / best['p90_wait_s']:.3f}; "
+        f"paired p90 difference {d / 60:+.2f} min +/- {half / 60:.2f} (95 %)  (goal < 1: {verdict})"
+    )
+    print(
+        f"    (best threshold setting at any window-hours: p90 {overall / 60:.1f} min; tideq / it = "
+        f"{tideq['p90_wait_s'] / overall:.3f})"
+    )
     eq = interpolate([(s["window_hours"], s["p90_wait_s"]) for _, s, _ in sweeps["unlimited"]], wh)
-    switches = [s["switches"] for _, s, _ in sweeps["unlimited"][:3]]   # its >1..>3 settings bracket tideq's hours
-    print(f"  vs threshold-unlimited (reference, breaks the hall's limits: {min(switches):.0f}-{max(switches):.0f} switches a day near "
-          f"this window-hours): {eq / 60:.1f} min interpolated; tideq / it = {tideq['p90_wait_s'] / eq:.3f}")
+    switches = [s["switches"] for _, s, _ in sweeps["unlimited"][:3]]  # its >1..>3 settings bracket tideq's hours
+    print(
+        f"  vs threshold-unlimited (reference, breaks the hall's limits: {min(switches):.0f}-{max(switches):.0f} switches a day near "
+        f"this window-hours): {eq / 60:.1f} min interpolated; tideq / it = {tideq['p90_wait_s'] / eq:.3f}"
+    )
 
 
 def eta_bench(seeds: range) -> None:
@@ -106,13 +124,18 @@ def eta_bench(seeds: range) -> None:
         maxes.append(e["max_ratio"])
         for k, row in e["per_k"].items():
             per_k.setdefault(k, []).append(row["ratio"])
-    print(f"RMS relative error / 1/sqrt(k+1) floor: pooled {statistics.mean(pooled):.3f}, "
-          f"worst k (mean over seeds) {max(statistics.mean(v) for v in per_k.values()):.3f}  (goal <= 1.25)")
+    print(
+        f"RMS relative error / 1/sqrt(k+1) floor: pooled {statistics.mean(pooled):.3f}, "
+        f"worst k (mean over seeds) {max(statistics.mean(v) for v in per_k.values()):.3f}  (goal <= 1.25)"
+    )
     print("  per k: " + ", ".join(f"k={k}: {statistics.mean(v):.2f}" for k, v in sorted(per_k.items())[:15]))
     print(f"## ETA, surge scenario, {len(seeds)} seeds, with static staffing and with the tideq policy")
     cfg = load(EXAMPLE_HALL).hall
     sc = scenarios.build("surge", cfg)
-    for label, make in (("static", lambda: policies.StaticPolicy()), ("tideq", lambda: policies.TideqPolicy(cfg.tidal))):
+    for label, make in (
+        ("static", lambda: policies.StaticPolicy()),
+        ("tideq", lambda: policies.TideqPolicy(cfg.tidal)),
+    ):
         day, peak = [], []
         for s in seeds:
             r = Simulation(sc, make(), s).run()
@@ -120,9 +143,11 @@ def eta_bench(seeds: range) -> None:
             peak.append(stats.eta_mse(r, 10 * 3600, 11.5 * 3600))
         ratio_day = sum(d["mse_model"] for d in day) / sum(d["mse_rolling"] for d in day)
         ratio_peak = sum(d["mse_model"] for d in peak) / sum(d["mse_rolling"] for d in peak)
-        print(f"{label:<7} MSE model / rolling-average(last {10}): whole day {ratio_day:.3f}, "
-              f"10:00-11:30 {ratio_peak:.3f}  (goal <= 0.70); RMSE model {math.sqrt(sum(d['mse_model'] for d in day) / len(day)) / 60:.1f} min "
-              f"vs rolling {math.sqrt(sum(d['mse_rolling'] for d in day) / len(day)) / 60:.1f} min")
+        print(
+            f"{label:<7} MSE model / rolling-average(last {10}): whole day {ratio_day:.3f}, "
+            f"10:00-11:30 {ratio_peak:.3f}  (goal <= 0.70); RMSE model {math.sqrt(sum(d['mse_model'] for d in day) / len(day)) / 60:.1f} min "
+            f"vs rolling {math.sqrt(sum(d['mse_rolling'] for d in day) / len(day)) / 60:.1f} min"
+        )
 
 
 def validation_bench() -> None:
@@ -135,8 +160,10 @@ def validation_bench() -> None:
         n_all += n
     mean = sum(waits) / n_all
     c = ciw_wait_s(q, n_all, 0)
-    print(f"tideq sim: {mean:.3f} s over {n_all} visitors ({mean / q.erlang_wait_s() - 1:+.1%} vs Erlang C); "
-          f"ciw: {c:.3f} s ({c / q.erlang_wait_s() - 1:+.1%}); tideq vs ciw {mean / c - 1:+.1%}  (goal within 5%)")
+    print(
+        f"tideq sim: {mean:.3f} s over {n_all} visitors ({mean / q.erlang_wait_s() - 1:+.1%} vs Erlang C); "
+        f"ciw: {c:.3f} s ({c / q.erlang_wait_s() - 1:+.1%}); tideq vs ciw {mean / c - 1:+.1%}  (goal within 5%)"
+    )
 
 
 def main() -> int:

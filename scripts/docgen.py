@@ -1,4 +1,5 @@
 """Rendering pydantic models as Markdown reference tables (configuration and protocol docs)."""
+
 from __future__ import annotations
 
 import typing

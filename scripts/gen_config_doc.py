@@ -1,7 +1,8 @@
 """Write docs/configuration.md from the typed schema, so the reference never drifts from the code.
 
-    python scripts/gen_config_doc.py            (tests/config checks the file is current)
+python scripts/gen_config_doc.py            (tests/config checks the file is current)
 """
+
 from __future__ import annotations
 
 import sys

@@ -5,6 +5,7 @@
 docs/protocol.md is the prose (what each topic is for, when each error comes); this page is every
 message's fields as `tideq/contract/` defines them.
 """
+
 from __future__ import annotations
 
 import sys
@@ -32,16 +33,36 @@ SECTIONS: list[tuple[str, list[tuple[str, type[BaseModel]]]]] = [
     ("Commands", [(f"cmd/{s.name}" + ("/{window}" if s.scoped else ""), s.model) for s in commands.COMMANDS.values()]),
     ("Replies", [("reply/{client_id}", replies.Reply)]),
     ("Retained state", [(f"state/{name}", m) for name, m in state.STATE_TOPICS.items()]),
-    ("Events", [("event/call", events.CallEvent), ("event/tidal", events.TidalEvent),
-                ("event/rejected", events.RejectedEvent)]),
+    (
+        "Events",
+        [
+            ("event/call", events.CallEvent),
+            ("event/tidal", events.TidalEvent),
+            ("event/rejected", events.RejectedEvent),
+        ],
+    ),
     ("Sensors", [("sensor/crowd/{zone}", sensors.CrowdReading)]),
     ("Device health", [("health/{device}", health.Health)]),
 ]
 
 VOCABULARY: list[type[Enum]] = [
-    vocab.Lang, vocab.WindowStatus, vocab.Priority, vocab.TicketStatus, vocab.WindowAction, vocab.Rating,
-    vocab.CrowdLevel, vocab.AlertLevel, vocab.TidalMode, vocab.TidalKind, vocab.ProposalAction, vocab.TidalCommand,
-    vocab.ControllerStatus, vocab.DeviceKind, vocab.HealthState, vocab.LinkState, vocab.ErrorCode,
+    vocab.Lang,
+    vocab.WindowStatus,
+    vocab.Priority,
+    vocab.TicketStatus,
+    vocab.WindowAction,
+    vocab.Rating,
+    vocab.CrowdLevel,
+    vocab.AlertLevel,
+    vocab.TidalMode,
+    vocab.TidalKind,
+    vocab.ProposalAction,
+    vocab.TidalCommand,
+    vocab.ControllerStatus,
+    vocab.DeviceKind,
+    vocab.HealthState,
+    vocab.LinkState,
+    vocab.ErrorCode,
 ]
 
 

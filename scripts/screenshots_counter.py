@@ -6,6 +6,7 @@ and the real controller with a hand-moved hall clock (so every text on them is t
 Writes counter-{idle,serving,refused,paused}-{zh,en}.png and evaluator-{idle,ask,thanks}.png
 into docs/screenshots/ (or OUT_DIR).
 """
+
 from __future__ import annotations
 
 import os
@@ -87,7 +88,7 @@ def main(out: Path) -> None:
             act(WindowAction.NEXT)
             clock.advance(minutes=3, seconds=12)
             shoot("serving")
-            act(WindowAction.CALL, ticket="A001")          # another service's ticket: refused, with where to send it
+            act(WindowAction.CALL, ticket="A001")  # another service's ticket: refused, with where to send it
             shoot("refused")
             grab(tablet, out / "evaluator-idle.png", TABLET_SIZE)
             act(WindowAction.FINISH)
@@ -97,8 +98,9 @@ def main(out: Path) -> None:
             grab(tablet, out / "evaluator-thanks.png", TABLET_SIZE)
             act(WindowAction.PAUSE, reason="午间休息")
             # the rating is counted by the controller: the terminal's 满意率 comes from state/windows
-            wait_until(lambda: model.status is WindowStatus.PAUSED and model.totals.served == 1
-                       and model.totals.rated == 1)
+            wait_until(
+                lambda: model.status is WindowStatus.PAUSED and model.totals.served == 1 and model.totals.rated == 1
+            )
             shoot("paused")
             wait_until(lambda: bool(evaluator.results))
         finally:

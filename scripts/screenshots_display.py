@@ -6,6 +6,7 @@ A private Mosquitto and the real ControllerService (hall clock held at Thu 26 No
 get tickets, calls, a paused window and an opened tidal window; boards and window screens
 subscribe like in a hall and are grabbed once they show the calls.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,10 +51,17 @@ def wait(cond: Callable[[], bool], timeout: float = 10.0) -> None:
 
 def stage_hall(client: BusClient, clock: ManualClock) -> None:
     """A realistic mid-morning: queues per service, earlier calls, a paused and a tidal window."""
-    for sid, n in [("business-setup", 14), ("tax", 9), ("social-insurance", 11), ("real-estate", 4),
-                   ("housing-fund", 6), ("policy-redemption", 2), ("general-consult", 3)]:
+    for sid, n in [
+        ("business-setup", 14),
+        ("tax", 9),
+        ("social-insurance", 11),
+        ("real-estate", 4),
+        ("housing-fund", 6),
+        ("policy-redemption", 2),
+        ("general-consult", 3),
+    ]:
         for i in range(n):
-            identity = hashlib.sha256(f"{sid}-{i}".encode()).hexdigest()   # as a kiosk's HMAC would be
+            identity = hashlib.sha256(f"{sid}-{i}".encode()).hexdigest()  # as a kiosk's HMAC would be
             assert client.send("ticket", {"service": sid, "source": "kiosk-1", "identity": identity}).ok
     for w in ["1", "2", "5", "8", "11", "13", "17", "9"]:
         assert client.send(f"window/{w}", {"action": "next"}).ok
@@ -97,7 +105,7 @@ def main() -> int:
             shot(w, out, f"board-{layout.value}.png", layout.size)
         d, w = board(Layout.FHD, "alternate")
         grabbed: set[str] = set()
-        for _ in range(ALTERNATE_S + 1):          # grab each phase of the alternation
+        for _ in range(ALTERNATE_S + 1):  # grab each phase of the alternation
             lang = d.model.langs[0].value
             if lang not in grabbed:
                 grabbed.add(lang)

@@ -12,6 +12,7 @@ guide-search-none (nothing found: 综合咨询 and matters handled elsewhere). O
 
     python scripts/screenshots_kiosk.py --only guide-search-empty,guide-search,guide-search-material,guide-search-none
 """
+
 from __future__ import annotations
 
 import argparse

@@ -7,6 +7,7 @@ Writes manager-zh.png and manager-en.png (1920x1080) into docs/screenshots/ (or 
 proposal for 企业开办, a tidal window opened by hand, windows serving and paused with the day's
 satisfaction, crowd readings and device health (a caller terminal whose last will said offline).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -47,8 +48,7 @@ def wait_until(pred: Callable[[], bool], timeout: float = 5.0) -> bool:
     return True
 
 
-def health(bus: BusClient, device: str, kind: DeviceKind, state: HealthState = HealthState.OK,
-           **extra: object) -> None:
+def health(bus: BusClient, device: str, kind: DeviceKind, state: HealthState = HealthState.OK, **extra: object) -> None:
     h = Health.model_validate({"ts": wall_now(), "device": device, "kind": kind, "state": state, **extra})
     bus.publish(f"tideq/{HALL}/health/{device}", h, retain=True).wait_for_publish(5)
 
@@ -68,8 +68,9 @@ def main(out: Path) -> None:
         bus = IdentityBus(broker.url, HALL, "manager", will=presence_will(HALL, "manager", DeviceKind.MANAGER))
         presence = Presence(bus, "manager", DeviceKind.MANAGER)
         try:
+
             def ticket(service: str, n: int, seed: str = "") -> None:
-                for i in range(n):   # ID-card services need an identity (HMAC) per visitor
+                for i in range(n):  # ID-card services need an identity (HMAC) per visitor
                     identity = hashlib.sha256(f"{service}-{seed}{i}".encode()).hexdigest()
                     args = {"service": service, "source": "kiosk-1", "identity": identity}
                     r = kiosk.send("ticket", args, timeout=5)
@@ -80,16 +81,27 @@ def main(out: Path) -> None:
                 assert r.ok, r
 
             # the morning so far: visitors served and rated (5 非常满意 … 1 非常不满意), shown on each window tile
-            rated = {("5", "tax"): [5, 5, 4, 5, 3, 5], ("6", "tax"): [5, 4, 4, 2], ("8", "social-insurance"): [5, 5, 4],
-                     ("11", "real-estate"): [4, 1, 5], ("13", "housing-fund"): [5],
-                     ("17", "general-consult"): [5, 5, 4]}
+            rated = {
+                ("5", "tax"): [5, 5, 4, 5, 3, 5],
+                ("6", "tax"): [5, 4, 4, 2],
+                ("8", "social-insurance"): [5, 5, 4],
+                ("11", "real-estate"): [4, 1, 5],
+                ("13", "housing-fund"): [5],
+                ("17", "general-consult"): [5, 5, 4],
+            }
             for (wid, service), ratings in rated.items():
                 for i, rating in enumerate(ratings):
                     ticket(service, 1, seed=f"r{wid}-{i}-")
                     window(wid, "next")
                     window(wid, "finish", rating=rating)
-            for service, n in [("tax", 9), ("social-insurance", 6), ("real-estate", 3), ("housing-fund", 4),
-                               ("policy-redemption", 2), ("general-consult", 3)]:
+            for service, n in [
+                ("tax", 9),
+                ("social-insurance", 6),
+                ("real-estate", 3),
+                ("housing-fund", 4),
+                ("policy-redemption", 2),
+                ("general-consult", 3),
+            ]:
                 ticket(service, n)
             for wid in ("5", "6", "8", "9", "11", "13", "17"):
                 window(wid, "next")
@@ -104,16 +116,21 @@ def main(out: Path) -> None:
             health(kiosk, "kiosk-1", DeviceKind.KIOSK)
             health(kiosk, "kiosk-2", DeviceKind.KIOSK)
             health(kiosk, "main", DeviceKind.BOARD)
-            health(kiosk, "led-1", DeviceKind.LEDSTRIP, HealthState.DEGRADED,
-                   strips={"7": LinkState.OFFLINE, "8": LinkState.OK})
+            health(
+                kiosk,
+                "led-1",
+                DeviceKind.LEDSTRIP,
+                HealthState.DEGRADED,
+                strips={"7": LinkState.OFFLINE, "8": LinkState.OK},
+            )
             health(kiosk, "keypads-1", DeviceKind.KEYPAD_BUS)
             health(kiosk, "keypads-2", DeviceKind.KEYPAD_BUS)
             health(kiosk, "evaluators-1", DeviceKind.EVALUATOR_BUS)
             health(kiosk, "cam-1", DeviceKind.CAMERA, fps=4.8)
-            for device in ("window-5", "window-6", "window-17"):   # caller terminals, and a rating tablet
+            for device in ("window-5", "window-6", "window-17"):  # caller terminals, and a rating tablet
                 health(kiosk, device, DeviceKind.COUNTER)
             health(kiosk, "evaluator-5", DeviceKind.EVALUATOR)
-            will = Health.last_will("window-12", DeviceKind.COUNTER, wall_now())   # its PC went off: the broker said so
+            will = Health.last_will("window-12", DeviceKind.COUNTER, wall_now())  # its PC went off: the broker said so
             kiosk.publish(f"tideq/{HALL}/health/window-12", will, retain=True).wait_for_publish(5)
             staff = 5
 
@@ -124,13 +141,13 @@ def main(out: Path) -> None:
             assert kiosk.send("tidal", {"action": "open", "window": "19", "service": "tax"}, timeout=5).ok
             window("19", "next")
             assert wait_until(lambda: bool(model.open_tidal) and bool(model.log))
-            for _ in range(20):   # the policy needs sustain_s of evidence on the hall clock
+            for _ in range(20):  # the policy needs sustain_s of evidence on the hall clock
                 clock.advance(seconds=30)
                 crowd(kiosk, "zone-a", 24, "busy")
                 if wait_until(lambda: bool(model.proposals), 1.5):
                     break
             assert model.proposals, "no proposal"
-            assert wait_until(lambda: len(model.crowd) == 2 and len(model.health) == 11 + staff)   # + the console
+            assert wait_until(lambda: len(model.crowd) == 2 and len(model.health) == 11 + staff)  # + the console
             for lang in Lang:
                 model.set_lang(lang)
                 grab(console, out / f"manager-{lang.value}.png", SIZE)

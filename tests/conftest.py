@@ -1,5 +1,6 @@
 """Shared fixtures: a real Mosquitto, the example hall, a hand-moved hall clock, a running
 controller on the real broker, and a client. Qt runs offscreen."""
+
 from __future__ import annotations
 
 import os
@@ -12,14 +13,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tideq.contract import BusClient
 from tideq.config import EXAMPLE_HALL, load
+from tideq.contract import BusClient
 from tideq.testing import ManualClock, Mosquitto
 
-pytest_plugins = ["tests.staff"]   # staff-side fixtures, shared by counter, manager, bridge and broker tests
+pytest_plugins = ["tests.staff"]  # staff-side fixtures, shared by counter, manager, bridge and broker tests
 
 TZ = ZoneInfo("Asia/Shanghai")
-THURSDAY_10 = datetime(2026, 11, 26, 10, 0, tzinfo=TZ)   # the hall is open: a weekday morning
+THURSDAY_10 = datetime(2026, 11, 26, 10, 0, tzinfo=TZ)  # the hall is open: a weekday morning
 HALL_SECRET = "test-secret"
 
 

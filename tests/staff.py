@@ -1,5 +1,6 @@
 """Fixtures and helpers shared by the staff-side tests (caller terminal, evaluator, manager,
 bridge, broker ACL). Loaded for every test through `pytest_plugins` in tests/conftest.py."""
+
 from __future__ import annotations
 
 import gc
@@ -20,9 +21,9 @@ from tideq.ui.qtbus import IdentityBus
 
 from .conftest import HALL_SECRET
 
-T_MS = 5000            # every wait: generous, the machine is shared
+T_MS = 5000  # every wait: generous, the machine is shared
 HALL = "xian-hitech"
-WINDOW = "5"           # serves tax (prefix B)
+WINDOW = "5"  # serves tax (prefix B)
 RETAINED = ("state/services", "state/windows", "state/calls", "state/tidal", "status/controller")
 
 
@@ -132,8 +133,10 @@ def secure_controller(secure_broker, acl_files, tmp_path, clock, monkeypatch):
 
     monkeypatch.setenv("TIDEQ_HALL_SECRET", HALL_SECRET)
     monkeypatch.setenv("TIDEQ_TEST_CONTROLLER_PASSWORD", acl_files.passwords["controller"])
-    hall = load(EXAMPLE_HALL, env={"TIDEQ_BROKER__USERNAME": "controller",
-                                   "TIDEQ_BROKER__PASSWORD_ENV": "TIDEQ_TEST_CONTROLLER_PASSWORD"})
+    hall = load(
+        EXAMPLE_HALL,
+        env={"TIDEQ_BROKER__USERNAME": "controller", "TIDEQ_BROKER__PASSWORD_ENV": "TIDEQ_TEST_CONTROLLER_PASSWORD"},
+    )
     svc = ControllerService(hall, secure_broker.url, tmp_path / "data", clock)
     svc.start()
     yield svc

@@ -1,4 +1,5 @@
 """Readers follow the controller's clock, not their own: a demo hall clock stays 'fresh'."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -19,7 +20,7 @@ class Mono:
 def test_follows_the_newest_ts_and_runs_on_monotonic():
     mono = Mono()
     c = ControllerClock("Asia/Shanghai", mono)
-    hall_morning = datetime(2026, 11, 26, 9, 0, tzinfo=TZ)        # a demo hall clock, hours behind the wall
+    hall_morning = datetime(2026, 11, 26, 9, 0, tzinfo=TZ)  # a demo hall clock, hours behind the wall
     c.observe(hall_morning.isoformat())
     mono.t += 5
     assert c.now() == hall_morning + timedelta(seconds=5)

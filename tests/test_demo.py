@@ -1,4 +1,5 @@
 """`tideq demo` brings a whole hall up and moves: tickets issued, printed, called, finished."""
+
 from __future__ import annotations
 
 import re
@@ -7,9 +8,26 @@ import sys
 
 
 def test_demo_runs_a_hall_headless(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "tideq.cli", "demo", "--headless", "--minutes", "0.15",
-                        "--speed", "60", "--visitors-per-min", "8", "--out", str(tmp_path)],
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tideq.cli",
+            "demo",
+            "--headless",
+            "--minutes",
+            "0.15",
+            "--speed",
+            "60",
+            "--visitors-per-min",
+            "8",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     m = re.search(r"(\d+) tickets issued, (\d+) printed, (\d+) calls, (\d+) finished", r.stdout)
     assert m, r.stdout[-2000:]

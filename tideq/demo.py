@@ -7,6 +7,7 @@ calling, finishing and rating. With a screen, the Qt apps open on top (kiosk, ha
 caller); `--headless` keeps it to the console. Everything goes through the same contract a real
 hall uses, so the demo is also a smoke test of the whole stack.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,8 +37,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--visitors-per-min", type=float, default=4.0, help="arrivals per hall-clock minute")
     p.add_argument("--out", default="var/demo", help="folder for the event log and printed tickets")
     p.add_argument("--headless", action="store_true", help="no windows, even with a screen")
-    p.add_argument("--tidal", choices=["auto", "confirm", "off"], default="auto",
-                   help="tidal policy mode for the demo (default auto: watch windows open at peaks)")
+    p.add_argument(
+        "--tidal",
+        choices=["auto", "confirm", "off"],
+        default="auto",
+        help="tidal policy mode for the demo (default auto: watch windows open at peaks)",
+    )
     p.set_defaults(func=run)
 
 
@@ -80,9 +85,11 @@ class Hall:
         for target in (self._visitors, self._staff):
             self._threads.append(threading.Thread(target=target, daemon=True))
             self._threads[-1].start()
-        print(f"tideq demo: hall {self.cfg.hall.id} on {self.url}; "
-              f"hall clock {self.args.start_at} x{self.args.speed:g}; tickets rendered to {self.out / 'tickets'}",
-              flush=True)
+        print(
+            f"tideq demo: hall {self.cfg.hall.id} on {self.url}; "
+            f"hall clock {self.args.start_at} x{self.args.speed:g}; tickets rendered to {self.out / 'tickets'}",
+            flush=True,
+        )
 
     def _start_broker(self) -> str:
         from tideq.testing import Mosquitto, free_port
@@ -109,7 +116,7 @@ class Hall:
 
     def stop(self) -> None:
         self.stop_event.set()
-        for t in self._threads:   # let a visitor finish the ticket in hand (issued -> printed)
+        for t in self._threads:  # let a visitor finish the ticket in hand (issued -> printed)
             t.join(10)
         for fn in reversed(self._cleanups):
             try:
@@ -144,13 +151,25 @@ class Hall:
                 continue
             t = r.ticket
             self.stats.issued += 1
-            ticket = TicketPrint(hall_zh=self.cfg.hall.name.zh, hall_en=self.cfg.hall.name.en, service_zh=svc.name.zh,
-                                 service_en=svc.name.en, number=t.number, ahead=t.ahead, eta_s=t.eta_s or 0,
-                                 issued_at=t.issued_at, verify=t.verify, priority=PrintPriority(t.priority.value))
+            ticket = TicketPrint(
+                hall_zh=self.cfg.hall.name.zh,
+                hall_en=self.cfg.hall.name.en,
+                service_zh=svc.name.zh,
+                service_en=svc.name.en,
+                number=t.number,
+                ahead=t.ahead,
+                eta_s=t.eta_s or 0,
+                issued_at=t.issued_at,
+                verify=t.verify,
+                priority=PrintPriority(t.priority.value),
+            )
             result = printer.print_ticket(ticket)
             self.stats.printed += result.printed
-            print(f"{self.clock.now():%H:%M} 取号 {t.number} {svc.name.zh}  前面 {t.ahead} 人, "
-                  f"约 {(t.eta_s or 0) // 60} 分钟  [{result.outcome.value}]", flush=True)
+            print(
+                f"{self.clock.now():%H:%M} 取号 {t.number} {svc.name.zh}  前面 {t.ahead} 人, "
+                f"约 {(t.eta_s or 0) // 60} 分钟  [{result.outcome.value}]",
+                flush=True,
+            )
 
     def _staff(self) -> None:
         while self._hall_sleep(20):
@@ -197,12 +216,15 @@ def run(args: argparse.Namespace) -> int:
     _stop_gui(gui)
     hall.stop()
     s = hall.stats
-    print(f"tideq demo stopped: {s.issued} tickets issued, {s.printed} printed, {s.called} calls, "
-          f"{s.finished} finished, {s.refused} refused with guidance", flush=True)
+    print(
+        f"tideq demo stopped: {s.issued} tickets issued, {s.printed} printed, {s.called} calls, "
+        f"{s.finished} finished, {s.refused} refused with guidance",
+        flush=True,
+    )
     return 0
 
 
-GUI_WINDOW = "5"   # the window a person plays from the caller terminal; simulated staff leave it alone
+GUI_WINDOW = "5"  # the window a person plays from the caller terminal; simulated staff leave it alone
 
 
 def _start_gui(hall: Hall, done: threading.Event) -> list[subprocess.Popen[bytes]]:
@@ -217,9 +239,11 @@ def _start_gui(hall: Hall, done: threading.Event) -> list[subprocess.Popen[bytes
     voice = [] if shutil.which("play") or shutil.which("aplay") else ["--no-voice"]
     apps = [
         [*base, "display", *common, "--board", hall.cfg.devices.boards[0].id, "--windowed", *voice]
-        if hall.cfg.devices.boards else None,
+        if hall.cfg.devices.boards
+        else None,
         [*base, "kiosk", *common, "--id", hall.cfg.devices.kiosks[0].id, "--windowed", "--printer", hall.printer_url]
-        if hall.cfg.devices.kiosks else None,
+        if hall.cfg.devices.kiosks
+        else None,
         [*base, "counter", *common, "--window", GUI_WINDOW, "--with-evaluator"],
     ]
     procs = [subprocess.Popen(cmd) for cmd in apps if cmd]

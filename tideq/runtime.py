@@ -1,5 +1,6 @@
 """What every long-running tideq process does the same way: load its hall file, and run until
 SIGTERM or Ctrl-C so it can stop cleanly (say offline, close ports)."""
+
 from __future__ import annotations
 
 import argparse

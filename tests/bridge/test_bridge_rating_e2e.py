@@ -1,6 +1,7 @@
 """The serial evaluator's rating scale end to end: a simulated evaluator on a pty presses 满意 with
 its wire code (2, the wire counts 1 best), the bridge maps it to the contract's scale (5 best) and
 sends it to the real controller on a real Mosquitto, whose `state/windows` then counts one 4."""
+
 from __future__ import annotations
 
 import json
@@ -49,9 +50,12 @@ def line(hall, broker, controller, client, clean_retained) -> Iterator[tuple[Any
     with KeypadBusSim() as keys, EvaluatorBusSim() as evals:
         kp, ev = keys.add_keypad(ADDR), evals.add_evaluator(ADDR)
         bridge_client = BusClient(broker.url, HALL, f"bridge-{uuid.uuid4().hex[:6]}").connect()
-        bridge = SerialCounterBridge(hall.hall, bridge_client,
-                                     keypads=KeypadMaster(keys.url, [ADDR], bus_id="keypads-1", **LINE),
-                                     evaluators=EvaluatorMaster(evals.url, [ADDR], bus_id="evaluators-1", **LINE))
+        bridge = SerialCounterBridge(
+            hall.hall,
+            bridge_client,
+            keypads=KeypadMaster(keys.url, [ADDR], bus_id="keypads-1", **LINE),
+            evaluators=EvaluatorMaster(evals.url, [ADDR], bus_id="evaluators-1", **LINE),
+        )
         state = WindowsState()
         client.subscribe(client.topics.state("windows"), state)
         bridge.start()

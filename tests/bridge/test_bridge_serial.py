@@ -1,6 +1,7 @@
 """SerialCounterBridge end to end: simulated keypads and evaluators on pty pairs, a real Mosquitto,
 and `FakeWindowController`, a stand-in for the controller's cmd/window/* side (swap it for the
 real controller when that lands; the assertions only use the MQTT contract)."""
+
 from __future__ import annotations
 
 import json
@@ -28,20 +29,32 @@ LINE = {"timeout_s": 0.1, "retries": 1, "quiet_after": 2, "quiet_probe_every": 2
 
 def hall_config(hall_id: str, **window_overrides: Any) -> HallConfig:
     windows = [
-        {"id": "1", "name": {"zh": "1号窗口", "en": "Window 1"}, "services": ["business"], "keypad_address": 1,
-         "evaluator_address": 1},
-        {"id": "2", "name": {"zh": "2号窗口", "en": "Window 2"}, "services": ["tax"], "keypad_address": 2,
-         "evaluator_address": 2},
+        {
+            "id": "1",
+            "name": {"zh": "1号窗口", "en": "Window 1"},
+            "services": ["business"],
+            "keypad_address": 1,
+            "evaluator_address": 1,
+        },
+        {
+            "id": "2",
+            "name": {"zh": "2号窗口", "en": "Window 2"},
+            "services": ["tax"],
+            "keypad_address": 2,
+            "evaluator_address": 2,
+        },
         {"id": "3", "name": {"zh": "3号窗口", "en": "Window 3"}, "services": ["business", "tax"]},
     ]
-    return HallConfig.model_validate({
-        "hall": {"id": hall_id, "name": {"zh": "测试大厅", "en": "Test hall"}, "hours": {}},
-        "services": [
-            {"id": "business", "name": {"zh": "企业开办", "en": "Business"}, "prefix": "A"},
-            {"id": "tax", "name": {"zh": "税务", "en": "Tax"}, "prefix": "B"},
-        ],
-        "windows": windows,
-    })
+    return HallConfig.model_validate(
+        {
+            "hall": {"id": hall_id, "name": {"zh": "测试大厅", "en": "Test hall"}, "hours": {}},
+            "services": [
+                {"id": "business", "name": {"zh": "企业开办", "en": "Business"}, "prefix": "A"},
+                {"id": "tax", "name": {"zh": "税务", "en": "Tax"}, "prefix": "B"},
+            ],
+            "windows": windows,
+        }
+    )
 
 
 @dataclass
@@ -96,10 +109,17 @@ class FakeWindowController:
             self._serving[window] = body["ticket"]
         elif action in ("finish", "skip", "transfer", "recall"):
             if window not in self._serving:
-                return Reply.model_validate({"id": body["id"], "ok": False, "error": {
-                    "code": ErrorCode.NO_CURRENT_TICKET.value,
-                    "message": {"zh": "当前没有在办号码", "en": "No ticket is being served"},
-                    "guide": {"zh": "先按“呼叫”叫下一位", "en": "Press NEXT to call the next visitor"}}})
+                return Reply.model_validate(
+                    {
+                        "id": body["id"],
+                        "ok": False,
+                        "error": {
+                            "code": ErrorCode.NO_CURRENT_TICKET.value,
+                            "message": {"zh": "当前没有在办号码", "en": "No ticket is being served"},
+                            "guide": {"zh": "先按“呼叫”叫下一位", "en": "Press NEXT to call the next visitor"},
+                        },
+                    }
+                )
             ticket = self._serving[window] if action == "recall" else self._serving.pop(window)
             return self._ok(body, window, ticket, TicketStatus.SERVING if action == "recall" else TicketStatus.DONE)
         elif action in ("pause", "resume", "rate"):
@@ -108,11 +128,26 @@ class FakeWindowController:
 
     def _ok(self, body: dict[str, Any], window: str, ticket: str | None, status: TicketStatus | None) -> Reply:
         serving = self._serving.get(window)
-        info = None if ticket is None or status is None else TicketInfo(
-            number=ticket, service=self.hall.window(window).services[0], priority=Priority.NORMAL,
-            issued_at=datetime.now().astimezone(), status=status, ahead=0, eta_s=0, verify=f"fake:{ticket}")
-        return Reply(id=body["id"], ok=True, ticket=info, window=WindowRef(
-            id=window, status=WindowStatus.SERVING if serving else WindowStatus.IDLE, ticket=serving))
+        info = (
+            None
+            if ticket is None or status is None
+            else TicketInfo(
+                number=ticket,
+                service=self.hall.window(window).services[0],
+                priority=Priority.NORMAL,
+                issued_at=datetime.now().astimezone(),
+                status=status,
+                ahead=0,
+                eta_s=0,
+                verify=f"fake:{ticket}",
+            )
+        )
+        return Reply(
+            id=body["id"],
+            ok=True,
+            ticket=info,
+            window=WindowRef(id=window, status=WindowStatus.SERVING if serving else WindowStatus.IDLE, ticket=serving),
+        )
 
     def close(self) -> None:
         self.client.close()
@@ -127,12 +162,23 @@ class Rig:
         self.ev1, self.ev2 = self.evals.add_evaluator(1), self.evals.add_evaluator(2)
         self.controller = FakeWindowController(broker.url, self.hall, drop_first=bridge_kw.pop("drop_first", 0))
         self.client = BusClient(broker.url, self.hall.hall.id, "bridge-kp").connect()
-        self.keypads = KeypadMaster(self.keys.url, bridge_kw.pop("keypad_addresses", [1, 2]), bus_id="keypads-1",
-                                    **LINE)
-        self.evaluators = EvaluatorMaster(self.evals.url, [1, 2], bus_id="evaluators-1",
-                                          rating_timeout_s=bridge_kw.pop("rating_timeout_s", 5.0), **LINE)
-        self.bridge = SerialCounterBridge(self.hall, self.client, keypads=self.keypads, evaluators=self.evaluators,
-                                          **{"request_timeout_s": 2.0, "health_interval_s": 10.0, **bridge_kw})
+        self.keypads = KeypadMaster(
+            self.keys.url, bridge_kw.pop("keypad_addresses", [1, 2]), bus_id="keypads-1", **LINE
+        )
+        self.evaluators = EvaluatorMaster(
+            self.evals.url,
+            [1, 2],
+            bus_id="evaluators-1",
+            rating_timeout_s=bridge_kw.pop("rating_timeout_s", 5.0),
+            **LINE,
+        )
+        self.bridge = SerialCounterBridge(
+            self.hall,
+            self.client,
+            keypads=self.keypads,
+            evaluators=self.evaluators,
+            **{"request_timeout_s": 2.0, "health_interval_s": 10.0, **bridge_kw},
+        )
 
     def close(self) -> None:
         self.bridge.stop()
@@ -209,9 +255,9 @@ def test_no_rating_in_time_records_not_rated(broker) -> None:
 
 
 def test_a_keypad_cannot_act_for_another_window(rig: Rig) -> None:
-    rig.kp1.impersonate_next = 2          # keypad 1's answer arrives labelled as keypad 2
+    rig.kp1.impersonate_next = 2  # keypad 1's answer arrives labelled as keypad 2
     rig.kp1.press(Key.NEXT)
-    rig.kp1.press(Key.TRANSFER, "W2")     # a target window is an argument, never the actor
+    rig.kp1.press(Key.TRANSFER, "W2")  # a target window is an argument, never the actor
     rig.kp1.press(Key.CALL, "B001")
     assert rig.controller.wait(lambda: len(rig.controller.received) == 3)
     rig.kp2.press(Key.PAUSE)
@@ -272,6 +318,7 @@ def test_health_is_published_retained_and_follows_unplug_and_replug(rig: Rig, br
     watcher.subscribe(watcher.topics.health("keypads-1"), on_health)
     watcher.connect()
     try:
+
         def last(pred) -> bool:
             with cond:
                 return cond.wait_for(lambda: bool(seen) and pred(seen[-1]), T)

@@ -1,6 +1,7 @@
 """`tideq counter-bridge` as a process: each serial bus it reports has a last will, so a bridge
 killed with SIGKILL (no DISCONNECT, no goodbye) turns both buses' retained health `offline` within
 the broker's keep-alive; a clean stop says `offline` itself."""
+
 from __future__ import annotations
 
 import json
@@ -95,10 +96,25 @@ def running(broker: Mosquitto, tmp_path: Path) -> Iterator[tuple[subprocess.Pope
         client = BusClient(broker.url, HALL, "will-watch")
         client.subscribe(client.topics.health("+"), watch)
         client.connect()
-        proc = subprocess.Popen([sys.executable, "-m", "tideq.cli", "counter-bridge", "--config", str(cfg),
-                                 "--keypad-bus", "keypads-1", "--evaluator-bus", "evaluators-1",
-                                 "--broker", broker.url],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tideq.cli",
+                "counter-bridge",
+                "--config",
+                str(cfg),
+                "--keypad-bus",
+                "keypads-1",
+                "--evaluator-bus",
+                "evaluators-1",
+                "--broker",
+                broker.url,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             assert proc.stdout is not None and "ready" in proc.stdout.readline(), proc.stderr and proc.stderr.read()
             assert watch.wait(lambda h: h["state"] == "ok", BUSES, 10), watch.seen
@@ -121,9 +137,15 @@ def test_killed_bridge_leaves_both_buses_offline_by_its_last_will(running) -> No
     keypads, evaluators = watch.latest("keypads-1"), watch.latest("evaluators-1")
     assert keypads and evaluators
     assert (keypads["kind"], keypads["reason"], keypads["keypads"]) == (
-        "keypad-bus", "connection lost", {"1": "offline", "2": "offline"})
+        "keypad-bus",
+        "connection lost",
+        {"1": "offline", "2": "offline"},
+    )
     assert (evaluators["kind"], evaluators["reason"], evaluators["evaluators"]) == (
-        "evaluator-bus", "connection lost", {"1": "offline", "2": "offline"})
+        "evaluator-bus",
+        "connection lost",
+        {"1": "offline", "2": "offline"},
+    )
 
 
 def test_stopped_bridge_says_offline_itself(running) -> None:

@@ -1,6 +1,7 @@
 """Identity binding: a real Mosquitto with the password and ACL files `tideq acl` writes, the real
 controller logged in as `controller`. window-5 acts on cmd/window/5 only and reads only its own
 reply topic; what the ACL denies never reaches the controller."""
+
 from __future__ import annotations
 
 import base64
@@ -54,7 +55,7 @@ def test_window_5_acts_on_its_window_but_cannot_reach_window_6(clients, secure_c
     assert reply.ok and reply.ticket is not None and reply.ticket.number == "B001"
     assert engine.windows["5"].ticket == "B001"
 
-    cid = str(uuid.uuid4())                # window 6 serves tax too: B002 would be called
+    cid = str(uuid.uuid4())  # window 6 serves tax too: B002 would be called
     with pytest.raises(RequestTimeout):
         w5.request("window/6", {"action": "next"}, timeout=NO_REPLY_S, command_id=cid)
     # the controller handles commands in arrival order and caches every answer by id: once a
@@ -88,8 +89,13 @@ def test_wrong_or_missing_password_is_refused(secure_broker, acl_files):
 
 def test_terminal_logs_in_as_its_window(qtbot, secure_broker, acl_files, secure_controller, clients, hall, clock):
     assert clients["kiosk-1"].send("ticket", {"service": "tax", "source": "kiosk-1"}, timeout=5).ok
-    bus = IdentityBus(secure_broker.url, HALL, "window-5", acl_files.passwords["window-5"],
-                      will=presence_will(HALL, "window-5", DeviceKind.COUNTER))   # as `tideq counter` connects
+    bus = IdentityBus(
+        secure_broker.url,
+        HALL,
+        "window-5",
+        acl_files.passwords["window-5"],
+        will=presence_will(HALL, "window-5", DeviceKind.COUNTER),
+    )  # as `tideq counter` connects
     try:
         model = CallerModel(bus, hall.hall, "5", clock=clock.now)
         terminal = CallerTerminal(model)
@@ -118,7 +124,7 @@ def test_acl_grants_each_role_only_its_topics(hall):
     assert ids["display-main"].write == () and ids["display-main"].readwrite == ()
     assert ids["controller"].readwrite == (f"{p}/#",)
     bridge = ids["bridge-keypads-1"].write
-    assert f"{p}/cmd/window/1" in bridge and f"{p}/cmd/window/12" not in bridge   # keypad 12 is on keypads-2
+    assert f"{p}/cmd/window/1" in bridge and f"{p}/cmd/window/12" not in bridge  # keypad 12 is on keypads-2
     text = acl_text(hall.hall, ids.values())
     block = text.split("user window-5\n")[1].split("\n\n")[0]
     assert block.count("topic write") == 1 and "readwrite" not in block
@@ -158,7 +164,7 @@ def test_bridge_identity_may_command_exactly_the_windows_its_bridge_polls(hall):
     keypad_buses = [b for b in hall.hall.devices.serial_buses if b.kind == "keypad"]
     assert len(keypad_buses) >= 2
     for bus in keypad_buses:
-        bridge = SerialCounterBridge.from_config(hall.hall, None, keypad_bus=bus)   # opens no port before start()
+        bridge = SerialCounterBridge.from_config(hall.hall, None, keypad_bus=bus)  # opens no port before start()
         polled = {bridge.window_of_keypad[a] for a in bridge.keypads.addresses}
         allowed = {t.rsplit("/", 1)[1] for t in ids[f"bridge-{bus.id}"].write if "/cmd/window/" in t}
         assert polled == allowed and polled
@@ -179,18 +185,25 @@ def test_each_login_publishes_its_own_health_and_no_one_elses(secure_broker, acl
     manager = BusClient(secure_broker.url, HALL, "manager", username="manager", password=pw["manager"])
     manager.on(f"tideq/{HALL}/health/+", Health, on_health)
     manager.connect()
-    w5 = BusClient(secure_broker.url, HALL, "window-5", username="window-5", password=pw["window-5"],
-                   will=presence_will(HALL, "window-5", DeviceKind.COUNTER)).connect()
+    w5 = BusClient(
+        secure_broker.url,
+        HALL,
+        "window-5",
+        username="window-5",
+        password=pw["window-5"],
+        will=presence_will(HALL, "window-5", DeviceKind.COUNTER),
+    ).connect()
     kiosk = login(secure_broker, acl_files, "kiosk-1")
     try:
+
         def say(client: BusClient, device: str, kind: DeviceKind, reason: str) -> None:
             h = Health(ts=wall_now(), device=device, kind=kind, state=HealthState.OK, reason=reason)
             client.publish(f"tideq/{HALL}/health/{device}", h).wait_for_publish(5)
 
         say(w5, "window-6", DeviceKind.COUNTER, "spoof")
         say(kiosk, "printer-2", DeviceKind.PRINTER, "spoof")
-        say(kiosk, "printer-1", DeviceKind.PRINTER, "own printer")   # each after its spoof, on the same connection:
-        say(w5, "window-5", DeviceKind.COUNTER, "own")               # once both arrived, no spoof is still coming
+        say(kiosk, "printer-1", DeviceKind.PRINTER, "own printer")  # each after its spoof, on the same connection:
+        say(w5, "window-5", DeviceKind.COUNTER, "own")  # once both arrived, no spoof is still coming
         assert done.wait(5)
         assert sorted(seen) == [("printer-1", "own printer"), ("window-5", "own")]
     finally:

@@ -1,5 +1,6 @@
 """End to end on the real Mosquitto `broker` fixture: a video file in, retained crowd readings
 and camera health out; a lost camera turns `stale` and is reopened with backoff."""
+
 from __future__ import annotations
 
 import queue
@@ -41,7 +42,7 @@ class Inbox:
         model = next((m for part, m in MODELS.items() if part in topic), None)
         if model is None or not payload:
             return
-        msg = decode(model, payload)   # a payload that is not the contract's fails the test here
+        msg = decode(model, payload)  # a payload that is not the contract's fails the test here
         self.all.append((topic, msg))
         self.q.put((topic, msg))
 
@@ -76,12 +77,14 @@ def test_video_file_publishes_retained_crowd_counts_and_health(broker: Mosquitto
     _, inbox = listener
     video = people_video(tmp_path / "hall.avi", {"zone-a": 6, "zone-b": 0})
     bus = BusClient(broker.url, HALL, "cam-t").connect()
-    counter = CameraCounter(camera(str(video)), FrameSource(str(video)), BusPublisher(bus, "cam-t"),
-                            rate_hz=50, person=PERSON)
+    counter = CameraCounter(
+        camera(str(video)), FrameSource(str(video)), BusPublisher(bus, "cam-t"), rate_hz=50, person=PERSON
+    )
     t = start(counter)
     try:
-        a = inbox.wait_for(lambda tp, m: tp.endswith("sensor/crowd/zone-a") and isinstance(m, CrowdReading)
-                           and m.count >= 4)
+        a = inbox.wait_for(
+            lambda tp, m: tp.endswith("sensor/crowd/zone-a") and isinstance(m, CrowdReading) and m.count >= 4
+        )
         b = inbox.wait_for(lambda tp, m: tp.endswith("sensor/crowd/zone-b"))
         ok = inbox.wait_for(lambda tp, m: tp.endswith("health/cam-t") and health(m, HealthState.OK))
     finally:
@@ -109,8 +112,18 @@ def test_video_file_publishes_retained_crowd_counts_and_health(broker: Mosquitto
     assert inbox.raw
     for topic, payload in inbox.raw:
         assert len(payload) < 300, (topic, payload)
-        assert set(parse_object(payload)) <= {"v", "ts", "count", "level", "camera", "device", "kind", "state", "fps",
-                                              "reason"}, topic
+        assert set(parse_object(payload)) <= {
+            "v",
+            "ts",
+            "count",
+            "level",
+            "camera",
+            "device",
+            "kind",
+            "state",
+            "fps",
+            "reason",
+        }, topic
 
 
 def test_deleted_file_turns_stale_and_reconnects_with_backoff(broker: Mosquitto, listener, tmp_path: Path) -> None:
@@ -119,8 +132,14 @@ def test_deleted_file_turns_stale_and_reconnects_with_backoff(broker: Mosquitto,
     data = video.read_bytes()
     bus = BusClient(broker.url, HALL, "cam-gone").connect()
     cam = camera(str(video)).model_copy(update={"id": "cam-gone"})
-    counter = CameraCounter(cam, FrameSource(str(video), loop=True), BusPublisher(bus, "cam-gone"),
-                            rate_hz=100, person=PERSON, backoff=Backoff(initial=0.02, factor=2, maximum=1))
+    counter = CameraCounter(
+        cam,
+        FrameSource(str(video), loop=True),
+        BusPublisher(bus, "cam-gone"),
+        rate_hz=100,
+        person=PERSON,
+        backoff=Backoff(initial=0.02, factor=2, maximum=1),
+    )
     delays: list[float] = []
     retried = threading.Event()
 

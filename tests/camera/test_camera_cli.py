@@ -1,4 +1,5 @@
 """`tideq camera` as an installer runs it: a hall file, a camera id, a broker; SIGTERM stops it cleanly."""
+
 from __future__ import annotations
 
 import signal
@@ -46,9 +47,25 @@ def test_camera_command_publishes_and_stops_cleanly_on_sigterm(broker: Mosquitto
     client = BusClient(broker.url, HALL, "cli-listener")
     client.subscribe(f"tideq/{HALL}/#", inbox)
     client.connect()
-    proc = subprocess.Popen([sys.executable, "-m", "tideq.cli", "camera", "--config", str(tmp_path / "hall.toml"),
-                             "--camera", "cam-cli", "--broker", broker.url, "--rate", "20", "--no-hog"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tideq.cli",
+            "camera",
+            "--config",
+            str(tmp_path / "hall.toml"),
+            "--camera",
+            "cam-cli",
+            "--broker",
+            broker.url,
+            "--rate",
+            "20",
+            "--no-hog",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         inbox.wait_for(lambda tp, b: tp.endswith("sensor/crowd/zone-a"))
         inbox.wait_for(lambda tp, m: tp.endswith("health/cam-cli") and health(m, HealthState.OK))
@@ -73,8 +90,22 @@ def test_last_will_is_contract_health_offline() -> None:
 
 def test_unknown_camera_id_names_the_known_ones(tmp_path: Path) -> None:
     (tmp_path / "hall.toml").write_text(HALL_TOML.format(hall=HALL), encoding="utf-8")
-    out = subprocess.run([sys.executable, "-m", "tideq.cli", "camera", "--config", str(tmp_path / "hall.toml"),
-                          "--camera", "cam-9", "--broker", "mqtt://127.0.0.1:1"], capture_output=True, text=True,
-                         timeout=TIMEOUT)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tideq.cli",
+            "camera",
+            "--config",
+            str(tmp_path / "hall.toml"),
+            "--camera",
+            "cam-9",
+            "--broker",
+            "mqtt://127.0.0.1:1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
     assert out.returncode == 2
     assert "cam-cli" in out.stderr and "cam-9" in out.stderr

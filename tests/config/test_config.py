@@ -1,4 +1,5 @@
 """Hall files: the example is valid; mistakes are named with file, line, field and fix."""
+
 from __future__ import annotations
 
 import subprocess
@@ -29,7 +30,8 @@ def test_example_hall_is_realistic():
     assert sum(w.tidal_pool for w in cfg.windows) == 4
     assert cfg.hall.hours.sat, "weekend service (周末不打烊)"
     assert {"企业开办", "税务", "社保医保", "不动产登记", "公积金", "惠企政策兑现", "综合咨询"} <= {
-        part for s in cfg.services for part in [s.name.zh.split(" ")[0].replace("办理", "")]}
+        part for s in cfg.services for part in [s.name.zh.split(" ")[0].replace("办理", "")]
+    }
 
 
 def test_check_config_ok():
@@ -47,9 +49,11 @@ def test_typo_is_an_error_with_line_and_suggestion(tmp_path):
 
 
 def test_every_problem_is_listed(tmp_path):
-    bad = (GOOD.replace('prefix = "B"', 'prefix = "b"', 1)
-               .replace('mon = ["09:00-12:00", "13:00-17:30"]', 'mon = ["9-12"]', 1)
-               .replace('timezone = "Asia/Shanghai"', 'timezone = "Asia/Xian"', 1))
+    bad = (
+        GOOD.replace('prefix = "B"', 'prefix = "b"', 1)
+        .replace('mon = ["09:00-12:00", "13:00-17:30"]', 'mon = ["9-12"]', 1)
+        .replace('timezone = "Asia/Shanghai"', 'timezone = "Asia/Xian"', 1)
+    )
     with pytest.raises(ConfigError) as info:
         load(write(tmp_path, bad))
     paths = {p.path for p in info.value.problems}
@@ -84,6 +88,7 @@ def test_newer_schema_version_says_upgrade(tmp_path):
 
 def test_configuration_reference_is_current():
     """docs/configuration.md is generated from the schema; regenerate it when the schema changes."""
-    r = subprocess.run([sys.executable, "scripts/gen_config_doc.py", "--check"],
-                       cwd=Path(__file__).resolve().parents[2])
+    r = subprocess.run(
+        [sys.executable, "scripts/gen_config_doc.py", "--check"], cwd=Path(__file__).resolve().parents[2]
+    )
     assert r.returncode == 0, "run: python scripts/gen_config_doc.py"

@@ -1,5 +1,6 @@
 """docs/protocol-reference.md is generated from the contract's types; docs/protocol.md (the prose)
 names every topic, command, error code and tidal kind the code defines."""
+
 from __future__ import annotations
 
 import subprocess

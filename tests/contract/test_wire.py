@@ -1,4 +1,5 @@
 """The contract's edge checks: what a hostile or careless payload gets, before any field is read."""
+
 from __future__ import annotations
 
 import json
@@ -8,8 +9,24 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tideq.contract import (COMMANDS, CallEvent, ErrorCode, Health, HealthState, DeviceKind, Lang, Message, PayloadError,
-                            Rating, Reply, ServicesState, TicketCmd, WindowCmd, WindowsState, decode)
+from tideq.contract import (
+    COMMANDS,
+    CallEvent,
+    DeviceKind,
+    ErrorCode,
+    Health,
+    HealthState,
+    Lang,
+    Message,
+    PayloadError,
+    Rating,
+    Reply,
+    ServicesState,
+    TicketCmd,
+    WindowCmd,
+    WindowsState,
+    decode,
+)
 
 TZ = timezone(timedelta(hours=8))
 BASE = {"v": 1, "id": "c-1", "reply_to": "tideq/h/reply/k-1"}
@@ -30,9 +47,16 @@ def test_a_valid_command_decodes_typed():
     assert (cmd.service, cmd.priority.value, cmd.v) == ("tax", "green", 1)
 
 
-@pytest.mark.parametrize("raw", [b'{"v":true,"id":"a","reply_to":"r"}', b'{"v":1e0,"id":"a","reply_to":"r"}',
-                                 b'{"v":1.0,"id":"a","reply_to":"r"}', b'{"v":"1","id":"a","reply_to":"r"}',
-                                 b'{"id":"a","reply_to":"r"}'])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"v":true,"id":"a","reply_to":"r"}',
+        b'{"v":1e0,"id":"a","reply_to":"r"}',
+        b'{"v":1.0,"id":"a","reply_to":"r"}',
+        b'{"v":"1","id":"a","reply_to":"r"}',
+        b'{"id":"a","reply_to":"r"}',
+    ],
+)
 def test_v_must_be_the_integer_one(raw):
     assert code_of(raw) is ErrorCode.BAD_PAYLOAD
 
@@ -73,8 +97,13 @@ def test_a_rating_is_strict_and_on_the_5_best_scale():
     cmd = decode(WindowCmd, json.dumps({**BASE, "action": "finish", "rating": 4}).encode())
     assert cmd.rating_value is Rating.SATISFIED
     assert (Rating.SATISFIED.label[Lang.ZH], Rating(5).label[Lang.ZH], Rating(1).label[Lang.ZH]) == (
-        "满意", "非常满意", "非常不满意")
-    assert code_of(json.dumps({**BASE, "action": "finish", "rating": True}).encode(), WindowCmd) is ErrorCode.BAD_PAYLOAD
+        "满意",
+        "非常满意",
+        "非常不满意",
+    )
+    assert (
+        code_of(json.dumps({**BASE, "action": "finish", "rating": True}).encode(), WindowCmd) is ErrorCode.BAD_PAYLOAD
+    )
     assert code_of(json.dumps({**BASE, "action": "finish", "rating": 6}).encode(), WindowCmd) is ErrorCode.BAD_PAYLOAD
 
 
@@ -88,9 +117,23 @@ def test_unknown_keys_are_ignored():
 
 def test_state_round_trips_with_nulls_written():
     now = datetime(2026, 11, 26, 10, 0, 5, 120000, tzinfo=TZ)
-    body = {"v": 1, "ts": now.isoformat(), "services": [
-        {"id": "tax", "name": {"zh": "税务办理", "en": "Tax"}, "prefix": "B", "open": True, "waiting": 3,
-         "eta_s": None, "windows_open": 0, "quota_left": None, "capacity": 0}]}
+    body = {
+        "v": 1,
+        "ts": now.isoformat(),
+        "services": [
+            {
+                "id": "tax",
+                "name": {"zh": "税务办理", "en": "Tax"},
+                "prefix": "B",
+                "open": True,
+                "waiting": 3,
+                "eta_s": None,
+                "windows_open": 0,
+                "quota_left": None,
+                "capacity": 0,
+            }
+        ],
+    }
     msg = decode(ServicesState, json.dumps(body).encode())
     out = json.loads(msg.encode())
     assert out["ts"] == "2026-11-26T10:00:05.120+08:00"
@@ -100,8 +143,19 @@ def test_state_round_trips_with_nulls_written():
 
 def test_window_ratings_count_satisfaction_on_the_5_best_scale():
     now = datetime(2026, 11, 26, 10, tzinfo=TZ)
-    state = WindowsState.model_validate({"ts": now, "windows": [
-        {"id": "5", "name": {"zh": "5号窗口", "en": "Window 5"}, "status": "idle", "ratings": {"5": 2, "4": 1, "1": 1}}]})
+    state = WindowsState.model_validate(
+        {
+            "ts": now,
+            "windows": [
+                {
+                    "id": "5",
+                    "name": {"zh": "5号窗口", "en": "Window 5"},
+                    "status": "idle",
+                    "ratings": {"5": 2, "4": 1, "1": 1},
+                }
+            ],
+        }
+    )
     w = state.windows[0]
     assert (w.rated, w.satisfied, w.rating_count(Rating.SATISFIED)) == (4, 3, 1)
 
@@ -117,8 +171,10 @@ def test_a_last_will_says_offline():
 
 
 def test_a_call_event_reads_from_the_controller_shape():
-    raw = (b'{"v":1,"ts":"2026-11-26T10:03:12.345+08:00","ticket":"B012","window":"5","service":"tax",'
-           b'"recall":false,"announce":{"zh":"\xe8\xaf\xb7B012","en":"Number B012"}}')
+    raw = (
+        b'{"v":1,"ts":"2026-11-26T10:03:12.345+08:00","ticket":"B012","window":"5","service":"tax",'
+        b'"recall":false,"announce":{"zh":"\xe8\xaf\xb7B012","en":"Number B012"}}'
+    )
     call = decode(CallEvent, raw)
     assert call.ticket == "B012" and call.announce is not None and call.announce.en == "Number B012"
 
@@ -133,15 +189,37 @@ def test_arbitrary_bytes_raise_only_payload_errors(raw):
             pass
 
 
-json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-                           lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(), kids, max_size=4),
-                           max_leaves=20)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(), kids, max_size=4),
+    max_leaves=20,
+)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.dictionaries(st.sampled_from(["v", "id", "reply_to", "service", "source", "priority", "identity",
-                                        "action", "ticket", "rating", "reason", "window", "appointments"]),
-                       json_values, max_size=8))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "v",
+                "id",
+                "reply_to",
+                "service",
+                "source",
+                "priority",
+                "identity",
+                "action",
+                "ticket",
+                "rating",
+                "reason",
+                "window",
+                "appointments",
+            ]
+        ),
+        json_values,
+        max_size=8,
+    )
+)
 def test_arbitrary_objects_decode_or_name_their_problem(body):
     raw = json.dumps(body).encode()
     for spec in COMMANDS.values():
@@ -150,4 +228,4 @@ def test_arbitrary_objects_decode_or_name_their_problem(body):
         except PayloadError as err:
             assert err.code in (ErrorCode.BAD_PAYLOAD, ErrorCode.UNSUPPORTED_VERSION, ErrorCode.BAD_JSON)
         else:
-            cmd.encode().decode("utf-8")   # whatever is accepted can be sent on
+            cmd.encode().decode("utf-8")  # whatever is accepted can be sent on

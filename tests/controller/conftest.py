@@ -1,4 +1,5 @@
 """Controller fixtures beyond the shared ones in tests/conftest.py."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Bad input over MQTT: a clear error, state unchanged, controller still serving."""
+
 from __future__ import annotations
 
 import json
@@ -35,12 +36,15 @@ def body(c, **kw):
     return {"v": 1, "id": str(uuid.uuid4()), "reply_to": REPLY.format(c.client_id), **kw}
 
 
-@pytest.mark.parametrize("payload, code", [
-    ({"service": "tax"}, "bad_payload"),                                  # no source
-    ({"service": "tax", "source": "k", "priority": "vip"}, "bad_payload"),
-    ({"service": "passport-office", "source": "k"}, "unknown_service"),
-    ({"service": "tax", "source": "k", "identity": "1234567890"}, "bad_payload"),  # clear ID number
-])
+@pytest.mark.parametrize(
+    "payload, code",
+    [
+        ({"service": "tax"}, "bad_payload"),  # no source
+        ({"service": "tax", "source": "k", "priority": "vip"}, "bad_payload"),
+        ({"service": "passport-office", "source": "k"}, "unknown_service"),
+        ({"service": "tax", "source": "k", "identity": "1234567890"}, "bad_payload"),  # clear ID number
+    ],
+)
 def test_bad_ticket_commands_are_refused_with_a_code(raw, controller, payload, code):
     r = send(raw, "ticket", body(raw, **payload))
     assert r["ok"] is False and r["error"]["code"] == code, r
@@ -68,12 +72,12 @@ def test_malformed_json_is_reported_on_event_rejected(raw, controller):
     raw.publish("tideq/xian-hitech/cmd/ticket", b"\xff\xfe\x00")
     assert raw.rejected.get(timeout=5)["code"] == "bad_json"
     assert raw.rejected.get(timeout=5)["code"] == "bad_json"
-    r = send(raw, "ticket", body(raw, service="tax", source="k"))   # still serving
+    r = send(raw, "ticket", body(raw, service="tax", source="k"))  # still serving
     assert r["ok"] and r["ticket"]["number"] == "B001"
 
 
 def test_deeply_nested_json_is_rejected_and_the_burst_goes_on(raw, controller):
-    raw.publish("tideq/xian-hitech/cmd/ticket", b"[" * 5000 + b"]" * 5000)   # json.loads: RecursionError
+    raw.publish("tideq/xian-hitech/cmd/ticket", b"[" * 5000 + b"]" * 5000)  # json.loads: RecursionError
     r = send(raw, "ticket", body(raw, service="tax", source="k"))
     assert r["ok"] and r["ticket"]["number"] == "B001"
     rej = raw.rejected.get(timeout=5)
@@ -95,9 +99,23 @@ def test_oversized_payload(raw, controller):
 
 
 def test_appointment_import_masks_clear_personal_data(raw, controller):
-    r = send(raw, "appointments", body(raw, appointments=[
-        {"code": "YY0001", "service": "tax", "start": "2026-11-26T10:30:00+08:00", "end": "2026-11-26T11:00:00+08:00",
-         "name_masked": "王小明", "phone_masked": "13812345678"}]))
+    r = send(
+        raw,
+        "appointments",
+        body(
+            raw,
+            appointments=[
+                {
+                    "code": "YY0001",
+                    "service": "tax",
+                    "start": "2026-11-26T10:30:00+08:00",
+                    "end": "2026-11-26T11:00:00+08:00",
+                    "name_masked": "王小明",
+                    "phone_masked": "13812345678",
+                }
+            ],
+        ),
+    )
     assert r["ok"] and r["imported"] == 1
     a = controller.engine.appointments["YY0001"]
     assert a.name_masked == "王**" and a.phone_masked == "138****5678"

@@ -1,4 +1,5 @@
 """kill -9 the controller at random points while kiosks take tickets: nothing acknowledged is lost."""
+
 from __future__ import annotations
 
 import os
@@ -22,10 +23,26 @@ KIOSKS = 4
 
 def start_controller(broker_url: str, data_dir, env) -> subprocess.Popen:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tideq.cli", "controller", "--config", str(EXAMPLE_HALL), "--broker", broker_url,
-         "--data-dir", str(data_dir), "--start-at", "10:00"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
-    line = proc.stdout.readline()       # the controller prints one line once it serves
+        [
+            sys.executable,
+            "-m",
+            "tideq.cli",
+            "controller",
+            "--config",
+            str(EXAMPLE_HALL),
+            "--broker",
+            broker_url,
+            "--data-dir",
+            str(data_dir),
+            "--start-at",
+            "10:00",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        text=True,
+    )
+    line = proc.stdout.readline()  # the controller prints one line once it serves
     assert "ready" in line, line
     return proc
 
@@ -34,7 +51,7 @@ def start_controller(broker_url: str, data_dir, env) -> subprocess.Popen:
 def test_acknowledged_tickets_survive_kill_9(broker, tmp_path):
     env = {**os.environ, "TIDEQ_HALL_SECRET": "crash"}
     rng = random.Random(20261126)
-    acked: dict[str, str] = {}            # command id -> ticket number
+    acked: dict[str, str] = {}  # command id -> ticket number
     lock = threading.Lock()
     status: queue.Queue = queue.Queue()
     watcher = BusClient(broker.url, "xian-hitech", "crash-watcher").connect()
@@ -51,10 +68,14 @@ def test_acknowledged_tickets_survive_kill_9(broker, tmp_path):
             while not stop.is_set():
                 cid = pending or str(uuid.uuid4())
                 try:
-                    r = client.request("ticket", {"service": "general-consult", "source": client.client_id},
-                                       command_id=cid, timeout=1.0)
+                    r = client.request(
+                        "ticket",
+                        {"service": "general-consult", "source": client.client_id},
+                        command_id=cid,
+                        timeout=1.0,
+                    )
                 except RequestTimeout:
-                    pending = cid          # a kiosk retries with the same id
+                    pending = cid  # a kiosk retries with the same id
                     continue
                 pending = None
                 assert r["ok"], r
@@ -68,20 +89,24 @@ def test_acknowledged_tickets_survive_kill_9(broker, tmp_path):
         for t in threads:
             t.start()
         assert reached.wait(30), f"cycle {cycle}: only {len(acked)} tickets"
-        os.kill(proc.pid, signal.SIGKILL)   # mid-flight: the kiosks are still sending
+        os.kill(proc.pid, signal.SIGKILL)  # mid-flight: the kiosks are still sending
         proc.wait()
         stop.set()
         for t in threads:
             t.join(10)
-        if cycle == 0:                       # the broker's last will says offline
+        if cycle == 0:  # the broker's last will says offline
             while status.get(timeout=5) != b"offline":
                 pass
 
     proc = start_controller(broker.url, tmp_path, env)
     try:
         db = sqlite3.connect(tmp_path / "events.sqlite3")
-        issued = [n for (n,) in db.execute(
-            "SELECT json_extract(data, '$.number') FROM events WHERE kind = 'ticket_issued' ORDER BY seq")]
+        issued = [
+            n
+            for (n,) in db.execute(
+                "SELECT json_extract(data, '$.number') FROM events WHERE kind = 'ticket_issued' ORDER BY seq"
+            )
+        ]
         assert len(issued) == len(set(issued)), "a number was issued twice"
         assert set(acked.values()) <= set(issued), "an acknowledged ticket was lost"
         assert issued == [f"H{i:03d}" for i in range(1, len(issued) + 1)], "numbering has a gap or repeat"

@@ -1,4 +1,5 @@
 """Engine rules, one behaviour a test; time is passed in."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -40,16 +41,16 @@ def test_numbers_restart_at_hall_local_midnight(engine):
 
 
 def test_priority_then_longest_wait(engine):
-    engine.issue("tax", "k", at(0))                      # B001 normal
-    engine.issue("tax", "k", at(1), Priority.GREEN)      # B002 green
-    engine.issue("tax", "k", at(2))                      # B003 normal
+    engine.issue("tax", "k", at(0))  # B001 normal
+    engine.issue("tax", "k", at(1), Priority.GREEN)  # B002 green
+    engine.issue("tax", "k", at(2))  # B003 normal
     order = [engine.window_action("5", "next", at(10 + i))[1].number for i in range(3)]
     assert order == ["B002", "B001", "B003"]
 
 
 def test_window_serves_across_its_services_longest_wait_first(engine):
-    engine.issue("business-setup", "k", at(1))   # A001, served by window 7 too
-    engine.issue("tax", "k", at(0))              # B001 waited longer
+    engine.issue("business-setup", "k", at(1))  # A001, served by window 7 too
+    engine.issue("tax", "k", at(0))  # B001 waited longer
     assert engine.window_action("7", "next", at(5))[1].number == "B001"
     assert engine.window_action("7", "next", at(6))[1].number == "A001"
 
@@ -113,13 +114,13 @@ def test_rejoin_after_the_configured_time_is_refused(engine):
 
 
 def test_transfer_keeps_number_and_original_issue_time(engine):
-    engine.issue("tax", "k", at(0))                   # B001 issued first
-    engine.issue("business-setup", "k", at(5))        # A001
+    engine.issue("tax", "k", at(0))  # B001 issued first
+    engine.issue("business-setup", "k", at(5))  # A001
     engine.window_action("5", "next", at(6))
     engine.window_action("5", "transfer", at(7), to_service="business-setup", reason="needs licence first")
     t = engine.tickets["B001"]
     assert t.service == "business-setup" and t.status is TicketStatus.WAITING and t.issued_at == at(0)
-    assert engine.window_action("1", "next", at(8))[1].number == "B001"   # waited longer than A001
+    assert engine.window_action("1", "next", at(8))[1].number == "B001"  # waited longer than A001
 
 
 def test_transfer_to_window_is_called_there_first(engine):
@@ -135,7 +136,7 @@ def test_transfer_to_window_is_called_there_first(engine):
 def test_transfer_to_closed_service_is_refused(engine):
     engine.issue("tax", "k", at(0))
     engine.window_action("5", "next", at(1))
-    evening = datetime(2026, 11, 26, 17, 10, tzinfo=TZ)   # engineering permits close 17:00
+    evening = datetime(2026, 11, 26, 17, 10, tzinfo=TZ)  # engineering permits close 17:00
     refused("service_closed", engine.window_action, "5", "transfer", evening, to_service="engineering-permit")
     assert engine.windows["5"].ticket == "B001"
 
@@ -187,7 +188,7 @@ def test_closed_hall_says_when_it_opens(engine):
 def test_weekend_service_and_holidays(engine):
     saturday = datetime(2026, 11, 28, 9, 30, tzinfo=TZ)
     engine.roll_day(saturday)
-    assert engine.issue("tax", "k", saturday)[1].number == "B001"   # 周末不打烊
+    assert engine.issue("tax", "k", saturday)[1].number == "B001"  # 周末不打烊
     holiday = datetime(2027, 1, 1, 10, 0, tzinfo=TZ)
     engine.roll_day(holiday)
     refused("hall_closed", engine.issue, "tax", "k", holiday)
@@ -211,9 +212,19 @@ def test_identity_required_and_daily_limit(engine):
 
 
 def _import(engine, start: datetime, code: str = "YY20261126") -> None:
-    engine.import_appointments([{"code": code, "service": "tax", "start": start.isoformat(),
-                                 "end": (start + timedelta(minutes=30)).isoformat(),
-                                 "name_masked": "张*", "phone_masked": "138****5678"}], at(0))
+    engine.import_appointments(
+        [
+            {
+                "code": code,
+                "service": "tax",
+                "start": start.isoformat(),
+                "end": (start + timedelta(minutes=30)).isoformat(),
+                "name_masked": "张*",
+                "phone_masked": "138****5678",
+            }
+        ],
+        at(0),
+    )
 
 
 def test_checkin_in_slot_gets_priority(engine):

@@ -1,4 +1,5 @@
 """Property tests: random hall days driven through the engine keep its invariants."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -20,8 +21,11 @@ WINDOWS = ["1", "4", "5", "7", "19"]
 
 op = st.one_of(
     st.tuples(st.just("issue"), st.sampled_from(SERVICES), st.sampled_from(["normal", "green"])),
-    st.tuples(st.just("window"), st.sampled_from(WINDOWS),
-              st.sampled_from(["next", "next", "next", "recall", "skip", "finish", "pause", "resume"])),
+    st.tuples(
+        st.just("window"),
+        st.sampled_from(WINDOWS),
+        st.sampled_from(["next", "next", "next", "recall", "skip", "finish", "pause", "resume"]),
+    ),
     st.tuples(st.just("call"), st.sampled_from(WINDOWS), st.integers(1, 30)),
     st.tuples(st.just("transfer"), st.sampled_from(WINDOWS), st.sampled_from(SERVICES)),
     st.tuples(st.just("rejoin"), st.integers(1, 30), st.sampled_from(SERVICES)),
@@ -33,10 +37,12 @@ def snapshot(e: Engine) -> dict:
     return {
         "tickets": {n: dataclasses.asdict(t) for n, t in e.tickets.items()},
         "windows": {w: dataclasses.asdict(s) for w, s in e.windows.items()},
-        "counters": dict(e.counters), "walkins": dict(e.walkins),
+        "counters": dict(e.counters),
+        "walkins": dict(e.walkins),
         "waiting": {s: sorted(q) for s, q in e.waiting.items()},
         "class_count": {s: dict(c) for s, c in e.class_count.items()},
-        "calls": list(e.calls), "mean": {s: st_.mean_s for s, st_ in e.service_time.items()},
+        "calls": list(e.calls),
+        "mean": {s: st_.mean_s for s, st_ in e.service_time.items()},
     }
 
 
@@ -50,7 +56,8 @@ def run_day(hall, ops):
             if o[0] == "issue":
                 events, t = e.issue(o[1], "k", now, Priority(o[2]))
                 assert e.ahead_of(t, now) == sum(
-                    1 for x in e.waiting[t.service].values() if x is not t and x.order_key(now) < t.order_key(now))
+                    1 for x in e.waiting[t.service].values() if x is not t and x.order_key(now) < t.order_key(now)
+                )
             elif o[0] == "window":
                 expected = e.next_for(o[1], now) if o[2] == "next" else None
                 events, t = e.window_action(o[1], o[2], now)

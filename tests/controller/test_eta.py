@@ -1,4 +1,5 @@
 """ETA model: service-time window, shared-window capacity split, and the wait formula."""
+
 import pytest
 
 from tideq.controller.eta import WINDOW, CallMix, ServiceTime, departure_rate, wait_for_rate
@@ -7,13 +8,13 @@ from tideq.controller.model import WindowState, WindowStatus
 
 def test_service_time_is_the_mean_of_the_recent_window():
     st = ServiceTime(480.0)
-    assert st.mean_s == 480.0                      # the prior until the first completion
+    assert st.mean_s == 480.0  # the prior until the first completion
     for _ in range(WINDOW):
         st.observe(100.0)
     for _ in range(WINDOW):
         st.observe(300.0)
-    assert st.mean_s == pytest.approx(300.0)       # old observations have left the window
-    st.observe(5.0)                                 # a mis-click counts as the 30 s floor
+    assert st.mean_s == pytest.approx(300.0)  # old observations have left the window
+    st.observe(5.0)  # a mis-click counts as the 30 s floor
     assert st.mean_s == pytest.approx((300.0 * (WINDOW - 1) + 30.0) / WINDOW)
 
 
@@ -21,7 +22,7 @@ def test_shared_window_capacity_follows_its_calls():
     mix = CallMix()
     w = WindowState("7", ["tax", "business-setup"], False, WindowStatus.SERVING)
     means = {"tax": 400.0, "business-setup": 400.0}
-    assert departure_rate("tax", [w], means, mix) == pytest.approx(0.5 / 400)   # equal split at first
+    assert departure_rate("tax", [w], means, mix) == pytest.approx(0.5 / 400)  # equal split at first
     for _ in range(200):
         mix.observe("7", "tax", w.services)
     assert departure_rate("tax", [w], means, mix) == pytest.approx(1 / 400, rel=1e-3)
@@ -42,5 +43,5 @@ def test_closed_or_paused_windows_give_no_capacity():
 
 
 def test_wait_counts_departures_after_idle_windows():
-    assert wait_for_rate(0, 1 / 100, 1) == 0            # an idle window takes the visitor at once
-    assert wait_for_rate(4, 2 / 100, 0) == 250           # (4 + 1) departures at 2 per 100 s
+    assert wait_for_rate(0, 1 / 100, 1) == 0  # an idle window takes the visitor at once
+    assert wait_for_rate(4, 2 / 100, 0) == 250  # (4 + 1) departures at 2 per 100 s

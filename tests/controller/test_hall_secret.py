@@ -1,4 +1,5 @@
 """The hall secret: from the environment, else generated once beside the event log and kept."""
+
 from __future__ import annotations
 
 import os

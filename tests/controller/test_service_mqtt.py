@@ -1,4 +1,5 @@
 """The controller through real Mosquitto: tickets, calls, retained state, last will, idempotency."""
+
 from __future__ import annotations
 
 import json
@@ -41,8 +42,9 @@ def test_late_subscriber_gets_retained_state(broker, client):
     late = BusClient(broker.url, "xian-hitech", f"late-{uuid.uuid4().hex[:6]}").connect()
     try:
         q = collector(late, "tideq/xian-hitech/state/services")
-        _, payload = wait_msg(q, lambda t, p: any(s["id"] == "tax" and s["waiting"] == 2
-                                                  for s in json.loads(p)["services"]))
+        _, payload = wait_msg(
+            q, lambda t, p: any(s["id"] == "tax" and s["waiting"] == 2 for s in json.loads(p)["services"])
+        )
         state = json.loads(payload)
         assert state["v"] == 1 and "ts" in state
         status = collector(late, "tideq/xian-hitech/status/controller")

@@ -1,6 +1,7 @@
 """The controller's dispatch tables are complete: every event kind folds into the engine and names
 the state it changes, and every window action has its handler (so adding a Kind or an action
 without its entry fails here, not in a hall)."""
+
 from __future__ import annotations
 
 from enum import Enum
@@ -28,8 +29,17 @@ def test_every_kind_names_the_state_it_changes():
 
 def test_every_window_action_has_a_handler():
     assert missing_entries(WINDOW_ACTIONS, WindowAction) == []
-    assert [a.value for a in WindowAction] == ["next", "call", "recall", "skip", "finish", "rate", "transfer",
-                                               "pause", "resume"]
+    assert [a.value for a in WindowAction] == [
+        "next",
+        "call",
+        "recall",
+        "skip",
+        "finish",
+        "rate",
+        "transfer",
+        "pause",
+        "resume",
+    ]
 
 
 def test_the_completeness_check_sees_a_gap():

@@ -1,20 +1,21 @@
 """Tidal policy: debounce, hysteresis, minimum open time, switch budget, window choice, dead
 camera, confirm vs auto, and the audit trail (reason + inputs) of every decision."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 import pytest
 
-from tideq.controller.errors import Refusal
 from tideq.contract import TidalKind
+from tideq.controller.errors import Refusal
 from tideq.controller.tidal import Action, AlertLevel, Decision, Mode, TidalPolicy
 
 from .conftest import THURSDAY_10
 
 T = THURSDAY_10
-SID = "general-consult"     # windows 17, 18; 240 s; no camera zone
-ZONED = "tax"               # zone-a
+SID = "general-consult"  # windows 17, 18; 240 s; no camera zone
+ZONED = "tax"  # zone-a
 
 
 def at(s: float) -> datetime:
@@ -62,7 +63,7 @@ def test_no_action_before_sustain_then_warn_and_open(hall, engine):
     p = policy(hall)
     load_up(engine, SID, 20)
     assert step(p, engine, 0) == []
-    assert step(p, engine, 119) == []                      # sustain_s is 120
+    assert step(p, engine, 119) == []  # sustain_s is 120
     out = step(p, engine, 121)
     assert Action.OPEN in actions(out) and Action.WARN in actions(out)
     opened = next(d for d in out if d.action is Action.OPEN)
@@ -74,9 +75,9 @@ def test_a_blip_resets_the_debounce(hall, engine):
     p = policy(hall)
     load_up(engine, SID, 20)
     step(p, engine, 0)
-    drain(engine, SID, 60)                                  # condition gone for a moment
+    drain(engine, SID, 60)  # condition gone for a moment
     step(p, engine, 60)
-    load_up(engine, SID, 40, t=61)   # more people: the drain taught the model 60 s services
+    load_up(engine, SID, 40, t=61)  # more people: the drain taught the model 60 s services
     step(p, engine, 61)
     assert Action.OPEN not in actions(step(p, engine, 150))  # only 89 s of the new episode
     assert Action.OPEN in actions(step(p, engine, 182))
@@ -95,7 +96,7 @@ def test_min_open_time_then_close_with_hysteresis(hall, engine):
     wid = opened.window
     drain(engine, SID, 200)
     assert step(p, engine, 200) == [] or Action.CLOSE not in actions(step(p, engine, 200))
-    assert Action.CLOSE not in actions(step(p, engine, 400))   # cool since 200 s, open only 279 s
+    assert Action.CLOSE not in actions(step(p, engine, 400))  # cool since 200 s, open only 279 s
     assert Action.CLOSE not in actions(step(p, engine, 1300))  # min_open_s 1200 not reached (1179 s)
     out = step(p, engine, 1330)
     closing = [d for d in out if d.action is Action.CLOSE]
@@ -106,7 +107,7 @@ def test_no_close_while_the_lower_threshold_is_not_reached(hall, engine):
     p, opened = open_one(hall, engine)
     # 8 still waiting: below the 15 warning queue but not below the closing one (7.5)
     drain(engine, SID, 200)
-    load_up(engine, SID, 10, t=201)                          # windows 17, 18 take two: 8 wait
+    load_up(engine, SID, 10, t=201)  # windows 17, 18 take two: 8 wait
     for t in range(201, 4000, 60):
         assert Action.CLOSE not in actions(step(p, engine, t))
     assert engine.windows[opened.window].tidal
@@ -117,7 +118,7 @@ def test_busy_window_is_drained_then_closed(hall, engine):
     wid = opened.window
     drain(engine, SID, 200)
     engine.issue(SID, "k", at(201))
-    engine.window_action(wid, "next", at(201))               # the tidal window is serving
+    engine.window_action(wid, "next", at(201))  # the tidal window is serving
     step(p, engine, 1300)
     out = step(p, engine, 1500)
     assert actions(out) == [Action.DRAIN] and wid in p.draining()
@@ -138,7 +139,7 @@ def test_switch_budget_caps_openings_and_raises_critical(hall, engine):
     assert AlertLevel.CRITICAL.value in levels.values()
     critical = next(d for d in out if d.level is AlertLevel.CRITICAL)
     assert critical.inputs["switches_last_hour"] == 1 and "manager" in critical.reason["en"]
-    assert Action.OPEN not in actions(step(p, engine, 3600 + 60))   # the hour is not over
+    assert Action.OPEN not in actions(step(p, engine, 3600 + 60))  # the hour is not over
     assert Action.OPEN in actions(step(p, engine, 3600 + 122))
 
 
@@ -147,7 +148,7 @@ def test_idle_pool_window_first_then_least_loaded(hall, engine):
     load_up(engine, SID, 20)
     step(p, engine, 0)
     first = next(d for d in step(p, engine, 121) if d.action is Action.OPEN)
-    assert first.window == "19"                               # all idle: the first in the pool
+    assert first.window == "19"  # all idle: the first in the pool
     assert [c["idle"] for c in first.inputs["candidates"]] == [True] * 4
     # the remaining pool windows have nobody to serve: still idle ones; pick the next in order
     second = next(d for d in step(p, engine, 400) if d.action is Action.OPEN)
@@ -161,11 +162,12 @@ def test_least_loaded_when_no_pool_window_is_idle(hall):
     cfg = hall.hall
     windows = [w for w in cfg.windows if not w.tidal_pool] + [
         Window(id="30", name=cfg.windows[0].name, services=["tax"], tidal_pool=True),
-        Window(id="31", name=cfg.windows[0].name, services=["housing-fund"], tidal_pool=True)]
+        Window(id="31", name=cfg.windows[0].name, services=["housing-fund"], tidal_pool=True),
+    ]
     e = Engine(cfg.model_copy(update={"windows": windows}), b"k")
     e.roll_day(T)
-    load_up(e, "tax", 8)               # windows 5, 6, 7 take three: 5 wait (pool window 30 serves tax)
-    load_up(e, "housing-fund", 4)      # windows 10, 13, 14 take three: 1 waits (pool window 31)
+    load_up(e, "tax", 8)  # windows 5, 6, 7 take three: 5 wait (pool window 30 serves tax)
+    load_up(e, "housing-fund", 4)  # windows 10, 13, 14 take three: 1 waits (pool window 31)
     p = TidalPolicy(cfg.tidal, Mode.AUTO)
     load_up(e, SID, 20)
     step(p, e, 0)
@@ -175,7 +177,7 @@ def test_least_loaded_when_no_pool_window_is_idle(hall):
 
 
 def test_dead_camera_falls_back_to_queue_signals(hall, engine):
-    p = policy(hall, warn_queue=50, warn_eta_s=7200)          # only the crowd can trigger
+    p = policy(hall, warn_queue=50, warn_eta_s=7200)  # only the crowd can trigger
     fresh = {"zone-a": ("crowded", at(0))}
     load_up(engine, ZONED, 3)
     step(p, engine, 0, fresh)
@@ -183,7 +185,7 @@ def test_dead_camera_falls_back_to_queue_signals(hall, engine):
     warn = next(d for d in out if d.action is Action.WARN)
     assert warn.inputs["camera"] == "ok" and warn.inputs["crossed"] == ["crowd"]
     q = policy(hall, warn_queue=50, warn_eta_s=7200)
-    dead = {"zone-a": ("crowded", at(0))}                      # never updated again
+    dead = {"zone-a": ("crowded", at(0))}  # never updated again
     step(q, engine, 0, dead)
     out = step(q, engine, 240, dead)
     assert out == [] and q.signals(engine, ZONED, at(240), dead).camera.value == "stale"
@@ -263,8 +265,15 @@ def test_every_decision_carries_reason_and_inputs(hall, engine):
     for d in seen:
         assert d.reason["zh"] and d.reason["en"]
         if d.action is not Action.CLEAR:
-            assert {"waiting", "eta_s", "projected_eta_s", "oldest_wait_s", "arrivals_per_h", "camera",
-                    "thresholds"} <= d.inputs.keys()
+            assert {
+                "waiting",
+                "eta_s",
+                "projected_eta_s",
+                "oldest_wait_s",
+                "arrivals_per_h",
+                "camera",
+                "thresholds",
+            } <= d.inputs.keys()
         assert d.event().kind.value.startswith("tidal_")
     tidal_events = list(engine.tidal_log)
     assert tidal_events and all(s.by_policy and s.reason for s in tidal_events)
@@ -280,15 +289,18 @@ def test_engine_move_is_a_closing_and_an_opening_marked_as_one_move(hall, engine
     w = engine.windows["19"]
     assert w.tidal_service == "tax" and w.services == ["tax"] and w.tidal_since == at(10)
     assert [(s.opened, s.move, s.by_policy) for s in engine.tidal_log] == [
-        (True, False, False), (False, True, True), (True, True, True)]
+        (True, False, False),
+        (False, True, True),
+        (True, True, True),
+    ]
     with pytest.raises(Refusal):
-        engine.tidal_move("19", "tax", at(20))            # already that service
+        engine.tidal_move("19", "tax", at(20))  # already that service
     with pytest.raises(Refusal):
-        engine.tidal_move("20", "tax", at(20))            # not open
+        engine.tidal_move("20", "tax", at(20))  # not open
     engine.issue("tax", "k", at(30))
     engine.window_action("19", "next", at(30))
     with pytest.raises(Refusal) as info:
-        engine.tidal_move("19", SID, at(40))              # busy
+        engine.tidal_move("19", SID, at(40))  # busy
     assert info.value.code == "window_busy"
 
 
@@ -307,7 +319,7 @@ def setup_move(hall, engine):
     load_up(engine, "tax", 30, t=1100)
     for t in range(1100, 1320, 15):
         out = step(p, engine, t)
-        assert not {Action.MOVE, Action.CLOSE} & set(actions(out))   # 19 not open min_open_s yet
+        assert not {Action.MOVE, Action.CLOSE} & set(actions(out))  # 19 not open min_open_s yet
     return p
 
 
@@ -318,8 +330,14 @@ def test_a_cool_window_moves_to_the_short_service_instead_of_closing(hall, engin
     move = next(d for d in out if d.action is Action.MOVE)
     assert (move.window, move.service) == ("19", "tax") and engine.windows["19"].tidal_service == "tax"
     assert move.inputs["from_service"] == SID and move.inputs["window_gain_s"] > move.inputs["loss_s"] >= 0
-    assert move.inputs["movable"][0] == {"window": "19", "service": SID, "cool": True, "busy": False,
-                                         "loss_s": move.inputs["loss_s"], "open_s": 1204}
+    assert move.inputs["movable"][0] == {
+        "window": "19",
+        "service": SID,
+        "cool": True,
+        "busy": False,
+        "loss_s": move.inputs["loss_s"],
+        "open_s": 1204,
+    }
     assert "move" in move.reason["en"] and "改办" in move.reason["zh"]
     assert move.event().kind is TidalKind.OPENED
     assert sum(not (s.move and not s.opened) for s in engine.tidal_log) == 5  # 3 manual, 1 opening, 1 move

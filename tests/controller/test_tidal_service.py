@@ -1,5 +1,6 @@
 """The tidal policy inside the running controller: auto opens a pool window, confirm proposes,
 crowd readings reach the decision, every decision goes out on event/tidal with its inputs."""
+
 from __future__ import annotations
 
 import json
@@ -70,7 +71,7 @@ def test_auto_mode_opens_a_pool_window_and_says_why(tidal_controller, watcher, c
     w = tidal_controller.engine.windows[opened["window"]]
     assert w.tidal_service == "business-setup" and w.open
     stored = tidal_controller.store.db.execute("SELECT data FROM events WHERE kind='tidal_opened'").fetchone()
-    assert stored and json.loads(stored[0])["inputs"]["waiting"] >= 40        # audit in the event log
+    assert stored and json.loads(stored[0])["inputs"]["waiting"] >= 40  # audit in the event log
 
 
 @pytest.mark.parametrize("tidal_controller", ["confirm"], indirect=True)
@@ -81,7 +82,7 @@ def test_confirm_mode_proposes_and_the_manager_confirms(tidal_controller, watche
         state = wait_for(watcher.states, lambda m: m.get("proposals"), clock)
         proposal = state["proposals"][0]
         assert proposal["service"] == "business-setup" and proposal["action"] == "propose_open"
-        assert all(not w.tidal for w in tidal_controller.engine.windows.values())   # nothing opened by itself
+        assert all(not w.tidal for w in tidal_controller.engine.windows.values())  # nothing opened by itself
         r = client.request("tidal", {"action": "confirm", "window": proposal["window"]})
         assert r["ok"] and r["tidal"] == {"window": proposal["window"], "service": "business-setup", "open": True}
         again = client.request("tidal", {"action": "confirm", "window": proposal["window"]})
@@ -94,14 +95,22 @@ def test_confirm_mode_proposes_and_the_manager_confirms(tidal_controller, watche
 def test_crowd_reading_is_an_input_of_the_decision(tidal_controller, watcher, clock, broker):
     cam = BusClient(broker.url, "xian-hitech", f"cam-{uuid.uuid4().hex[:6]}").connect()
     try:
-        def reading() -> None:   # a live camera publishes every few seconds
-            cam.publish("tideq/xian-hitech/sensor/crowd/zone-a",
-                        {"v": 1, "ts": now_iso(), "count": 40, "level": "crowded"}, retain=True)
+
+        def reading() -> None:  # a live camera publishes every few seconds
+            cam.publish(
+                "tideq/xian-hitech/sensor/crowd/zone-a",
+                {"v": 1, "ts": now_iso(), "count": 40, "level": "crowded"},
+                retain=True,
+            )
 
         reading()
         overload(cam, 20)
-        warn = wait_for(watcher.events, lambda m: m.get("kind") == "tidal_warn" and m["service"] == "business-setup",
-                        clock, each_step=reading)
+        warn = wait_for(
+            watcher.events,
+            lambda m: m.get("kind") == "tidal_warn" and m["service"] == "business-setup",
+            clock,
+            each_step=reading,
+        )
         assert warn["inputs"]["crowd"] == "crowded" and warn["inputs"]["camera"] == "ok"
         cam.publish("tideq/xian-hitech/sensor/crowd/zone-a", b"", retain=True)
     finally:

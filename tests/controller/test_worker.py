@@ -1,6 +1,7 @@
 """Bursts as the worker runs them, driven by hand (`process`) on a controller whose bus is up but
 whose worker thread is not: one writer, real Mosquitto, real SQLite. Group commit, the typed
 inbox, recovery from an engine fault and from a failed write."""
+
 from __future__ import annotations
 
 import json
@@ -73,7 +74,7 @@ def test_the_smuggled_oversize_key_is_just_an_unknown_key(idle, replies):
 
 def test_an_engine_fault_is_answered_and_the_burst_keeps_its_accepted_tickets(idle, replies, monkeypatch):
     def broken(self, number, now):
-        self.tickets.clear()            # a bug that half-changed state before failing
+        self.tickets.clear()  # a bug that half-changed state before failing
         raise RuntimeError("bug")
 
     monkeypatch.setattr(Engine, "rejoin", broken)
@@ -84,8 +85,8 @@ def test_an_engine_fault_is_answered_and_the_burst_keeps_its_accepted_tickets(id
     got = answers(replies, 3)
     assert got[cid(bad)]["error"]["code"] == "internal_error"
     assert (got[cid(first)]["ticket"]["number"], got[cid(last)]["ticket"]["number"]) == ("B001", "B002")
-    assert list(idle.engine.tickets) == ["B001", "B002"]          # rebuilt from disk + the burst's accepted events
-    assert cid(bad) not in idle.replies                          # a fault is not an answer to keep
+    assert list(idle.engine.tickets) == ["B001", "B002"]  # rebuilt from disk + the burst's accepted events
+    assert cid(bad) not in idle.replies  # a fault is not an answer to keep
 
 
 def test_a_failed_write_refuses_the_burst_and_a_retry_gets_the_ticket(idle, replies):
@@ -95,7 +96,7 @@ def test_a_failed_write_refuses_the_burst_and_a_retry_gets_the_ticket(idle, repl
     assert answers(replies, 1)[cid(c)]["error"]["code"] == "storage_failed"
     assert idle.engine.tickets == {} and cid(c) not in idle.replies
     idle.store.db.execute("DROP TRIGGER full")
-    idle.process([c])                                            # the kiosk retries with the same id
+    idle.process([c])  # the kiosk retries with the same id
     assert answers(replies, 1)[cid(c)]["ticket"]["number"] == "B001"
 
 
@@ -108,7 +109,7 @@ def test_stop_is_taken_after_what_was_queued_before_it(hall, broker, tmp_path, c
     svc.stop()
     got = answers(replies, 40)
     assert sorted(r["ticket"]["number"] for r in got.values()) == [f"B{i:03d}" for i in range(1, 41)]
-    assert not any(isinstance(item, Stop) for item in _drain(svc.inbox))   # the worker took its Stop
+    assert not any(isinstance(item, Stop) for item in _drain(svc.inbox))  # the worker took its Stop
 
 
 def _drain(q: queue.SimpleQueue) -> list:

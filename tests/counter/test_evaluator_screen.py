@@ -1,5 +1,6 @@
 """The evaluator screen: asks after the window's finish, stores the rating with the ticket via
 `rate`, and records "not_rated" on timeout; in the terminal's process or on a tablet of its own."""
+
 from __future__ import annotations
 
 import pytest
@@ -26,11 +27,11 @@ def test_rating_after_finish_is_stored_with_the_ticket(qtbot, client, controller
     names = [b.accessibleName().split(" ")[0] for b in screen.buttons.values()]
     assert names == ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
     with qtbot.waitSignal(evaluator.rated, timeout=T_MS) as blocker:
-        qtbot.mouseClick(screen.buttons[Rating.SATISFIED], Qt.MouseButton.LeftButton)   # 满意
+        qtbot.mouseClick(screen.buttons[Rating.SATISFIED], Qt.MouseButton.LeftButton)  # 满意
     assert blocker.args == [number, Rating.SATISFIED, True]
-    assert controller.engine.tickets[number].rating == 4                              # 5 best, as the contract
+    assert controller.engine.tickets[number].rating == 4  # 5 best, as the contract
     assert evaluator.state is EvalState.THANKS
-    qtbot.waitUntil(lambda: "满意率 100%（1评）" in terminal.totals.text(), timeout=T_MS)   # from state/windows
+    qtbot.waitUntil(lambda: "满意率 100%（1评）" in terminal.totals.text(), timeout=T_MS)  # from state/windows
 
 
 def test_timeout_records_not_rated(qtbot, client, controller, terminal, evaluator):
@@ -47,7 +48,7 @@ def test_timeout_records_not_rated(qtbot, client, controller, terminal, evaluato
 def test_next_while_serving_asks_about_the_ticket_that_just_left(qtbot, client, controller, terminal, evaluator):
     first, second = issue(client), issue(client)
     assert press(qtbot, terminal, Qt.Key.Key_F1).outcome is Outcome.OK
-    msg = press(qtbot, terminal, Qt.Key.Key_F1)        # finishes `first`, calls `second`
+    msg = press(qtbot, terminal, Qt.Key.Key_F1)  # finishes `first`, calls `second`
     assert msg.outcome is Outcome.OK, msg
     qtbot.waitUntil(lambda: evaluator.ticket == first, timeout=T_MS)
     with qtbot.waitSignal(evaluator.rated, timeout=T_MS):
@@ -62,7 +63,7 @@ def test_no_show_asks_for_no_rating(qtbot, client, controller, terminal, evaluat
     asked: list[str] = []
     terminal.model.finished.connect(asked.append)
     press(qtbot, terminal, Qt.Key.Key_F1)
-    press(qtbot, terminal, Qt.Key.Key_F3)        # no-show
+    press(qtbot, terminal, Qt.Key.Key_F3)  # no-show
     press(qtbot, terminal, Qt.Key.Key_F1)
     press(qtbot, terminal, Qt.Key.Key_F4)
     assert asked == [second] and evaluator.ticket == second
@@ -98,8 +99,8 @@ def test_tablet_of_its_own_follows_state_windows(qtbot, broker, client, controll
 def test_a_new_finish_while_asking_records_the_old_ticket_as_not_rated(qtbot, client, controller, terminal, evaluator):
     a, b = issue(client), issue(client)
     press(qtbot, terminal, Qt.Key.Key_F1)
-    press(qtbot, terminal, Qt.Key.Key_F1)        # a finished -> asking about a
+    press(qtbot, terminal, Qt.Key.Key_F1)  # a finished -> asking about a
     qtbot.waitUntil(lambda: evaluator.ticket == a, timeout=T_MS)
-    press(qtbot, terminal, Qt.Key.Key_F4)        # b finished before a was rated
+    press(qtbot, terminal, Qt.Key.Key_F4)  # b finished before a was rated
     qtbot.waitUntil(lambda: controller.engine.tickets[a].rating == NOT_RATED, timeout=T_MS)
     assert evaluator.ticket == b and evaluator.state is EvalState.ASKING

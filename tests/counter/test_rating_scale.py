@@ -1,6 +1,7 @@
 """One rating scale end to end: the tablet's 满意 button sends 4 (5 非常满意 … 1 非常不满意, the
 contract's `Rating`), the controller counts it in `state/windows` `ratings`, and the caller
 terminal's 满意率 is computed from those totals, not from anything it counted itself."""
+
 from __future__ import annotations
 
 import threading
@@ -56,20 +57,26 @@ def rate_next_visitor(qtbot, client, terminal, evaluator, rating: Rating) -> str
     return number
 
 
-def test_satisfied_on_the_tablet_is_4_in_state_windows_and_in_the_terminals_rate(qtbot, client, controller, terminal,
-                                                                               evaluator, watch):
+def test_satisfied_on_the_tablet_is_4_in_state_windows_and_in_the_terminals_rate(
+    qtbot, client, controller, terminal, evaluator, watch
+):
     screen = evaluator.screen
     assert [screen.buttons[r].accessibleName().split(" ")[0] for r in Rating] == [
-        "非常满意", "满意", "基本满意", "不满意", "非常不满意"]   # Rating iterates 5 … 1, as the buttons read
+        "非常满意",
+        "满意",
+        "基本满意",
+        "不满意",
+        "非常不满意",
+    ]  # Rating iterates 5 … 1, as the buttons read
 
-    first = rate_next_visitor(qtbot, client, terminal, evaluator, Rating.SATISFIED)          # 满意
+    first = rate_next_visitor(qtbot, client, terminal, evaluator, Rating.SATISFIED)  # 满意
     assert controller.engine.tickets[first].rating == 4
     qtbot.waitUntil(lambda: (w := watch.latest()) is not None and w.ratings == {"4": 1}, timeout=T_MS)
     qtbot.waitUntil(lambda: terminal.model.totals.rated == 1, timeout=T_MS)
     # on the old 1-best scale 满意 went out as 2, which the controller counts as 不满意: 0 %
     assert terminal.model.totals.satisfaction == 1.0 and "满意率 100%（1评）" in terminal.totals.text()
 
-    second = rate_next_visitor(qtbot, client, terminal, evaluator, Rating.DISSATISFIED)      # 不满意
+    second = rate_next_visitor(qtbot, client, terminal, evaluator, Rating.DISSATISFIED)  # 不满意
     assert controller.engine.tickets[second].rating == 2
     qtbot.waitUntil(lambda: watch.latest().ratings == {"4": 1, "2": 1}, timeout=T_MS)
     qtbot.waitUntil(lambda: terminal.model.totals.rated == 2, timeout=T_MS)

@@ -1,5 +1,6 @@
 """The caller terminal against the real controller on a real Mosquitto: every action by its
 shortcut or button, the controller's answer in the status line, the window state it renders."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -31,7 +32,7 @@ def test_next_calls_the_longest_waiting_and_shows_how_long_they_waited(qtbot, cl
     assert "已等 12 分钟" in terminal.ticket_info.text() and "取号 10:00" in terminal.ticket_info.text()
     assert f"已呼叫 {first}" in terminal.status.text()
     clock.advance(minutes=2, seconds=5)
-    qtbot.waitUntil(lambda: "办理 2:05" in terminal.ticket_info.text(), timeout=T_MS)   # the 1 s tick re-renders
+    qtbot.waitUntil(lambda: "办理 2:05" in terminal.ticket_info.text(), timeout=T_MS)  # the 1 s tick re-renders
     qtbot.waitUntil(lambda: "等候 <b>1</b> 人" in terminal.queue.text(), timeout=T_MS)  # one still waiting
 
 
@@ -45,12 +46,12 @@ def test_recall_then_no_show_then_finish(qtbot, client, controller, terminal):
     msg = press(qtbot, terminal, Qt.Key.Key_F3)
     assert msg.outcome is Outcome.OK and controller.engine.tickets[a].status is TicketStatus.SKIPPED
     assert terminal.ticket.text() == "—"
-    qtbot.waitUntil(lambda: "过号 1" in terminal.totals.text(), timeout=T_MS)   # skipped, from state/windows
+    qtbot.waitUntil(lambda: "过号 1" in terminal.totals.text(), timeout=T_MS)  # skipped, from state/windows
 
     press(qtbot, terminal, Qt.Key.Key_F1)
     msg = press(qtbot, terminal, Qt.Key.Key_F4)
     assert msg.outcome is Outcome.OK and controller.engine.tickets[b].status is TicketStatus.DONE
-    qtbot.waitUntil(lambda: "办结 1" in terminal.totals.text(), timeout=T_MS)   # served, from state/windows
+    qtbot.waitUntil(lambda: "办结 1" in terminal.totals.text(), timeout=T_MS)  # served, from state/windows
     assert terminal.model.status is contract.WindowStatus.IDLE
 
 
@@ -58,7 +59,7 @@ def test_call_a_specific_ticket_out_of_order(qtbot, client, controller, terminal
     issue(client)
     issue(client)
     third = issue(client)
-    qtbot.keyClicks(terminal.number, "3")       # the window's only letter (B) is implied
+    qtbot.keyClicks(terminal.number, "3")  # the window's only letter (B) is implied
     with qtbot.waitSignal(terminal.model.result, timeout=T_MS) as blocker:
         qtbot.keyClick(terminal.number, Qt.Key.Key_Return)
     assert blocker.args[0].outcome is Outcome.OK
@@ -87,7 +88,7 @@ def test_transfer_to_a_service_with_a_note(qtbot, client, controller, terminal):
     dialog = terminal.transfer_dialog
     assert dialog is not None and dialog.isVisible()
     dialog.choose_service("business-setup")
-    dialog.note.setText("需补充材料")   # QTest.keyClicks aborts on non-Latin-1 text
+    dialog.note.setText("需补充材料")  # QTest.keyClicks aborts on non-Latin-1 text
     with qtbot.waitSignal(terminal.model.result, timeout=T_MS) as blocker:
         dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
     assert blocker.args[0].outcome is Outcome.OK
@@ -112,7 +113,7 @@ def test_transfer_to_a_window(qtbot, client, controller, terminal):
 
 
 def test_transfer_to_a_closed_service_is_refused(qtbot, client, controller, clock, terminal):
-    clock.set(datetime(2026, 11, 26, 17, 10, tzinfo=TZ))   # permits close at 17:00, the hall at 17:30
+    clock.set(datetime(2026, 11, 26, 17, 10, tzinfo=TZ))  # permits close at 17:00, the hall at 17:30
     number = issue(client)
     press(qtbot, terminal, Qt.Key.Key_F1)
     qtbot.keyClick(terminal, Qt.Key.Key_F6)
@@ -122,7 +123,7 @@ def test_transfer_to_a_closed_service_is_refused(qtbot, client, controller, cloc
     msg = blocker.args[0]
     assert msg.outcome is Outcome.REFUSED and msg.code == "service_closed"
     assert "工程建设审批现在不办理" in terminal.status.text() and "请于" in terminal.status.text()
-    assert controller.engine.windows[WINDOW].ticket == number          # still being served here
+    assert controller.engine.windows[WINDOW].ticket == number  # still being served here
     assert terminal.ticket.text() == number
 
 
@@ -135,8 +136,9 @@ def test_pause_with_a_reason_refuses_next_until_resumed(qtbot, client, controlle
         dialog.accept()
     w = controller.engine.windows[WINDOW]
     assert w.status is WindowStatus.PAUSED and w.pause_reason == "午间休息"
-    qtbot.waitUntil(lambda: terminal.ticket.text() == "暂停" and "午间休息" in terminal.ticket_info.text(),
-                    timeout=T_MS)
+    qtbot.waitUntil(
+        lambda: terminal.ticket.text() == "暂停" and "午间休息" in terminal.ticket_info.text(), timeout=T_MS
+    )
 
     msg = press(qtbot, terminal, Qt.Key.Key_F1)
     assert msg.outcome is Outcome.REFUSED and msg.code == "window_paused"
@@ -167,7 +169,7 @@ def test_a_second_press_while_the_first_is_in_flight_sends_nothing(qtbot, client
     first, second = issue(client), issue(client)
     with qtbot.waitSignal(terminal.model.result, timeout=T_MS):
         terminal.trigger(Action.NEXT)
-        terminal.trigger(Action.NEXT)       # same GUI turn: the first reply cannot have arrived
+        terminal.trigger(Action.NEXT)  # same GUI turn: the first reply cannot have arrived
         assert "发送中" in terminal.status.text()
     assert controller.engine.windows[WINDOW].ticket == first
     assert second in controller.engine.waiting["tax"]
@@ -176,4 +178,4 @@ def test_a_second_press_while_the_first_is_in_flight_sends_nothing(qtbot, client
 def test_every_button_shows_its_key(terminal):
     labels = {a: b.text() for a, b in terminal.buttons.items()}
     assert labels[Action.NEXT] == "顺呼  F1" and labels[Action.RESUME] == "恢复  F8"
-    assert set(labels) == set(TERMINAL_ACTIONS) and Action.RATE not in labels   # rating is the tablet's
+    assert set(labels) == set(TERMINAL_ACTIONS) and Action.RATE not in labels  # rating is the tablet's

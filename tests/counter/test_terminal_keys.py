@@ -1,4 +1,5 @@
 """Configurable shortcuts, and what the terminal says when no controller answers."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,11 +24,11 @@ def test_keymap_overrides_defaults_and_rejects_nonsense():
     with pytest.raises(KeymapError, match="not an action"):
         parse_keymap("call-next=F9")
     with pytest.raises(KeymapError, match="more than one action"):
-        parse_keymap("next=F2")          # F2 is recall's
+        parse_keymap("next=F2")  # F2 is recall's
     with pytest.raises(KeymapError, match="next=KEY"):
         parse_keymap("next")
     with pytest.raises(KeymapError, match="not an action of the terminal"):
-        parse_keymap("rate=F9")          # a contract action, but the evaluator's
+        parse_keymap("rate=F9")  # a contract action, but the evaluator's
 
 
 def test_rebound_key_triggers_its_action_and_the_old_key_nothing(qtbot, qbus, hall, clock, controller, client):
@@ -36,13 +37,13 @@ def test_rebound_key_triggers_its_action_and_the_old_key_nothing(qtbot, qbus, ha
     qtbot.addWidget(terminal)
     try:
         number = issue(client)
-        qtbot.keyClick(terminal, Qt.Key.Key_F1)         # now recall: no ticket at the window yet
+        qtbot.keyClick(terminal, Qt.Key.Key_F1)  # now recall: no ticket at the window yet
         assert model.pending is not None and model.pending.action is Action.RECALL
         qtbot.waitUntil(lambda: model.pending is None, timeout=T_MS)
         msg = press(qtbot, terminal, Qt.Key.Key_F9)
         assert msg.action is Action.NEXT and controller.engine.windows[WINDOW].ticket == number
         assert terminal.buttons[Action.NEXT].text() == "顺呼  F9"
-        qtbot.keyClick(terminal, Qt.Key.Key_F12)        # bound to nothing
+        qtbot.keyClick(terminal, Qt.Key.Key_F12)  # bound to nothing
         assert model.pending is None
     finally:
         dispose(terminal, model)
@@ -55,7 +56,7 @@ def test_no_controller_is_reported_not_hung(qtbot, qbus, hall, clock):
     try:
         with qtbot.waitSignal(qbus.connection, timeout=T_MS):
             qbus.start()
-        with qtbot.waitSignal(model.result, timeout=T_MS) as blocker:   # QtBus gives up after 3 s
+        with qtbot.waitSignal(model.result, timeout=T_MS) as blocker:  # QtBus gives up after 3 s
             qtbot.keyClick(terminal, Qt.Key.Key_F1)
         assert blocker.args[0].outcome is Outcome.UNREACHABLE
         assert "暂时无法连接叫号系统" in terminal.status.text()

@@ -1,4 +1,5 @@
 """Board fixtures and helpers shared by the board tests."""
+
 from __future__ import annotations
 
 import re
@@ -31,8 +32,12 @@ MakeBoard = Callable[..., tuple[DisplayApp, BoardWidget]]
 def make_board(qtbot, hall, broker, clock) -> Iterator[MakeBoard]:  # type: ignore[no-untyped-def]
     apps: list[DisplayApp] = []
 
-    def make(layout: Layout = Layout.FHD, languages: str | None = None, monotonic: FakeMonotonic | None = None,
-             live: bool = True) -> tuple[DisplayApp, BoardWidget]:
+    def make(
+        layout: Layout = Layout.FHD,
+        languages: str | None = None,
+        monotonic: FakeMonotonic | None = None,
+        live: bool = True,
+    ) -> tuple[DisplayApp, BoardWidget]:
         cfg = board_config(hall.hall, "main", None, languages).model_copy(update={"layout": layout.value})
         kw = {"monotonic": monotonic} if monotonic else {}
         app = DisplayApp(hall.hall, cfg, broker.url, clock=clock, **kw).start()

@@ -3,6 +3,7 @@ highlight expires, late start rebuilds, controller offline and stale state, priv
 
 What the board drew is read from `BoardWidget.last_frame` (every text with its role and pixel
 size), recorded by the paint pass itself, so these tests fail if painting breaks."""
+
 from __future__ import annotations
 
 from tideq.config.schema import Board
@@ -21,7 +22,7 @@ def test_call_shows_on_board_in_the_largest_type(qtbot, controller, client, make
     number = call(client, "5")
     qtbot.waitUntil(lambda: now_calling(board) == [number], timeout=WAIT)
     drawn = next(d for d in board.last_frame if d.role == "call.ticket")
-    assert glyph_height(font(drawn.px, bold=True)) >= board.height() / 8     # readable from 10 m
+    assert glyph_height(font(drawn.px, bold=True)) >= board.height() / 8  # readable from 10 m
     assert "5" in board.texts("call.window")
     assert "B" in number and number not in board.texts("recent.ticket")
 
@@ -33,7 +34,7 @@ def test_several_calls_show_together(qtbot, controller, client, make_board) -> N
         assert client.send("ticket", {"service": s, "source": "k", "identity": f"{int(w):064x}"}).ok
     numbers = [call(client, w) for w in windows]
     qtbot.waitUntil(lambda: sorted(now_calling(board)) == sorted(numbers), timeout=WAIT)
-    assert now_calling(board)[0] == numbers[-1]           # newest first, highlighted row
+    assert now_calling(board)[0] == numbers[-1]  # newest first, highlighted row
 
 
 def test_highlight_expires_into_recent_calls(qtbot, controller, client, clock, make_board) -> None:
@@ -50,7 +51,7 @@ def test_late_start_rebuilds_from_retained_state(qtbot, controller, client, make
     for _ in range(3):
         ticket(client, "business-setup")
     number = call(client, "1")
-    _, board = make_board()                               # starts after everything happened
+    _, board = make_board()  # starts after everything happened
     qtbot.waitUntil(lambda: now_calling(board) == [number], timeout=WAIT)
     counts = dict(zip(board.texts("waiting.service")[::2], board.texts("waiting.count"), strict=True))
     assert counts["企业开办 · 一业一证"] == "2"
@@ -64,13 +65,13 @@ def test_controller_stop_shows_offline_and_no_current_call(qtbot, controller, cl
     controller.stop()
     qtbot.waitUntil(lambda: bool(board.texts("banner.offline")), timeout=WAIT)
     assert app.model.liveness is Liveness.OFFLINE
-    assert now_calling(board) == []                       # still within highlight_s, but not current
+    assert now_calling(board) == []  # still within highlight_s, but not current
 
 
 def test_offline_last_will_seen_by_a_late_board(qtbot, controller, client, make_board) -> None:
     ticket(client, "tax")
     call(client, "5")
-    controller.stop()                                     # retained "offline" stays on the broker
+    controller.stop()  # retained "offline" stays on the broker
     _, board = make_board(live=False)
     qtbot.waitUntil(lambda: bool(board.texts("banner.offline")), timeout=WAIT)
     assert now_calling(board) == []
@@ -81,14 +82,15 @@ def test_no_state_received_for_stale_s_shows_stale(qtbot, controller, client, ma
     app, board = make_board(monotonic=mono)
     ticket(client, "tax")
     number = call(client, "5")
-    win = lambda: app.model.state.window("5")              # noqa: E731 (state/windows comes last)
-    qtbot.waitUntil(lambda: now_calling(board) == [number] and win() is not None and win().ticket == number,
-                    timeout=WAIT)
-    mono.t += app.board.stale_s + 1                       # hall clock unchanged: the call is young
+    win = lambda: app.model.state.window("5")  # noqa: E731 (state/windows comes last)
+    qtbot.waitUntil(
+        lambda: now_calling(board) == [number] and win() is not None and win().ticket == number, timeout=WAIT
+    )
+    mono.t += app.board.stale_s + 1  # hall clock unchanged: the call is young
     app.model.tick()
     qtbot.waitUntil(lambda: bool(board.texts("banner.stale")), timeout=WAIT)
     assert now_calling(board) == []
-    ticket(client, "tax")                                  # the controller speaks again: fresh state
+    ticket(client, "tax")  # the controller speaks again: fresh state
     qtbot.waitUntil(lambda: app.model.liveness is Liveness.LIVE and not board.texts("banner."), timeout=WAIT)
 
 
@@ -100,10 +102,21 @@ def test_privacy_nothing_but_ticket_numbers(qtbot, controller, client, broker, m
     number = call(client, "8")
     _, board = make_board()
     # raw JSON on purpose: keys the contract does not have must be ignored, never drawn
-    client.publish(client.topics.event("call"), {
-        "v": 1, "ts": "2026-11-26T10:00:00+08:00", "ticket": "C999", "window": "9", "service": "social-insurance",
-        "recall": False, "name": "张三", "phone": "13800138000", "identity": identity,
-        "announce": {"zh": "张三请到9号窗口", "en": "Zhang San"}})
+    client.publish(
+        client.topics.event("call"),
+        {
+            "v": 1,
+            "ts": "2026-11-26T10:00:00+08:00",
+            "ticket": "C999",
+            "window": "9",
+            "service": "social-insurance",
+            "recall": False,
+            "name": "张三",
+            "phone": "13800138000",
+            "identity": identity,
+            "announce": {"zh": "张三请到9号窗口", "en": "Zhang San"},
+        },
+    )
     qtbot.waitUntil(lambda: "C999" in now_calling(board) and number in now_calling(board), timeout=WAIT)
     everything = " ".join(d.text for d in board.last_frame)
     for secret in ("张三", "Zhang", "13800138000", identity, identity[:10], reply.ticket.verify):
@@ -116,15 +129,20 @@ def test_a_payload_that_is_not_the_contract_changes_nothing(qtbot, controller, c
     app, board = make_board()
     ticket(client, "tax")
     number = call(client, "5")
-    win = lambda: app.model.state.window("5")              # noqa: E731
-    qtbot.waitUntil(lambda: now_calling(board) == [number] and win() is not None and win().ticket == number,
-                    timeout=WAIT)
+    win = lambda: app.model.state.window("5")  # noqa: E731
+    qtbot.waitUntil(
+        lambda: now_calling(board) == [number] and win() is not None and win().ticket == number, timeout=WAIT
+    )
     before = app.model.state.windows
-    client.publish(client.topics.state("windows"), {"v": 1, "ts": clock.now().isoformat(),
-                                                    "windows": [{"id": "5", "status": "weird"}]})
+    client.publish(
+        client.topics.state("windows"),
+        {"v": 1, "ts": clock.now().isoformat(), "windows": [{"id": "5", "status": "weird"}]},
+    )
     client.publish(client.topics.event("call"), b"not json")
-    client.publish(client.topics.event("call"), {"v": 2, "ts": clock.now().isoformat(), "ticket": "X001",
-                                                 "window": "9", "service": "tax"})
+    client.publish(
+        client.topics.event("call"),
+        {"v": 2, "ts": clock.now().isoformat(), "ticket": "X001", "window": "9", "service": "tax"},
+    )
     # one publisher's messages arrive in order: once this call shows, the bad ones were handled
     client.publish(client.topics.event("call"), CallEvent(ts=clock.now(), ticket="Z001", window="9", service="tax"))
     qtbot.waitUntil(lambda: "Z001" in now_calling(board), timeout=WAIT)
@@ -158,4 +176,4 @@ def test_board_speaks_calls_in_its_configured_languages(qtbot, controller, clien
     call(client, "5")
     qtbot.waitUntil(lambda: len(player.records) >= 2, timeout=WAIT * 3)
     assert len(player.records) == 2
-    assert all(r.copy.name[5:].startswith("espeak-en-") for r in player.records)   # English only, no Chinese
+    assert all(r.copy.name[5:].startswith("espeak-en-") for r in player.records)  # English only, no Chinese

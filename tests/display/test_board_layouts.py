@@ -1,4 +1,5 @@
 """Layouts and languages without a broker: the model is fed the contract's typed messages directly."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -29,13 +30,29 @@ def feed(model: BoardModel, calls: list[tuple[str, str]], at: datetime) -> None:
     p = "tideq/xian-hitech/"
     model.on_connection(True)
     model.on_message(p + "status/controller", "online")
-    model.on_message(p + "state/services", ServicesState(ts=at, services=[ServiceItem(
-        id="tax", name=BiText(zh="税务办理", en="Tax Services"), prefix="B", open=True, waiting=4, eta_s=900,
-        windows_open=3)]))
+    model.on_message(
+        p + "state/services",
+        ServicesState(
+            ts=at,
+            services=[
+                ServiceItem(
+                    id="tax",
+                    name=BiText(zh="税务办理", en="Tax Services"),
+                    prefix="B",
+                    open=True,
+                    waiting=4,
+                    eta_s=900,
+                    windows_open=3,
+                )
+            ],
+        ),
+    )
     model.on_message(p + "state/windows", WindowsState(ts=at, windows=[]))
     model.on_message(p + "state/tidal", TidalState(ts=at))
-    model.on_message(p + "state/calls", CallsState(ts=at, calls=[
-        CallItem(ticket=t, window=w, service="tax", at=at) for t, w in calls]))
+    model.on_message(
+        p + "state/calls",
+        CallsState(ts=at, calls=[CallItem(ticket=t, window=w, service="tax", at=at) for t, w in calls]),
+    )
 
 
 @pytest.mark.parametrize("layout", list(Layout))
@@ -47,11 +64,11 @@ def test_number_glyphs_are_an_eighth_of_the_screen_height(qtbot, hall, clock, la
     board = BoardWidget(model, layout)
     qtbot.addWidget(board)
     feed(model, [("B014", "22"), ("A103", "19"), ("C009", "10")], clock.now())
-    board.grab()                                          # paints offscreen at the layout's size
+    board.grab()  # paints offscreen at the layout's size
     drawn = [d for d in board.last_frame if d.role in ("call.ticket", "call.window")][:2]
-    assert [d.text for d in drawn] == ["B014", "22"]      # newest first, untruncated
+    assert [d.text for d in drawn] == ["B014", "22"]  # newest first, untruncated
     for d in drawn:
-        assert d.px == g.fonts.number                     # not shrunk to fit
+        assert d.px == g.fonts.number  # not shrunk to fit
         assert glyph_height(font(d.px, bold=True)) >= h / 8
 
 
@@ -65,7 +82,7 @@ def test_alternate_languages_switch_and_side_by_side_shows_both(qtbot, hall, clo
         board.grab()
         text = " ".join(board.texts())
         has_zh, has_en = "正在叫号" in text, "Now calling" in text
-        assert has_zh != has_en                           # exactly one language at a time
+        assert has_zh != has_en  # exactly one language at a time
         seen.add("zh" if has_zh else "en")
         clock.advance(seconds=ALTERNATE_S)
         model.tick()
@@ -76,9 +93,13 @@ def test_alternate_languages_switch_and_side_by_side_shows_both(qtbot, hall, clo
 
 def test_current_calls_one_per_window_and_ticket(clock) -> None:
     t = clock.now()
-    calls = (CallView("A003", "1", "s", t), CallView("A002", "1", "s", t - timedelta(seconds=2)),
-             CallView("B001", "5", "s", t, recall=True), CallView("B001", "5", "s", t - timedelta(seconds=3)),
-             CallView("C001", "8", "s", t - timedelta(seconds=30)))
+    calls = (
+        CallView("A003", "1", "s", t),
+        CallView("A002", "1", "s", t - timedelta(seconds=2)),
+        CallView("B001", "5", "s", t, recall=True),
+        CallView("B001", "5", "s", t - timedelta(seconds=3)),
+        CallView("C001", "8", "s", t - timedelta(seconds=30)),
+    )
     assert [c.ticket for c in current_calls(calls, t, 10)] == ["A003", "B001"]
 
 
@@ -87,7 +108,7 @@ def test_liveness_order(clock) -> None:
     now = clock.now()
     assert liveness(link_up=False, state=s, rx_age_s=0, now=now, stale_s=30) is Liveness.LINK_DOWN
     assert liveness(link_up=True, state=s, rx_age_s=None, now=now, stale_s=30) is Liveness.WAITING
-    assert s.apply(CallsState(ts=now, calls=[])) is False                     # empty, as before: no repaint
+    assert s.apply(CallsState(ts=now, calls=[])) is False  # empty, as before: no repaint
     assert liveness(link_up=True, state=s, rx_age_s=1, now=now, stale_s=30) is Liveness.WAITING  # partial
     s.apply(ServicesState(ts=now, services=[]))
     s.apply(WindowsState(ts=now, windows=[]))

@@ -1,5 +1,6 @@
 """The announcer: queued, never overlapping, recalls repeated, language order configurable, mute;
 and end to end from a real Mosquitto `event/call`."""
+
 from __future__ import annotations
 
 import itertools
@@ -45,8 +46,14 @@ def assert_no_overlap(player: FilePlayer) -> None:
 def test_calls_are_said_in_order_zh_then_en_without_overlap(synth: EspeakSynth, tmp_path: Path) -> None:
     player = FilePlayer(tmp_path / "out", time_scale=SCALE)
     said = run(Announcer(synth, player), Call("A012", "3"), Call("B004", "5"), Call("A013", "12"))
-    assert said == [("A012", Lang.ZH), ("A012", Lang.EN), ("B004", Lang.ZH), ("B004", Lang.EN),
-                    ("A013", Lang.ZH), ("A013", Lang.EN)]
+    assert said == [
+        ("A012", Lang.ZH),
+        ("A012", Lang.EN),
+        ("B004", Lang.ZH),
+        ("B004", Lang.EN),
+        ("A013", Lang.ZH),
+        ("A013", Lang.EN),
+    ]
     assert_no_overlap(player)
     files = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert len(files) == 6 and files[0].startswith("0001-espeak-zh") and files[1].startswith("0002-espeak-en")
@@ -117,8 +124,17 @@ def test_end_to_end_from_mosquitto_event_call(broker, synth: EspeakSynth, tmp_pa
     try:
         topic = ctl.topics.event("call")
         for ticket, window, recall in [("A012", "3", False), ("A013", "4", False), ("A012", "3", True)]:
-            ctl.publish(topic, CallEvent(ts=datetime.now().astimezone(), ticket=ticket, window=window, service="a",
-                                         recall=recall, announce=BiText(zh="", en="")))
+            ctl.publish(
+                topic,
+                CallEvent(
+                    ts=datetime.now().astimezone(),
+                    ticket=ticket,
+                    window=window,
+                    service="a",
+                    recall=recall,
+                    announce=BiText(zh="", en=""),
+                ),
+            )
         ctl.publish(topic, b"not json")  # ignored, never kills the board
         ctl.publish(topic, {"v": 1, "ts": now_iso(), "window": "3"})  # not a call: no ticket, ignored
         with done:
@@ -129,8 +145,11 @@ def test_end_to_end_from_mosquitto_event_call(broker, synth: EspeakSynth, tmp_pa
         board.close()
         ctl.close()
     assert [(s.call.ticket, s.lang) for s in ann.spoken] == [
-        ("A012", Lang.ZH), ("A012", Lang.EN), ("A013", Lang.ZH), ("A013", Lang.EN)] + [
-        ("A012", Lang.ZH), ("A012", Lang.EN)] * 2
+        ("A012", Lang.ZH),
+        ("A012", Lang.EN),
+        ("A013", Lang.ZH),
+        ("A013", Lang.EN),
+    ] + [("A012", Lang.ZH), ("A012", Lang.EN)] * 2
     assert threads == {"voice-announcer"}
     assert_no_overlap(player)
     assert duration(ann.spoken[0].wav) > 2.0

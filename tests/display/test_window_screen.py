@@ -1,4 +1,5 @@
 """Window screens against the real controller: serving, paused and closed, with where to go."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -48,7 +49,7 @@ def test_paused_says_why_and_where_to_go(qtbot, controller, client, screen) -> N
     w = screen("6")
     assert client.send("window/6", {"action": "pause", "reason": "lunch"}).ok
     qtbot.waitUntil(lambda: "午间休息" in text(w, "window.status"), timeout=WAIT)
-    assert "请到5号窗口、7号窗口办理" in text(w, "window.goto")   # the other tax windows
+    assert "请到5号窗口、7号窗口办理" in text(w, "window.goto")  # the other tax windows
     assert "Please go to Window 5, Window 7" in text(w, "window.goto")
     assert client.send("window/5", {"action": "pause"}).ok
     qtbot.waitUntil(lambda: "请到7号窗口办理" in text(w, "window.goto"), timeout=WAIT)
@@ -57,7 +58,7 @@ def test_paused_says_why_and_where_to_go(qtbot, controller, client, screen) -> N
 def test_closed_tidal_window_then_opened(qtbot, controller, client, screen) -> None:
     w = screen("19")
     qtbot.waitUntil(lambda: "潮汐窗口" in text(w, "window.status"), timeout=WAIT)
-    assert text(w, "window.goto")                        # never a dead end
+    assert text(w, "window.goto")  # never a dead end
     assert client.send("tidal", {"action": "open", "window": "19", "service": "business-setup"}).ok
     qtbot.waitUntil(lambda: "即将叫号" in text(w, "window.status"), timeout=WAIT)
 

@@ -1,10 +1,11 @@
 """Counts on frames composed from real photographs of people at known positions."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from tideq.drivers.camera.detector import CrowdDetector, DetectorSettings, Detection, fit_fill, fuse
+from tideq.drivers.camera.detector import CrowdDetector, Detection, DetectorSettings, fit_fill, fuse
 from tideq.drivers.camera.smoothing import level_of
 from tideq.drivers.camera.zones import ZoneGeometry
 
@@ -29,8 +30,13 @@ def _run(settings: DetectorSettings, cases: list[dict[str, int]], seed: int, per
     return out
 
 
-CASES = [{"zone-a": 0, "zone-b": 3}, {"zone-a": 5, "zone-b": 0}, {"zone-a": 10, "zone-b": 2},
-         {"zone-a": 18, "zone-b": 7}, {"zone-a": 2, "zone-b": 14}]
+CASES = [
+    {"zone-a": 0, "zone-b": 3},
+    {"zone-a": 5, "zone-b": 0},
+    {"zone-a": 10, "zone-b": 2},
+    {"zone-a": 18, "zone-b": 7},
+    {"zone-a": 2, "zone-b": 14},
+]
 
 
 def test_occupancy_counts_each_zone_within_tolerance() -> None:

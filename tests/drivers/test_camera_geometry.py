@@ -1,4 +1,5 @@
 """Zone polygon membership, source URLs and reconnect backoff."""
+
 from __future__ import annotations
 
 import pytest
@@ -29,14 +30,17 @@ def test_bad_polygons_are_refused_with_the_fix(corners: list[tuple[float, float]
         ZoneGeometry.from_fractions("z", corners, (640, 480))
 
 
-@pytest.mark.parametrize("url,kind,target", [
-    ("0", SourceKind.DEVICE, 0),
-    ("/dev/video2", SourceKind.DEVICE, "/dev/video2"),
-    ("v4l2://1", SourceKind.DEVICE, 1),
-    ("rtsp://user:pw@10.0.0.5/stream1", SourceKind.STREAM, "rtsp://user:pw@10.0.0.5/stream1"),
-    ("file:///tmp/hall.avi", SourceKind.FILE, "/tmp/hall.avi"),
-    ("videos/hall.mp4", SourceKind.FILE, "videos/hall.mp4"),
-])
+@pytest.mark.parametrize(
+    "url,kind,target",
+    [
+        ("0", SourceKind.DEVICE, 0),
+        ("/dev/video2", SourceKind.DEVICE, "/dev/video2"),
+        ("v4l2://1", SourceKind.DEVICE, 1),
+        ("rtsp://user:pw@10.0.0.5/stream1", SourceKind.STREAM, "rtsp://user:pw@10.0.0.5/stream1"),
+        ("file:///tmp/hall.avi", SourceKind.FILE, "/tmp/hall.avi"),
+        ("videos/hall.mp4", SourceKind.FILE, "videos/hall.mp4"),
+    ],
+)
 def test_source_urls(url: str, kind: SourceKind, target: object) -> None:
     spec = SourceSpec.parse(url)
     assert (spec.kind, spec.target) == (kind, target)

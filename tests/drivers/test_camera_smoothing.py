@@ -1,4 +1,5 @@
 """Count smoothing and level hysteresis."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Shared helpers of the camera tests (no tests here): scenes from the real-photo cut-outs in data/."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,8 +14,10 @@ from tideq.drivers.camera.zones import ZoneGeometry
 DATA = Path(__file__).parent / "data"
 SIZE = (640, 480)
 PERSON = PersonModel(horizon=0.0, height_bottom=0.4, fill=0.315)  # fill as fitted by bench/bench_camera.py
-ZONES = [Zone(id="zone-a", polygon=[(0.0, 0.3), (0.5, 0.3), (0.5, 1.0), (0.0, 1.0)], busy=8, crowded=16),
-         Zone(id="zone-b", polygon=[(0.5, 0.3), (1.0, 0.3), (1.0, 1.0), (0.5, 1.0)], busy=8, crowded=16)]
+ZONES = [
+    Zone(id="zone-a", polygon=[(0.0, 0.3), (0.5, 0.3), (0.5, 1.0), (0.0, 1.0)], busy=8, crowded=16),
+    Zone(id="zone-b", polygon=[(0.5, 0.3), (1.0, 0.3), (1.0, 1.0), (0.5, 1.0)], busy=8, crowded=16),
+]
 
 
 def maker() -> SceneMaker:

@@ -1,6 +1,7 @@
 """No import circles inside `tideq.drivers` (the printer's link -> virtual -> status -> link circle
 is gone). Read from the static import graph, TYPE_CHECKING imports included. That drivers use no
 MQTT client and no Qt is an import-linter contract (pyproject.toml)."""
+
 from __future__ import annotations
 
 import grimp

@@ -1,4 +1,5 @@
 """The evaluator master against simulated evaluators over a real pty pair."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -27,8 +28,17 @@ def rig() -> Iterator[Rig]:
     with EvaluatorBusSim() as sim:
         sim.add_evaluator(1)
         sim.add_evaluator(2)
-        master = EvaluatorMaster(sim.url, [1, 2], bus_id="evaluators-t", timeout_s=0.1, retries=1, quiet_after=2,
-                                 quiet_probe_every=2, min_cycle_s=0.005, rating_timeout_s=5.0)
+        master = EvaluatorMaster(
+            sim.url,
+            [1, 2],
+            bus_id="evaluators-t",
+            timeout_s=0.1,
+            retries=1,
+            quiet_after=2,
+            quiet_probe_every=2,
+            min_cycle_s=0.005,
+            rating_timeout_s=5.0,
+        )
         master.start()
         try:
             yield Rig(sim, master)
@@ -38,7 +48,12 @@ def rig() -> Iterator[Rig]:
 
 def test_wire_rating_levels_and_labels() -> None:
     assert [(int(r), r.zh) for r in WireRating] == [
-        (1, "非常满意"), (2, "满意"), (3, "基本满意"), (4, "不满意"), (5, "非常不满意")]
+        (1, "非常满意"),
+        (2, "满意"),
+        (3, "基本满意"),
+        (4, "不满意"),
+        (5, "非常不满意"),
+    ]
     assert WireRating(1).en == "very satisfied" and WireRating(5).en == "very dissatisfied"
 
 
@@ -62,7 +77,11 @@ def test_visitor_rating_is_returned_and_acknowledged(rig: Rig) -> None:
     assert ev.rate(WireRating.SATISFIED)  # wire code 2
     result = fut.result(T)
     assert (result.status, result.rating, result.value, result.ticket) == (
-        RatingStatus.RATED, Rating.SATISFIED, 4, "A012")  # the contract's scale: 满意 is 4
+        RatingStatus.RATED,
+        Rating.SATISFIED,
+        4,
+        "A012",
+    )  # the contract's scale: 满意 is 4
     assert ev.wait(lambda: ev.acked == [ev.asks[0].ask_id], T)
     assert rig.ev(2).asks == []
 
@@ -123,6 +142,7 @@ def test_new_ask_supersedes_an_unanswered_one(rig: Rig) -> None:
 
 def test_documented_examples_are_what_the_code_sends() -> None:
     from tideq.drivers.rs485 import Frame, encode
+
     ask = encode(Frame(3, 0x41, 0x20, Ask(1, 30, "A012", "3", "请评价").encode()))
     assert ask == bytes.fromhex("AA 55 03 41 20 0F 01 1E 41 30 31 32 00 33 00 C7 EB C6 C0 BC DB 3A 2E")
     assert encode(Frame(3, 0xC1, 0x22, b"\x01\x02")) == bytes.fromhex("AA 55 03 C1 22 02 01 02 16 10")

@@ -1,5 +1,6 @@
 """The ID card reader and the scanners as plain-thread drivers: real pty pairs (the simulated
 reader and scanner), a real video file for the camera. Callbacks arrive on the driver's thread."""
+
 from __future__ import annotations
 
 import queue
@@ -80,7 +81,10 @@ def test_serial_scanner_yields_one_code_per_line_in_any_chunking() -> None:
             sim.write(b"1126\n\r  \r")  # LF ends it too; blank lines are no code
             sim.scan("预约12")
             assert [codes.get() for _ in range(3)] == [
-                "https://zwfw.example.gov.cn/appt?code=SCAN5555", "tideq-appt:20261126", "预约12"]
+                "https://zwfw.example.gov.cn/appt?code=SCAN5555",
+                "tideq-appt:20261126",
+                "预约12",
+            ]
             assert codes.threads == {"reader-scanner"}
         finally:
             scanner.stop()
@@ -94,7 +98,7 @@ def _qr_video(path: Path, text: str) -> None:
     img = cv2.imread(str(png))
     frame = np.full((480, 640, 3), 255, np.uint8)
     y, x = (480 - img.shape[0]) // 2, (640 - img.shape[1]) // 2
-    frame[y:y + img.shape[0], x:x + img.shape[1]] = img
+    frame[y : y + img.shape[0], x : x + img.shape[1]] = img
     out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (640, 480))
     for _ in range(3):
         out.write(np.full((480, 640, 3), 255, np.uint8))

@@ -1,4 +1,5 @@
 """The keypad master against simulated keypads over a real pty pair."""
+
 from __future__ import annotations
 
 import threading
@@ -33,8 +34,17 @@ def make_rig(addresses: list[int], **kw) -> Iterator[Rig]:
     with KeypadBusSim() as sim:
         for a in addresses:
             sim.add_keypad(a, **kw.pop(f"kp{a}", {}))
-        master = KeypadMaster(sim.url, addresses, bus_id="keypads-t", timeout_s=0.1, retries=1, quiet_after=2,
-                              quiet_probe_every=2, min_cycle_s=0.005, **kw)
+        master = KeypadMaster(
+            sim.url,
+            addresses,
+            bus_id="keypads-t",
+            timeout_s=0.1,
+            retries=1,
+            quiet_after=2,
+            quiet_probe_every=2,
+            min_cycle_s=0.005,
+            **kw,
+        )
         rig = Rig(sim, master)
         master.start()
         try:

@@ -1,5 +1,6 @@
 """LED strip driver over a real pty pair with the simulated strip line: several strips on one bus,
 timeouts and retries, unplug/replug recovery, corrupted answers, NAKs, broadcast."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -37,8 +38,9 @@ class Clock:
 def line() -> Iterator[tuple[SimulatedStripBus, LedStripBus, Clock]]:
     clock = Clock()
     with SimulatedStripBus([1, 2, 3]) as sim:
-        bus = LedStripBus(sim.port, [1, 2, 3], timeout_s=TIMEOUT_S, retries=RETRIES, probe_min_s=1.0,
-                          probe_max_s=4.0, clock=clock)
+        bus = LedStripBus(
+            sim.port, [1, 2, 3], timeout_s=TIMEOUT_S, retries=RETRIES, probe_min_s=1.0, probe_max_s=4.0, clock=clock
+        )
         with bus:
             yield sim, bus, clock
 

@@ -1,4 +1,5 @@
 """LED strip wire format: byte-exact frames (the hex in docs/ledstrip-protocol.md) and text encoding."""
+
 from __future__ import annotations
 
 import logging
@@ -23,14 +24,20 @@ def frame(addr: int, cmd: int, seq: int, payload: bytes = b"") -> str:
 def test_documented_examples_are_byte_exact() -> None:
     assert frame(1, Command.PING, 1) == "aa 55 01 01 01 00 51 88"
     assert frame(1, Command.ACK, 1, bytes([Command.PING])) == "aa 55 01 80 01 01 01 a1 90"
-    assert frame(3, Command.SHOW_TEXT, 1, show_text_payload("请A012号", Mode.FLASH)) == \
-        "aa 55 03 10 01 0a 02 00 c7 eb 41 30 31 32 ba c5 ae ee"
-    assert frame(5, Command.SHOW_TEXT, 2, show_text_payload("A012 → 3号窗口")) == \
-        "aa 55 05 10 02 11 00 00 41 30 31 32 20 a1 fa 20 33 ba c5 b4 b0 bf da 6d a5"
+    assert (
+        frame(3, Command.SHOW_TEXT, 1, show_text_payload("请A012号", Mode.FLASH))
+        == "aa 55 03 10 01 0a 02 00 c7 eb 41 30 31 32 ba c5 ae ee"
+    )
+    assert (
+        frame(5, Command.SHOW_TEXT, 2, show_text_payload("A012 → 3号窗口"))
+        == "aa 55 05 10 02 11 00 00 41 30 31 32 20 a1 fa 20 33 ba c5 b4 b0 bf da 6d a5"
+    )
     assert frame(2, Command.CLEAR, 7) == "aa 55 02 11 07 00 53 a9"
     assert frame(2, Command.SET_BRIGHTNESS, 8, brightness_payload(50)) == "aa 55 02 12 08 01 32 59 3f"
-    assert frame(0, Command.SHOW_TEXT, 9, show_text_payload("暂停服务", Mode.SCROLL)) == \
-        "aa 55 00 10 09 0a 01 00 d4 dd cd a3 b7 fe ce f1 ff 96"
+    assert (
+        frame(0, Command.SHOW_TEXT, 9, show_text_payload("暂停服务", Mode.SCROLL))
+        == "aa 55 00 10 09 0a 01 00 d4 dd cd a3 b7 fe ce f1 ff 96"
+    )
     assert frame(3, Command.NAK, 4, bytes([Command.SHOW_TEXT, 0x03])) == "aa 55 03 81 04 02 10 03 d1 07"
 
 

@@ -1,4 +1,5 @@
 """`tideq printer-sim` and `tideq printer-test` as staff run them, in real processes."""
+
 from __future__ import annotations
 
 import subprocess
@@ -15,14 +16,33 @@ from tideq.testing import free_port
 
 def test_printer_test_against_sim_process(tmp_path: Path) -> None:
     port = free_port()
-    sim = subprocess.Popen([sys.executable, "-m", "tideq.cli", "printer-sim", "--port", str(port), "--no-pty",
-                            "--out", str(tmp_path), "--width", "58"],
-                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    sim = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tideq.cli",
+            "printer-sim",
+            "--port",
+            str(port),
+            "--no-pty",
+            "--out",
+            str(tmp_path),
+            "--width",
+            "58",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert sim.stdout is not None and sim.stdin is not None
         assert sim.stdout.readline().strip() == f"listening tcp://127.0.0.1:{port}"
-        out = subprocess.run([sys.executable, "-m", "tideq.cli", "printer-test", f"tcp://127.0.0.1:{port}",
-                              "--width", "58"], capture_output=True, text=True, timeout=20)
+        out = subprocess.run(
+            [sys.executable, "-m", "tideq.cli", "printer-test", f"tcp://127.0.0.1:{port}", "--width", "58"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+        )
         assert out.returncode == 0, out.stdout + out.stderr
         assert "print: printed" in out.stdout and "status: ok" in out.stdout
         line = sim.stdout.readline()
@@ -35,8 +55,12 @@ def test_printer_test_against_sim_process(tmp_path: Path) -> None:
         sim.stdin.flush()
         while "paper=<Paper.OUT" not in line:
             line = sim.stdout.readline()
-        out = subprocess.run([sys.executable, "-m", "tideq.cli", "printer-test", f"tcp://127.0.0.1:{port}"],
-                             capture_output=True, text=True, timeout=20)
+        out = subprocess.run(
+            [sys.executable, "-m", "tideq.cli", "printer-test", f"tcp://127.0.0.1:{port}"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+        )
         assert out.returncode == 1 and "PaperOut" in out.stdout and "status: paper_out" in out.stdout
         sim.stdin.write("quit\n")
         sim.stdin.flush()
@@ -61,8 +85,10 @@ def test_bad_url_exits_2(capsys) -> None:
 
 
 def test_drivers_never_import_qt() -> None:
-    code = ("import sys, tideq.drivers.printer, tideq.drivers.printer.cli, tideq.drivers.printer.sim, "
-            "tideq.kiosk.printer_health; "
-            "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'PyQt5', 'PyQt6', 'shiboken6')]; "
-            "assert not bad, bad")
+    code = (
+        "import sys, tideq.drivers.printer, tideq.drivers.printer.cli, tideq.drivers.printer.sim, "
+        "tideq.kiosk.printer_health; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'PyQt5', 'PyQt6', 'shiboken6')]; "
+        "assert not bad, bad"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)

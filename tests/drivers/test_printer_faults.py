@@ -1,4 +1,5 @@
 """Faults: each gives its typed result within 1 s and leaves the ticket valid (shown on screen)."""
+
 from __future__ import annotations
 
 import time
@@ -55,12 +56,15 @@ def attempt(url: str):
 
 
 @pytest.mark.parametrize("link", [tcp, serial])
-@pytest.mark.parametrize("fault,error,state", [
-    ({"paper": Paper.OUT}, PaperOut, "paper_out"),
-    ({"cover_open": True}, CoverOpen, "cover_open"),
-    ({"offline": True}, PrinterOffline, "offline"),
-    ({"error": True}, PrinterHardwareError, "error"),
-])
+@pytest.mark.parametrize(
+    "fault,error,state",
+    [
+        ({"paper": Paper.OUT}, PaperOut, "paper_out"),
+        ({"cover_open": True}, CoverOpen, "cover_open"),
+        ({"offline": True}, PrinterOffline, "offline"),
+        ({"error": True}, PrinterHardwareError, "error"),
+    ],
+)
 def test_fault_reported_and_nothing_printed(sim, link, fault, error, state) -> None:
     sim.printer.set_state(**fault)
     result = attempt(link(sim))

@@ -3,6 +3,7 @@
 Regenerate goldens after an intended layout change: TIDEQ_UPDATE_GOLDEN=1 pytest -k golden,
 then look at the rendered tickets (docs/screenshots) before committing.
 """
+
 from __future__ import annotations
 
 import os
@@ -60,8 +61,9 @@ def test_number_is_the_largest_text_and_fits_the_paper() -> None:
         assert sum(run.style.cell(c) for run in number.runs for c in run.text) <= dots
 
 
-@pytest.mark.parametrize("priority,mark", [(Priority.GREEN, "绿色通道"), (Priority.APPOINTMENT, "预约"),
-                                           (Priority.NORMAL, None)])
+@pytest.mark.parametrize(
+    "priority,mark", [(Priority.GREEN, "绿色通道"), (Priority.APPOINTMENT, "预约"), (Priority.NORMAL, None)]
+)
 def test_priority_mark(priority: Priority, mark: str | None) -> None:
     text = parse(build_ticket(sample_ticket(priority=priority), 80))[0][0].text_dump()
     if mark:
@@ -103,12 +105,23 @@ def test_wrap_breaks_on_words_and_keeps_punctuation_off_line_starts() -> None:
 
 def test_ticket_requires_aware_time() -> None:
     from datetime import datetime
+
     with pytest.raises(ValueError):
         TicketPrint(**{**sample_ticket().__dict__, "issued_at": datetime(2024, 5, 6, 9, 0)})
 
 
 def test_from_controller_ticket_object() -> None:
     t = TicketPrint.from_controller(
-        {"number": "C003", "service": "tax", "priority": "appointment", "issued_at": "2024-05-06T09:00:00.000+08:00",
-         "ahead": 2, "eta_s": 300}, hall=("某中心", "Some Center"), service=("税务", "Tax"), verify="v1")
+        {
+            "number": "C003",
+            "service": "tax",
+            "priority": "appointment",
+            "issued_at": "2024-05-06T09:00:00.000+08:00",
+            "ahead": 2,
+            "eta_s": 300,
+        },
+        hall=("某中心", "Some Center"),
+        service=("税务", "Tax"),
+        verify="v1",
+    )
     assert t.priority is Priority.APPOINTMENT and t.issued_at.utcoffset() is not None and t.ahead == 2

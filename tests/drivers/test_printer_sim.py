@@ -1,4 +1,5 @@
 """The virtual printer's ESC/POS parser: streaming, python-escpos output, status in-stream."""
+
 from __future__ import annotations
 
 import cv2
@@ -19,8 +20,9 @@ class Recorder:
     def __init__(self, dots: int = 576, status: int | None = 0x12) -> None:
         self.pages: list[Page] = []
         self.replies = bytearray()
-        self.parser = EscPosParser(dots, Hooks(status=lambda n: status, respond=self.replies.extend,
-                                               cut=self.pages.append))
+        self.parser = EscPosParser(
+            dots, Hooks(status=lambda n: status, respond=self.replies.extend, cut=self.pages.append)
+        )
 
 
 def test_byte_by_byte_equals_whole() -> None:
@@ -28,7 +30,7 @@ def test_byte_by_byte_equals_whole() -> None:
     whole, drip = Recorder(), Recorder()
     whole.parser.feed(data)
     for i in range(len(data)):
-        drip.parser.feed(data[i:i + 1])
+        drip.parser.feed(data[i : i + 1])
     assert len(whole.pages) == len(drip.pages) == 1
     assert np.array_equal(page_bitmap(whole.pages[0]), page_bitmap(drip.pages[0]))
 

@@ -1,4 +1,5 @@
 """DLE EOT decoding: every fault bit, and never "paper adequate" on a missing reply."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,14 +8,17 @@ from tideq.drivers.printer import CoverOpen, PaperOut, PrinterOffline, PrinterUn
 from tideq.drivers.printer.status import Paper, PrinterState, decode, query, valid
 
 
-@pytest.mark.parametrize("raw,state,paper", [
-    ({1: 0x12, 2: 0x12, 4: 0x12}, PrinterState.OK, Paper.ADEQUATE),
-    ({1: 0x12, 2: 0x12, 4: 0x1E}, PrinterState.PAPER_NEAR_END, Paper.NEAR_END),
-    ({1: 0x1A, 2: 0x32, 4: 0x7E}, PrinterState.PAPER_OUT, Paper.OUT),
-    ({1: 0x1A, 2: 0x16, 4: 0x12}, PrinterState.COVER_OPEN, Paper.ADEQUATE),
-    ({1: 0x1A, 2: 0x52, 3: 0x1A, 4: 0x12}, PrinterState.ERROR, Paper.ADEQUATE),
-    ({1: 0x1A, 2: 0x12, 4: 0x12}, PrinterState.OFFLINE, Paper.ADEQUATE),
-])
+@pytest.mark.parametrize(
+    "raw,state,paper",
+    [
+        ({1: 0x12, 2: 0x12, 4: 0x12}, PrinterState.OK, Paper.ADEQUATE),
+        ({1: 0x12, 2: 0x12, 4: 0x1E}, PrinterState.PAPER_NEAR_END, Paper.NEAR_END),
+        ({1: 0x1A, 2: 0x32, 4: 0x7E}, PrinterState.PAPER_OUT, Paper.OUT),
+        ({1: 0x1A, 2: 0x16, 4: 0x12}, PrinterState.COVER_OPEN, Paper.ADEQUATE),
+        ({1: 0x1A, 2: 0x52, 3: 0x1A, 4: 0x12}, PrinterState.ERROR, Paper.ADEQUATE),
+        ({1: 0x1A, 2: 0x12, 4: 0x12}, PrinterState.OFFLINE, Paper.ADEQUATE),
+    ],
+)
 def test_decode(raw, state, paper) -> None:
     st = decode(raw)
     assert st.state is state and st.paper is paper

@@ -1,4 +1,5 @@
 """A ticket through each transport into the virtual printer: text and QR as printed."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,8 +21,12 @@ def sim(request, tmp_path_factory):
 
 
 def urls(s: PrinterSim) -> dict[str, str]:
-    return {"tcp": f"tcp://127.0.0.1:{s.port}", "serial": f"serial://{s.pty_path}?baudrate=19200",
-            "file": f"file://{s.pty_path}", "tcp-raster": f"tcp://127.0.0.1:{s.port}?qr=raster"}
+    return {
+        "tcp": f"tcp://127.0.0.1:{s.port}",
+        "serial": f"serial://{s.pty_path}?baudrate=19200",
+        "file": f"file://{s.pty_path}",
+        "tcp-raster": f"tcp://127.0.0.1:{s.port}?qr=raster",
+    }
 
 
 def qr_of(png: Path) -> str:

@@ -1,6 +1,7 @@
 """The one RS-485 line every family runs on, against the pty simulator base: identical-frame
 retries, late and stray answers, quiet devices and their probes, the device/bus state vocabulary,
 statistics, resend/ignore verdicts, broadcast, a lost port and the error tree."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -60,8 +61,15 @@ def sim() -> Iterator[SimLine]:
 @pytest.fixture
 def line(sim: SimLine) -> Iterator[Rs485Line]:
     changes: list[tuple[int, DeviceState]] = []
-    with Rs485Line(sim.url, [1, 2], timeout_s=TIMEOUT_S, retries=2, quiet_after=2, label="test",
-                   on_state=lambda a, s: changes.append((a, s))) as ln:
+    with Rs485Line(
+        sim.url,
+        [1, 2],
+        timeout_s=TIMEOUT_S,
+        retries=2,
+        quiet_after=2,
+        label="test",
+        on_state=lambda a, s: changes.append((a, s)),
+    ) as ln:
         assert changes == [(1, DeviceState.OK), (2, DeviceState.OK)]  # the port opened: no longer offline
         changes.clear()
         ln.changes = changes  # type: ignore[attr-defined]

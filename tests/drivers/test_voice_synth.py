@@ -1,5 +1,6 @@
 """Synthesis: espeak-ng WAVs are real speech of plausible length, cached per sentence; clip folders
 (generated with espeak-ng) are assembled in the right order, converted with sox when needed."""
+
 from __future__ import annotations
 
 import subprocess
@@ -19,7 +20,7 @@ def rms(path: Path) -> float:
     with wave.open(str(path), "rb") as w:
         assert w.getsampwidth() == 2
         samples = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16).astype(np.float64)
-    return float(np.sqrt(np.mean(samples ** 2)))
+    return float(np.sqrt(np.mean(samples**2)))
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +73,7 @@ def test_clips_are_joined_in_sentence_order(clip_dir: Path, tmp_path: Path) -> N
     parts = [clip_dir / f"{n}.wav" for n in s.clips(Lang.ZH)]
     with wave.open(str(out), "rb") as w:
         joined = w.readframes(w.getnframes())
-    expected = b"".join(wave.open(str(p), "rb").readframes(10 ** 9) for p in parts)
+    expected = b"".join(wave.open(str(p), "rb").readframes(10**9) for p in parts)
     assert joined == expected  # byte-exact concatenation, in order
     assert duration(out) == pytest.approx(sum(duration(p) for p in parts), abs=1e-3)
     assert synth.render(s, Lang.ZH) == out and synth.stats.hits == 1
@@ -85,8 +86,9 @@ def test_clips_of_another_rate_are_resampled_with_sox(clip_dir: Path, tmp_path: 
     for p in clip_dir.glob("*.wav"):
         (folder / p.name).write_bytes(p.read_bytes())
     # a hall re-recorded one clip on a phone: 44.1 kHz stereo
-    subprocess.run(["sox", str(clip_dir / "zh-qing.wav"), "-r", "44100", "-c", "2", str(folder / "zh-qing.wav")],
-                   check=True)
+    subprocess.run(
+        ["sox", str(clip_dir / "zh-qing.wav"), "-r", "44100", "-c", "2", str(folder / "zh-qing.wav")], check=True
+    )
     synth = ClipSynth(folder, tmp_path / "cache")
     out = synth.render(build("A012", "3"), Lang.ZH)
     assert synth.converted == 1

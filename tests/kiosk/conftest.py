@@ -3,6 +3,7 @@ them with a virtual printer and simulated ID card reader and scanner on ptys.
 
 The hall is the example hall with one change: 惠企政策兑现 (policy-redemption) has a daily
 quota of 2 so the quota test does not issue 100 tickets first."""
+
 from __future__ import annotations
 
 import uuid
@@ -30,8 +31,7 @@ ID_B = "440524188001010014"
 @pytest.fixture(scope="session")
 def hall() -> LoadedConfig:
     base = load(EXAMPLE_HALL)
-    services = [s.model_copy(update={"daily_quota": QUOTA}) if s.id == QUOTA_SERVICE else s
-                for s in base.hall.services]
+    services = [s.model_copy(update={"daily_quota": QUOTA}) if s.id == QUOTA_SERVICE else s for s in base.hall.services]
     return LoadedConfig(base.hall.model_copy(update={"services": services}), base.path)
 
 
@@ -60,13 +60,19 @@ class Rig:
         return self.app.window.views[screen]
 
 
-def make_rig(qtbot, hall: LoadedConfig, broker_url: str, tmp_path, *, wait_online: bool = True,
-             **opts: object) -> Rig:
+def make_rig(qtbot, hall: LoadedConfig, broker_url: str, tmp_path, *, wait_online: bool = True, **opts: object) -> Rig:
     name = f"kt-{uuid.uuid4().hex[:8]}"
     printer = virtual_printer(name, out_dir=tmp_path / "printer")
     reader, scanner = SimulatedIdReader(), SimulatedScanner()
-    options = KioskOptions(broker_url, printer_url=f"virtual://{name}", request_timeout_s=1.0,
-                           connect_grace_s=1.0, voice=False, idcard_url=reader.url, scanner_url=scanner.url)
+    options = KioskOptions(
+        broker_url,
+        printer_url=f"virtual://{name}",
+        request_timeout_s=1.0,
+        connect_grace_s=1.0,
+        voice=False,
+        idcard_url=reader.url,
+        scanner_url=scanner.url,
+    )
     for k, v in opts.items():
         setattr(options, k, v)
     app = KioskApp(hall, "kiosk-1", options).start(fullscreen=False)

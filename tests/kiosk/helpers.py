@@ -1,5 +1,6 @@
 """Small helpers for kiosk tests: tap a widget like a finger, wait for a screen; watch a device's
 health on the bus and start an application in its own process (also used by tests/display)."""
+
 from __future__ import annotations
 
 import os
@@ -24,8 +25,9 @@ def tap(qtbot, widget) -> None:  # type: ignore[no-untyped-def]
 
 
 def wait_screen(qtbot, rig, screen: Screen) -> None:  # type: ignore[no-untyped-def]
-    qtbot.waitUntil(lambda: rig.model.screen is screen and rig.window.stack.currentWidget() is rig.view(screen),
-                    timeout=T)
+    qtbot.waitUntil(
+        lambda: rig.model.screen is screen and rig.window.stack.currentWidget() is rig.view(screen), timeout=T
+    )
 
 
 def home_tile(rig, screen: Screen):  # type: ignore[no-untyped-def]
@@ -99,5 +101,6 @@ def start_app(args: list[str], log: Path) -> subprocess.Popen[bytes]:
     """`tideq <args>` in its own process, offscreen, as an installer runs it (output to `log`)."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     with log.open("wb") as out:
-        return subprocess.Popen([sys.executable, "-m", "tideq.cli", *args], env=env, stdout=out,
-                                stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [sys.executable, "-m", "tideq.cli", *args], env=env, stdout=out, stderr=subprocess.STDOUT
+        )

@@ -1,4 +1,5 @@
 """Appointment check-in: keypad, serial scanner, camera QR, ID card; early, late, unknown."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -22,12 +23,24 @@ def _appointments(client, **codes: timedelta) -> None:
     items = []
     for code, offset in codes.items():
         start = THURSDAY_10 + offset
-        items.append({"code": code, "service": "tax", "start": start.isoformat(),
-                      "end": (start + timedelta(minutes=30)).isoformat(), "name_masked": "张三"})
-    items.append({"code": "IDCARD01", "service": "real-estate",
-                  "start": (THURSDAY_10 + timedelta(minutes=10)).isoformat(),
-                  "end": (THURSDAY_10 + timedelta(minutes=40)).isoformat(),
-                  "identity": identity_hash(HALL_SECRET.encode(), ID_B)})
+        items.append(
+            {
+                "code": code,
+                "service": "tax",
+                "start": start.isoformat(),
+                "end": (start + timedelta(minutes=30)).isoformat(),
+                "name_masked": "张三",
+            }
+        )
+    items.append(
+        {
+            "code": "IDCARD01",
+            "service": "real-estate",
+            "start": (THURSDAY_10 + timedelta(minutes=10)).isoformat(),
+            "end": (THURSDAY_10 + timedelta(minutes=40)).isoformat(),
+            "identity": identity_hash(HALL_SECRET.encode(), ID_B),
+        }
+    )
     assert client.send("appointments", {"appointments": items}).ok
 
 
@@ -56,7 +69,7 @@ def test_on_time_keypad_checkin(qtbot, rig, client, lang):
 
 
 def test_early_arrival_is_told_when_to_come_back(qtbot, rig, client):
-    _appointments(client, **{"30001111": timedelta(hours=1)})        # 11:00, check-in opens 10:30
+    _appointments(client, **{"30001111": timedelta(hours=1)})  # 11:00, check-in opens 10:30
     tap(qtbot, home_tile(rig, Screen.CHECKIN))
     _keypad(qtbot, rig, "30001111")
     wait_screen(qtbot, rig, Screen.REFUSAL)
@@ -67,7 +80,7 @@ def test_early_arrival_is_told_when_to_come_back(qtbot, rig, client):
 
 
 def test_late_arrival_becomes_walk_in_with_explanation(qtbot, rig, client):
-    _appointments(client, **{"40002222": -timedelta(hours=1)})       # 09:00 slot, grace 15 min
+    _appointments(client, **{"40002222": -timedelta(hours=1)})  # 09:00 slot, grace 15 min
     tap(qtbot, home_tile(rig, Screen.CHECKIN))
     _keypad(qtbot, rig, "40002222")
     wait_screen(qtbot, rig, Screen.TICKET)
@@ -85,7 +98,7 @@ def test_unknown_code_says_where_to_get_help(qtbot, rig):
     view = rig.view(Screen.REFUSAL)
     assert rig.model.refusal.code is ErrorCode.APPOINTMENT_UNKNOWN
     qtbot.waitUntil(lambda: "综合咨询" in view.guide.text(), timeout=T)
-    tap(qtbot, view.buttons[Action.TAKE])                            # no dead end: walk in instead
+    tap(qtbot, view.buttons[Action.TAKE])  # no dead end: walk in instead
     wait_screen(qtbot, rig, Screen.SERVICES)
 
 
@@ -122,7 +135,7 @@ def _qr_video(path, text: str) -> None:
     img = cv2.imread(str(png))
     frame = np.full((480, 640, 3), 255, np.uint8)
     y, x = (480 - img.shape[0]) // 2, (640 - img.shape[1]) // 2
-    frame[y:y + img.shape[0], x:x + img.shape[1]] = img
+    frame[y : y + img.shape[0], x : x + img.shape[1]] = img
     out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (640, 480))
     for _ in range(5):
         out.write(np.full((480, 640, 3), 255, np.uint8))

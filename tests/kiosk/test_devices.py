@@ -1,6 +1,7 @@
 """The kiosk's Qt adapters over the plain-thread drivers: a card becomes `card(hash)` on the GUI
 thread (the number itself never leaves the reader thread), a misread card `failed("bad_card")`,
 scanner lines `code(text)`; driver errors become the kiosk's DeviceError."""
+
 from __future__ import annotations
 
 import threading

@@ -1,4 +1,5 @@
 """Printer health on a real Mosquitto: retained, on change, from the status checks of printing."""
+
 from __future__ import annotations
 
 import queue
@@ -61,8 +62,9 @@ def test_silent_printer_is_unknown_and_unreachable(broker, bus, tmp_path) -> Non
     vp.set_state(mute=True)
     watcher, q = watch(broker, f"tideq/{HALL}/health/printer-2")
     try:
-        with TicketPrinter("virtual://health-p2", 58, on_status=PrinterHealth(bus, "printer-2"),
-                           status_deadline_s=0.1) as p:
+        with TicketPrinter(
+            "virtual://health-p2", 58, on_status=PrinterHealth(bus, "printer-2"), status_deadline_s=0.1
+        ) as p:
             p.status()
         msg = q.get(timeout=3)
         assert msg.state is HealthState.UNKNOWN and msg.detail is not None and msg.detail["reachable"] is False

@@ -1,4 +1,5 @@
 """Printer failure, controller offline, idle reset, attract state."""
+
 from __future__ import annotations
 
 import threading
@@ -37,7 +38,7 @@ def test_printer_failure_keeps_ticket_on_screen_and_flags_staff(qtbot, rig, brok
         assert seen[-1].problems == {"printer": "printer_paper_out"} and seen[-1].last_ticket == "B001"
         rig.window.dwell.setInterval(50)
         rig.window._arm_dwell()
-        assert not rig.window.dwell.isActive()   # a failed print stays up to be photographed
+        assert not rig.window.dwell.isActive()  # a failed print stays up to be photographed
     finally:
         watcher.close()
 
@@ -86,10 +87,10 @@ def test_idle_reset_clears_what_the_visitor_entered(qtbot, hall, broker, control
         tap(qtbot, rig.window.lang_btn)
         tap(qtbot, rig.window.large_btn)
         qtbot.waitUntil(lambda: rig.model.code == "7" and rig.model.large, timeout=T)
-        wait_screen(qtbot, rig, Screen.HOME)              # 0.3 s without a touch
+        wait_screen(qtbot, rig, Screen.HOME)  # 0.3 s without a touch
         assert rig.model.code == "" and rig.model.lang.value == "zh" and not rig.model.large
         assert rig.model.pending is None and rig.model.ticket is None
-        wait_screen(qtbot, rig, Screen.ATTRACT)           # and then the attract state
+        wait_screen(qtbot, rig, Screen.ATTRACT)  # and then the attract state
         assert not rig.window.header.isVisible()
         qtbot.mouseClick(rig.view(Screen.ATTRACT), __import__("PySide6.QtCore").QtCore.Qt.MouseButton.LeftButton)
         wait_screen(qtbot, rig, Screen.HOME)

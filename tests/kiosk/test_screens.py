@@ -1,5 +1,6 @@
 """Guide, policy contacts, language and large mode on every screen, layout quality (touch
 targets, clipping), contrast, strings, identity hashing and scan parsing."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,10 +23,10 @@ def test_guide_search_filters_and_elsewhere(qtbot, rig):
     tap(qtbot, home_tile(rig, Screen.GUIDE))
     wait_screen(qtbot, rig, Screen.GUIDE)
     view = rig.view(Screen.GUIDE)
-    view.search.setText("公积")                      # what an input method commits
+    view.search.setText("公积")  # what an input method commits
     qtbot.waitUntil(lambda: [s.id for _, _, s in rig.model.guide_items()] == ["housing-fund"], timeout=T)
     view.search.clear()
-    qtbot.keyClicks(view.search, "provident")        # typed on a keyboard
+    qtbot.keyClicks(view.search, "provident")  # typed on a keyboard
     qtbot.waitUntil(lambda: [s.id for _, _, s in rig.model.guide_items()] == ["housing-fund"], timeout=T)
 
     def shown():  # type: ignore[no-untyped-def]
@@ -41,7 +42,7 @@ def test_guide_search_filters_and_elsewhere(qtbot, rig):
     tap(qtbot, detail.back)
     wait_screen(qtbot, rig, Screen.GUIDE)
     view.search.clear()
-    tap(qtbot, view.chips.itemAt(len(rig.model.groups()) + 1).widget())   # 其他地方办理
+    tap(qtbot, view.chips.itemAt(len(rig.model.groups()) + 1).widget())  # 其他地方办理
     qtbot.waitUntil(lambda: rig.model.guide_group == "elsewhere", timeout=T)
     assert [k for k, _, _ in rig.model.guide_items()] == ["elsewhere", "elsewhere"]
 
@@ -67,7 +68,7 @@ def test_policy_contacts(qtbot, rig, lang):
     def texts() -> list[str]:
         return [w.text() for w in view.findChildren(type(view.title)) if w.isVisible()]
 
-    qtbot.waitUntil(lambda: "029-8831 0001" in texts(), timeout=T)   # new cards show on the next loop
+    qtbot.waitUntil(lambda: "029-8831 0001" in texts(), timeout=T)  # new cards show on the next loop
     texts = texts()
     assert ("Market Regulation Bureau" if lang == "en" else "高新区市场监管局") in texts
 
@@ -86,7 +87,7 @@ def test_language_and_large_toggles_on_every_screen(qtbot, rig):
     tap(qtbot, rig.window.large_btn)
     qtbot.waitUntil(lambda: rig.window.large_btn.text() == "标准模式", timeout=T)
     assert rig.window.header.height() == LARGE.header_h
-    assert prompts and "惠企政策" in prompts[-1]                     # voice prompt of the policy screen
+    assert prompts and "惠企政策" in prompts[-1]  # voice prompt of the policy screen
     rig.model.go(Screen.HOME)
     assert prompts[-1].startswith("您好")
 
@@ -118,8 +119,11 @@ def test_every_screen_fits_and_targets_are_large(tour_window, lang, large):
 
 @pytest.mark.parametrize("theme", [STANDARD, LARGE], ids=lambda t: t.name)
 def test_palette_contrast(theme):
-    low = {k: round(contrast(*pair), 2) for k, pair in contrast_pairs(theme).items()
-           if contrast(*pair) < theme.min_contrast}
+    low = {
+        k: round(contrast(*pair), 2)
+        for k, pair in contrast_pairs(theme).items()
+        if contrast(*pair) < theme.min_contrast
+    }
     assert low == {}
     assert contrast("#000000", "#FFFFFF") == pytest.approx(21.0)
     assert contrast("#777777", "#FFFFFF") == pytest.approx(4.48, abs=0.01)
@@ -143,4 +147,3 @@ def test_parse_scan():
     assert parse_scan("tideq-appt:20261126") == "20261126"
     assert parse_scan("  12345\r") == "12345"
     assert parse_scan("hello world!") is None
-

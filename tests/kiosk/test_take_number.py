@@ -1,4 +1,5 @@
 """Take a number through the UI against the real controller, broker and virtual printer."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,11 +17,11 @@ def test_walk_in_two_taps_to_printed_ticket(qtbot, rig, controller, lang):
     if lang is Lang.EN:
         tap(qtbot, rig.window.lang_btn)
         qtbot.waitUntil(lambda: rig.window.lang_btn.text() == "中文", timeout=T)
-    tap(qtbot, home_tile(rig, Screen.SERVICES))                       # tap 1
+    tap(qtbot, home_tile(rig, Screen.SERVICES))  # tap 1
     tile = service_tile(qtbot, rig, "tax")
     assert ("Tax Services" if lang is Lang.EN else "税务办理") == tile.title.text()
     assert ("waiting" if lang is Lang.EN else "等候") in tile.sub.text()
-    tap(qtbot, tile)                                                 # tap 2
+    tap(qtbot, tile)  # tap 2
     wait_screen(qtbot, rig, Screen.TICKET)
     view = rig.view(Screen.TICKET)
     qtbot.waitUntil(lambda: view.number.text() == "B001", timeout=T)
@@ -48,7 +49,7 @@ def test_double_tap_gives_one_ticket(qtbot, rig, controller):
     sent: list[str] = []
     rig.model.send.connect(lambda c, a, cid: sent.append(cid))
     tap(qtbot, tile)
-    assert rig.model.tap_service("tax") is False   # the second finger while the first is in flight
+    assert rig.model.tap_service("tax") is False  # the second finger while the first is in flight
     wait_screen(qtbot, rig, Screen.TICKET)
     rig.printer.wait_for_tickets(1)
     assert len(sent) == 1
@@ -67,6 +68,7 @@ def test_retry_after_dropped_link_reuses_the_id(qtbot, rig, controller, broker, 
     assert rig.model.refusal.code is ErrorCode.CONTROLLER_UNREACHABLE
     cid = rig.model.pending.cid
     from tideq.controller.service import ControllerService
+
     again = ControllerService(hall, broker.url, tmp_path / "data", clock).start()
     try:
         qtbot.waitUntil(lambda: not rig.window.banner.isVisible(), timeout=T)
@@ -77,6 +79,7 @@ def test_retry_after_dropped_link_reuses_the_id(qtbot, rig, controller, broker, 
         assert sent == [cid]
         # the same id again (a reply lost on the way back): the controller answers with the first ticket
         from tideq.contract import BusClient
+
         c = BusClient(broker.url, "xian-hitech", "test-retry").connect()
         try:
             again_reply = c.send("ticket", {"service": "tax", "source": "kiosk-1"}, command_id=cid)
@@ -130,22 +133,21 @@ def test_quota_reached_offers_alternatives(qtbot, rig, client):
     assert rig.model.refusal.code is ErrorCode.QUOTA_REACHED
     qtbot.waitUntil(lambda: set(view.buttons) == {Action.CHECKIN, Action.CONSULT, Action.GUIDE, Action.HOME}, timeout=T)
     assert view.online.isVisible() and "网上办理" in view.online.text()
-    tap(qtbot, view.buttons[Action.CONSULT])                 # the 综合咨询 window, one tap
+    tap(qtbot, view.buttons[Action.CONSULT])  # the 综合咨询 window, one tap
     wait_screen(qtbot, rig, Screen.TICKET)
     assert rig.model.ticket.number.startswith("H")
 
 
-
-
 def _at(h: int, m: int):  # type: ignore[no-untyped-def]
     from ..conftest import THURSDAY_10
+
     return THURSDAY_10.replace(hour=h, minute=m)
 
 
 @pytest.mark.parametrize("clock", [_at(17, 10)], indirect=True)
 def test_closed_service_says_when_it_opens(qtbot, rig):
     tap(qtbot, home_tile(rig, Screen.SERVICES))
-    tile = service_tile(qtbot, rig, "engineering-permit")          # closes at 17:00, hall at 17:30
+    tile = service_tile(qtbot, rig, "engineering-permit")  # closes at 17:00, hall at 17:30
     qtbot.waitUntil(lambda: "11月27日" in tile.alert.text() and "09:00" in tile.alert.text(), timeout=T)
     assert service_tile(qtbot, rig, "tax").alert.text() == ""
     tap(qtbot, tile)
@@ -166,6 +168,6 @@ def test_after_hours_kiosk_stays_useful(qtbot, rig):
     tap(qtbot, service_tile(qtbot, rig, "tax"))
     wait_screen(qtbot, rig, Screen.REFUSAL)
     assert rig.model.refusal.code is ErrorCode.HALL_CLOSED
-    tap(qtbot, rig.view(Screen.REFUSAL).buttons[Action.GUIDE])      # the guide stays available
+    tap(qtbot, rig.view(Screen.REFUSAL).buttons[Action.GUIDE])  # the guide stays available
     wait_screen(qtbot, rig, Screen.GUIDE_DETAIL)
     assert rig.view(Screen.GUIDE_DETAIL).title.text() == "税务办理"

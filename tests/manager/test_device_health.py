@@ -3,6 +3,7 @@ goodbye is marked offline by its last will (the broker publishes it as soon as t
 drops, at the latest after 1.5 keep-alives), and a staff screen that stops cleanly says so itself.
 The devices are real processes: a tiny kiosk client, and `tideq counter` for a caller terminal and
 an evaluator tablet, killed or stopped by signal."""
+
 from __future__ import annotations
 
 import os
@@ -23,8 +24,8 @@ from tideq.ui.qtbus import IdentityBus
 
 from ..staff import HALL, T_MS, dispose
 
-KEEPALIVE_MS = int(10 * 1.5 * 1000) + 2000   # BusClient's keep-alive, the broker's grace on it, and a margin
-STARTUP_MS = 30_000                          # a Qt process starting on a shared 2-core machine
+KEEPALIVE_MS = int(10 * 1.5 * 1000) + 2000  # BusClient's keep-alive, the broker's grace on it, and a margin
+STARTUP_MS = 30_000  # a Qt process starting on a shared 2-core machine
 KIOSK = """
 import os, sys, threading
 from datetime import datetime
@@ -44,8 +45,13 @@ threading.Event().wait()
 @pytest.fixture
 def console(qtbot, secure_broker, acl_files, hall) -> Iterator[ManagerConsole]:
     """The console logged in as `manager`, with its own presence and will, like `tideq manager`."""
-    bus = IdentityBus(secure_broker.url, HALL, "manager", acl_files.passwords["manager"],
-                      will=presence_will(HALL, "manager", DeviceKind.MANAGER))
+    bus = IdentityBus(
+        secure_broker.url,
+        HALL,
+        "manager",
+        acl_files.passwords["manager"],
+        will=presence_will(HALL, "manager", DeviceKind.MANAGER),
+    )
     presence = Presence(bus, "manager", DeviceKind.MANAGER)
     model = ManagerModel(bus, hall.hall)
     view = ManagerConsole(model)
@@ -81,41 +87,57 @@ def test_a_kiosk_killed_without_goodbye_shows_offline_by_its_will(qtbot, console
         assert kiosk.stdout.readline().strip() == "ready", (tmp_path / "kiosk.log").read_text()
         qtbot.waitUntil(lambda: model.device_state("kiosk-1") is HealthState.OK, timeout=T_MS)
         qtbot.waitUntil(lambda: "正常" in console.health.chips["kiosk-1"].text(), timeout=T_MS)
-        kiosk.send_signal(signal.SIGKILL)            # no DISCONNECT, no goodbye: only the will speaks
+        kiosk.send_signal(signal.SIGKILL)  # no DISCONNECT, no goodbye: only the will speaks
         qtbot.waitUntil(lambda: model.device_state("kiosk-1") is HealthState.OFFLINE, timeout=KEEPALIVE_MS)
         cell = {c.device: c for c in model.device_cells()}["kiosk-1"]
         assert cell.health is not None and cell.health.reason == "connection lost" and cell.kind is DeviceKind.KIOSK
         qtbot.waitUntil(lambda: "离线" in console.health.chips["kiosk-1"].text(), timeout=T_MS)
-        assert "#fce8e6" in console.health.chips["kiosk-1"].styleSheet()          # the red chip
+        assert "#fce8e6" in console.health.chips["kiosk-1"].styleSheet()  # the red chip
     finally:
         stop(kiosk)
 
 
-def test_staff_screens_report_themselves_killed_by_will_stopped_by_goodbye(qtbot, console, secure_broker, acl_files,
-                                                                          tmp_path):
+def test_staff_screens_report_themselves_killed_by_will_stopped_by_goodbye(
+    qtbot, console, secure_broker, acl_files, tmp_path
+):
     """`tideq counter` (window-5) and `tideq counter --evaluator` (evaluator-5) as processes: each says
     `ok` on connect; the terminal killed turns offline by its will, the tablet stopped says goodbye."""
     model = console.model
     pw = acl_files.passwords
-    common = ["-m", "tideq.cli", "counter", "--config", str(EXAMPLE_HALL), "--window", "5",
-              "--broker", secure_broker.url]
+    common = [
+        "-m",
+        "tideq.cli",
+        "counter",
+        "--config",
+        str(EXAMPLE_HALL),
+        "--window",
+        "5",
+        "--broker",
+        secure_broker.url,
+    ]
     terminal = spawn(common, pw["window-5"], tmp_path / "terminal.log")
     tablet = spawn([*common, "--evaluator"], pw["evaluator-5"], tmp_path / "tablet.log")
     try:
-        qtbot.waitUntil(lambda: model.device_state("window-5") is HealthState.OK
-                        and model.device_state("evaluator-5") is HealthState.OK, timeout=STARTUP_MS)
-        qtbot.waitUntil(lambda: model.device_state("manager") is HealthState.OK, timeout=T_MS)   # the console itself
+        qtbot.waitUntil(
+            lambda: (
+                model.device_state("window-5") is HealthState.OK and model.device_state("evaluator-5") is HealthState.OK
+            ),
+            timeout=STARTUP_MS,
+        )
+        qtbot.waitUntil(lambda: model.device_state("manager") is HealthState.OK, timeout=T_MS)  # the console itself
         assert {c.kind for c in model.device_cells() if c.device in ("window-5", "evaluator-5")} == {
-            DeviceKind.COUNTER, DeviceKind.EVALUATOR}
+            DeviceKind.COUNTER,
+            DeviceKind.EVALUATOR,
+        }
         qtbot.waitUntil(lambda: set(console.health.groups) == {DeviceKind.COUNTER, DeviceKind.EVALUATOR}, timeout=T_MS)
-        assert "呼叫终端 <b>1台</b>" in console.health.groups[DeviceKind.COUNTER].text()   # fine: counted, not listed
+        assert "呼叫终端 <b>1台</b>" in console.health.groups[DeviceKind.COUNTER].text()  # fine: counted, not listed
 
         terminal.send_signal(signal.SIGKILL)
         qtbot.waitUntil(lambda: model.device_state("window-5") is HealthState.OFFLINE, timeout=KEEPALIVE_MS)
-        qtbot.waitUntil(lambda: "window-5" in console.health.chips, timeout=T_MS)     # now a chip of its own
+        qtbot.waitUntil(lambda: "window-5" in console.health.chips, timeout=T_MS)  # now a chip of its own
         assert "离线" in console.health.chips["window-5"].text() and DeviceKind.COUNTER not in console.health.groups
 
-        tablet.send_signal(signal.SIGTERM)           # a clean stop sends no will: the tablet says it itself
+        tablet.send_signal(signal.SIGTERM)  # a clean stop sends no will: the tablet says it itself
         assert tablet.wait(10) == 0
         qtbot.waitUntil(lambda: model.device_state("evaluator-5") is HealthState.OFFLINE, timeout=T_MS)
         assert model.health["evaluator-5"].reason == "stopped"

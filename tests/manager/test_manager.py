@@ -1,6 +1,7 @@
 """The hall manager console against the real controller (the example hall's tidal mode: confirm)
 on a real Mosquitto: a proposal with its reason, Confirm / Decline, Close and its refusal while
 serving, manual open, crowd and device health, the decisions log."""
+
 from __future__ import annotations
 
 import uuid
@@ -119,41 +120,47 @@ def test_manual_open_then_close_refused_while_serving_then_closed(qtbot, console
     result = tap(qtbot, console.tidal.open_button, console.model)
     assert result.outcome is Outcome.OK and controller.engine.windows["21"].tidal_service == "business-setup"
     qtbot.waitUntil(lambda: "21" in console.tidal.close_buttons, timeout=T_MS)
-    assert console.tidal.window_box.findData("21") == -1          # no longer offered for a manual open
+    assert console.tidal.window_box.findData("21") == -1  # no longer offered for a manual open
 
     number = issue(client, "business-setup")
     assert client.send("window/21", {"action": "next"}, timeout=5).ticket.number == number
     result = tap(qtbot, console.tidal.close_buttons["21"], console.model)
     assert result.outcome is Outcome.REFUSED and result.code == "window_busy"
     assert controller.engine.windows["21"].tidal
-    assert f"请先办结、转移或过号{number}" in console.result.text()      # the controller's guide, shown as is
+    assert f"请先办结、转移或过号{number}" in console.result.text()  # the controller's guide, shown as is
 
     assert client.send("window/21", {"action": "finish"}, timeout=5).ok
     result = tap(qtbot, console.tidal.close_buttons["21"], console.model)
     assert result.outcome is Outcome.OK and not controller.engine.windows["21"].tidal
     qtbot.waitUntil(lambda: "21" not in console.tidal.close_buttons, timeout=T_MS)
-    qtbot.waitUntil(lambda: [e.kind for e in console.model.log][:2] == [TidalKind.CLOSED, TidalKind.OPENED],
-                    timeout=T_MS)
+    qtbot.waitUntil(
+        lambda: [e.kind for e in console.model.log][:2] == [TidalKind.CLOSED, TidalKind.OPENED], timeout=T_MS
+    )
     assert console.model.log[0].actor is Actor.MANAGER
 
 
 def test_crowd_level_and_device_health_are_shown(qtbot, console, client, broker):
-    client.publish(f"tideq/{HALL}/sensor/crowd/zone-a",
-                   {"v": 1, "ts": now_iso(), "camera": "cam-1", "count": 33, "level": "crowded"}, retain=True)
-    client.publish(f"tideq/{HALL}/health/printer-1",
-                   {"v": 1, "ts": now_iso(), "device": "printer-1", "kind": "printer", "state": "paper_out"},
-                   retain=True)
+    client.publish(
+        f"tideq/{HALL}/sensor/crowd/zone-a",
+        {"v": 1, "ts": now_iso(), "camera": "cam-1", "count": 33, "level": "crowded"},
+        retain=True,
+    )
+    client.publish(
+        f"tideq/{HALL}/health/printer-1",
+        {"v": 1, "ts": now_iso(), "device": "printer-1", "kind": "printer", "state": "paper_out"},
+        retain=True,
+    )
     row = [s.id for s in console.model.services].index("business-setup")
     table = console.services.table
     qtbot.waitUntil(lambda: table.item(row, 5).text().startswith("拥挤 33人 · "), timeout=T_MS)
     qtbot.waitUntil(lambda: "缺纸" in console.health.chips["printer-1"].text(), timeout=T_MS)
-    assert "无报告" in console.health.chips["cam-1"].text()          # configured, never reported
+    assert "无报告" in console.health.chips["cam-1"].text()  # configured, never reported
     console.lang_button.click()
     assert console.model.lang is Lang.EN
     assert table.item(row, 5).text().startswith("crowded 33")
     assert "paper out" in console.health.chips["printer-1"].text()
     assert "Tidal mode: Confirm" in console.mode.text()
-    clear_retained(broker.url, ("health/printer-1",))               # the printer taken out of service
+    clear_retained(broker.url, ("health/printer-1",))  # the printer taken out of service
     qtbot.waitUntil(lambda: "no report" in console.health.chips["printer-1"].text(), timeout=T_MS)
 
 
@@ -164,8 +171,9 @@ def test_manager_cli_rejects_a_bad_config(tmp_path, capsys):
     assert str(bad) in capsys.readouterr().err
 
 
-def test_manager_identity_sees_sensors_and_health_and_may_command_tidal(qtbot, secure_broker, acl_files,
-                                                                        secure_controller, hall):
+def test_manager_identity_sees_sensors_and_health_and_may_command_tidal(
+    qtbot, secure_broker, acl_files, secure_controller, hall
+):
     """Under the generated ACL: `manager` reads crowd and health (published here by the controller
     identity, which may write anything) and its `cmd/tidal` reaches the controller and is answered."""
     pw = acl_files.passwords
@@ -176,10 +184,16 @@ def test_manager_identity_sees_sensors_and_health_and_may_command_tidal(qtbot, s
     try:
         bus.start()
         qtbot.waitUntil(lambda: bool(model.services), timeout=T_MS)
-        ctl.publish(f"tideq/{HALL}/sensor/crowd/zone-b",
-                    {"v": 1, "ts": now_iso(), "camera": "cam-1", "count": 3, "level": "low"}, retain=True)
-        ctl.publish(f"tideq/{HALL}/health/cam-1", {"v": 1, "ts": now_iso(), "device": "cam-1", "kind": "camera",
-                                                   "state": "ok"}, retain=True)
+        ctl.publish(
+            f"tideq/{HALL}/sensor/crowd/zone-b",
+            {"v": 1, "ts": now_iso(), "camera": "cam-1", "count": 3, "level": "low"},
+            retain=True,
+        )
+        ctl.publish(
+            f"tideq/{HALL}/health/cam-1",
+            {"v": 1, "ts": now_iso(), "device": "cam-1", "kind": "camera", "state": "ok"},
+            retain=True,
+        )
         qtbot.waitUntil(lambda: "zone-b" in model.crowd and "cam-1" in model.health, timeout=T_MS)
         with qtbot.waitSignal(model.result, timeout=T_MS) as blocker:
             model.open("22", "tax")
@@ -212,8 +226,8 @@ def test_a_console_started_mid_day_has_the_days_decisions(qtbot, client, control
 def test_each_window_tile_shows_its_satisfaction_from_the_controllers_totals(qtbot, console, client):
     """满意率 per window, computed from `state/windows` `ratings` (5 非常满意 … 1 非常不满意)."""
     tile = console.windows.tiles["5"]
-    assert tile.rating.text().strip() == ""                                    # no ratings yet: nothing to say
-    for rating in (4, 1):                                                      # 满意, then 非常不满意
+    assert tile.rating.text().strip() == ""  # no ratings yet: nothing to say
+    for rating in (4, 1):  # 满意, then 非常不满意
         issue(client)
         assert client.send("window/5", {"action": "next"}, timeout=5).ok
         assert client.send("window/5", {"action": "finish", "rating": rating}, timeout=5).ok

@@ -1,6 +1,7 @@
 """ManagerModel and its wording without a broker: a fake bus decodes contract payloads exactly as
 QtBus does (`tideq.contract.decode`), and the model's picture, log, device cells and command
 handling are checked directly."""
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,17 @@ from ..staff import dispose
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=TZ)
 T = Topics("xian-hitech")
-INPUTS = {"waiting": 40, "oldest_wait_s": 720, "eta_s": 2700, "projected_eta_s": 3600, "arrivals_per_h": 80.0,
-          "departures_per_h": 12.0, "crowd": "crowded", "camera": "ok", "held_s": 125}
+INPUTS = {
+    "waiting": 40,
+    "oldest_wait_s": 720,
+    "eta_s": 2700,
+    "projected_eta_s": 3600,
+    "arrivals_per_h": 80.0,
+    "departures_per_h": 12.0,
+    "crowd": "crowded",
+    "camera": "ok",
+    "held_s": 125,
+}
 
 
 class FakeBus(QObject):
@@ -84,7 +94,7 @@ class FakeBus(QObject):
                 raw = payload if isinstance(payload, bytes) else json.dumps(payload)
                 self.message.emit(topic, decode(model, raw))
             except PayloadError:
-                pass   # QtBus logs and drops a payload that is not the contract's
+                pass  # QtBus logs and drops a payload that is not the contract's
 
     def answer(self, tag: str, reply: dict[str, Any]) -> None:
         self.answered.emit(tag, Reply.model_validate({"v": 1, **reply}))
@@ -95,6 +105,7 @@ def fake() -> Iterator[tuple[FakeBus, ManagerModel, list[datetime]]]:
     bus = FakeBus()
     clock = [NOW]
     from tideq.config import EXAMPLE_HALL, load
+
     model = ManagerModel(bus, load(EXAMPLE_HALL).hall, now=lambda: clock[0], log_size=3)
     yield bus, model, clock
     dispose(model, bus)
@@ -106,10 +117,17 @@ def tidal_state(**kw: Any) -> dict[str, Any]:
 
 
 def proposal(window: str = "20", service: str = "business-setup", action: str = "propose_open") -> dict[str, Any]:
-    return {"window": window, "service": service, "action": action, "at": NOW.isoformat(),
-            "reason": {"zh": f"开放{window}号窗口（潮汐）办理企业开办 · 一业一证：预计等待60分钟",
-                       "en": f"open Window {window} (tidal) for Business Setup · One Licence: predicted wait 60 min"},
-            "inputs": INPUTS}
+    return {
+        "window": window,
+        "service": service,
+        "action": action,
+        "at": NOW.isoformat(),
+        "reason": {
+            "zh": f"开放{window}号窗口（潮汐）办理企业开办 · 一业一证：预计等待60分钟",
+            "en": f"open Window {window} (tidal) for Business Setup · One Licence: predicted wait 60 min",
+        },
+        "inputs": INPUTS,
+    }
 
 
 def window(wid: str, status: str = "idle", **kw: Any) -> dict[str, Any]:
@@ -122,44 +140,83 @@ def health(device: str, kind: str, state: str, **kw: Any) -> dict[str, Any]:
 
 def test_subscribes_to_everything_the_console_shows(fake):
     bus, _, _ = fake
-    assert set(bus.subscribed) == {T.state("services"), T.state("windows"), T.state("tidal"), T.status_controller,
-                                   T.event("tidal"), T.sensor_crowd("+"), T.health("+")}
-    assert bus.models[T.status_controller] is None and bus.models[T.health("+")] is Health   # plain text / typed
+    assert set(bus.subscribed) == {
+        T.state("services"),
+        T.state("windows"),
+        T.state("tidal"),
+        T.status_controller,
+        T.event("tidal"),
+        T.sensor_crowd("+"),
+        T.health("+"),
+    }
+    assert bus.models[T.status_controller] is None and bus.models[T.health("+")] is Health  # plain text / typed
 
 
 def test_services_carry_their_zone_and_the_crowd_reading_ages_on_the_wall_clock(fake):
     bus, model, clock = fake
-    bus.feed(T.state("services"), {"v": 1, "ts": NOW.isoformat(), "services": [
-        {"id": "business-setup", "name": {"zh": "企业开办", "en": "Business Setup"}, "prefix": "A", "open": True,
-         "waiting": 40, "eta_s": 2700, "windows_open": 5, "quota_left": 260}]})
-    bus.feed(T.sensor_crowd("zone-a"), {"v": 1, "ts": (NOW - timedelta(seconds=20)).isoformat(),
-                                        "count": 33, "level": "crowded", "camera": "cam-1"})
+    bus.feed(
+        T.state("services"),
+        {
+            "v": 1,
+            "ts": NOW.isoformat(),
+            "services": [
+                {
+                    "id": "business-setup",
+                    "name": {"zh": "企业开办", "en": "Business Setup"},
+                    "prefix": "A",
+                    "open": True,
+                    "waiting": 40,
+                    "eta_s": 2700,
+                    "windows_open": 5,
+                    "quota_left": 260,
+                }
+            ],
+        },
+    )
+    bus.feed(
+        T.sensor_crowd("zone-a"),
+        {"v": 1, "ts": (NOW - timedelta(seconds=20)).isoformat(), "count": 33, "level": "crowded", "camera": "cam-1"},
+    )
     assert model.services[0].quota_left == 260 and model.crowd_for("business-setup").zone == "zone-a"
     cell = model.crowd_for("business-setup")
     assert cell.reading.level is CrowdLevel.CROWDED and cell.age_s == 20 and cell.fresh
     clock[0] = NOW + timedelta(seconds=100)
-    assert not model.crowd_for("business-setup").fresh          # the policy ignores it too
-    assert model.crowd_for("general-consult").zone is None        # a service without a camera zone
-    bus.feed(T.sensor_crowd("zone-a"), "")                        # retained reading cleared
+    assert not model.crowd_for("business-setup").fresh  # the policy ignores it too
+    assert model.crowd_for("general-consult").zone is None  # a service without a camera zone
+    bus.feed(T.sensor_crowd("zone-a"), "")  # retained reading cleared
     assert model.crowd_for("business-setup").reading is None
 
 
 def test_tidal_state_gives_mode_proposals_open_and_draining(fake, qtbot):
     bus, model, _ = fake
     with qtbot.waitSignal(model.changed, check_params_cb=lambda p: p is Part.TIDAL, timeout=1000):
-        bus.feed(T.state("tidal"), tidal_state(
-            mode="auto", proposals=[proposal()],
-            open=[{"window": "19", "service": "tax", "since": NOW.isoformat(), "reason": "manual"}], draining=["19"],
-            alerts=[{"service": "business-setup", "level": "critical", "reason": {"zh": "x", "en": "y"}}]))
+        bus.feed(
+            T.state("tidal"),
+            tidal_state(
+                mode="auto",
+                proposals=[proposal()],
+                open=[{"window": "19", "service": "tax", "since": NOW.isoformat(), "reason": "manual"}],
+                draining=["19"],
+                alerts=[{"service": "business-setup", "level": "critical", "reason": {"zh": "x", "en": "y"}}],
+            ),
+        )
     assert model.mode is TidalMode.AUTO
     assert [(p.window, p.action) for p in model.proposals] == [("20", ProposalAction.OPEN)]
     assert "19" in model.tidal.draining and model.free_pool_windows() == ["20", "21", "22"]
     # a payload that is not the contract's (an action it does not know) is dropped whole: the picture stays
-    bus.feed(T.state("tidal"), tidal_state(mode="off", proposals=[{"window": "9", "action": "reassign",
-                                                                   "at": NOW.isoformat()}]))
+    bus.feed(
+        T.state("tidal"),
+        tidal_state(mode="off", proposals=[{"window": "9", "action": "reassign", "at": NOW.isoformat()}]),
+    )
     assert model.mode is TidalMode.AUTO and len(model.proposals) == 1
-    bus.feed(T.state("windows"), {"v": 1, "ts": NOW.isoformat(), "windows": [
-        window("19", "serving", ticket="B003", services=["tax"], tidal=True), window("3")]})
+    bus.feed(
+        T.state("windows"),
+        {
+            "v": 1,
+            "ts": NOW.isoformat(),
+            "windows": [window("19", "serving", ticket="B003", services=["tax"], tidal=True), window("3")],
+        },
+    )
     assert model.is_pool("19") and model.windows[0].tidal and not model.is_pool("3")
     bus.feed(T.state("windows"), {"v": 1, "ts": NOW.isoformat(), "windows": [window("3", "on-fire")]})
     assert [w.id for w in model.windows] == ["19", "3"]
@@ -168,19 +225,28 @@ def test_tidal_state_gives_mode_proposals_open_and_draining(fake, qtbot):
 def test_decisions_log_is_newest_first_bounded_and_says_who_decided(fake):
     bus, model, _ = fake
     events = [
-        {"kind": "tidal_propose_open", "window": "20", "service": "business-setup", "reason": proposal()["reason"],
-         "inputs": INPUTS},
-        {"kind": "tidal_opened", "window": "20", "service": "business-setup",
-         "reason": "开放20号窗口办理企业开办：预计等待60分钟 / "
-                   "open Window 20 for Business Setup: predicted wait 60 min",
-         "inputs": {**INPUTS, "by": "policy", "confirmed": True}},
+        {
+            "kind": "tidal_propose_open",
+            "window": "20",
+            "service": "business-setup",
+            "reason": proposal()["reason"],
+            "inputs": INPUTS,
+        },
+        {
+            "kind": "tidal_opened",
+            "window": "20",
+            "service": "business-setup",
+            "reason": "开放20号窗口办理企业开办：预计等待60分钟 / "
+            "open Window 20 for Business Setup: predicted wait 60 min",
+            "inputs": {**INPUTS, "by": "policy", "confirmed": True},
+        },
         {"kind": "tidal_opened", "window": "21", "service": "tax", "reason": "manual"},
         {"kind": "tidal_closed", "window": "22", "service": "tax", "reason": "x / y", "inputs": {"by": "policy"}},
-        {"kind": "tidal_reassigned", "window": "22"},          # not a contract kind: dropped at the bus
+        {"kind": "tidal_reassigned", "window": "22"},  # not a contract kind: dropped at the bus
     ]
     for i, e in enumerate(events):
         bus.feed(T.event("tidal"), {"v": 1, "ts": (NOW + timedelta(seconds=i)).isoformat(), **e})
-    assert [e.kind for e in model.log] == [TidalKind.CLOSED, TidalKind.OPENED, TidalKind.OPENED]   # bounded to 3
+    assert [e.kind for e in model.log] == [TidalKind.CLOSED, TidalKind.OPENED, TidalKind.OPENED]  # bounded to 3
     assert [e.actor for e in model.log] == [Actor.POLICY, Actor.MANAGER, Actor.CONFIRMED]
     assert model.log[0].reason == BiText(zh="x", en="y")
     model.log.clear()
@@ -204,11 +270,12 @@ def test_device_cells_list_configured_devices_even_before_they_report(fake):
     cells = {c.device: c for c in model.device_cells()}
     assert cells["printer-1"].severity is Severity.BAD
     from tideq.manager.state import health_summary
+
     assert health_summary(cells["led-1"].health) == "strips 7"
-    assert "printer-9" in cells and "printer-8" not in cells      # not in the hall file, but it reported
+    assert "printer-9" in cells and "printer-8" not in cells  # not in the hall file, but it reported
     clock[0] = NOW + timedelta(minutes=10)
-    assert {c.device: c for c in model.device_cells()}["led-1"].severity is Severity.WARN   # "ok", 10 min ago
-    bus.feed(T.health("printer-9"), "")                             # its retained health cleared
+    assert {c.device: c for c in model.device_cells()}["led-1"].severity is Severity.WARN  # "ok", 10 min ago
+    bus.feed(T.health("printer-9"), "")  # its retained health cleared
     assert "printer-9" not in {c.device for c in model.device_cells()}
 
 
@@ -217,10 +284,12 @@ def test_staff_screens_that_are_fine_are_counted_and_one_that_went_offline_stand
     for device, kind in (("window-5", "counter"), ("window-6", "counter"), ("evaluator-5", "evaluator")):
         bus.feed(T.health(device), health(device, kind, "ok"))
     cells, groups = model.devices_shown()
-    assert {(g.kind, g.devices) for g in groups} == {(DeviceKind.COUNTER, ("window-5", "window-6")),
-                                                     (DeviceKind.EVALUATOR, ("evaluator-5",))}
+    assert {(g.kind, g.devices) for g in groups} == {
+        (DeviceKind.COUNTER, ("window-5", "window-6")),
+        (DeviceKind.EVALUATOR, ("evaluator-5",)),
+    }
     assert not {"window-5", "window-6", "evaluator-5"} & {c.device for c in cells}
-    will = Health.last_will("window-6", DeviceKind.COUNTER, NOW - timedelta(hours=3))   # what the broker sends
+    will = Health.last_will("window-6", DeviceKind.COUNTER, NOW - timedelta(hours=3))  # what the broker sends
     bus.feed(T.health("window-6"), will.encode())
     cells, groups = model.devices_shown()
     offline = {c.device: c for c in cells}["window-6"]
@@ -231,13 +300,19 @@ def test_staff_screens_that_are_fine_are_counted_and_one_that_went_offline_stand
 
 def test_one_command_at_a_time_and_the_reply_becomes_a_result(fake, qtbot):
     bus, model, _ = fake
-    assert model.confirm("20") and not model.decline("20")       # the second tap sends nothing
+    assert model.confirm("20") and not model.decline("20")  # the second tap sends nothing
     assert bus.sent == [("tidal", {"action": "confirm", "window": "20"}, "manager")]
-    bus.answer("manager", {"id": "other", "ok": True})          # not ours: ignored
+    bus.answer("manager", {"id": "other", "ok": True})  # not ours: ignored
     assert model.pending is not None
-    refusal = {"id": "cid-1", "ok": False, "error": {
-        "code": "no_proposal", "message": {"zh": "没有待确认的潮汐窗口建议", "en": "no tidal proposal is waiting"},
-        "guide": {"zh": "可直接开放", "en": "open it directly"}}}
+    refusal = {
+        "id": "cid-1",
+        "ok": False,
+        "error": {
+            "code": "no_proposal",
+            "message": {"zh": "没有待确认的潮汐窗口建议", "en": "no tidal proposal is waiting"},
+            "guide": {"zh": "可直接开放", "en": "open it directly"},
+        },
+    }
     with qtbot.waitSignal(model.result, timeout=1000) as blocker:
         bus.answer("manager", refusal)
     r = blocker.args[0]
@@ -246,8 +321,9 @@ def test_one_command_at_a_time_and_the_reply_becomes_a_result(fake, qtbot):
     assert r.code == "no_proposal"
     assert model.open("21", "business-setup", "  rush  ")
     assert bus.sent[-1][1] == {"action": "open", "window": "21", "service": "business-setup", "reason": "rush"}
-    bus.answer("manager", {"id": "cid-2", "ok": True,
-                           "tidal": {"window": "21", "service": "business-setup", "open": True}})
+    bus.answer(
+        "manager", {"id": "cid-2", "ok": True, "tidal": {"window": "21", "service": "business-setup", "open": True}}
+    )
     assert model.last.outcome is Outcome.OK and model.last.say(Lang.ZH)[0] == "已开放21号窗口办理企业开办"
     assert model.pending is None
 
@@ -262,22 +338,42 @@ def test_wording_of_a_proposal_and_its_inputs(fake):
     assert "排队40人" in zh and "最久已等12分钟" in zh and "摄像头：拥挤" in zh and "已持续2分钟" in zh
     assert "40 waiting" in en and "in 10 min 60 min" in en and "arrivals 80/h, served 12/h" in en
     assert "queue signals only" in key_inputs(decision_inputs({**INPUTS, "camera": "stale"}), Lang.EN)
-    assert key_inputs(decision_inputs({"waiting": "many"}), Lang.EN) == ""   # wrong types: no numbers, no crash
+    assert key_inputs(decision_inputs({"waiting": "many"}), Lang.EN) == ""  # wrong types: no numbers, no crash
 
 
 def test_manager_identity_reads_the_whole_hall_and_writes_only_cmd_tidal(hall):
     ids = {i.user: i for i in identities(hall.hall)}
     p = "tideq/xian-hitech"
     assert ids["manager"].write == (f"{p}/cmd/tidal",)
-    assert {f"{p}/reply/manager", f"{p}/state/#", f"{p}/status/#", f"{p}/event/#", f"{p}/sensor/#",
-            f"{p}/health/#"} == set(ids["manager"].read)
+    assert {
+        f"{p}/reply/manager",
+        f"{p}/state/#",
+        f"{p}/status/#",
+        f"{p}/event/#",
+        f"{p}/sensor/#",
+        f"{p}/health/#",
+    } == set(ids["manager"].read)
 
 
 def test_a_move_proposal_reads_as_a_switch(hall) -> None:
     """`propose_move` (an open tidal window going straight to another service) is its own card."""
-    view = decode(TidalState, json.dumps(tidal_state(proposals=[{
-        "window": "19", "service": "tax", "action": "propose_move", "at": NOW.isoformat(),
-        "reason": {"zh": "z", "en": "e"}, "inputs": {}}])))
+    view = decode(
+        TidalState,
+        json.dumps(
+            tidal_state(
+                proposals=[
+                    {
+                        "window": "19",
+                        "service": "tax",
+                        "action": "propose_move",
+                        "at": NOW.isoformat(),
+                        "reason": {"zh": "z", "en": "e"},
+                        "inputs": {},
+                    }
+                ]
+            )
+        ),
+    )
     assert view.proposals[0].action is ProposalAction.MOVE
     from tideq.manager.texts import Names
 

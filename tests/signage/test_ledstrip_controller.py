@@ -1,5 +1,6 @@
 """End to end: state/windows and event/call on a real Mosquitto -> LedStripController -> pty ->
 simulated strips; strip health comes back retained on health/{bus}."""
+
 from __future__ import annotations
 
 import json
@@ -10,14 +11,15 @@ from typing import Any
 import pytest
 
 from tideq.config.schema import SerialBus, Text, Window
-from tideq.contract import Health, BusClient, now_iso
+from tideq.contract import BusClient, Health, now_iso
 from tideq.drivers.ledstrip import LedStripBus, Mode
 from tideq.drivers.ledstrip.sim import SimulatedStripBus
 from tideq.signage.controller import LedStripController
 
 HALL = "test-hall"
-WINDOWS = [Window(id=str(i), name=Text(zh=f"{i}号窗口", en=f"Window {i}"), services=["a"], led_address=i)
-           for i in (1, 2, 3)] + [Window(id="9", name=Text(zh="9号窗口", en="Window 9"), services=["a"])]
+WINDOWS = [
+    Window(id=str(i), name=Text(zh=f"{i}号窗口", en=f"Window {i}"), services=["a"], led_address=i) for i in (1, 2, 3)
+] + [Window(id="9", name=Text(zh="9号窗口", en="Window 9"), services=["a"])]
 
 
 class HealthLog:
@@ -32,22 +34,45 @@ class HealthLog:
 
     def wait(self, state: str, timeout: float = 3.0, **strips: str) -> dict[str, Any]:
         def match() -> bool:
-            return bool(self.items) and self.items[-1]["state"] == state and all(
-                self.items[-1]["strips"].get(a.lstrip("s")) == v for a, v in strips.items())
+            return (
+                bool(self.items)
+                and self.items[-1]["state"] == state
+                and all(self.items[-1]["strips"].get(a.lstrip("s")) == v for a, v in strips.items())
+            )
+
         with self.cond:
             assert self.cond.wait_for(match, timeout), f"health never became {state} {strips}: {self.items[-3:]}"
             return self.items[-1]
 
 
 def windows(*rows: tuple[str, str, str | None]) -> dict[str, Any]:
-    return {"v": 1, "ts": now_iso(), "windows": [
-        {"id": wid, "name": {"zh": f"{wid}号窗口", "en": f"Window {wid}"}, "status": status, "ticket": ticket,
-         "services": ["a"], "tidal": False} for wid, status, ticket in rows]}
+    return {
+        "v": 1,
+        "ts": now_iso(),
+        "windows": [
+            {
+                "id": wid,
+                "name": {"zh": f"{wid}号窗口", "en": f"Window {wid}"},
+                "status": status,
+                "ticket": ticket,
+                "services": ["a"],
+                "tidal": False,
+            }
+            for wid, status, ticket in rows
+        ],
+    }
 
 
 def call(ticket: str, window: str, recall: bool = False) -> dict[str, Any]:
-    return {"v": 1, "ts": now_iso(), "ticket": ticket, "window": window, "service": "a", "recall": recall,
-            "announce": {"zh": f"请{ticket}号到{window}号窗口办理", "en": f"Number {ticket}, window {window}"}}
+    return {
+        "v": 1,
+        "ts": now_iso(),
+        "ticket": ticket,
+        "window": window,
+        "service": "a",
+        "recall": recall,
+        "announce": {"zh": f"请{ticket}号到{window}号窗口办理", "en": f"Number {ticket}, window {window}"},
+    }
 
 
 @pytest.fixture
@@ -77,16 +102,22 @@ def test_window_state_and_calls_reach_each_strip(hall) -> None:
     show = ctl.driver.show
     ctl.driver.show = lambda *a, **k: (io_threads.add(threading.current_thread().name), show(*a, **k))[1]
 
-    pub.publish(pub.topics.state("windows"), windows(("1", "idle", None), ("2", "paused", None),
-                                                     ("3", "serving", "A011"), ("9", "idle", None)), retain=True)
+    pub.publish(
+        pub.topics.state("windows"),
+        windows(("1", "idle", None), ("2", "paused", None), ("3", "serving", "A011"), ("9", "idle", None)),
+        retain=True,
+    )
     assert sim.wait_text(1, "1号窗口", Mode.STATIC)
     assert sim.wait_text(2, "暂停服务", Mode.STATIC)
     assert sim.wait_text(3, "A011 → 3号窗口", Mode.STATIC)
     assert health.wait("ok")["strips"] == {"1": "ok", "2": "ok", "3": "ok"}
 
     pub.publish(pub.topics.event("call"), call("A012", "3"))
-    pub.publish(pub.topics.state("windows"), windows(("1", "idle", None), ("2", "paused", None),
-                                                     ("3", "serving", "A012")), retain=True)
+    pub.publish(
+        pub.topics.state("windows"),
+        windows(("1", "idle", None), ("2", "paused", None), ("3", "serving", "A012")),
+        retain=True,
+    )
     assert sim.wait_text(3, "请A012号", Mode.FLASH)
     assert sim.wait_text(3, "A012 → 3号窗口", Mode.STATIC)  # the flash ends, the state shows
     assert ("请A012号", Mode.FLASH) in sim.strips[3].shown
@@ -94,8 +125,11 @@ def test_window_state_and_calls_reach_each_strip(hall) -> None:
     pub.publish(pub.topics.event("call"), call("A012", "3", recall=True))
     assert sim.wait_for(lambda: sim.strips[3].shown.count(("请A012号", Mode.FLASH)) == 2)
 
-    pub.publish(pub.topics.state("windows"), windows(("1", "closed", None), ("2", "paused", None),
-                                                     ("3", "serving", "A012")), retain=True)
+    pub.publish(
+        pub.topics.state("windows"),
+        windows(("1", "closed", None), ("2", "paused", None), ("3", "serving", "A012")),
+        retain=True,
+    )
     assert sim.wait_text(1, None)
     assert io_threads == {"ledstrip-led-1"}  # serial I/O only on the worker, never on paho's thread
     assert sim.errors == []
@@ -104,14 +138,18 @@ def test_window_state_and_calls_reach_each_strip(hall) -> None:
 
 def test_unplugged_strip_degrades_health_and_recovers(hall, broker) -> None:
     sim, _, pub, health = hall
-    pub.publish(pub.topics.state("windows"), windows(("1", "idle", None), ("2", "idle", None),
-                                                     ("3", "idle", None)), retain=True)
+    pub.publish(
+        pub.topics.state("windows"), windows(("1", "idle", None), ("2", "idle", None), ("3", "idle", None)), retain=True
+    )
     assert sim.wait_text(2, "2号窗口")
     health.wait("ok")
 
     sim.unplug(2)
-    pub.publish(pub.topics.state("windows"), windows(("1", "idle", None), ("2", "paused", None),
-                                                     ("3", "idle", None)), retain=True)
+    pub.publish(
+        pub.topics.state("windows"),
+        windows(("1", "idle", None), ("2", "paused", None), ("3", "idle", None)),
+        retain=True,
+    )
     h = health.wait("degraded", s2="quiet")  # not answering; the port is fine
     assert h["kind"] == "ledstrip" and h["device"] == "led-1" and h["v"] == 1 and h["strips"]["1"] == "ok"
     pub.publish(pub.topics.event("call"), call("A013", "1"))  # the rest of the line keeps working

@@ -1,6 +1,7 @@
 """`tideq ledstrips` as a process: its connection carries a last will, so a process killed with
 SIGKILL (no DISCONNECT) turns the line's retained health `offline` within the broker's keep-alive;
 a clean stop says `offline` itself."""
+
 from __future__ import annotations
 
 import json
@@ -66,8 +67,9 @@ class HealthLog:
 
     def wait(self, state: str, timeout: float) -> dict[str, Any]:
         with self.cond:
-            assert self.cond.wait_for(lambda: bool(self.items) and self.items[-1]["state"] == state, timeout), \
+            assert self.cond.wait_for(lambda: bool(self.items) and self.items[-1]["state"] == state, timeout), (
                 f"health never became {state}: {self.items[-3:]}"
+            )
             return self.items[-1]
 
 
@@ -80,8 +82,23 @@ def running(broker: Mosquitto, tmp_path: Path) -> Iterator[tuple[subprocess.Pope
         client = BusClient(broker.url, HALL, "will-watch")
         client.subscribe(client.topics.health(BUS), health)
         client.connect()
-        proc = subprocess.Popen([sys.executable, "-m", "tideq.cli", "ledstrips", "--config", str(cfg), "--bus", BUS,
-                                 "--broker", broker.url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tideq.cli",
+                "ledstrips",
+                "--config",
+                str(cfg),
+                "--bus",
+                BUS,
+                "--broker",
+                broker.url,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             assert proc.stdout is not None and "ready" in proc.stdout.readline()
             assert health.wait("ok", 10)["strips"] == {"1": "ok", "2": "ok"}

@@ -3,6 +3,7 @@
 About 21 000 visitors (5 round-the-clock days of M/M/2 at rho 0.5); the estimate's own spread
 at this size is about 4%, so the seed is fixed: the bench runs 8x more for the recorded figure.
 """
+
 import pytest
 
 from tideq.sim.validate import MMC, ciw_wait_s, tideq_wait_s

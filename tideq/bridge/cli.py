@@ -1,4 +1,5 @@
 """`tideq counter-bridge`: RS-485 caller keypads and evaluators on the bus."""
+
 from __future__ import annotations
 
 import argparse
@@ -29,8 +30,11 @@ def run_bridge(args: argparse.Namespace) -> int:
     buses = {b.id: b for b in hall.devices.serial_buses}
     missing = [x for x in (args.keypad_bus, args.evaluator_bus) if x and x not in buses]
     if missing:
-        print(f"{args.config}: no serial bus {', '.join(missing)}; [[devices.serial_buses]] has "
-              f"{', '.join(buses) or 'none'}", file=sys.stderr)
+        print(
+            f"{args.config}: no serial bus {', '.join(missing)}; [[devices.serial_buses]] has "
+            f"{', '.join(buses) or 'none'}",
+            file=sys.stderr,
+        )
         return 2
     keypad_bus, evaluator_bus = buses[args.keypad_bus], buses.get(args.evaluator_bus or "")
     user = args.username or f"bridge-{args.keypad_bus}"
@@ -39,26 +43,43 @@ def run_bridge(args: argparse.Namespace) -> int:
 
     def connection(client_id: str, family: str, bus_id: str, addresses: list[int]) -> BusClient:
         """A connection whose last will marks `bus_id` offline (one will per MQTT connection)."""
-        return BusClient(url, hall.hall.id, client_id, will=will_for(topics, bus_id, family, addresses),
-                         username=user if password else None, password=password)
+        return BusClient(
+            url,
+            hall.hall.id,
+            client_id,
+            will=will_for(topics, bus_id, family, addresses),
+            username=user if password else None,
+            password=password,
+        )
 
     client = connection(user, "keypad", keypad_bus.id, bus_addresses(hall, keypad_bus))
-    extra = {} if evaluator_bus is None else {
-        evaluator_bus.id: connection(f"{user}-{evaluator_bus.id}", "evaluator", evaluator_bus.id,
-                                     bus_addresses(hall, evaluator_bus))}
+    extra = (
+        {}
+        if evaluator_bus is None
+        else {
+            evaluator_bus.id: connection(
+                f"{user}-{evaluator_bus.id}", "evaluator", evaluator_bus.id, bus_addresses(hall, evaluator_bus)
+            )
+        }
+    )
     try:
         for c in (client, *extra.values()):
             c.connect()
-        bridge = SerialCounterBridge.from_config(hall, client, keypad_bus=keypad_bus, evaluator_bus=evaluator_bus,
-                                                 health_clients=extra)
+        bridge = SerialCounterBridge.from_config(
+            hall, client, keypad_bus=keypad_bus, evaluator_bus=evaluator_bus, health_clients=extra
+        )
         bridge.start()
     except (BusError, BridgeError, OSError) as err:
         print(f"counter-bridge: {err}", file=sys.stderr)
         for c in (client, *extra.values()):
             c.close()
         return 1
-    print(f"tideq counter-bridge ready: keypads on {args.keypad_bus}"
-          + (f", evaluators on {evaluator_bus.id}" if evaluator_bus else "") + f", as {user}", flush=True)
+    print(
+        f"tideq counter-bridge ready: keypads on {args.keypad_bus}"
+        + (f", evaluators on {evaluator_bus.id}" if evaluator_bus else "")
+        + f", as {user}",
+        flush=True,
+    )
     wait_for_stop()
     bridge.stop()
     for c in (client, *extra.values()):

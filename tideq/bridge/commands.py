@@ -3,6 +3,7 @@
 The acting window never comes from the keypad's frame: the bridge passes the window bound to the
 keypad's address, and a key's argument can only name a *target* (ticket, window, service).
 """
+
 from __future__ import annotations
 
 import re
@@ -63,8 +64,17 @@ def _transfer_target(arg: str, window: str, hall: HallConfig) -> dict[str, str]:
     return {"to_window": target.lower()}
 
 
-_DONE = {"next": "呼叫", "call": "呼叫", "recall": "重呼", "skip": "过号", "finish": "办结",
-         "transfer": "已转", "pause": "暂停服务", "resume": "恢复服务", "rate": "评价"}
+_DONE = {
+    "next": "呼叫",
+    "call": "呼叫",
+    "recall": "重呼",
+    "skip": "过号",
+    "finish": "办结",
+    "transfer": "已转",
+    "pause": "暂停服务",
+    "resume": "恢复服务",
+    "rate": "评价",
+}
 
 
 def ticket_number(reply: Reply) -> str | None:

@@ -7,6 +7,7 @@ word (kill -9, power cut) does not leave its buses `ok` for ever. MQTT gives one
 connection: the first bus rides on the bridge's own connection, a second bus gets a connection
 of its own (`clients`).
 """
+
 from __future__ import annotations
 
 import threading
@@ -21,16 +22,26 @@ from tideq.drivers.rs485.polled import PolledMaster
 from tideq.drivers.rs485.state import LineHealth
 
 # device family -> the health report's `kind` and the key of its {address: state} map
-KINDS: dict[str, tuple[DeviceKind, str]] = {"keypad": (DeviceKind.KEYPAD_BUS, "keypads"),
-                                            "evaluator": (DeviceKind.EVALUATOR_BUS, "evaluators")}
+KINDS: dict[str, tuple[DeviceKind, str]] = {
+    "keypad": (DeviceKind.KEYPAD_BUS, "keypads"),
+    "evaluator": (DeviceKind.EVALUATOR_BUS, "evaluators"),
+}
 
 
 def health_report(bus_id: str, family: str, health: LineHealth, at: datetime) -> Health:
     kind, devices_key = KINDS[family]
-    return Health.model_validate({
-        "ts": at, "device": bus_id, "kind": kind, "state": HealthState(health.state.value),
-        devices_key: {str(a): LinkState(s.value) for a, s in sorted(health.devices.items())},
-        "bad_frames": health.bad_frames, "garbage_bytes": health.garbage_bytes, "duplicates": health.duplicates})
+    return Health.model_validate(
+        {
+            "ts": at,
+            "device": bus_id,
+            "kind": kind,
+            "state": HealthState(health.state.value),
+            devices_key: {str(a): LinkState(s.value) for a, s in sorted(health.devices.items())},
+            "bad_frames": health.bad_frames,
+            "garbage_bytes": health.garbage_bytes,
+            "duplicates": health.duplicates,
+        }
+    )
 
 
 def will_for(topics: Topics, bus_id: str, family: str, addresses: Iterable[int]) -> tuple[str, Health]:
@@ -43,8 +54,13 @@ def will_for(topics: Topics, bus_id: str, family: str, addresses: Iterable[int])
 
 
 class HealthPublisher:
-    def __init__(self, bus: BusClient, masters: Sequence[PolledMaster], interval_s: float = 10.0,
-                 clients: Mapping[str, BusClient] | None = None) -> None:
+    def __init__(
+        self,
+        bus: BusClient,
+        masters: Sequence[PolledMaster],
+        interval_s: float = 10.0,
+        clients: Mapping[str, BusClient] | None = None,
+    ) -> None:
         self.bus = bus
         self.masters = list(masters)
         self.interval_s = interval_s
@@ -73,8 +89,12 @@ class HealthPublisher:
         for m in self.masters:
             health = m.health()
             client = self.clients.get(m.bus_id, self.bus)
-            client.publish(client.topics.health(m.bus_id),
-                           health_report(m.bus_id, m.family, health, datetime.now().astimezone()), qos=1, retain=True)
+            client.publish(
+                client.topics.health(m.bus_id),
+                health_report(m.bus_id, m.family, health, datetime.now().astimezone()),
+                qos=1,
+                retain=True,
+            )
             if self.published:
                 self.published(m.bus_id, health)
 

@@ -11,6 +11,7 @@ Threads: the serial masters poll on their own workers; presses are queued to one
 window (commands of one window stay in order, a slow reply for one window delays no other);
 MQTT requests run there, never on a serial or paho thread.
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,8 +25,8 @@ from typing import Any
 
 from tideq.config.schema import HallConfig, SerialBus
 from tideq.contract.client import BusClient
-from tideq.contract.replies import Reply
 from tideq.contract.errors import BusError, RequestTimeout
+from tideq.contract.replies import Reply
 from tideq.contract.vocab import Lang
 from tideq.drivers.evaluator import EvaluatorMaster, RatingResult
 from tideq.drivers.keypad import DisplayStyle, KeyEvent, KeypadMaster
@@ -70,8 +71,9 @@ def _bind(hall: HallConfig, attr: str) -> dict[int, str]:
         if addr is None:
             continue
         if addr in bound:
-            raise BridgeConfigError(f"windows {bound[addr]} and {w.id} share {attr} {addr}; "
-                                    "give each window its own address")
+            raise BridgeConfigError(
+                f"windows {bound[addr]} and {w.id} share {attr} {addr}; give each window its own address"
+            )
         bound[addr] = w.id
     return bound
 
@@ -90,10 +92,19 @@ def _on_line(bound: dict[int, str], bus: SerialBus) -> dict[int, str]:
 
 
 class SerialCounterBridge:
-    def __init__(self, hall: HallConfig, bus: BusClient, *, keypads: KeypadMaster | None = None,
-                 evaluators: EvaluatorMaster | None = None, request_timeout_s: float = 3.0,
-                 request_attempts: int = 2, health_interval_s: float = 10.0,
-                 rating_prompt: str = RATING_PROMPT, health_clients: Mapping[str, BusClient] | None = None) -> None:
+    def __init__(
+        self,
+        hall: HallConfig,
+        bus: BusClient,
+        *,
+        keypads: KeypadMaster | None = None,
+        evaluators: EvaluatorMaster | None = None,
+        request_timeout_s: float = 3.0,
+        request_attempts: int = 2,
+        health_interval_s: float = 10.0,
+        rating_prompt: str = RATING_PROMPT,
+        health_clients: Mapping[str, BusClient] | None = None,
+    ) -> None:
         self.hall = hall
         self.bus = bus
         self.keypads = keypads
@@ -117,21 +128,30 @@ class SerialCounterBridge:
         self._stopped = False
 
     @classmethod
-    def from_config(cls, hall: HallConfig, bus: BusClient, *, keypad_bus: SerialBus | None = None,
-                    evaluator_bus: SerialBus | None = None, **kw: Any) -> SerialCounterBridge:
+    def from_config(
+        cls,
+        hall: HallConfig,
+        bus: BusClient,
+        *,
+        keypad_bus: SerialBus | None = None,
+        evaluator_bus: SerialBus | None = None,
+        **kw: Any,
+    ) -> SerialCounterBridge:
         """Masters for the configured buses, polling every address bound to a window."""
+
         def opts(b: SerialBus) -> dict[str, Any]:
             return {"bus_id": b.id, "baudrate": b.baudrate, "timeout_s": b.timeout_ms / 1000, "retries": b.retries}
 
         keypads = evaluators = None
         if keypad_bus is not None:
             if keypad_bus.kind != "keypad":
-                raise BridgeConfigError(f"serial bus {keypad_bus.id} is kind {keypad_bus.kind!r}, not \"keypad\"")
+                raise BridgeConfigError(f'serial bus {keypad_bus.id} is kind {keypad_bus.kind!r}, not "keypad"')
             keypads = KeypadMaster(keypad_bus.url, bus_addresses(hall, keypad_bus), **opts(keypad_bus))
         if evaluator_bus is not None:
             if evaluator_bus.kind != "evaluator":
-                raise BridgeConfigError(f"serial bus {evaluator_bus.id} is kind {evaluator_bus.kind!r}, "
-                                        "not \"evaluator\"")
+                raise BridgeConfigError(
+                    f'serial bus {evaluator_bus.id} is kind {evaluator_bus.kind!r}, not "evaluator"'
+                )
             evaluators = EvaluatorMaster(evaluator_bus.url, bus_addresses(hall, evaluator_bus), **opts(evaluator_bus))
         return cls(hall, bus, keypads=keypads, evaluators=evaluators, **kw)
 
@@ -258,9 +278,13 @@ class SerialCounterBridge:
 
     def _send_rating(self, window: str, result: RatingResult) -> None:
         self.ratings.append(result)
-        args = {"action": "rate", "ticket": result.ticket, "rating": result.value,
-                "rating_status": result.status.value,
-                "source": f"{self.evaluators.bus_id if self.evaluators else ''}/{result.addr}"}
+        args = {
+            "action": "rate",
+            "ticket": result.ticket,
+            "rating": result.value,
+            "rating_status": result.status.value,
+            "source": f"{self.evaluators.bus_id if self.evaluators else ''}/{result.addr}",
+        }
         reply = self._request(window, args, str(uuid.uuid4()))
         kaddr = self.keypad_of_window.get(window)
         if kaddr is not None and reply is not None and reply.ok:

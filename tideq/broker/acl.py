@@ -14,6 +14,7 @@ printer, a bridge for its serial buses, a board, a camera) is granted exactly th
 
 Pure Python, no Qt: passwords are hashed here in Mosquitto 2's `$7$` form (PBKDF2-SHA512).
 """
+
 from __future__ import annotations
 
 import base64
@@ -31,7 +32,7 @@ from tideq.contract import Topics
 
 from .errors import AclError
 
-PBKDF2_ITERATIONS = 101      # what mosquitto_passwd 2.0 writes; raise it if your broker accepts more
+PBKDF2_ITERATIONS = 101  # what mosquitto_passwd 2.0 writes; raise it if your broker accepts more
 CREDENTIALS = "credentials.toml"
 PASSWD = "passwd"
 ACL = "acl"
@@ -40,15 +41,15 @@ CONF = "mosquitto-tideq.conf"
 
 class Role(str, Enum):
     CONTROLLER = "controller"
-    WINDOW = "window"          # caller terminal of one window
-    EVALUATOR = "evaluator"    # evaluator tablet of one window (sends action `rate`)
+    WINDOW = "window"  # caller terminal of one window
+    EVALUATOR = "evaluator"  # evaluator tablet of one window (sends action `rate`)
     KIOSK = "kiosk"
-    DISPLAY = "display"        # hall boards: read-only
-    BRIDGE = "bridge"          # serial keypad/evaluator bridge: the windows bound on its bus
+    DISPLAY = "display"  # hall boards: read-only
+    BRIDGE = "bridge"  # serial keypad/evaluator bridge: the windows bound on its bus
     LEDSTRIP = "ledstrip"
     CAMERA = "camera"
-    ADMIN = "admin"            # appointments import, manual tidal windows
-    MANAGER = "manager"        # hall manager console: reads the whole hall, answers the tidal policy
+    ADMIN = "admin"  # appointments import, manual tidal windows
+    MANAGER = "manager"  # hall manager console: reads the whole hall, answers the tidal policy
 
 
 @dataclass(frozen=True)
@@ -108,13 +109,20 @@ def identities(hall: HallConfig) -> list[Identity]:
     for w in hall.windows:
         for role in (Role.WINDOW, Role.EVALUATOR):
             user = f"{role.value}-{w.id}"
-            out.append(Identity(user, role, read=(reply(user), *watch, t.event("call")),
-                                write=(t.cmd(f"window/{w.id}"),)))
+            out.append(
+                Identity(user, role, read=(reply(user), *watch, t.event("call")), write=(t.cmd(f"window/{w.id}"),))
+            )
     for k in hall.devices.kiosks:
         user = _named("kiosk", k.id)
-        out.append(Identity(user, Role.KIOSK, read=(reply(user), *watch),
-                            write=(t.cmd("ticket"), t.cmd("checkin"), t.cmd("rejoin")),
-                            health=_health(t, user, (k.id, k.printer))))
+        out.append(
+            Identity(
+                user,
+                Role.KIOSK,
+                read=(reply(user), *watch),
+                write=(t.cmd("ticket"), t.cmd("checkin"), t.cmd("rejoin")),
+                health=_health(t, user, (k.id, k.printer)),
+            )
+        )
     for b in hall.devices.boards:
         user = _named("display", b.id)
         out.append(Identity(user, Role.DISPLAY, read=(*watch, t.event("#")), health=_health(t, user, (b.id,))))
@@ -127,22 +135,49 @@ def identities(hall: HallConfig) -> list[Identity]:
             # `tideq counter-bridge --keypad-bus K [--evaluator-bus E]` logs in as bridge-K; it acts for
             # the windows whose keypad is on K (ratings, too, follow a finish pressed on a keypad)
             on_line = set(getattr(bus, "addresses", None) or [])
-            windows = [w.id for w in hall.windows
-                       if w.keypad_address is not None and (not on_line or w.keypad_address in on_line)]
+            windows = [
+                w.id
+                for w in hall.windows
+                if w.keypad_address is not None and (not on_line or w.keypad_address in on_line)
+            ]
             user = f"bridge-{bus.id}"
-            out.append(Identity(user, Role.BRIDGE, read=(reply(user), *watch),
-                                write=tuple(t.cmd(f"window/{w}") for w in windows),
-                                health=_health(t, user, (bus.id, *evaluator_buses))))
+            out.append(
+                Identity(
+                    user,
+                    Role.BRIDGE,
+                    read=(reply(user), *watch),
+                    write=tuple(t.cmd(f"window/{w}") for w in windows),
+                    health=_health(t, user, (bus.id, *evaluator_buses)),
+                )
+            )
     for cam in hall.devices.cameras:
         user = _named("camera", cam.id)
-        out.append(Identity(user, Role.CAMERA, read=watch, write=tuple(t.sensor_crowd(z.id) for z in cam.zones),
-                            health=_health(t, user, (cam.id,))))
-    out.append(Identity("admin", Role.ADMIN, read=(reply("admin"), *watch, t.event("#")),
-                        write=(t.cmd("appointments"), t.cmd("tidal"))))
+        out.append(
+            Identity(
+                user,
+                Role.CAMERA,
+                read=watch,
+                write=tuple(t.sensor_crowd(z.id) for z in cam.zones),
+                health=_health(t, user, (cam.id,)),
+            )
+        )
+    out.append(
+        Identity(
+            "admin",
+            Role.ADMIN,
+            read=(reply("admin"), *watch, t.event("#")),
+            write=(t.cmd("appointments"), t.cmd("tidal")),
+        )
+    )
     # `tideq manager` sees everything a hall publishes (crowd and device health too), acts only on tidal
-    out.append(Identity("manager", Role.MANAGER,
-                        read=(reply("manager"), *watch, t.event("#"), t.t("sensor/#"), t.t("health/#")),
-                        write=(t.cmd("tidal"),)))
+    out.append(
+        Identity(
+            "manager",
+            Role.MANAGER,
+            read=(reply("manager"), *watch, t.event("#"), t.t("sensor/#"), t.t("health/#")),
+            write=(t.cmd("tidal"),),
+        )
+    )
     return out
 
 
@@ -152,8 +187,11 @@ def _named(role: str, device_id: str) -> str:
 
 
 def acl_text(hall: HallConfig, ids: Iterable[Identity]) -> str:
-    lines = [f"# tideq ACL for hall {hall.hall.id}; generated by `tideq acl`, regenerate rather than edit.",
-             "# No lines before the first `user`: anonymous clients get nothing (allow_anonymous false).", ""]
+    lines = [
+        f"# tideq ACL for hall {hall.hall.id}; generated by `tideq acl`, regenerate rather than edit.",
+        "# No lines before the first `user`: anonymous clients get nothing (allow_anonymous false).",
+        "",
+    ]
     for i in ids:
         lines.append(f"# {i.role.value}")
         lines.append(f"user {i.user}")
@@ -162,8 +200,11 @@ def acl_text(hall: HallConfig, ids: Iterable[Identity]) -> str:
         lines += [f"topic write {x}" for x in i.health]
         lines += [f"topic readwrite {x}" for x in i.readwrite]
         lines.append("")
-    lines += ["# every login: its own retained health and last will (%u is the username; applies to all users)",
-              f"pattern write {own_health(Topics(hall.hall.id))}", ""]
+    lines += [
+        "# every login: its own retained health and last will (%u is the username; applies to all users)",
+        f"pattern write {own_health(Topics(hall.hall.id))}",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -205,8 +246,9 @@ def write_acl(hall: HallConfig, out: Path) -> AclFiles:
     known = _read_credentials(out / CREDENTIALS)
     passwords = {i.user: known.get(i.user) or secrets.token_urlsafe(18) for i in ids}
     files = AclFiles(out, ids, passwords)
-    creds = ["# Clear broker passwords of hall identities. Keep private; hand each device its own line.",
-             "[users]"] + [f'"{u}" = "{p}"' for u, p in passwords.items()]
+    creds = ["# Clear broker passwords of hall identities. Keep private; hand each device its own line.", "[users]"] + [
+        f'"{u}" = "{p}"' for u, p in passwords.items()
+    ]
     _write_private(out / CREDENTIALS, "\n".join(creds) + "\n")
     # hashes only; group-readable so `chgrp mosquitto passwd` is all the broker needs
     _write_private(files.passwd, "".join(f"{u}:{hash_password(p)}\n" for u, p in passwords.items()), 0o640)
@@ -214,5 +256,6 @@ def write_acl(hall: HallConfig, out: Path) -> AclFiles:
     files.conf.write_text(
         "# include from mosquitto.conf (or copy): every client must log in, and may use only its topics\n"
         f"allow_anonymous false\npassword_file {files.passwd.resolve()}\nacl_file {files.acl.resolve()}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return files

@@ -1,4 +1,5 @@
 """`tideq acl`: per-identity broker logins and the ACL that binds them."""
+
 from __future__ import annotations
 
 import argparse
@@ -15,7 +16,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.set_defaults(func=run_acl)
 
 
-
 def run_acl(args: argparse.Namespace) -> int:
     from .acl import AclError, write_acl
 
@@ -27,7 +27,9 @@ def run_acl(args: argparse.Namespace) -> int:
     except AclError as err:
         print(err, file=sys.stderr)
         return 1
-    print(f"wrote {len(files.identities)} identities for hall {loaded.hall.hall.id}:\n"
-          f"  {files.passwd}  (hashes; chgrp mosquitto)\n  {files.acl}\n  {files.conf}  (include in mosquitto.conf)\n"
-          f"  {files.out / 'credentials.toml'}  (clear passwords, 0600: give each device its own)")
+    print(
+        f"wrote {len(files.identities)} identities for hall {loaded.hall.hall.id}:\n"
+        f"  {files.passwd}  (hashes; chgrp mosquitto)\n  {files.acl}\n  {files.conf}  (include in mosquitto.conf)\n"
+        f"  {files.out / 'credentials.toml'}  (clear passwords, 0600: give each device its own)"
+    )
     return 0

@@ -3,6 +3,7 @@
 It runs its own asyncio loop on a daemon thread; the controller then talks to it over
 loopback like any other client, so the code path is the same as with Mosquitto.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -41,8 +42,10 @@ class EmbeddedBroker:
         try:
             fut.result(timeout)
         except Exception as err:
-            raise EmbeddedBrokerError(f"embedded broker could not listen on {self.host}:{self.port}: {err}; "
-                                      "choose another [broker] embedded_port or stop what uses it") from err
+            raise EmbeddedBrokerError(
+                f"embedded broker could not listen on {self.host}:{self.port}: {err}; "
+                "choose another [broker] embedded_port or stop what uses it"
+            ) from err
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:

@@ -1,4 +1,5 @@
 """Errors of the hall broker package: writing logins and ACL, running the embedded broker."""
+
 from __future__ import annotations
 
 

@@ -1,4 +1,5 @@
 """`tideq camera --config FILE --camera ID [--broker URL]`: one counter process per camera."""
+
 from __future__ import annotations
 
 import argparse
@@ -25,10 +26,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--camera", required=True, help="camera id from [[devices.cameras]]")
     p.add_argument("--broker", help="mqtt://host:port (default: the hall file's broker)")
     p.add_argument("--rate", type=float, default=2.0, help="updates per second (default 2)")
-    p.add_argument("--horizon", type=float, default=PersonModel.horizon,
-                   help="row (fraction 0..1 from the top) where people shrink to nothing")
-    p.add_argument("--person-height", type=float, default=PersonModel.height_bottom,
-                   help="height of a person standing at the bottom edge, fraction of frame height")
+    p.add_argument(
+        "--horizon",
+        type=float,
+        default=PersonModel.horizon,
+        help="row (fraction 0..1 from the top) where people shrink to nothing",
+    )
+    p.add_argument(
+        "--person-height",
+        type=float,
+        default=PersonModel.height_bottom,
+        help="height of a person standing at the bottom edge, fraction of frame height",
+    )
     p.add_argument("--fill", type=float, default=PersonModel.fill, help="silhouette area / height^2 (calibrated)")
     p.add_argument("--no-hog", action="store_true", help="occupancy only (saves CPU where HOG finds no one)")
     p.add_argument("--no-loop", action="store_true", help="stop at the end of a video file instead of looping")
@@ -59,15 +68,27 @@ def run(args: argparse.Namespace) -> int:
     if not ("://" in url or url.isdigit() or url.startswith("/")):
         url = str((loaded.path.parent / url).resolve())  # video files relative to the hall file
     password = os.environ.get(hall.broker.password_env) if hall.broker.password_env else None
-    bus = BusClient(hall.broker.client_url(args.broker), hall.hall.id, f"camera-{camera.id}",
-                    will=will_for(Topics(hall.hall.id), camera.id), username=hall.broker.username, password=password)
+    bus = BusClient(
+        hall.broker.client_url(args.broker),
+        hall.hall.id,
+        f"camera-{camera.id}",
+        will=will_for(Topics(hall.hall.id), camera.id),
+        username=hall.broker.username,
+        password=password,
+    )
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     person = PersonModel(args.horizon, args.person_height, args.fill)
-    counter = CameraCounter(camera, make_source(url, loop=not args.no_loop), BusPublisher(bus, camera.id),
-                            rate_hz=args.rate, person=person, settings=DetectorSettings(use_hog=not args.no_hog),
-                            stop=stop)
+    counter = CameraCounter(
+        camera,
+        make_source(url, loop=not args.no_loop),
+        BusPublisher(bus, camera.id),
+        rate_hz=args.rate,
+        person=person,
+        settings=DetectorSettings(use_hog=not args.no_hog),
+        stop=stop,
+    )
     bus.connect(wait=False)
     try:
         counter.run()

@@ -8,6 +8,7 @@ every `heartbeat_s` so that `ts` keeps moving while the zone is steady. While th
 is down nothing is queued (old readings are worthless); the next update after the reconnect
 publishes the current state.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,7 +22,7 @@ from tideq.config.schema import Level
 from tideq.contract import BusClient, CrowdLevel, CrowdReading, DeviceKind, Health, HealthState, Topics
 from tideq.drivers.camera.health import CameraState
 
-MAX_REASON = 200   # characters of an error kept in health (a long FFmpeg message says nothing more)
+MAX_REASON = 200  # characters of an error kept in health (a long FFmpeg message says nothing more)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]+")
 
 
@@ -47,13 +48,20 @@ def plain(reason: str) -> str:
 
 def camera_health(camera_id: str, state: CameraState, fps: float, at: datetime, reason: str | None = None) -> Health:
     """`health/{camera}` (kind `camera`): the counter's state, frames per second, why if not ok."""
-    return Health(ts=at, device=camera_id, kind=DeviceKind.CAMERA, state=HealthState(state.value), fps=round(fps, 2),
-                  reason=plain(reason) if reason else None)
+    return Health(
+        ts=at,
+        device=camera_id,
+        kind=DeviceKind.CAMERA,
+        state=HealthState(state.value),
+        fps=round(fps, 2),
+        reason=plain(reason) if reason else None,
+    )
 
 
 class BusPublisher:
-    def __init__(self, bus: BusClient, camera_id: str, *, heartbeat_s: float = 5.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, bus: BusClient, camera_id: str, *, heartbeat_s: float = 5.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.bus = bus
         self.camera_id = camera_id
         self.heartbeat_s = heartbeat_s
@@ -75,8 +83,9 @@ class BusPublisher:
             return
         if not self._online():
             return
-        self.bus.publish(self.bus.topics.sensor_crowd(zone), crowd_reading(self.camera_id, count, level, _now()),
-                         qos=1, retain=True)
+        self.bus.publish(
+            self.bus.topics.sensor_crowd(zone), crowd_reading(self.camera_id, count, level, _now()), qos=1, retain=True
+        )
         self._last[zone] = (count, level, now)
 
     def health(self, state: CameraState, fps: float, reason: str | None = None) -> mqtt.MQTTMessageInfo | None:
@@ -86,7 +95,11 @@ class BusPublisher:
             return None
         if not self._online():
             return None
-        info = self.bus.publish(self.bus.topics.health(self.camera_id),
-                                camera_health(self.camera_id, state, fps, _now(), reason), qos=1, retain=True)
+        info = self.bus.publish(
+            self.bus.topics.health(self.camera_id),
+            camera_health(self.camera_id, state, fps, _now(), reason),
+            qos=1,
+            retain=True,
+        )
         self._last_health = (state, now)
         return info

@@ -1,4 +1,5 @@
 """Typed hall configuration: schema, loader, example halls (halls/*.toml)."""
+
 from pathlib import Path
 
 from .errors import ConfigError, ConfigProblem, TideqConfigError
@@ -7,5 +8,15 @@ from .schema import HallConfig, Service, Text, Window
 
 EXAMPLE_HALL = Path(__file__).parent / "halls" / "xian-hitech.toml"
 
-__all__ = ["ConfigError", "ConfigProblem", "TideqConfigError", "LoadedConfig", "load", "HallConfig",
-           "Service", "Text", "Window", "EXAMPLE_HALL"]
+__all__ = [
+    "EXAMPLE_HALL",
+    "ConfigError",
+    "ConfigProblem",
+    "HallConfig",
+    "LoadedConfig",
+    "Service",
+    "Text",
+    "TideqConfigError",
+    "Window",
+    "load",
+]

@@ -1,4 +1,5 @@
 """`tideq check-config FILE`."""
+
 from __future__ import annotations
 
 import argparse
@@ -21,6 +22,8 @@ def run(args: argparse.Namespace) -> int:
         print(err, file=sys.stderr)
         return 2
     h = cfg.hall
-    print(f"OK {cfg.path}: hall {h.hall.id} ({h.hall.name.zh}), {len(h.services)} services, "
-          f"{len(h.windows)} windows ({sum(w.tidal_pool for w in h.windows)} in the tidal pool)")
+    print(
+        f"OK {cfg.path}: hall {h.hall.id} ({h.hall.name.zh}), {len(h.services)} services, "
+        f"{len(h.windows)} windows ({sum(w.tidal_pool for w in h.windows)} in the tidal pool)"
+    )
     return 0

@@ -1,4 +1,5 @@
 """Errors of the config package."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -3,6 +3,7 @@
 Errors name the file, the line (when the key can be found) and the field path, and say what to
 write instead, because the person reading them is an installer at a hall, not a developer.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -50,7 +51,9 @@ def load(path: str | os.PathLike[str], env: Mapping[str, str] | None = None) -> 
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         line = _line_of_decode_error(str(err))
-        raise ConfigError(p, [ConfigProblem(line, "", f"not valid TOML: {err}", "fix the TOML syntax on that line")]) from err
+        raise ConfigError(
+            p, [ConfigProblem(line, "", f"not valid TOML: {err}", "fix the TOML syntax on that line")]
+        ) from err
     raw = migrate(raw, p)
     raw = apply_env_overrides(raw, os.environ if env is None else env)
     try:
@@ -65,9 +68,17 @@ def load(path: str | os.PathLike[str], env: Mapping[str, str] | None = None) -> 
 def migrate(raw: dict[str, Any], path: Path) -> dict[str, Any]:
     version = raw.get("schema_version", SCHEMA_VERSION)
     if not isinstance(version, int) or version > SCHEMA_VERSION or version < min([SCHEMA_VERSION, *MIGRATIONS]):
-        raise ConfigError(path, [ConfigProblem(
-            None, "schema_version", f"schema_version {version!r} is not supported",
-            f"this tideq reads schema_version {SCHEMA_VERSION}; upgrade tideq or write schema_version = {SCHEMA_VERSION}")])
+        raise ConfigError(
+            path,
+            [
+                ConfigProblem(
+                    None,
+                    "schema_version",
+                    f"schema_version {version!r} is not supported",
+                    f"this tideq reads schema_version {SCHEMA_VERSION}; upgrade tideq or write schema_version = {SCHEMA_VERSION}",
+                )
+            ],
+        )
     while version < SCHEMA_VERSION:
         raw = MIGRATIONS[version](raw)
         version += 1
@@ -84,7 +95,7 @@ def apply_env_overrides(raw: dict[str, Any], env: Mapping[str, str]) -> dict[str
     for key, value in env.items():
         if not key.startswith(ENV_PREFIX) or "__" not in key:
             continue
-        parts = key[len(ENV_PREFIX):].lower().split("__")
+        parts = key[len(ENV_PREFIX) :].lower().split("__")
         node = raw
         for part in parts[:-1]:
             node = node.setdefault(part, {})

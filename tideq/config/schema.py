@@ -3,6 +3,7 @@
 Every model forbids unknown keys: a typo in a hall file must fail loudly, not be ignored.
 Units are in the field descriptions; durations are whole seconds or minutes as named.
 """
+
 from __future__ import annotations
 
 import re
@@ -42,7 +43,7 @@ class Span(Strict):
 
 def _parse_spans(value: object) -> list[Span]:
     if not isinstance(value, list):
-        raise ValueError("write opening hours as a list like [\"09:00-12:00\", \"13:00-17:30\"]")
+        raise ValueError('write opening hours as a list like ["09:00-12:00", "13:00-17:30"]')
     spans: list[Span] = []
     for item in value:
         if isinstance(item, Span):
@@ -50,7 +51,7 @@ def _parse_spans(value: object) -> list[Span]:
             continue
         m = _SPAN.match(str(item))
         if not m:
-            raise ValueError(f"{item!r} is not a span; write it as \"HH:MM-HH:MM\", e.g. \"09:00-12:00\"")
+            raise ValueError(f'{item!r} is not a span; write it as "HH:MM-HH:MM", e.g. "09:00-12:00"')
         h1, m1, h2, m2 = (int(g) for g in m.groups())
         if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
             raise ValueError(f"{item!r} has an impossible time; hours are 00-23, minutes 00-59")
@@ -117,7 +118,7 @@ class Service(Strict):
     """One service (业务) with its own queue and ticket letter."""
 
     id: Ident
-    name: Text = Field(description="e.g. { zh = \"税务办理\", en = \"Tax Services\" }")
+    name: Text = Field(description='e.g. { zh = "税务办理", en = "Tax Services" }')
     prefix: str = Field(pattern=r"^[A-Z]$", description="ticket letter, one capital A-Z")
     group: Text | None = Field(None, description="kiosk grouping, e.g. 企业服务")
     daily_quota: int = Field(0, ge=0, description="walk-in tickets per day; 0 means no quota")
@@ -133,7 +134,7 @@ class Window(Strict):
     """A numbered service window (窗口)."""
 
     id: Ident = Field(description="window id, usually its number; the topic cmd/window/{id}")
-    name: Text = Field(description="e.g. { zh = \"5号窗口\", en = \"Window 5\" }")
+    name: Text = Field(description='e.g. { zh = "5号窗口", en = "Window 5" }')
     services: list[str] = Field(default_factory=list, description="service ids served, in order")
     tidal_pool: bool = Field(False, description="a flexible window the tidal policy may open")
     led_address: int | None = Field(None, ge=1, le=247, description="RS-485 address of its LED strip")
@@ -154,7 +155,7 @@ class BrokerConfig(Strict):
     @classmethod
     def _url(cls, v: str) -> str:
         if v != "embedded" and not re.match(r"^mqtts?://[^:/]+(:\d+)?/?$", v):
-            raise ValueError("write mqtt://host:port, mqtts://host:port or \"embedded\"")
+            raise ValueError('write mqtt://host:port, mqtts://host:port or "embedded"')
         return v
 
     def client_url(self, override: str | None = None) -> str:
@@ -189,7 +190,9 @@ class TidalConfig(Strict):
 
 class Printer(Strict):
     id: Ident
-    url: str = Field(description="usb://VID:PID, serial:///dev/ttyUSB0?baudrate=19200, tcp://host:9100, file:///path, virtual://NAME")
+    url: str = Field(
+        description="usb://VID:PID, serial:///dev/ttyUSB0?baudrate=19200, tcp://host:9100, file:///path, virtual://NAME"
+    )
     width_mm: Literal[58, 80] = 80
 
 
@@ -202,19 +205,22 @@ class Kiosk(Strict):
     services: list[str] = Field(default_factory=list, description="services offered; empty: all")
 
 
-
 def _zh_then_en() -> list[Literal["zh", "en"]]:
     return ["zh", "en"]
+
 
 class Board(Strict):
     id: Ident
     layout: Literal["1080p", "4k", "portrait"] = "1080p"
     languages: Literal["side-by-side", "alternate", "zh", "en"] = "side-by-side"
     mute: bool = Field(False, description="no voice from this board")
-    voice: Literal["espeak", "clips"] = Field("espeak", description="espeak-ng speech, or sentences assembled from recorded clips")
-    clips_dir: str | None = Field(None, description="folder of recorded clips (voice = \"clips\"); see docs/voice.md")
-    voice_order: list[Literal["zh", "en"]] = Field(default_factory=_zh_then_en, min_length=1,
-                                                   description="languages spoken, in order")
+    voice: Literal["espeak", "clips"] = Field(
+        "espeak", description="espeak-ng speech, or sentences assembled from recorded clips"
+    )
+    clips_dir: str | None = Field(None, description='folder of recorded clips (voice = "clips"); see docs/voice.md')
+    voice_order: list[Literal["zh", "en"]] = Field(
+        default_factory=_zh_then_en, min_length=1, description="languages spoken, in order"
+    )
     voice_repeat: int = Field(1, ge=1, le=3, description="times each call is spoken")
     highlight_s: int = Field(10, ge=1, description="how long a new call stays highlighted, s")
     stale_s: int = Field(30, ge=5, description="state older than this is shown as stale, s")
@@ -230,7 +236,9 @@ class SerialBus(Strict):
     baudrate: int = Field(9600, gt=0)
     timeout_ms: int = Field(200, gt=0, description="answer timeout per frame, ms")
     retries: int = Field(2, ge=0, description="resends before a device counts as silent")
-    addresses: list[int] = Field(default_factory=list, description="device addresses on this line; empty: every window's address of this kind")
+    addresses: list[int] = Field(
+        default_factory=list, description="device addresses on this line; empty: every window's address of this kind"
+    )
 
 
 class Zone(Strict):
@@ -282,7 +290,7 @@ class HallInfo(Strict):
         try:
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError) as err:
-            raise ValueError(f"unknown time zone {v!r}; write an IANA name such as \"Asia/Shanghai\"") from err
+            raise ValueError(f'unknown time zone {v!r}; write an IANA name such as "Asia/Shanghai"') from err
         return v
 
 
@@ -301,9 +309,15 @@ class HallConfig(Strict):
     tidal: TidalConfig = Field(default_factory=TidalConfig, description="[tidal]: tidal window policy")
     services: list[Service] = Field(min_length=1, description="[[services]]: what the hall handles")
     windows: list[Window] = Field(min_length=1, description="[[windows]]: numbered service windows")
-    devices: Devices = Field(default_factory=Devices, description="[devices]: printers, kiosks, boards, serial lines, cameras")
-    policy_contacts: list[PolicyContact] = Field(default_factory=list, description="[[policy_contacts]]: 惠企政策发言人 shown on kiosks")
-    elsewhere: list[Elsewhere] = Field(default_factory=list, description="[[elsewhere]]: matters handled elsewhere, and where")
+    devices: Devices = Field(
+        default_factory=Devices, description="[devices]: printers, kiosks, boards, serial lines, cameras"
+    )
+    policy_contacts: list[PolicyContact] = Field(
+        default_factory=list, description="[[policy_contacts]]: 惠企政策发言人 shown on kiosks"
+    )
+    elsewhere: list[Elsewhere] = Field(
+        default_factory=list, description="[[elsewhere]]: matters handled elsewhere, and where"
+    )
 
     @model_validator(mode="after")
     def _references(self) -> HallConfig:
@@ -339,4 +353,4 @@ def _unique(values: list[str], where: str, field: str) -> None:
         seen.add(v)
 
 
-Level = CrowdLevel   # a zone's thresholds name the contract's crowd levels
+Level = CrowdLevel  # a zone's thresholds name the contract's crowd levels

@@ -3,6 +3,7 @@
 Network I/O runs on paho's own thread; callbacks arrive there. Qt apps wrap this and re-emit
 results as queued signals, so nothing here blocks a GUI thread.
 """
+
 from __future__ import annotations
 
 import json
@@ -55,9 +56,16 @@ class BusClient:
     reply on this client's reply topic.
     """
 
-    def __init__(self, url: str, hall: str, client_id: str, *,
-                 will: tuple[str, str | bytes] | tuple[str, Message] | None = None,
-                 username: str | None = None, password: str | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        hall: str,
+        client_id: str,
+        *,
+        will: tuple[str, str | bytes] | tuple[str, Message] | None = None,
+        username: str | None = None,
+        password: str | None = None,
+    ) -> None:
         self.topics = Topics(hall)
         self.client_id = client_id
         self.host, self.port, tls = parse_broker_url(url)
@@ -138,6 +146,7 @@ class BusClient:
     def on(self, topic: str, model: type[M], handler: Callable[[str, M], None], qos: int = 1) -> None:
         """Subscribe and hand `handler` each payload as a `model`; a payload that is not one is
         logged and dropped (an empty retained payload, a clear, is dropped silently)."""
+
         def typed(t: str, payload: bytes) -> None:
             if not payload:
                 return
@@ -150,8 +159,9 @@ class BusClient:
 
         self.subscribe(topic, typed, qos)
 
-    def publish(self, topic: str, payload: Message | dict[str, Any] | str | bytes, *, qos: int = 1,
-                retain: bool = False) -> mqtt.MQTTMessageInfo:
+    def publish(
+        self, topic: str, payload: Message | dict[str, Any] | str | bytes, *, qos: int = 1, retain: bool = False
+    ) -> mqtt.MQTTMessageInfo:
         if isinstance(payload, Message):
             payload = payload.encode()
         elif isinstance(payload, dict):
@@ -168,8 +178,9 @@ class BusClient:
                 log.exception("handler for %s failed", msg.topic)
 
     # request/reply --------------------------------------------------------------------
-    def request(self, command: str, args: dict[str, Any], *, timeout: float = 3.0,
-                command_id: str | None = None) -> dict[str, Any]:
+    def request(
+        self, command: str, args: dict[str, Any], *, timeout: float = 3.0, command_id: str | None = None
+    ) -> dict[str, Any]:
         """Publish `cmd/{command}` and wait for the reply. Retrying with the same
         `command_id` is safe: the controller answers a repeat with the first answer."""
         cid = command_id or str(uuid.uuid4())
@@ -187,8 +198,7 @@ class BusClient:
             with self._lock:
                 self._pending.pop(cid, None)
 
-    def send(self, command: str, args: dict[str, Any], *, timeout: float = 3.0,
-             command_id: str | None = None) -> Reply:
+    def send(self, command: str, args: dict[str, Any], *, timeout: float = 3.0, command_id: str | None = None) -> Reply:
         """`request()` with the reply as a typed `Reply` (a reply that is not one raises BusError)."""
         raw = self.request(command, args, timeout=timeout, command_id=command_id)
         try:

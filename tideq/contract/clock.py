@@ -5,6 +5,7 @@ hall but runs from `--start-at` and `--speed` in demos and trials, and may diffe
 own clock by NTP drift. Readers therefore never compare a `ts` with their own wall clock: they
 follow the newest `ts` they have seen and run on from it with their monotonic clock.
 """
+
 from __future__ import annotations
 
 import time
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-BACKWARDS_TOLERANCE_S = 2.0   # an older retained payload never pulls the clock back
+BACKWARDS_TOLERANCE_S = 2.0  # an older retained payload never pulls the clock back
 
 
 class ControllerClock:

@@ -1,4 +1,5 @@
 """Commands: what clients publish to `cmd/{name}` (the controller answers on `reply_to`)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,12 +10,22 @@ from pydantic import Field, StrictInt, field_validator, model_validator
 from .common import Timestamp
 from .privacy import mask_name, mask_phone
 from .vocab import NOT_RATED, Priority, Rating, TidalCommand, WindowAction
-from .wire import MAX_IMPORT_PAYLOAD, MAX_PAYLOAD, Message, Part, Short, SafeStr
+from .wire import MAX_IMPORT_PAYLOAD, MAX_PAYLOAD, Message, Part, SafeStr, Short
 
-CommandId = Annotated[str, Field(strict=True, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$",
-                                 description="chosen by the client (a UUID); the key of idempotency")]
-Identity = Annotated[str, Field(strict=True, pattern=r"^[0-9a-f]{64}$",
-                                description="hex HMAC-SHA256 of the ID number under the hall secret")]
+CommandId = Annotated[
+    str,
+    Field(
+        strict=True,
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="chosen by the client (a UUID); the key of idempotency",
+    ),
+]
+Identity = Annotated[
+    str,
+    Field(strict=True, pattern=r"^[0-9a-f]{64}$", description="hex HMAC-SHA256 of the ID number under the hall secret"),
+]
 AppointmentCode = Annotated[str, Field(strict=True, min_length=4, max_length=32, pattern=r"^[A-Za-z0-9-]+$")]
 Reason = Annotated[SafeStr, Field(max_length=200)]
 RatingValue = Annotated[StrictInt, Field(ge=1, le=5, description="5 非常满意 … 1 非常不满意")]
@@ -153,11 +164,14 @@ class CommandSpec:
     scoped: bool = False
 
 
-COMMANDS: dict[str, CommandSpec] = {s.name: s for s in (
-    CommandSpec("ticket", TicketCmd),
-    CommandSpec("checkin", CheckinCmd),
-    CommandSpec("rejoin", RejoinCmd),
-    CommandSpec("window", WindowCmd, scoped=True),
-    CommandSpec("tidal", TidalCmd),
-    CommandSpec("appointments", AppointmentsCmd, max_bytes=MAX_IMPORT_PAYLOAD),
-)}
+COMMANDS: dict[str, CommandSpec] = {
+    s.name: s
+    for s in (
+        CommandSpec("ticket", TicketCmd),
+        CommandSpec("checkin", CheckinCmd),
+        CommandSpec("rejoin", RejoinCmd),
+        CommandSpec("window", WindowCmd, scoped=True),
+        CommandSpec("tidal", TidalCmd),
+        CommandSpec("appointments", AppointmentsCmd, max_bytes=MAX_IMPORT_PAYLOAD),
+    )
+}

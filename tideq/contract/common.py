@@ -1,4 +1,5 @@
 """Value types shared by several messages: bilingual text, timestamps."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Errors of the contract package: a payload that is not a valid message, and the bus link."""
+
 from __future__ import annotations
 
 from .vocab import ErrorCode

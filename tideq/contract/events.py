@@ -1,4 +1,5 @@
 """Events the controller publishes as they happen (QoS 1, not retained)."""
+
 from __future__ import annotations
 
 from typing import ClassVar
@@ -8,7 +9,7 @@ from pydantic import Field
 from .common import BiText, Timestamp
 from .state import Inputs
 from .vocab import AlertLevel, ErrorCode, TidalKind
-from .wire import Message, Short, SafeStr
+from .wire import Message, SafeStr, Short
 
 
 class CallEvent(Message):

@@ -1,15 +1,15 @@
 """Device health: retained `health/{device}`, and every device's last will."""
+
 from __future__ import annotations
 
-from typing import ClassVar
-
 from datetime import datetime
+from typing import ClassVar
 
 from pydantic import Field, JsonValue
 
 from .common import Timestamp
 from .vocab import DeviceKind, HealthState, LinkState
-from .wire import Count, Message, Short, SafeStr
+from .wire import Count, Message, SafeStr, Short
 
 
 class Health(Message):

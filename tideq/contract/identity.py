@@ -6,6 +6,7 @@ digits, in `cmd/ticket` / `cmd/checkin` (`identity`). An appointment export that
 `identity` computes it the same way, so the same person matches on every kiosk of the hall and
 the clear number never leaves the kiosk (docs/protocol.md, "Privacy").
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """Masking of personal data at its source: the event log and the wire only ever see these forms."""
+
 from __future__ import annotations
 
 import re

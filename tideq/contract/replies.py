@@ -1,4 +1,5 @@
 """Replies: what the controller answers on a command's `reply_to`."""
+
 from __future__ import annotations
 
 from typing import Any, ClassVar
@@ -7,7 +8,7 @@ from pydantic import ConfigDict
 
 from .common import BiText, Timestamp
 from .vocab import ErrorCode, Priority, TicketStatus, WindowStatus
-from .wire import Count, Message, Part, Short, SafeStr
+from .wire import Count, Message, Part, SafeStr, Short
 
 
 class TicketInfo(Part):

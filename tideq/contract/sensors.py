@@ -1,4 +1,5 @@
 """Sensor readings: what cameras publish (counts, never frames)."""
+
 from __future__ import annotations
 
 from typing import ClassVar

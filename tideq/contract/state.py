@@ -1,4 +1,5 @@
 """Retained state the controller publishes on change and every 10 s (`state/{name}`)."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -7,7 +8,7 @@ from pydantic import Field, JsonValue, field_validator
 
 from .common import BiText, Timestamp
 from .vocab import SATISFIED_AT_LEAST, AlertLevel, ProposalAction, Rating, TidalKind, TidalMode, WindowStatus
-from .wire import Count, Message, Part, Short, SafeStr
+from .wire import Count, Message, Part, SafeStr, Short
 
 Inputs = dict[str, JsonValue]
 """What the tidal policy saw (`waiting`, `oldest_wait_s`, `eta_s`, `crowd`, …): see docs/tidal.md."""
@@ -135,5 +136,8 @@ class TidalState(Message):
 
 
 STATE_TOPICS: dict[str, type[Message]] = {
-    "services": ServicesState, "windows": WindowsState, "calls": CallsState, "tidal": TidalState,
+    "services": ServicesState,
+    "windows": WindowsState,
+    "calls": CallsState,
+    "tidal": TidalState,
 }

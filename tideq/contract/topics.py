@@ -1,4 +1,5 @@
 """Topic names of the contract, under the prefix `tideq/{hall}`."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

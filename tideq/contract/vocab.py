@@ -2,6 +2,7 @@
 
 Values are the strings (or integers) that travel on the wire; the Enum names are for code.
 """
+
 from __future__ import annotations
 
 from enum import Enum, IntEnum
@@ -38,9 +39,9 @@ class Priority(str, Enum):
 
 class TicketStatus(str, Enum):
     WAITING = "waiting"
-    SERVING = "serving"      # called to a window, being served
-    SKIPPED = "skipped"      # 过号: did not come when called
-    DONE = "done"            # 办结
+    SERVING = "serving"  # called to a window, being served
+    SKIPPED = "skipped"  # 过号: did not come when called
+    DONE = "done"  # 办结
 
 
 class WindowAction(str, Enum):
@@ -60,11 +61,11 @@ class WindowAction(str, Enum):
 class Rating(IntEnum):
     """The national 好差评 scale, 5 best. Every device that counts the other way maps in its driver."""
 
-    VERY_SATISFIED = 5       # 非常满意
-    SATISFIED = 4            # 满意
-    FAIR = 3                 # 基本满意
-    DISSATISFIED = 2         # 不满意
-    VERY_DISSATISFIED = 1    # 非常不满意
+    VERY_SATISFIED = 5  # 非常满意
+    SATISFIED = 4  # 满意
+    FAIR = 3  # 基本满意
+    DISSATISFIED = 2  # 不满意
+    VERY_DISSATISFIED = 1  # 非常不满意
 
     @property
     def label(self) -> dict[Lang, str]:
@@ -78,7 +79,7 @@ RATING_LABELS: dict[Rating, dict[Lang, str]] = {
     Rating.DISSATISFIED: {Lang.ZH: "不满意", Lang.EN: "Dissatisfied"},
     Rating.VERY_DISSATISFIED: {Lang.ZH: "非常不满意", Lang.EN: "Very dissatisfied"},
 }
-NOT_RATED = "not_rated"          # the visitor left without rating (`rate` only)
+NOT_RATED = "not_rated"  # the visitor left without rating (`rate` only)
 SATISFIED_AT_LEAST = Rating.FAIR  # 满意率 counts 基本满意 and better as satisfied
 
 
@@ -165,7 +166,7 @@ class HealthState(str, Enum):
     """
 
     OK = "ok"
-    ATTENTION = "attention"      # a kiosk: something needs staff (see `problems`)
+    ATTENTION = "attention"  # a kiosk: something needs staff (see `problems`)
     DEGRADED = "degraded"
     STALE = "stale"
     PAPER_NEAR_END = "paper_near_end"
@@ -180,7 +181,7 @@ class LinkState(str, Enum):
     """One device on a serial line, as its bus reports it."""
 
     OK = "ok"
-    QUIET = "quiet"          # polled but not answering
+    QUIET = "quiet"  # polled but not answering
     OFFLINE = "offline"
 
 
@@ -222,4 +223,4 @@ class ErrorCode(str, Enum):
     NO_PROPOSAL = "no_proposal"
     STORAGE_FAILED = "storage_failed"
     INTERNAL_ERROR = "internal_error"
-    CONTROLLER_UNREACHABLE = "controller_unreachable"   # client side: no reply in time
+    CONTROLLER_UNREACHABLE = "controller_unreachable"  # client side: no reply in time

@@ -13,6 +13,7 @@ document a type), its JSON parser bounds depth and refuses lone surrogates, its 
 output generates docs/protocol.md's field tables, and validating one command costs ~10 µs,
 well inside the controller's budget (docs/benchmarks.md).
 """
+
 from __future__ import annotations
 
 import json
@@ -26,9 +27,9 @@ from .errors import PayloadError
 from .topics import CONTRACT_VERSION
 from .vocab import ErrorCode
 
-MAX_PAYLOAD = 64 * 1024            # bytes, every topic but cmd/appointments
+MAX_PAYLOAD = 64 * 1024  # bytes, every topic but cmd/appointments
 MAX_IMPORT_PAYLOAD = 2 * 1024 * 1024
-MAX_DEPTH = 200                    # pydantic-core's JSON parser refuses deeper nesting
+MAX_DEPTH = 200  # pydantic-core's JSON parser refuses deeper nesting
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -46,7 +47,7 @@ def _clean(value: str) -> str:
 
 def _version(value: int) -> int:
     if value != CONTRACT_VERSION:
-        raise ValueError(f"contract version {value} is not supported; send \"v\": 1")
+        raise ValueError(f'contract version {value} is not supported; send "v": 1')
     return value
 
 

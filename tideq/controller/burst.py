@@ -1,5 +1,6 @@
 """What one burst of inbox items produced. Nothing in it is published until its events and
 replies are durable (group commit); see worker.py."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from .errors import Refusal
 from .events import Event
 from .tidal import Decision
 
-ReplyBody = Reply   # the value kept for idempotency
+ReplyBody = Reply  # the value kept for idempotency
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +21,7 @@ class Rejection:
     command: str
     code: ErrorCode
     detail: str
-    cid: str | None = None   # the id, when it was a string
+    cid: str | None = None  # the id, when it was a string
 
 
 @dataclass
@@ -28,11 +29,11 @@ class Burst:
     """The events, replies and notices of one burst, in the order they arose."""
 
     events: list[Event] = field(default_factory=list)
-    replies: dict[str, ReplyBody] = field(default_factory=dict)   # command id -> reply, stored with the events
-    outbox: list[tuple[str, ReplyBody]] = field(default_factory=list)   # (reply topic, reply), in arrival order
-    notices: list[Decision] = field(default_factory=list)   # tidal warnings, proposals, drains, declines
+    replies: dict[str, ReplyBody] = field(default_factory=dict)  # command id -> reply, stored with the events
+    outbox: list[tuple[str, ReplyBody]] = field(default_factory=list)  # (reply topic, reply), in arrival order
+    notices: list[Decision] = field(default_factory=list)  # tidal warnings, proposals, drains, declines
     rejected: list[Rejection] = field(default_factory=list)
-    tidal_dirty: bool = False   # state/tidal changed without an event (alerts, proposals, drains)
+    tidal_dirty: bool = False  # state/tidal changed without an event (alerts, proposals, drains)
 
     def refuse_all(self, refusal: Refusal) -> None:
         """The burst could not be stored: every acknowledgement in it becomes this refusal."""

@@ -1,4 +1,5 @@
 """`tideq controller` and `tideq appointments import`."""
+
 from __future__ import annotations
 
 import argparse

@@ -2,6 +2,7 @@
 
 `--start-at 09:00 --speed 10` lets demos, training and trials run at any hour.
 """
+
 from __future__ import annotations
 
 import time

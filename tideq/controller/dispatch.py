@@ -6,6 +6,7 @@ Commands are idempotent by id: the cache holds every stored reply since yesterda
 the event log on rebuild), so a kiosk retrying after a dropped link, or after the controller was
 killed between commit and reply, gets the first answer and never a second ticket.
 """
+
 from __future__ import annotations
 
 import logging
@@ -27,7 +28,7 @@ from .inbox import Command
 
 log = logging.getLogger(__name__)
 
-MAX_PARSE = 8 * 1024 * 1024   # beyond this not even the id is read: the payload is rejected unanswered
+MAX_PARSE = 8 * 1024 * 1024  # beyond this not even the id is read: the payload is rejected unanswered
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +68,9 @@ Parsed = Readable | TooLarge | Unreadable
 
 
 class Outcome(Enum):
-    ANSWERED = "answered"   # a reply (success, refusal or a retry's first answer) joined the burst
-    REJECTED = "rejected"   # nobody to answer: reported on event/rejected
-    FAULT = "fault"         # the engine failed unexpectedly: answered internal_error; its state must be rebuilt
+    ANSWERED = "answered"  # a reply (success, refusal or a retry's first answer) joined the burst
+    REJECTED = "rejected"  # nobody to answer: reported on event/rejected
+    FAULT = "fault"  # the engine failed unexpectedly: answered internal_error; its state must be rebuilt
 
 
 def limit_for(name: str) -> int:
@@ -99,7 +100,7 @@ class Dispatcher:
 
     def __init__(self, topics: Topics, handlers: Handlers) -> None:
         self.handlers = handlers
-        self.replies: dict[str, ReplyBody] = {}   # command id -> the first answer, once stored
+        self.replies: dict[str, ReplyBody] = {}  # command id -> the first answer, once stored
         self._cmd_prefix = topics.cmd("")
         self._reply_prefix = topics.reply("")
 
@@ -118,9 +119,15 @@ class Dispatcher:
             return self._reject(burst, Rejection(name, parsed.code, parsed.detail))
         cid, reply_to = parsed.cid, parsed.reply_to
         if not isinstance(reply_to, str) or not self._reply_topic_ok(reply_to):
-            return self._reject(burst, Rejection(name, ErrorCode.BAD_REPLY_TO,
-                                                 f"reply_to {reply_to!r} must be {self._reply_prefix}<client_id>",
-                                                 cid if isinstance(cid, str) else None))
+            return self._reject(
+                burst,
+                Rejection(
+                    name,
+                    ErrorCode.BAD_REPLY_TO,
+                    f"reply_to {reply_to!r} must be {self._reply_prefix}<client_id>",
+                    cid if isinstance(cid, str) else None,
+                ),
+            )
         if not isinstance(cid, str):
             burst.outbox.append((reply_to, failure(cid, R.bad_payload("'id' (a UUID string) is missing"))))
             return Outcome.ANSWERED

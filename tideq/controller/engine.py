@@ -4,6 +4,7 @@ Each command method checks everything first and raises a Refusal before touching
 it builds events and applies them through `apply()`, the only mutator. Replaying the stored
 events through `apply()` therefore gives exactly the live state. Time is always passed in.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -31,7 +32,7 @@ RECENT_CALLS = 10
 RATINGS = (1, 2, 3, 4, 5)
 _T = TypeVar("_T")
 E = TypeVar("E", bound=Enum)
-ActionResult = tuple[list[Event], Ticket | None]   # the events a window action made, and the ticket it acted on
+ActionResult = tuple[list[Event], Ticket | None]  # the events a window action made, and the ticket it acted on
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +54,7 @@ class TidalSwitch(NamedTuple):
     service: str | None
     opened: bool
     reason: str | None
-    by_policy: bool   # carried `inputs`: decided by the tidal policy, not typed by a manager
+    by_policy: bool  # carried `inputs`: decided by the tidal policy, not typed by a manager
     move: bool = False  # half of a move (`tidal_move`): the window went straight to another service
 
 
@@ -78,9 +79,14 @@ class Engine:
         self.waiting: dict[str, dict[str, Ticket]] = {s.id: {} for s in self.cfg.services}
         self.class_count: dict[str, dict[Priority, int]] = {s.id: dict.fromkeys(Priority, 0) for s in self.cfg.services}
         self.windows: dict[str, WindowState] = {
-            w.id: WindowState(w.id, list(w.services), w.tidal_pool,
-                              WindowStatus.CLOSED if w.tidal_pool and not w.services else WindowStatus.IDLE)
-            for w in self.cfg.windows}
+            w.id: WindowState(
+                w.id,
+                list(w.services),
+                w.tidal_pool,
+                WindowStatus.CLOSED if w.tidal_pool and not w.services else WindowStatus.IDLE,
+            )
+            for w in self.cfg.windows
+        }
         self.calls: list[Call] = []
         self.service_time = {s.id: ServiceTime(float(s.mean_service_s)) for s in self.cfg.services}
         self.seq = 0
@@ -128,8 +134,17 @@ class Engine:
         d = e.data
         self.seq += 1
         prio = Priority(d["priority"])
-        t = Ticket(d["number"], d["service"], prio, e.at, self.seq, d["source"], d.get("identity"),
-                   d.get("appointment"), _dt(d.get("slot_start")))
+        t = Ticket(
+            d["number"],
+            d["service"],
+            prio,
+            e.at,
+            self.seq,
+            d["source"],
+            d.get("identity"),
+            d.get("appointment"),
+            _dt(d.get("slot_start")),
+        )
         t.queued_at = e.at
         self.tickets[t.number] = t
         self.arrivals[t.service].append(e.at)
@@ -207,8 +222,15 @@ class Engine:
         for a in e.data["appointments"]:
             old = self.appointments.get(a["code"])
             self.appointments[a["code"]] = Appointment(
-                a["code"], a["service"], datetime.fromisoformat(a["start"]), datetime.fromisoformat(a["end"]),
-                a["name_masked"], a["phone_masked"], a.get("identity"), old.ticket if old else None)
+                a["code"],
+                a["service"],
+                datetime.fromisoformat(a["start"]),
+                datetime.fromisoformat(a["end"]),
+                a["name_masked"],
+                a["phone_masked"],
+                a.get("identity"),
+                old.ticket if old else None,
+            )
 
     def _fold_tidal_opened(self, e: Event) -> None:
         d = e.data
@@ -217,14 +239,16 @@ class Engine:
         w.services = [d["service"]]
         if w.status is WindowStatus.CLOSED:
             w.status = WindowStatus.IDLE
-        self.tidal_log.append(TidalSwitch(e.at, w.id, d["service"], True, d.get("reason"), "inputs" in d,
-                                          "moved_from" in d))
+        self.tidal_log.append(
+            TidalSwitch(e.at, w.id, d["service"], True, d.get("reason"), "inputs" in d, "moved_from" in d)
+        )
 
     def _fold_tidal_closed(self, e: Event) -> None:
         d = e.data
         w = self.windows[d["window"]]
-        self.tidal_log.append(TidalSwitch(e.at, w.id, w.tidal_service, False, d.get("reason"), "inputs" in d,
-                                          "moved_to" in d))
+        self.tidal_log.append(
+            TidalSwitch(e.at, w.id, w.tidal_service, False, d.get("reason"), "inputs" in d, "moved_to" in d)
+        )
         base = next(x for x in self.cfg.windows if x.id == w.id)
         w.services = list(base.services)
         w.tidal_service = w.tidal_since = w.tidal_reason = None
@@ -263,8 +287,14 @@ class Engine:
         return self._emit([Event(Kind.DAY_OPENED, now, {"day": today.isoformat()})])
 
     # ------------------------------------------------------------------ tickets
-    def issue(self, service: str, source: str, now: datetime, priority: Priority = Priority.NORMAL,
-              identity: str | None = None) -> tuple[list[Event], Ticket]:
+    def issue(
+        self,
+        service: str,
+        source: str,
+        now: datetime,
+        priority: Priority = Priority.NORMAL,
+        identity: str | None = None,
+    ) -> tuple[list[Event], Ticket]:
         svc = self.service(service)
         if priority is Priority.APPOINTMENT:
             raise R.bad_payload("priority 'appointment' comes only from cmd/checkin")
@@ -278,8 +308,9 @@ class Engine:
         ev = self._ticket_event(svc, source, now, priority, identity)
         return self._emit([ev]), self.tickets[ev.data["number"]]
 
-    def _ticket_event(self, svc: Service, source: str, now: datetime, priority: Priority,
-                      identity: str | None, **extra: Any) -> Event:
+    def _ticket_event(
+        self, svc: Service, source: str, now: datetime, priority: Priority, identity: str | None, **extra: Any
+    ) -> Event:
         number = f"{svc.prefix}{self.counters[svc.id] + 1:03d}"
         data: dict[str, Any] = {"number": number, "service": svc.id, "priority": priority.value, "source": source}
         if identity:
@@ -293,8 +324,9 @@ class Engine:
         if not is_open(self.cfg, svc, now):
             raise R.service_closed(self._name(svc.id), next_opening(self.cfg, svc, now))
 
-    def checkin(self, now: datetime, source: str, code: str | None = None,
-                identity: str | None = None) -> tuple[list[Event], Ticket, Appointment, bool]:
+    def checkin(
+        self, now: datetime, source: str, code: str | None = None, identity: str | None = None
+    ) -> tuple[list[Event], Ticket, Appointment, bool]:
         """Check in an appointment. Returns (events, ticket, appointment, late)."""
         appt = self._find_appointment(code, identity, now)
         if appt.ticket and appt.ticket in self.tickets:
@@ -309,11 +341,19 @@ class Engine:
         self._check_open(svc, now)
         late = now > appt.start + timedelta(minutes=self.cfg.rules.checkin_late_grace_min)
         if late:
-            ev = self._ticket_event(svc, source, now, Priority.NORMAL, appt.identity,
-                                    appointment=appt.code, late_appointment=True)
+            ev = self._ticket_event(
+                svc, source, now, Priority.NORMAL, appt.identity, appointment=appt.code, late_appointment=True
+            )
         else:
-            ev = self._ticket_event(svc, source, now, Priority.APPOINTMENT, appt.identity,
-                                    appointment=appt.code, slot_start=appt.start.isoformat())
+            ev = self._ticket_event(
+                svc,
+                source,
+                now,
+                Priority.APPOINTMENT,
+                appt.identity,
+                appointment=appt.code,
+                slot_start=appt.start.isoformat(),
+            )
         self._emit([ev])
         return [ev], self.tickets[ev.data["number"]], appt, late
 
@@ -381,9 +421,18 @@ class Engine:
             if sid not in served:
                 yield from (t for t in queue.values() if t.target_window == wid)
 
-    def window_action(self, wid: str, action: WindowAction | str, now: datetime, *, ticket: str | None = None,
-                      to_service: str | None = None, to_window: str | None = None, reason: str | None = None,
-                      rating: int | str | None = None) -> tuple[list[Event], Ticket | None]:
+    def window_action(
+        self,
+        wid: str,
+        action: WindowAction | str,
+        now: datetime,
+        *,
+        ticket: str | None = None,
+        to_service: str | None = None,
+        to_window: str | None = None,
+        reason: str | None = None,
+        rating: int | str | None = None,
+    ) -> tuple[list[Event], Ticket | None]:
         """One action of a window (`cmd/window/{id}`); each action reads the arguments it needs."""
         w = self.window(wid)
         try:
@@ -474,8 +523,14 @@ class Engine:
         svc = self.service(service)
         if not is_open(self.cfg, svc, now):
             raise R.service_closed(self._name(svc.id), next_opening(self.cfg, svc, now))
-        data = {"ticket": t.number, "window": w.id, "from_service": t.service, "to_service": svc.id,
-                "to_window": args.to_window, "reason": args.reason}
+        data = {
+            "ticket": t.number,
+            "window": w.id,
+            "from_service": t.service,
+            "to_service": svc.id,
+            "to_window": args.to_window,
+            "reason": args.reason,
+        }
         return self._emit([Event(Kind.TRANSFERRED, now, {k: v for k, v in data.items() if v is not None})]), t
 
     def _act_pause(self, w: WindowState, now: datetime, args: WindowArgs) -> ActionResult:
@@ -493,8 +548,9 @@ class Engine:
         return self._emit([Event(Kind.WINDOW_RESUMED, now, {"window": w.id})]), None
 
     # ------------------------------------------------------------------ tidal
-    def tidal_open(self, wid: str, service: str, now: datetime, reason: str = "manual",
-                   inputs: dict[str, Any] | None = None) -> list[Event]:
+    def tidal_open(
+        self, wid: str, service: str, now: datetime, reason: str = "manual", inputs: dict[str, Any] | None = None
+    ) -> list[Event]:
         w = self.window(wid)
         svc = self.service(service)
         if not w.tidal_pool:
@@ -508,8 +564,9 @@ class Engine:
             data["inputs"] = inputs
         return self._emit([Event(Kind.TIDAL_OPENED, now, data)])
 
-    def tidal_close(self, wid: str, now: datetime, reason: str = "manual",
-                    inputs: dict[str, Any] | None = None) -> list[Event]:
+    def tidal_close(
+        self, wid: str, now: datetime, reason: str = "manual", inputs: dict[str, Any] | None = None
+    ) -> list[Event]:
         w = self.window(wid)
         if not w.tidal:
             raise R.tidal_not_open(wid)
@@ -520,8 +577,9 @@ class Engine:
             data["inputs"] = inputs
         return self._emit([Event(Kind.TIDAL_CLOSED, now, data)])
 
-    def tidal_move(self, wid: str, service: str, now: datetime, reason: str = "manual",
-                   inputs: dict[str, Any] | None = None) -> list[Event]:
+    def tidal_move(
+        self, wid: str, service: str, now: datetime, reason: str = "manual", inputs: dict[str, Any] | None = None
+    ) -> list[Event]:
         """Give an open tidal window straight to another service: a closing and an opening at the
         same instant, marked `moved_to` / `moved_from` (one switch for the hall, two events)."""
         w = self.window(wid)
@@ -557,8 +615,11 @@ class Engine:
             ahead += counts[Priority.NORMAL] - 1
         if counts[Priority.APPOINTMENT]:
             mine = t.order_key(now)
-            ahead -= sum(1 for o in self.waiting[t.service].values()
-                         if o.priority is Priority.APPOINTMENT and o.order_key(now) > mine)
+            ahead -= sum(
+                1
+                for o in self.waiting[t.service].values()
+                if o.priority is Priority.APPOINTMENT and o.order_key(now) > mine
+            )
         return ahead
 
     def capacity(self, sid: str) -> tuple[float, int]:
@@ -576,8 +637,9 @@ class Engine:
         return departure_rate(sid, (w for w in self.windows.values() if w.id != without), means, self.call_mix)
 
     def eta_s(self, sid: str, ahead: int, without: str | None = None) -> int | None:
-        idle = sum(1 for w in self.windows.values()
-                   if w.id != without and sid in w.services and w.status is WindowStatus.IDLE)
+        idle = sum(
+            1 for w in self.windows.values() if w.id != without and sid in w.services and w.status is WindowStatus.IDLE
+        )
         return wait_for_rate(ahead, self.departure_rate(sid, without), idle)
 
     def oldest_wait_s(self, sid: str, now: datetime) -> float:
@@ -593,10 +655,17 @@ class Engine:
     def ticket_view(self, t: Ticket, now: datetime) -> TicketInfo:
         """The contract's `ticket` object."""
         ahead = self.ahead_of(t, now)
-        return TicketInfo(number=t.number, service=t.service, priority=t.priority, issued_at=t.issued_at,
-                          status=t.status, ahead=ahead,
-                          eta_s=self.eta_s(t.service, ahead) if t.status is TicketStatus.WAITING else 0,
-                          verify=self.verify_string(t), window=t.window or None)
+        return TicketInfo(
+            number=t.number,
+            service=t.service,
+            priority=t.priority,
+            issued_at=t.issued_at,
+            status=t.status,
+            ahead=ahead,
+            eta_s=self.eta_s(t.service, ahead) if t.status is TicketStatus.WAITING else 0,
+            verify=self.verify_string(t),
+            window=t.window or None,
+        )
 
     def verify_string(self, t: Ticket) -> str:
         """What the ticket's QR carries: hall, day, number and a short MAC against forgery."""
@@ -610,33 +679,37 @@ WindowHandler = Callable[[Engine, WindowState, datetime, WindowArgs], ActionResu
 
 # One fold per event kind and one handler per window action; checked complete at import, so a new
 # Kind or WindowAction without its entry fails every test run, not a hall at night.
-FOLDS: Mapping[Kind, Fold] = MappingProxyType({
-    Kind.DAY_OPENED: Engine._fold_day_opened,
-    Kind.TICKET_ISSUED: Engine._fold_ticket_issued,
-    Kind.CALLED: Engine._fold_called,
-    Kind.RECALLED: Engine._fold_recalled,
-    Kind.SKIPPED: Engine._fold_skipped,
-    Kind.REJOINED: Engine._fold_rejoined,
-    Kind.FINISHED: Engine._fold_finished,
-    Kind.RATED: Engine._fold_rated,
-    Kind.TRANSFERRED: Engine._fold_transferred,
-    Kind.WINDOW_PAUSED: Engine._fold_window_paused,
-    Kind.WINDOW_RESUMED: Engine._fold_window_resumed,
-    Kind.APPOINTMENTS_IMPORTED: Engine._fold_appointments_imported,
-    Kind.TIDAL_OPENED: Engine._fold_tidal_opened,
-    Kind.TIDAL_CLOSED: Engine._fold_tidal_closed,
-})
-WINDOW_ACTIONS: Mapping[WindowAction, WindowHandler] = MappingProxyType({
-    WindowAction.NEXT: Engine._act_next,
-    WindowAction.CALL: Engine._act_call,
-    WindowAction.RECALL: Engine._act_recall,
-    WindowAction.SKIP: Engine._act_skip,
-    WindowAction.FINISH: Engine._act_finish,
-    WindowAction.RATE: Engine._act_rate,
-    WindowAction.TRANSFER: Engine._act_transfer,
-    WindowAction.PAUSE: Engine._act_pause,
-    WindowAction.RESUME: Engine._act_resume,
-})
+FOLDS: Mapping[Kind, Fold] = MappingProxyType(
+    {
+        Kind.DAY_OPENED: Engine._fold_day_opened,
+        Kind.TICKET_ISSUED: Engine._fold_ticket_issued,
+        Kind.CALLED: Engine._fold_called,
+        Kind.RECALLED: Engine._fold_recalled,
+        Kind.SKIPPED: Engine._fold_skipped,
+        Kind.REJOINED: Engine._fold_rejoined,
+        Kind.FINISHED: Engine._fold_finished,
+        Kind.RATED: Engine._fold_rated,
+        Kind.TRANSFERRED: Engine._fold_transferred,
+        Kind.WINDOW_PAUSED: Engine._fold_window_paused,
+        Kind.WINDOW_RESUMED: Engine._fold_window_resumed,
+        Kind.APPOINTMENTS_IMPORTED: Engine._fold_appointments_imported,
+        Kind.TIDAL_OPENED: Engine._fold_tidal_opened,
+        Kind.TIDAL_CLOSED: Engine._fold_tidal_closed,
+    }
+)
+WINDOW_ACTIONS: Mapping[WindowAction, WindowHandler] = MappingProxyType(
+    {
+        WindowAction.NEXT: Engine._act_next,
+        WindowAction.CALL: Engine._act_call,
+        WindowAction.RECALL: Engine._act_recall,
+        WindowAction.SKIP: Engine._act_skip,
+        WindowAction.FINISH: Engine._act_finish,
+        WindowAction.RATE: Engine._act_rate,
+        WindowAction.TRANSFER: Engine._act_transfer,
+        WindowAction.PAUSE: Engine._act_pause,
+        WindowAction.RESUME: Engine._act_resume,
+    }
+)
 
 
 def missing_entries(table: Mapping[E, object], keys: type[E]) -> list[str]:

@@ -1,4 +1,5 @@
 """Errors of the controller package."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -36,8 +37,9 @@ class Refusal(ControllerError):
 
     def as_error(self) -> ErrorInfo:
         """The reply's `error`: English shown to people starts with a capital letter."""
-        return ErrorInfo.model_validate({"code": self.code, "message": _sentence(self.message),
-                                         "guide": _sentence(self.guide), **self.extra})
+        return ErrorInfo.model_validate(
+            {"code": self.code, "message": _sentence(self.message), "guide": _sentence(self.guide), **self.extra}
+        )
 
 
 def _sentence(text: BiText) -> BiText:

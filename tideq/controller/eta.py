@@ -15,6 +15,7 @@ than its own 1/sqrt(k+1) relative spread, so the model's job is to know r well:
   aware), tracked per window as an exponentially weighted share of its recent calls. The
   service's departure rate is  r = sum_w  p_w,s / m_w  with  m_w = sum_j p_w,j * mean_j.
 """
+
 from __future__ import annotations
 
 import math
@@ -23,9 +24,9 @@ from collections.abc import Iterable, Mapping
 
 from .model import WindowState
 
-WINDOW = 100          # completions kept per service
+WINDOW = 100  # completions kept per service
 MIN_S, MAX_S = 30.0, 3600.0
-MIX_ALPHA = 0.05      # weight of one call in a window's service mix (~20-call memory)
+MIX_ALPHA = 0.05  # weight of one call in a window's service mix (~20-call memory)
 
 
 class ServiceTime:
@@ -39,7 +40,7 @@ class ServiceTime:
         self._sum = 0.0
 
     def observe(self, duration_s: float) -> None:
-        d = min(max(duration_s, MIN_S), MAX_S)   # mis-clicks and forgotten "finish" presses
+        d = min(max(duration_s, MIN_S), MAX_S)  # mis-clicks and forgotten "finish" presses
         if len(self._recent) == self._recent.maxlen:
             self._sum -= self._recent[0]
         self._recent.append(d)
@@ -100,8 +101,15 @@ def expected_wait_s(ahead: int, capacity: float, idle: int, mean_s: float) -> in
     return wait_for_rate(ahead, capacity / mean_s, idle) if capacity > 0 else None
 
 
-def excess_wait_s(waiting: int, arrivals_per_s: float, rate_per_s: float, servers: float,
-                  horizon_s: float, target_s: float, arrivals_s: float | None = None) -> float:
+def excess_wait_s(
+    waiting: int,
+    arrivals_per_s: float,
+    rate_per_s: float,
+    servers: float,
+    horizon_s: float,
+    target_s: float,
+    arrivals_s: float | None = None,
+) -> float:
     """Visitor-seconds of wait beyond `target_s` expected over the next `horizon_s` (what one more
     or one fewer window is worth; used by the tidal policy to compare services).
 
@@ -117,7 +125,7 @@ def excess_wait_s(waiting: int, arrivals_per_s: float, rate_per_s: float, server
         return (waiting + arrivals_per_s * until) * horizon_s
     lam, r = arrivals_per_s, rate_per_s
     queued = waiting / r
-    total: float = 0.5 * r * max(0.0, queued - target_s) ** 2   # sum over i of (i/r - target)+
+    total: float = 0.5 * r * max(0.0, queued - target_s) ** 2  # sum over i of (i/r - target)+
     steps = 12
     dt = horizon_s / steps
     q = float(waiting)

@@ -1,4 +1,5 @@
 """Events: the only way queue state changes. Appended to the log, folded back on start."""
+
 from __future__ import annotations
 
 import json

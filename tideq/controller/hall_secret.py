@@ -1,4 +1,5 @@
 """The hall secret: it keys the identity HMACs kiosks send and the MAC on every ticket's QR."""
+
 from __future__ import annotations
 
 import logging
@@ -28,9 +29,14 @@ def load_secret(loaded: LoadedConfig, data_dir: Path) -> bytes:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as f:
                 f.write(secrets.token_hex(32))
-            log.warning("no %s set; generated a hall secret in %s (kiosks need the same value)",
-                        loaded.hall.hall.secret_env, path)
+            log.warning(
+                "no %s set; generated a hall secret in %s (kiosks need the same value)",
+                loaded.hall.hall.secret_env,
+                path,
+            )
         return path.read_text().strip().encode()
     except OSError as err:
-        raise SecretError(f"cannot keep the hall secret in {path}: {err}; set {loaded.hall.hall.secret_env} "
-                          f"or make the data_dir writable") from err
+        raise SecretError(
+            f"cannot keep the hall secret in {path}: {err}; set {loaded.hall.hall.secret_env} "
+            f"or make the data_dir writable"
+        ) from err

@@ -1,14 +1,30 @@
 """What each command does: validate its payload against its model, call the engine, and build
 the result its reply carries. A Refusal propagates to dispatch.py, which answers with it."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tideq.contract import (COMMANDS, AppointmentInfo, AppointmentsCmd, BiText, CheckinCmd, Command, ErrorCode,
-                            PayloadError, RejoinCmd, TicketCmd, TidalCmd, TidalCommand, TidalRef, WindowAction,
-                            WindowCmd, WindowRef)
+from tideq.contract import (
+    COMMANDS,
+    AppointmentInfo,
+    AppointmentsCmd,
+    BiText,
+    CheckinCmd,
+    Command,
+    ErrorCode,
+    PayloadError,
+    RejoinCmd,
+    TicketCmd,
+    TidalCmd,
+    TidalCommand,
+    TidalRef,
+    WindowAction,
+    WindowCmd,
+    WindowRef,
+)
 from tideq.contract.wire import check_version
 from tideq.contract.wire import validate as validate_model
 
@@ -17,15 +33,17 @@ from .engine import Engine
 from .events import Event
 from .tidal import Decision, TidalPolicy
 
-LATE_NOTE = BiText.of("您已超过预约时段，已为您转为现场号，按到达顺序办理",
-                      "You came after your slot, so this is a walk-in ticket served in arrival order")
+LATE_NOTE = BiText.of(
+    "您已超过预约时段，已为您转为现场号，按到达顺序办理",
+    "You came after your slot, so this is a walk-in ticket served in arrival order",
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Done:
     """A command carried out: its reply's result, the events it made, and tidal notices to announce."""
 
-    result: dict[str, Any]   # the reply's result fields (contract types), see tideq.contract.Reply
+    result: dict[str, Any]  # the reply's result fields (contract types), see tideq.contract.Reply
     events: list[Event]
     notices: tuple[Decision, ...] = ()
 
@@ -78,9 +96,17 @@ class Handlers:
     @staticmethod
     def _checkin(engine: Engine, cmd: CheckinCmd, now: datetime) -> Done:
         events, t, appt, late = engine.checkin(now, cmd.source, cmd.code, cmd.identity)
-        result: dict[str, Any] = {"ticket": engine.ticket_view(t, now), "appointment": AppointmentInfo(
-            code=appt.code, service=appt.service, start=appt.start, end=appt.end, name_masked=appt.name_masked,
-            late=late)}
+        result: dict[str, Any] = {
+            "ticket": engine.ticket_view(t, now),
+            "appointment": AppointmentInfo(
+                code=appt.code,
+                service=appt.service,
+                start=appt.start,
+                end=appt.end,
+                name_masked=appt.name_masked,
+                late=late,
+            ),
+        }
         if late:
             result["note"] = LATE_NOTE
         return Done(result, events)
@@ -88,11 +114,24 @@ class Handlers:
     def _window(self, engine: Engine, wid: str, cmd: WindowCmd, now: datetime) -> Done:
         if cmd.action in (WindowAction.NEXT, WindowAction.CALL) and wid in self.tidal.draining():
             raise R.window_draining(wid)
-        events, t = engine.window_action(wid, cmd.action, now, ticket=cmd.ticket, to_service=cmd.to_service,
-                                         to_window=cmd.to_window, reason=cmd.reason, rating=cmd.rating)
+        events, t = engine.window_action(
+            wid,
+            cmd.action,
+            now,
+            ticket=cmd.ticket,
+            to_service=cmd.to_service,
+            to_window=cmd.to_window,
+            reason=cmd.reason,
+            rating=cmd.rating,
+        )
         w = engine.windows[wid]
-        return Done({"window": WindowRef(id=w.id, status=w.status, ticket=w.ticket),
-                     "ticket": engine.ticket_view(t, now) if t else None}, events)
+        return Done(
+            {
+                "window": WindowRef(id=w.id, status=w.status, ticket=w.ticket),
+                "ticket": engine.ticket_view(t, now) if t else None,
+            },
+            events,
+        )
 
     def _tidal(self, engine: Engine, cmd: TidalCmd, now: datetime) -> Done:
         reason = cmd.reason or "manual"
@@ -105,7 +144,7 @@ class Handlers:
             events = engine.tidal_close(wid, now, reason)
         elif cmd.action is TidalCommand.CONFIRM:
             events = self.tidal.confirm(wid, now).apply(engine, now)
-        else:   # decline: nothing changes in the engine; the decline is announced with this burst
+        else:  # decline: nothing changes in the engine; the decline is announced with this burst
             notices = (self.tidal.decline(wid, now),)
             events = []
         w = engine.windows[wid]

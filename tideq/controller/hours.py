@@ -1,4 +1,5 @@
 """Opening hours: is a service open now, and when does it next open (pure)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, tzinfo
@@ -16,7 +17,7 @@ def spans_for(cfg: HallConfig, service: Service | None, day: date) -> list[tuple
     config's hours never change."""
     key = (id(cfg), service.id if service else None, day)
     hit = _CACHE.get(key)
-    if hit is not None and hit[0] is cfg:   # `is`: an id can be reused by a later config
+    if hit is not None and hit[0] is cfg:  # `is`: an id can be reused by a later config
         return hit[1]
     if len(_CACHE) > 4096:
         _CACHE.clear()

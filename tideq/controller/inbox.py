@@ -1,5 +1,6 @@
 """What the worker's inbox carries. paho's network thread only wraps what arrives in one of
 these and puts it in the inbox; the worker takes them in bursts and matches on the type."""
+
 from __future__ import annotations
 
 import queue

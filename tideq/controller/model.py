@@ -1,4 +1,5 @@
 """Queue state objects. Mutated only by Engine.apply(), one event at a time."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -6,9 +7,18 @@ from datetime import datetime
 
 from tideq.contract.vocab import Priority, TicketStatus, WindowAction, WindowStatus
 
-
 # The contract's vocabulary, named here for the engine (one definition: tideq.contract.vocab).
-__all__ = ["PRIORITY_RANK", "Appointment", "Call", "Priority", "Ticket", "TicketStatus", "WindowAction", "WindowState", "WindowStatus"]
+__all__ = [
+    "PRIORITY_RANK",
+    "Appointment",
+    "Call",
+    "Priority",
+    "Ticket",
+    "TicketStatus",
+    "WindowAction",
+    "WindowState",
+    "WindowStatus",
+]
 
 PRIORITY_RANK: dict[Priority, int] = {Priority.APPOINTMENT: 0, Priority.GREEN: 1, Priority.NORMAL: 2}
 """Order of service classes: checked-in appointments, green channel (绿色通道), walk-ins."""
@@ -19,8 +29,8 @@ class Ticket:
     number: str
     service: str
     priority: Priority
-    issued_at: datetime          # original issue time; kept across transfers
-    seq: int                     # global issue order, the final tie-breaker
+    issued_at: datetime  # original issue time; kept across transfers
+    seq: int  # global issue order, the final tie-breaker
     source: str
     identity: str | None = None  # HMAC of the ID number, never the number
     appointment: str | None = None
@@ -28,7 +38,7 @@ class Ticket:
     status: TicketStatus = TicketStatus.WAITING
     queued_at: datetime | None = None  # when it (re)joined the queue; order key with issued_at
     window: str | None = None
-    target_window: str | None = None   # transferred to a specific window
+    target_window: str | None = None  # transferred to a specific window
     called_at: datetime | None = None
     first_called_at: datetime | None = None
     calls: int = 0

@@ -1,5 +1,6 @@
 """What a durable burst puts on the bus: rejections, replies, tidal notices, call and tidal
 events, and the retained state topics its events changed (all four on a refresh)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -30,26 +31,28 @@ class Retained(str, Enum):
 
 S, W, C, T = Retained.SERVICES, Retained.WINDOWS, Retained.CALLS, Retained.TIDAL
 # which retained state topics an event kind changes (checked complete at import)
-DIRTY: Mapping[Kind, frozenset[Retained]] = MappingProxyType({
-    Kind.DAY_OPENED: frozenset({S, W, C, T}),
-    Kind.TICKET_ISSUED: frozenset({S}),
-    Kind.CALLED: frozenset({S, W, C}),
-    Kind.RECALLED: frozenset({C}),
-    Kind.SKIPPED: frozenset({S, W}),
-    Kind.REJOINED: frozenset({S}),
-    Kind.FINISHED: frozenset({S, W}),
-    Kind.RATED: frozenset({W}),
-    Kind.TRANSFERRED: frozenset({S, W}),
-    Kind.WINDOW_PAUSED: frozenset({S, W}),
-    Kind.WINDOW_RESUMED: frozenset({S, W}),
-    Kind.APPOINTMENTS_IMPORTED: frozenset(),
-    Kind.TIDAL_OPENED: frozenset({S, W, T}),
-    Kind.TIDAL_CLOSED: frozenset({S, W, T}),
-})
+DIRTY: Mapping[Kind, frozenset[Retained]] = MappingProxyType(
+    {
+        Kind.DAY_OPENED: frozenset({S, W, C, T}),
+        Kind.TICKET_ISSUED: frozenset({S}),
+        Kind.CALLED: frozenset({S, W, C}),
+        Kind.RECALLED: frozenset({C}),
+        Kind.SKIPPED: frozenset({S, W}),
+        Kind.REJOINED: frozenset({S}),
+        Kind.FINISHED: frozenset({S, W}),
+        Kind.RATED: frozenset({W}),
+        Kind.TRANSFERRED: frozenset({S, W}),
+        Kind.WINDOW_PAUSED: frozenset({S, W}),
+        Kind.WINDOW_RESUMED: frozenset({S, W}),
+        Kind.APPOINTMENTS_IMPORTED: frozenset(),
+        Kind.TIDAL_OPENED: frozenset({S, W, T}),
+        Kind.TIDAL_CLOSED: frozenset({S, W, T}),
+    }
+)
 if missing_entries(DIRTY, Kind):  # pragma: no cover - caught by tests/controller/test_tables.py
     raise ControllerError(f"DIRTY misses {missing_entries(DIRTY, Kind)}")
 ALL = frozenset(Retained)
-REJECTION_DETAIL = 500   # characters of a rejection's detail that go on the bus
+REJECTION_DETAIL = 500  # characters of a rejection's detail that go on the bus
 
 
 class Publisher:
@@ -59,8 +62,11 @@ class Publisher:
         self.bus = bus
         self.topics = topics
         self.builders: dict[Retained, Callable[[Engine, datetime], Message]] = {
-            S: services_state, W: windows_state, C: calls_state,
-            T: lambda engine, now: tidal_state(engine, policy, now)}
+            S: services_state,
+            W: windows_state,
+            C: calls_state,
+            T: lambda engine, now: tidal_state(engine, policy, now),
+        }
 
     def publish(self, burst: Burst, engine: Engine, now: datetime, refresh: bool) -> None:
         """Everything the burst made known; call only once it is durable."""
@@ -68,9 +74,16 @@ class Publisher:
         if refresh:
             bus.publish(topics.status_controller, ControllerStatus.ONLINE.value, retain=True)
         for r in burst.rejected:
-            bus.publish(topics.event("rejected"), RejectedEvent(
-                ts=now, command=scrub(r.command, REJECTION_DETAIL), id=None if r.cid is None else scrub(r.cid, 64),
-                code=r.code, detail=scrub(r.detail, REJECTION_DETAIL)))
+            bus.publish(
+                topics.event("rejected"),
+                RejectedEvent(
+                    ts=now,
+                    command=scrub(r.command, REJECTION_DETAIL),
+                    id=None if r.cid is None else scrub(r.cid, 64),
+                    code=r.code,
+                    detail=scrub(r.detail, REJECTION_DETAIL),
+                ),
+            )
         for topic, reply in burst.outbox:
             bus.publish(topic, reply)
         for d in burst.notices:
@@ -81,10 +94,16 @@ class Publisher:
         for e in burst.events:
             dirty |= DIRTY[e.kind]
             if e.kind in (Kind.CALLED, Kind.RECALLED):
-                bus.publish(topics.event("call"), call_event(
-                    engine, e.data["ticket"], e.data["window"], e.data["service"], e.kind is Kind.RECALLED, e.at))
+                bus.publish(
+                    topics.event("call"),
+                    call_event(
+                        engine, e.data["ticket"], e.data["window"], e.data["service"], e.kind is Kind.RECALLED, e.at
+                    ),
+                )
             elif e.kind in (Kind.TIDAL_OPENED, Kind.TIDAL_CLOSED):
-                bus.publish(topics.event("tidal"), TidalEvent.model_validate({**e.data, "ts": e.at,
-                                                                              "kind": TidalKind(e.kind.value)}))
+                bus.publish(
+                    topics.event("tidal"),
+                    TidalEvent.model_validate({**e.data, "ts": e.at, "kind": TidalKind(e.kind.value)}),
+                )
         for name in sorted(dirty):
             bus.publish(topics.state(name.value), self.builders[name](engine, now), retain=True)

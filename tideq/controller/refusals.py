@@ -3,6 +3,7 @@
 One function per code, so docs/protocol.md can list them and a vendor's kiosk can rely on
 the codes; the texts are for people and may be improved without breaking anything.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -23,199 +24,318 @@ def _hm(at: datetime | None) -> BiText:
 
 
 def bad_json(detail: str) -> Refusal:
-    return Refusal(ErrorCode.BAD_JSON, B("请求不是有效的JSON", f"payload is not valid JSON: {detail}"),
-                   B("请发送UTF-8编码的JSON对象", "send a UTF-8 JSON object as documented in docs/protocol.md"))
+    return Refusal(
+        ErrorCode.BAD_JSON,
+        B("请求不是有效的JSON", f"payload is not valid JSON: {detail}"),
+        B("请发送UTF-8编码的JSON对象", "send a UTF-8 JSON object as documented in docs/protocol.md"),
+    )
 
 
 def bad_payload(detail: str) -> Refusal:
-    return Refusal(ErrorCode.BAD_PAYLOAD, B(f"请求内容有误：{detail}", f"payload rejected: {detail}"),
-                   B("请按接口文档填写字段", "fix the named field as documented in docs/protocol.md"))
+    return Refusal(
+        ErrorCode.BAD_PAYLOAD,
+        B(f"请求内容有误：{detail}", f"payload rejected: {detail}"),
+        B("请按接口文档填写字段", "fix the named field as documented in docs/protocol.md"),
+    )
 
 
 def payload_too_large(size: int, limit: int) -> Refusal:
-    return Refusal(ErrorCode.PAYLOAD_TOO_LARGE, B("请求过大", f"payload of {size} bytes exceeds {limit}"),
-                   B("请拆分后分批发送", f"send at most {limit} bytes; split large imports into batches"))
+    return Refusal(
+        ErrorCode.PAYLOAD_TOO_LARGE,
+        B("请求过大", f"payload of {size} bytes exceeds {limit}"),
+        B("请拆分后分批发送", f"send at most {limit} bytes; split large imports into batches"),
+    )
 
 
 def unsupported_version(v: object) -> Refusal:
-    return Refusal(ErrorCode.UNSUPPORTED_VERSION, B("接口版本不支持", f"contract version {v!r} is not supported"),
-                   B("请使用 v=1", "send \"v\": 1"))
+    return Refusal(
+        ErrorCode.UNSUPPORTED_VERSION,
+        B("接口版本不支持", f"contract version {v!r} is not supported"),
+        B("请使用 v=1", 'send "v": 1'),
+    )
 
 
 def unknown_command(name: str) -> Refusal:
-    return Refusal(ErrorCode.UNKNOWN_COMMAND, B("未知指令", f"unknown command {name!r}"),
-                   B("请查看接口文档中的指令列表", "see the command list in docs/protocol.md"))
+    return Refusal(
+        ErrorCode.UNKNOWN_COMMAND,
+        B("未知指令", f"unknown command {name!r}"),
+        B("请查看接口文档中的指令列表", "see the command list in docs/protocol.md"),
+    )
 
 
 def unknown_service(sid: str, known: list[str]) -> Refusal:
-    return Refusal(ErrorCode.UNKNOWN_SERVICE, B("没有这项业务", f"no service {sid!r} in this hall"),
-                   B(f"请到{CONSULT.zh}咨询办理地点",
-                     f"ask at {CONSULT.en} where it is handled; services: {', '.join(known)}"))
+    return Refusal(
+        ErrorCode.UNKNOWN_SERVICE,
+        B("没有这项业务", f"no service {sid!r} in this hall"),
+        B(f"请到{CONSULT.zh}咨询办理地点", f"ask at {CONSULT.en} where it is handled; services: {', '.join(known)}"),
+    )
 
 
 def unknown_window(wid: str) -> Refusal:
-    return Refusal(ErrorCode.UNKNOWN_WINDOW, B("没有这个窗口", f"no window {wid!r} in this hall"),
-                   B("请检查窗口编号配置", "check the window id in the hall config"))
+    return Refusal(
+        ErrorCode.UNKNOWN_WINDOW,
+        B("没有这个窗口", f"no window {wid!r} in this hall"),
+        B("请检查窗口编号配置", "check the window id in the hall config"),
+    )
 
 
 def unknown_ticket(number: str) -> Refusal:
-    return Refusal(ErrorCode.UNKNOWN_TICKET, B(f"今日没有{number}号", f"no ticket {number} today"),
-                   B("请核对号码，或请市民重新取号", "check the number, or ask the visitor to take a new ticket"))
+    return Refusal(
+        ErrorCode.UNKNOWN_TICKET,
+        B(f"今日没有{number}号", f"no ticket {number} today"),
+        B("请核对号码，或请市民重新取号", "check the number, or ask the visitor to take a new ticket"),
+    )
 
 
 def hall_closed(next_open: datetime | None) -> Refusal:
     t = _hm(next_open)
-    return Refusal(ErrorCode.HALL_CLOSED, B("大厅现在不办理业务", "the hall is closed now"),
-                   B(f"请于{t.zh}再来；办事指南和24小时自助服务仍可使用",
-                     f"come back at {t.en}; the service guide and 24-hour self-service stay available"),
-                   {"next_open": next_open.isoformat() if next_open else None})
+    return Refusal(
+        ErrorCode.HALL_CLOSED,
+        B("大厅现在不办理业务", "the hall is closed now"),
+        B(
+            f"请于{t.zh}再来；办事指南和24小时自助服务仍可使用",
+            f"come back at {t.en}; the service guide and 24-hour self-service stay available",
+        ),
+        {"next_open": next_open.isoformat() if next_open else None},
+    )
 
 
 def service_closed(name: BiText, next_open: datetime | None) -> Refusal:
     t = _hm(next_open)
-    return Refusal(ErrorCode.SERVICE_CLOSED, B(f"{name.zh}现在不办理", f"{name.en} is not served now"),
-                   B(f"请于{t.zh}再来，或先查看办事指南准备材料",
-                     f"come back at {t.en}, or read the service guide to prepare your documents"),
-                   {"next_open": next_open.isoformat() if next_open else None})
+    return Refusal(
+        ErrorCode.SERVICE_CLOSED,
+        B(f"{name.zh}现在不办理", f"{name.en} is not served now"),
+        B(
+            f"请于{t.zh}再来，或先查看办事指南准备材料",
+            f"come back at {t.en}, or read the service guide to prepare your documents",
+        ),
+        {"next_open": next_open.isoformat() if next_open else None},
+    )
 
 
 def quota_reached(name: BiText, appointments: bool, online: BiText | None) -> Refusal:
     zh = [f"可预约明天的{name.zh}" if appointments else "", online.zh if online else "", f"或到{CONSULT.zh}咨询"]
-    en = ["book an appointment for another day" if appointments else "", online.en if online else "",
-          f"or ask at {CONSULT.en}"]
-    return Refusal(ErrorCode.QUOTA_REACHED, B(f"今日{name.zh}号已发完", f"today's tickets for {name.en} are all taken"),
-                   B("；".join(x for x in zh if x), "; ".join(x for x in en if x)))
+    en = [
+        "book an appointment for another day" if appointments else "",
+        online.en if online else "",
+        f"or ask at {CONSULT.en}",
+    ]
+    return Refusal(
+        ErrorCode.QUOTA_REACHED,
+        B(f"今日{name.zh}号已发完", f"today's tickets for {name.en} are all taken"),
+        B("；".join(x for x in zh if x), "; ".join(x for x in en if x)),
+    )
 
 
 def identity_required(name: BiText) -> Refusal:
-    return Refusal(ErrorCode.IDENTITY_REQUIRED, B(f"{name.zh}需要刷身份证取号", f"{name.en} needs your ID card"),
-                   B("请将身份证放在取号机感应区", "place your ID card on the kiosk's card reader"))
+    return Refusal(
+        ErrorCode.IDENTITY_REQUIRED,
+        B(f"{name.zh}需要刷身份证取号", f"{name.en} needs your ID card"),
+        B("请将身份证放在取号机感应区", "place your ID card on the kiosk's card reader"),
+    )
 
 
 def identity_limit(limit: int) -> Refusal:
-    return Refusal(ErrorCode.IDENTITY_LIMIT, B(f"每人每天最多取{limit}个号", f"at most {limit} tickets per person per day"),
-                   B(f"请先办理已取的号；如有特殊情况请到{CONSULT.zh}",
-                     f"use the tickets you hold; for special cases ask at {CONSULT.en}"))
+    return Refusal(
+        ErrorCode.IDENTITY_LIMIT,
+        B(f"每人每天最多取{limit}个号", f"at most {limit} tickets per person per day"),
+        B(
+            f"请先办理已取的号；如有特殊情况请到{CONSULT.zh}",
+            f"use the tickets you hold; for special cases ask at {CONSULT.en}",
+        ),
+    )
 
 
 def window_paused(wid: str, reason: str | None) -> Refusal:
-    return Refusal(ErrorCode.WINDOW_PAUSED, B(f"{wid}号窗口暂停中", f"window {wid} is paused"),
-                   B("请先恢复服务（resume）再叫号", "resume the window first, then call"), {"reason": reason})
+    return Refusal(
+        ErrorCode.WINDOW_PAUSED,
+        B(f"{wid}号窗口暂停中", f"window {wid} is paused"),
+        B("请先恢复服务（resume）再叫号", "resume the window first, then call"),
+        {"reason": reason},
+    )
 
 
 def window_closed(wid: str) -> Refusal:
-    return Refusal(ErrorCode.WINDOW_CLOSED, B(f"{wid}号窗口未开放", f"window {wid} is closed"),
-                   B("潮汐窗口由大厅管理员开放", "a tidal window is opened by the hall manager (cmd/tidal open)"))
+    return Refusal(
+        ErrorCode.WINDOW_CLOSED,
+        B(f"{wid}号窗口未开放", f"window {wid} is closed"),
+        B("潮汐窗口由大厅管理员开放", "a tidal window is opened by the hall manager (cmd/tidal open)"),
+    )
 
 
 def window_draining(wid: str) -> Refusal:
-    return Refusal(ErrorCode.WINDOW_DRAINING, B(f"{wid}号潮汐窗口即将关闭", f"tidal window {wid} is closing"),
-                   B("请办完当前市民，不再叫新号", "finish the current visitor and call no one new"))
+    return Refusal(
+        ErrorCode.WINDOW_DRAINING,
+        B(f"{wid}号潮汐窗口即将关闭", f"tidal window {wid} is closing"),
+        B("请办完当前市民，不再叫新号", "finish the current visitor and call no one new"),
+    )
 
 
 def window_busy(wid: str, ticket: str) -> Refusal:
-    return Refusal(ErrorCode.WINDOW_BUSY, B(f"{wid}号窗口正在办理{ticket}", f"window {wid} is serving {ticket}"),
-                   B(f"请先办结、转移或过号{ticket}", f"finish, transfer or skip {ticket} first"), {"ticket": ticket})
+    return Refusal(
+        ErrorCode.WINDOW_BUSY,
+        B(f"{wid}号窗口正在办理{ticket}", f"window {wid} is serving {ticket}"),
+        B(f"请先办结、转移或过号{ticket}", f"finish, transfer or skip {ticket} first"),
+        {"ticket": ticket},
+    )
 
 
 def no_current_ticket(wid: str) -> Refusal:
-    return Refusal(ErrorCode.NO_CURRENT_TICKET, B(f"{wid}号窗口当前没有在办的号", f"window {wid} is not serving a ticket"),
-                   B("请先叫号", "call a ticket first (next or call)"))
+    return Refusal(
+        ErrorCode.NO_CURRENT_TICKET,
+        B(f"{wid}号窗口当前没有在办的号", f"window {wid} is not serving a ticket"),
+        B("请先叫号", "call a ticket first (next or call)"),
+    )
 
 
 def no_ticket_waiting(services: list[BiText]) -> Refusal:
-    return Refusal(ErrorCode.NO_TICKET_WAITING, B("当前没有等候的号", "no one is waiting"),
-                   B("请稍后再叫号；可暂停窗口或协助综合咨询",
-                     "call again later; you may pause the window or help at General Enquiries"),
-                   {"services": [s.en for s in services]})
+    return Refusal(
+        ErrorCode.NO_TICKET_WAITING,
+        B("当前没有等候的号", "no one is waiting"),
+        B(
+            "请稍后再叫号；可暂停窗口或协助综合咨询",
+            "call again later; you may pause the window or help at General Enquiries",
+        ),
+        {"services": [s.en for s in services]},
+    )
 
 
 def ticket_not_waiting(number: str, status: str) -> Refusal:
-    return Refusal(ErrorCode.TICKET_NOT_WAITING, B(f"{number}号不在等候中", f"ticket {number} is not waiting ({status})"),
-                   B("过号的号可以重新排队（rejoin）一次",
-                     "a skipped ticket can rejoin the queue once (cmd/rejoin)"), {"status": status})
+    return Refusal(
+        ErrorCode.TICKET_NOT_WAITING,
+        B(f"{number}号不在等候中", f"ticket {number} is not waiting ({status})"),
+        B("过号的号可以重新排队（rejoin）一次", "a skipped ticket can rejoin the queue once (cmd/rejoin)"),
+        {"status": status},
+    )
 
 
 def ticket_other_service(number: str, windows: list[str]) -> Refusal:
-    return Refusal(ErrorCode.TICKET_OTHER_SERVICE, B(f"{number}号不属于本窗口业务",
-                                             f"ticket {number} is for a service this window does not serve"),
-                   B(f"请转移该号，或请市民到{'、'.join(windows)}号窗口",
-                     f"transfer it, or send the visitor to window(s) {', '.join(windows)}"))
+    return Refusal(
+        ErrorCode.TICKET_OTHER_SERVICE,
+        B(f"{number}号不属于本窗口业务", f"ticket {number} is for a service this window does not serve"),
+        B(
+            f"请转移该号，或请市民到{'、'.join(windows)}号窗口",
+            f"transfer it, or send the visitor to window(s) {', '.join(windows)}",
+        ),
+    )
 
 
 def rejoin_expired(number: str, minutes: int) -> Refusal:
-    return Refusal(ErrorCode.REJOIN_EXPIRED, B(f"{number}号过号已超过{minutes}分钟",
-                                       f"ticket {number} was skipped more than {minutes} min ago"),
-                   B("请重新取号", "please take a new ticket"))
+    return Refusal(
+        ErrorCode.REJOIN_EXPIRED,
+        B(f"{number}号过号已超过{minutes}分钟", f"ticket {number} was skipped more than {minutes} min ago"),
+        B("请重新取号", "please take a new ticket"),
+    )
 
 
 def already_rejoined(number: str) -> Refusal:
-    return Refusal(ErrorCode.ALREADY_REJOINED, B(f"{number}号已重新排队过一次", f"ticket {number} has already rejoined once"),
-                   B(f"请重新取号，或到{CONSULT.zh}", f"take a new ticket, or ask at {CONSULT.en}"))
+    return Refusal(
+        ErrorCode.ALREADY_REJOINED,
+        B(f"{number}号已重新排队过一次", f"ticket {number} has already rejoined once"),
+        B(f"请重新取号，或到{CONSULT.zh}", f"take a new ticket, or ask at {CONSULT.en}"),
+    )
 
 
 def not_rateable(number: str) -> Refusal:
-    return Refusal(ErrorCode.NOT_RATEABLE, B(f"{number}号不能评价", f"ticket {number} cannot be rated now"),
-                   B("评价在本窗口办结后进行，每号一次", "rate once, after the ticket is finished at this window"))
+    return Refusal(
+        ErrorCode.NOT_RATEABLE,
+        B(f"{number}号不能评价", f"ticket {number} cannot be rated now"),
+        B("评价在本窗口办结后进行，每号一次", "rate once, after the ticket is finished at this window"),
+    )
 
 
 def appointment_unknown() -> Refusal:
-    return Refusal(ErrorCode.APPOINTMENT_UNKNOWN, B("没有找到这个预约", "no appointment with this code"),
-                   B(f"请核对短信中的预约码，或到{CONSULT.zh}查询；也可直接取号",
-                     f"check the code in your SMS, ask at {CONSULT.en}, or take a walk-in ticket"))
+    return Refusal(
+        ErrorCode.APPOINTMENT_UNKNOWN,
+        B("没有找到这个预约", "no appointment with this code"),
+        B(
+            f"请核对短信中的预约码，或到{CONSULT.zh}查询；也可直接取号",
+            f"check the code in your SMS, ask at {CONSULT.en}, or take a walk-in ticket",
+        ),
+    )
 
 
 def appointment_other_day(day: datetime) -> Refusal:
-    return Refusal(ErrorCode.APPOINTMENT_OTHER_DAY,
-                   B(f"您的预约在{day.month}月{day.day}日", f"your appointment is on {day:%d %b}"),
-                   B("请在预约当天签到；今天也可直接取号", "check in on that day; today you can take a walk-in ticket"),
-                   {"start": day.isoformat()})
+    return Refusal(
+        ErrorCode.APPOINTMENT_OTHER_DAY,
+        B(f"您的预约在{day.month}月{day.day}日", f"your appointment is on {day:%d %b}"),
+        B("请在预约当天签到；今天也可直接取号", "check in on that day; today you can take a walk-in ticket"),
+        {"start": day.isoformat()},
+    )
 
 
 def appointment_early(opens: datetime) -> Refusal:
-    return Refusal(ErrorCode.APPOINTMENT_EARLY,
-                   B(f"还未到签到时间，请于{opens:%H:%M}后签到", f"check-in opens at {opens:%H:%M}"),
-                   B(f"请于{opens:%H:%M}后再来签到，期间可查看办事指南",
-                     f"come back after {opens:%H:%M}; meanwhile read the service guide"),
-                   {"checkin_opens": opens.isoformat()})
+    return Refusal(
+        ErrorCode.APPOINTMENT_EARLY,
+        B(f"还未到签到时间，请于{opens:%H:%M}后签到", f"check-in opens at {opens:%H:%M}"),
+        B(
+            f"请于{opens:%H:%M}后再来签到，期间可查看办事指南",
+            f"come back after {opens:%H:%M}; meanwhile read the service guide",
+        ),
+        {"checkin_opens": opens.isoformat()},
+    )
 
 
 def service_not_bookable(name: BiText) -> Refusal:
-    return Refusal(ErrorCode.SERVICE_NOT_BOOKABLE, B(f"{name.zh}不支持预约", f"{name.en} takes no appointments"),
-                   B("请现场取号", "take a walk-in ticket"))
+    return Refusal(
+        ErrorCode.SERVICE_NOT_BOOKABLE,
+        B(f"{name.zh}不支持预约", f"{name.en} takes no appointments"),
+        B("请现场取号", "take a walk-in ticket"),
+    )
 
 
 def tidal_not_pool(wid: str) -> Refusal:
-    return Refusal(ErrorCode.TIDAL_NOT_POOL, B(f"{wid}号窗口不是潮汐窗口", f"window {wid} is not in the tidal pool"),
-                   B("请选择潮汐窗口池中的窗口", "choose a window with tidal_pool = true"))
+    return Refusal(
+        ErrorCode.TIDAL_NOT_POOL,
+        B(f"{wid}号窗口不是潮汐窗口", f"window {wid} is not in the tidal pool"),
+        B("请选择潮汐窗口池中的窗口", "choose a window with tidal_pool = true"),
+    )
 
 
 def tidal_already_open(wid: str, service: str) -> Refusal:
-    return Refusal(ErrorCode.TIDAL_ALREADY_OPEN, B(f"{wid}号窗口已临时开放", f"window {wid} is already open for {service}"),
-                   B("如需改为其他业务，请先关闭", "close it first to switch it to another service"))
+    return Refusal(
+        ErrorCode.TIDAL_ALREADY_OPEN,
+        B(f"{wid}号窗口已临时开放", f"window {wid} is already open for {service}"),
+        B("如需改为其他业务，请先关闭", "close it first to switch it to another service"),
+    )
 
 
 def tidal_not_open(wid: str) -> Refusal:
-    return Refusal(ErrorCode.TIDAL_NOT_OPEN, B(f"{wid}号窗口未作为潮汐窗口开放", f"window {wid} is not open as a tidal window"),
-                   B("无需关闭", "nothing to close"))
+    return Refusal(
+        ErrorCode.TIDAL_NOT_OPEN,
+        B(f"{wid}号窗口未作为潮汐窗口开放", f"window {wid} is not open as a tidal window"),
+        B("无需关闭", "nothing to close"),
+    )
 
 
 def no_proposal(wid: str | None) -> Refusal:
-    return Refusal(ErrorCode.NO_PROPOSAL, B("没有待确认的潮汐窗口建议", "no tidal proposal is waiting"),
-                   B("可直接开放（open）或关闭（close）潮汐窗口", "open or close a tidal window directly"),
-                   {"window": wid})
+    return Refusal(
+        ErrorCode.NO_PROPOSAL,
+        B("没有待确认的潮汐窗口建议", "no tidal proposal is waiting"),
+        B("可直接开放（open）或关闭（close）潮汐窗口", "open or close a tidal window directly"),
+        {"window": wid},
+    )
 
 
 def duplicate_code(code: str) -> Refusal:
-    return Refusal(ErrorCode.BAD_PAYLOAD, B(f"预约码{code}重复", f"appointment code {code} appears twice"),
-                   B("每个预约码只能出现一次", "each code must appear once per import"))
+    return Refusal(
+        ErrorCode.BAD_PAYLOAD,
+        B(f"预约码{code}重复", f"appointment code {code} appears twice"),
+        B("每个预约码只能出现一次", "each code must appear once per import"),
+    )
 
 
 def storage_failed() -> Refusal:
-    return Refusal(ErrorCode.STORAGE_FAILED, B("系统暂时无法保存", "the controller could not save this"),
-                   B("请稍后重试，重试不会重复取号", "retry with the same id; a retry never issues a second ticket"))
+    return Refusal(
+        ErrorCode.STORAGE_FAILED,
+        B("系统暂时无法保存", "the controller could not save this"),
+        B("请稍后重试，重试不会重复取号", "retry with the same id; a retry never issues a second ticket"),
+    )
 
 
 def internal_error() -> Refusal:
-    return Refusal(ErrorCode.INTERNAL_ERROR, B("系统内部错误", "internal error"),
-                   B(f"请稍后重试或到{CONSULT.zh}", f"retry, or ask at {CONSULT.en}"))
+    return Refusal(
+        ErrorCode.INTERNAL_ERROR,
+        B("系统内部错误", "internal error"),
+        B(f"请稍后重试或到{CONSULT.zh}", f"retry, or ask at {CONSULT.en}"),
+    )

@@ -4,6 +4,7 @@ A camera stamps its reading with its own wall clock; the controller turns that i
 arrival and dates the reading `now - age` on the hall clock, so a hall run on a demo clock (or a
 camera whose NTP drifted from the controller's hall clock) still sees fresh readings as fresh.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,7 +30,7 @@ class CrowdReadings:
     """The latest reading per zone, as the tidal policy takes them (`zones`)."""
 
     def __init__(self, wall: Callable[[], datetime] = wall_now) -> None:
-        self.zones: dict[str, CrowdReading] = {}   # zone -> (level, hall time of the reading)
+        self.zones: dict[str, CrowdReading] = {}  # zone -> (level, hall time of the reading)
         self._wall = wall
 
     def record(self, reading: Reading, now: datetime) -> None:

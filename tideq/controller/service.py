@@ -5,6 +5,7 @@ paho's network thread only wraps what arrives (inbox.py) and enqueues it; the wo
 readings (sensors.py), runs the tidal policy (tidal_runner.py), commits each burst durably and
 only then publishes it (publisher.py).
 """
+
 from __future__ import annotations
 
 import logging
@@ -45,15 +46,29 @@ class ControllerService:
         secret = load_secret(loaded, data_dir)
         self.inbox: Inbox = queue.SimpleQueue()
         creds = self.cfg.broker
-        self.bus = BusClient(broker_url, self.cfg.hall.id, f"tideq-controller-{self.cfg.hall.id}",
-                             will=(self.topics.status_controller, "offline"), username=creds.username,
-                             password=os.environ.get(creds.password_env) if creds.password_env else None)
+        self.bus = BusClient(
+            broker_url,
+            self.cfg.hall.id,
+            f"tideq-controller-{self.cfg.hall.id}",
+            will=(self.topics.status_controller, "offline"),
+            username=creds.username,
+            password=os.environ.get(creds.password_env) if creds.password_env else None,
+        )
         self.tidal = TidalPolicy(self.cfg.tidal)
         self.sensors = CrowdReadings()
         self.dispatcher = Dispatcher(self.topics, Handlers(self.tidal))
         self.publisher = Publisher(self.bus, self.topics, self.tidal)
-        self.worker = Worker(self.cfg, secret, self.clock, self.store, self.inbox, self.dispatcher, self.sensors,
-                             TidalRunner(self.tidal), self.publisher)
+        self.worker = Worker(
+            self.cfg,
+            secret,
+            self.clock,
+            self.store,
+            self.inbox,
+            self.dispatcher,
+            self.sensors,
+            TidalRunner(self.tidal),
+            self.publisher,
+        )
         self.bus.on_connection = self._on_connection
         self.bus.subscribe(self.topics.cmd("#"), self._on_command, qos=1)
         self.bus.subscribe(self.topics.sensor_crowd("+"), self._on_reading, qos=1)

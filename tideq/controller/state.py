@@ -1,10 +1,20 @@
 """Retained state and event messages built from the engine (the contract's types)."""
+
 from __future__ import annotations
 
 from datetime import datetime
 
-from tideq.contract import (BiText, CallEvent, CallItem, CallsState, OpenTidal, ServiceItem, ServicesState,
-                            WindowItem, WindowsState)
+from tideq.contract import (
+    BiText,
+    CallEvent,
+    CallItem,
+    CallsState,
+    OpenTidal,
+    ServiceItem,
+    ServicesState,
+    WindowItem,
+    WindowsState,
+)
 
 from .engine import Engine
 from .hours import is_open, next_opening
@@ -17,13 +27,20 @@ def services_state(engine: Engine, now: datetime) -> ServicesState:
         waiting = len(engine.waiting[svc.id])
         cap, _ = engine.capacity(svc.id)
         open_now = is_open(engine.cfg, svc, now)
-        out.append(ServiceItem(
-            id=svc.id, name=svc.name, prefix=svc.prefix, open=open_now,
-            next_open=None if open_now else next_opening(engine.cfg, svc, now),
-            waiting=waiting, eta_s=engine.eta_s(svc.id, waiting),
-            windows_open=sum(1 for w in engine.windows.values() if svc.id in w.services and w.open),
-            quota_left=(svc.daily_quota - engine.walkins[svc.id]) if svc.daily_quota else None,
-            capacity=round(cap, 2)))
+        out.append(
+            ServiceItem(
+                id=svc.id,
+                name=svc.name,
+                prefix=svc.prefix,
+                open=open_now,
+                next_open=None if open_now else next_opening(engine.cfg, svc, now),
+                waiting=waiting,
+                eta_s=engine.eta_s(svc.id, waiting),
+                windows_open=sum(1 for w in engine.windows.values() if svc.id in w.services and w.open),
+                quota_left=(svc.daily_quota - engine.walkins[svc.id]) if svc.daily_quota else None,
+                capacity=round(cap, 2),
+            )
+        )
     return ServicesState(ts=now, services=out)
 
 
@@ -31,10 +48,21 @@ def windows_state(engine: Engine, now: datetime) -> WindowsState:
     out = []
     for w in engine.cfg.windows:
         s = engine.windows[w.id]
-        out.append(WindowItem(id=w.id, name=w.name, status=s.status, ticket=s.ticket, services=list(s.services),
-                              tidal=s.tidal, pause_reason=s.pause_reason, served=s.served, skipped=s.skipped,
-                              transferred=s.transferred,
-                              ratings={str(r): s.ratings.count(r) for r in range(1, 6) if r in s.ratings}))
+        out.append(
+            WindowItem(
+                id=w.id,
+                name=w.name,
+                status=s.status,
+                ticket=s.ticket,
+                services=list(s.services),
+                tidal=s.tidal,
+                pause_reason=s.pause_reason,
+                served=s.served,
+                skipped=s.skipped,
+                transferred=s.transferred,
+                ratings={str(r): s.ratings.count(r) for r in range(1, 6) if r in s.ratings},
+            )
+        )
     return WindowsState(ts=now, windows=out)
 
 
@@ -43,8 +71,11 @@ def calls_state(engine: Engine, now: datetime) -> CallsState:
 
 
 def open_tidal(engine: Engine) -> list[OpenTidal]:
-    return [OpenTidal(window=w.id, service=w.tidal_service, since=w.tidal_since, reason=w.tidal_reason)
-            for w in engine.windows.values() if w.tidal]
+    return [
+        OpenTidal(window=w.id, service=w.tidal_service, since=w.tidal_since, reason=w.tidal_reason)
+        for w in engine.windows.values()
+        if w.tidal
+    ]
 
 
 def _call(c: Call) -> CallItem:
@@ -55,5 +86,11 @@ def call_event(engine: Engine, ticket: str, window: str, service: str, recall: b
     w = engine.cfg.window(window)
     zh_w = w.name.zh if w else f"{window}号窗口"
     en_w = w.name.en if w else f"window {window}"
-    return CallEvent(ts=now, ticket=ticket, window=window, service=service, recall=recall,
-                     announce=BiText.of(f"请{ticket}号到{zh_w}办理", f"Number {ticket}, please go to {en_w}"))
+    return CallEvent(
+        ts=now,
+        ticket=ticket,
+        window=window,
+        service=service,
+        recall=recall,
+        announce=BiText.of(f"请{ticket}号到{zh_w}办理", f"Number {ticket}, please go to {en_w}"),
+    )

@@ -4,6 +4,7 @@ One transaction per batch of commands (group commit): the controller applies a b
 commands, writes their events and replies together with `synchronous=FULL`, and only then
 publishes the replies. An acknowledged ticket therefore survives kill -9 and power loss.
 """
+
 from __future__ import annotations
 
 import logging
@@ -54,14 +55,16 @@ class EventStore:
             self.db.execute("PRAGMA synchronous=FULL")
             self._migrate()
         except (sqlite3.Error, OSError) as err:
-            raise StoreError(f"cannot open the event log {path}: {err}; "
-                             "check the data_dir and its permissions") from err
+            raise StoreError(
+                f"cannot open the event log {path}: {err}; check the data_dir and its permissions"
+            ) from err
 
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise StoreError(f"event log {self.path} has schema {version}, "
-                             f"newer than this tideq ({SCHEMA_VERSION}); upgrade tideq")
+            raise StoreError(
+                f"event log {self.path} has schema {version}, newer than this tideq ({SCHEMA_VERSION}); upgrade tideq"
+            )
         for v in range(version + 1, SCHEMA_VERSION + 1):
             self.db.execute("BEGIN IMMEDIATE")
             try:
@@ -78,10 +81,14 @@ class EventStore:
         d = day.isoformat()
         try:
             self.db.execute("BEGIN IMMEDIATE")
-            self.db.executemany("INSERT INTO events(day, at, kind, data) VALUES (?,?,?,?)",
-                                [(d, e.at.isoformat(), e.kind.value, e.to_json()) for e in events])
-            self.db.executemany("INSERT OR IGNORE INTO replies(id, day, reply) VALUES (?,?,?)",
-                                [(rid, d, r.encode().decode("utf-8")) for rid, r in replies.items()])
+            self.db.executemany(
+                "INSERT INTO events(day, at, kind, data) VALUES (?,?,?,?)",
+                [(d, e.at.isoformat(), e.kind.value, e.to_json()) for e in events],
+            )
+            self.db.executemany(
+                "INSERT OR IGNORE INTO replies(id, day, reply) VALUES (?,?,?)",
+                [(rid, d, r.encode().decode("utf-8")) for rid, r in replies.items()],
+            )
             self.db.execute("COMMIT")
         except sqlite3.Error as err:
             if self.db.in_transaction:
@@ -92,7 +99,8 @@ class EventStore:
         """Events to fold for `day`: appointment imports since `carry_since`, then the day's own."""
         rows = self.db.execute(
             "SELECT kind, at, data FROM events WHERE (kind = ? AND day >= ? AND day < ?) OR day = ? ORDER BY seq",
-            (Kind.APPOINTMENTS_IMPORTED.value, carry_since.isoformat(), day.isoformat(), day.isoformat()))
+            (Kind.APPOINTMENTS_IMPORTED.value, carry_since.isoformat(), day.isoformat(), day.isoformat()),
+        )
         for kind, at, data in rows:
             yield Event.from_row(kind, at, data)
 

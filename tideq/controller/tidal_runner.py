@@ -1,6 +1,7 @@
 """The tidal policy inside the controller: the worker runs it at most once a second (and on every
 state refresh). In auto mode its openings, closings and moves become events of the current burst,
 stored and published like any other; warnings, proposals and drains go out as notices."""
+
 from __future__ import annotations
 
 import logging
@@ -17,14 +18,15 @@ from .tidal import ENGINE_ACTIONS, CrowdReading, TidalPolicy
 
 log = logging.getLogger(__name__)
 
-POLICY_EVERY_S = 1.0   # the policy looks at the hall at most this often (and on every refresh)
+POLICY_EVERY_S = 1.0  # the policy looks at the hall at most this often (and on every refresh)
 
 
 class TidalRunner:
     """Runs the policy on the worker thread; `due` keeps it to once every `every_s`."""
 
-    def __init__(self, policy: TidalPolicy, every_s: float = POLICY_EVERY_S,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, policy: TidalPolicy, every_s: float = POLICY_EVERY_S, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
         self.policy = policy
         self.every_s = every_s
         self._monotonic = monotonic

@@ -8,6 +8,7 @@ fresh `ts`, so readers can tell a live controller from a hung one.
 Failures: an unexpected engine error rebuilds the engine from disk plus the burst's accepted
 events; a failed write rebuilds from disk and answers the burst's commands `storage_failed`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -35,17 +36,27 @@ from .tidal_runner import TidalRunner
 
 log = logging.getLogger(__name__)
 
-BATCH = 256          # inbox items per burst at most
-REFRESH_S = 10.0     # retained state republished at least this often
-IDLE_S = 1.0         # an idle worker wakes this often (refresh, tidal policy, day roll)
-CARRY_DAYS = 60      # appointment imports this old still count on rebuild
+BATCH = 256  # inbox items per burst at most
+REFRESH_S = 10.0  # retained state republished at least this often
+IDLE_S = 1.0  # an idle worker wakes this often (refresh, tidal policy, day roll)
+CARRY_DAYS = 60  # appointment imports this old still count on rebuild
 
 
 class Worker:
     """Owns the engine: only this thread changes it, so the engine needs no locks (one writer)."""
 
-    def __init__(self, cfg: HallConfig, secret: bytes, clock: HallClock, store: EventStore, inbox: Inbox,
-                 dispatcher: Dispatcher, sensors: CrowdReadings, tides: TidalRunner, publisher: Publisher) -> None:
+    def __init__(
+        self,
+        cfg: HallConfig,
+        secret: bytes,
+        clock: HallClock,
+        store: EventStore,
+        inbox: Inbox,
+        dispatcher: Dispatcher,
+        sensors: CrowdReadings,
+        tides: TidalRunner,
+        publisher: Publisher,
+    ) -> None:
         self.cfg = cfg
         self.clock = clock
         self.store = store
@@ -55,7 +66,7 @@ class Worker:
         self.tides = tides
         self.publisher = publisher
         self.engine = Engine(cfg, secret)
-        self.processed = 0   # inbox items taken so far
+        self.processed = 0  # inbox items taken so far
         self._thread = threading.Thread(target=self._run, name="controller", daemon=True)
 
     # lifecycle ------------------------------------------------------------------------
@@ -76,8 +87,12 @@ class Worker:
         for e in self.store.events_for(day, day - timedelta(days=CARRY_DAYS)):
             self.engine.apply(e)
         self.dispatcher.restore(self.store.replies_for(day - timedelta(days=1)))
-        log.info("rebuilt %s: %d tickets today, %d appointments", day, len(self.engine.tickets),
-                 len(self.engine.appointments))
+        log.info(
+            "rebuilt %s: %d tickets today, %d appointments",
+            day,
+            len(self.engine.tickets),
+            len(self.engine.appointments),
+        )
 
     # the loop -------------------------------------------------------------------------
     def _run(self) -> None:

@@ -1,5 +1,6 @@
 """`tideq counter`: the caller terminal of one window, or its evaluator tablet. Qt is imported
 only when it runs."""
+
 from __future__ import annotations
 
 import argparse
@@ -30,11 +31,14 @@ def run_counter(args: argparse.Namespace) -> int:
         return 2
     hall = loaded.hall
     if hall.window(args.window) is None:
-        print(f"{args.config}: no window {args.window!r}; windows are {', '.join(w.id for w in hall.windows)}",
-              file=sys.stderr)
+        print(
+            f"{args.config}: no window {args.window!r}; windows are {', '.join(w.id for w in hall.windows)}",
+            file=sys.stderr,
+        )
         return 2
     from .errors import KeymapError
     from .keymap import parse_keymap
+
     try:
         keymap = parse_keymap(args.keys)
     except KeymapError as err:
@@ -53,12 +57,17 @@ def run_counter(args: argparse.Namespace) -> int:
     from .terminal_model import CallerModel
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    assert isinstance(app, QApplication)   # a QCoreApplication could not show a window
+    assert isinstance(app, QApplication)  # a QCoreApplication could not show a window
     role = "evaluator" if args.evaluator else "window"
     kind = DeviceKind.EVALUATOR if args.evaluator else DeviceKind.COUNTER
-    user = args.username or f"{role}-{args.window}"   # the device id of its health is its login
-    bus = IdentityBus(loaded.hall.broker.client_url(args.broker), hall.hall.id, user, broker_password(args),
-                      will=presence_will(hall.hall.id, user, kind))
+    user = args.username or f"{role}-{args.window}"  # the device id of its health is its login
+    bus = IdentityBus(
+        loaded.hall.broker.client_url(args.broker),
+        hall.hall.id,
+        user,
+        broker_password(args),
+        will=presence_will(hall.hall.id, user, kind),
+    )
     presence = Presence(bus, user, kind)
     keep: list[object] = [presence]
     if args.evaluator:

@@ -1,4 +1,5 @@
 """Errors of the staff applications at a window (caller terminal, evaluator tablet)."""
+
 from __future__ import annotations
 
 

@@ -8,6 +8,7 @@ Two ways to learn that a ticket was finished:
 - on a tablet of its own: FinishWatcher, from `state/windows` (the ticket left the window and
   the window's `served` count went up; a skip or transfer leaves `served` unchanged).
 """
+
 from __future__ import annotations
 
 import math
@@ -26,9 +27,12 @@ from tideq.ui.fonts import cjk_family
 
 Given = Rating | str
 """What the tablet records for a ticket: a Rating, or NOT_RATED (the visitor left without one)."""
-BUTTONS: list[tuple[Rating, str]] = [   # left to right, best first, with the button colour
-    (Rating.VERY_SATISFIED, "#137333"), (Rating.SATISFIED, "#34a853"), (Rating.FAIR, "#f9ab00"),
-    (Rating.DISSATISFIED, "#e8710a"), (Rating.VERY_DISSATISFIED, "#c5221f"),
+BUTTONS: list[tuple[Rating, str]] = [  # left to right, best first, with the button colour
+    (Rating.VERY_SATISFIED, "#137333"),
+    (Rating.SATISFIED, "#34a853"),
+    (Rating.FAIR, "#f9ab00"),
+    (Rating.DISSATISFIED, "#e8710a"),
+    (Rating.VERY_DISSATISFIED, "#c5221f"),
 ]
 SEND_ATTEMPTS = 3
 
@@ -43,10 +47,11 @@ class EvaluatorModel(QObject):
     """Asks, counts down, sends. One ticket at a time: a new ask sends "not_rated" for the old."""
 
     changed = Signal()
-    rated = Signal(str, object, bool)   # ticket, Given (a Rating or NOT_RATED), acknowledged
+    rated = Signal(str, object, bool)  # ticket, Given (a Rating or NOT_RATED), acknowledged
 
-    def __init__(self, bus: Bus, window: str, *, timeout_s: float = 30.0, thanks_s: float = 3.0,
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self, bus: Bus, window: str, *, timeout_s: float = 30.0, thanks_s: float = 3.0, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.bus, self.window = bus, window
         self.timeout_s, self.thanks_s = timeout_s, thanks_s
@@ -54,7 +59,7 @@ class EvaluatorModel(QObject):
         self.ticket: str | None = None
         self.deadline = 0.0
         self.results: list[tuple[str, Given, Reply]] = []
-        self._sending: dict[str, tuple[str, Given, int]] = {}      # cid -> (ticket, rating, attempt)
+        self._sending: dict[str, tuple[str, Given, int]] = {}  # cid -> (ticket, rating, attempt)
         self._tag = f"rate:{window}"
         self._timeout = QTimer(self, singleShot=True)
         self._timeout.timeout.connect(self._expire)
@@ -106,7 +111,7 @@ class EvaluatorModel(QObject):
             return
         ticket, rating, attempt = sent
         if reply.code is ErrorCode.CONTROLLER_UNREACHABLE and attempt < SEND_ATTEMPTS:
-            self._send(ticket, rating, reply.id, attempt + 1)   # same id: the controller records it once
+            self._send(ticket, rating, reply.id, attempt + 1)  # same id: the controller records it once
             return
         self.results.append((ticket, rating, reply))
         self.rated.emit(ticket, rating, reply.ok)
@@ -200,8 +205,10 @@ class EvaluatorScreen(QWidget):
             b.setAccessibleName(f"{zh} {en}")
             b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
             b.setMinimumHeight(150)
-            b.setStyleSheet(f"QPushButton {{ background: {color}; border: none; border-radius: 14px; }}"
-                            f"QPushButton:pressed {{ background: #3c4043; }}")
+            b.setStyleSheet(
+                f"QPushButton {{ background: {color}; border: none; border-radius: 14px; }}"
+                f"QPushButton:pressed {{ background: #3c4043; }}"
+            )
             inner = QVBoxLayout(b)
             inner.setContentsMargins(6, 8, 6, 8)
             inner.addStretch(1)

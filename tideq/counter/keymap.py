@@ -1,4 +1,5 @@
 """The caller terminal's actions and their shortcut keys (F1..F8 by default, `--keys` to rebind)."""
+
 from __future__ import annotations
 
 from tideq.contract import WindowAction
@@ -6,8 +7,14 @@ from tideq.contract import WindowAction
 from .errors import KeymapError
 
 TERMINAL_ACTIONS: tuple[WindowAction, ...] = (
-    WindowAction.NEXT, WindowAction.RECALL, WindowAction.SKIP, WindowAction.FINISH,
-    WindowAction.CALL, WindowAction.TRANSFER, WindowAction.PAUSE, WindowAction.RESUME,
+    WindowAction.NEXT,
+    WindowAction.RECALL,
+    WindowAction.SKIP,
+    WindowAction.FINISH,
+    WindowAction.CALL,
+    WindowAction.TRANSFER,
+    WindowAction.PAUSE,
+    WindowAction.RESUME,
 )
 """The contract's window actions a terminal offers (`rate` belongs to the evaluator)."""
 DEFAULT_KEYS: dict[WindowAction, str] = {a: f"F{i}" for i, a in enumerate(TERMINAL_ACTIONS, start=1)}
@@ -20,8 +27,9 @@ def parse_keymap(text: str, base: dict[WindowAction, str] | None = None) -> dict
         name, sep, key = item.partition("=")
         action = next((a for a in TERMINAL_ACTIONS if a.value == name.strip().lower()), None)
         if action is None:
-            raise KeymapError(f"{name!r} is not an action of the terminal; use one of "
-                              f"{', '.join(a.value for a in TERMINAL_ACTIONS)}")
+            raise KeymapError(
+                f"{name!r} is not an action of the terminal; use one of {', '.join(a.value for a in TERMINAL_ACTIONS)}"
+            )
         if not sep or not key.strip():
             raise KeymapError(f"write {name.strip()}=KEY, e.g. {name.strip()}=F9")
         keys[action] = key.strip()

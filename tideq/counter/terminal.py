@@ -3,6 +3,7 @@
 Only renders CallerModel and forwards presses; all decisions are the controller's, so no button
 is greyed out by local guesswork: a refused press shows the controller's reason and what to do.
 """
+
 from __future__ import annotations
 
 import html
@@ -31,21 +32,44 @@ from .terminal_dialogs import PauseDialog, TransferDialog
 from .terminal_model import CallerModel
 
 LABELS: dict[WindowAction, tuple[str, str]] = {
-    WindowAction.NEXT: ("顺呼", "Next"), WindowAction.RECALL: ("重呼", "Recall"),
-    WindowAction.SKIP: ("过号", "No-show"), WindowAction.FINISH: ("办结", "Finish"),
-    WindowAction.CALL: ("指定呼叫", "Call No."), WindowAction.TRANSFER: ("转移", "Transfer"),
-    WindowAction.PAUSE: ("暂停", "Pause"), WindowAction.RESUME: ("恢复", "Resume"),
+    WindowAction.NEXT: ("顺呼", "Next"),
+    WindowAction.RECALL: ("重呼", "Recall"),
+    WindowAction.SKIP: ("过号", "No-show"),
+    WindowAction.FINISH: ("办结", "Finish"),
+    WindowAction.CALL: ("指定呼叫", "Call No."),
+    WindowAction.TRANSFER: ("转移", "Transfer"),
+    WindowAction.PAUSE: ("暂停", "Pause"),
+    WindowAction.RESUME: ("恢复", "Resume"),
 }
 STATUS_TEXT: dict[WindowStatus | Unheard, tuple[str, str]] = {
-    UNHEARD: ("连接中", "Connecting"), WindowStatus.IDLE: ("空闲", "Idle"), WindowStatus.SERVING: ("办理中", "Serving"),
-    WindowStatus.PAUSED: ("暂停", "Paused"), WindowStatus.CLOSED: ("未开放", "Closed")}
+    UNHEARD: ("连接中", "Connecting"),
+    WindowStatus.IDLE: ("空闲", "Idle"),
+    WindowStatus.SERVING: ("办理中", "Serving"),
+    WindowStatus.PAUSED: ("暂停", "Paused"),
+    WindowStatus.CLOSED: ("未开放", "Closed"),
+}
 STATUS_COLOR: dict[WindowStatus | Unheard, str] = {
-    UNHEARD: "#8a8f98", WindowStatus.IDLE: "#2f6fdf", WindowStatus.SERVING: "#1e8e3e",
-    WindowStatus.PAUSED: "#d97706", WindowStatus.CLOSED: "#5f6368"}
-OUTCOME_STYLE = {Outcome.OK: ("#e6f4ea", "#0d652d"), Outcome.REFUSED: ("#fce8e6", "#a50e0e"),
-                 Outcome.UNREACHABLE: ("#fef7e0", "#8a4b00"), Outcome.LOCAL: ("#fef7e0", "#8a4b00")}
-GRID = [WindowAction.NEXT, WindowAction.RECALL, WindowAction.SKIP, WindowAction.FINISH, WindowAction.TRANSFER,
-        WindowAction.PAUSE, WindowAction.RESUME]
+    UNHEARD: "#8a8f98",
+    WindowStatus.IDLE: "#2f6fdf",
+    WindowStatus.SERVING: "#1e8e3e",
+    WindowStatus.PAUSED: "#d97706",
+    WindowStatus.CLOSED: "#5f6368",
+}
+OUTCOME_STYLE = {
+    Outcome.OK: ("#e6f4ea", "#0d652d"),
+    Outcome.REFUSED: ("#fce8e6", "#a50e0e"),
+    Outcome.UNREACHABLE: ("#fef7e0", "#8a4b00"),
+    Outcome.LOCAL: ("#fef7e0", "#8a4b00"),
+}
+GRID = [
+    WindowAction.NEXT,
+    WindowAction.RECALL,
+    WindowAction.SKIP,
+    WindowAction.FINISH,
+    WindowAction.TRANSFER,
+    WindowAction.PAUSE,
+    WindowAction.RESUME,
+]
 STYLE = """
 QWidget#terminal { background: #f4f6f9; }
 QFrame#card { background: white; border: 1px solid #dde1e7; border-radius: 8px; }
@@ -176,7 +200,7 @@ class CallerTerminal(QWidget):
             b.setFont(self._font(12, True))
             b.setMinimumHeight(54)
             b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)   # F-keys and Enter stay with the window
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # F-keys and Enter stay with the window
             b.clicked.connect(partial(self.trigger, action))
             if action is WindowAction.NEXT:
                 grid.addWidget(b, 0, 0, 1, 2)
@@ -307,8 +331,10 @@ class CallerTerminal(QWidget):
             self._status(f"{label}：发送中…" if zh else f"{label}: sending…", "", "#f1f3f4", "#3c4043")
             return
         if m.last is None:
-            keys = " · ".join(f"{m.keymap[a]} {LABELS[a][0 if zh else 1]}"
-                              for a in (WindowAction.NEXT, WindowAction.RECALL, WindowAction.FINISH))
+            keys = " · ".join(
+                f"{m.keymap[a]} {LABELS[a][0 if zh else 1]}"
+                for a in (WindowAction.NEXT, WindowAction.RECALL, WindowAction.FINISH)
+            )
             self._status("快捷键" if zh else "Shortcuts", keys, "#f1f3f4", "#5f6368")
             return
         text, guide = m.last.say(m.lang)

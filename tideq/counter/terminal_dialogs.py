@@ -3,6 +3,7 @@
 Opened with `open()` (window-modal, non-blocking) so the GUI thread never sits in a nested
 `exec()` loop and tests can fill them like a person would.
 """
+
 from __future__ import annotations
 
 from PySide6.QtGui import QFont
@@ -24,8 +25,11 @@ from tideq.contract import Lang
 from tideq.ui.fonts import cjk_family
 
 PAUSE_REASONS: list[tuple[str, str]] = [
-    ("临时离岗", "away briefly"), ("午间休息", "lunch break"), ("业务培训", "training"),
-    ("系统故障", "system fault"), ("协助综合咨询", "helping at General Enquiries"),
+    ("临时离岗", "away briefly"),
+    ("午间休息", "lunch break"),
+    ("业务培训", "training"),
+    ("系统故障", "system fault"),
+    ("协助综合咨询", "helping at General Enquiries"),
 ]
 
 

@@ -6,6 +6,7 @@ GUI thread) and turns each typed reply into a bilingual status line. One command
 second F1 while the first is in flight would otherwise call two visitors. The view (terminal.py)
 only renders these fields.
 """
+
 from __future__ import annotations
 
 import re
@@ -47,7 +48,7 @@ class StatusLine:
     action: WindowAction | None
     text: BiText
     guide: BiText | None = None
-    code: ErrorCode | None = None   # the refusal's code (none for a success or a local hint)
+    code: ErrorCode | None = None  # the refusal's code (none for a success or a local hint)
 
     def say(self, lang: Lang) -> tuple[str, str]:
         return self.text.pick(lang), self.guide.pick(lang) if self.guide else ""
@@ -59,9 +60,9 @@ class Pending:
 
     action: WindowAction
     cid: str
-    before: str | None         # the ticket at the window when sent (state may overtake the reply)
-    reason: str = ""           # pause, transfer
-    to: BiText | None = None   # transfer: the service or window it goes to
+    before: str | None  # the ticket at the window when sent (state may overtake the reply)
+    reason: str = ""  # pause, transfer
+    to: BiText | None = None  # transfer: the service or window it goes to
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ class Totals:
     skipped: int = 0
     transferred: int = 0
     rated: int = 0
-    satisfied: int = 0    # rated 基本满意 or better
+    satisfied: int = 0  # rated 基本满意 or better
 
     @classmethod
     def of(cls, w: WindowItem) -> Totals:
@@ -97,28 +98,40 @@ class Totals:
 
 _TICKET = re.compile(r"^([A-Z]?)\s*(\d{1,4})$")
 _DONE = {
-    WindowAction.NEXT: ("已呼叫 {n}", "Called {n}"), WindowAction.CALL: ("已呼叫 {n}", "Called {n}"),
-    WindowAction.RECALL: ("已重呼 {n}", "Called {n} again"), WindowAction.SKIP: ("{n} 已过号", "{n} marked no-show"),
+    WindowAction.NEXT: ("已呼叫 {n}", "Called {n}"),
+    WindowAction.CALL: ("已呼叫 {n}", "Called {n}"),
+    WindowAction.RECALL: ("已重呼 {n}", "Called {n} again"),
+    WindowAction.SKIP: ("{n} 已过号", "{n} marked no-show"),
     WindowAction.FINISH: ("{n} 已办结", "{n} finished"),
     WindowAction.TRANSFER: ("{n} 已转至{to}", "{n} transferred to {to_en}"),
-    WindowAction.PAUSE: ("窗口已暂停", "Window paused"), WindowAction.RESUME: ("窗口已恢复服务", "Window resumed"),
+    WindowAction.PAUSE: ("窗口已暂停", "Window paused"),
+    WindowAction.RESUME: ("窗口已恢复服务", "Window resumed"),
 }
 _NO_ANSWER = BiText(zh="操作未完成", en="not done")
 
 
 class CallerModel(QObject):
-    changed = Signal()              # any displayed field changed
-    result = Signal(object)         # StatusLine, after every action (acknowledged, refused, unreachable, local)
-    finished = Signal(str)          # a ticket this window finished: the evaluator asks for a rating
+    changed = Signal()  # any displayed field changed
+    result = Signal(object)  # StatusLine, after every action (acknowledged, refused, unreachable, local)
+    finished = Signal(str)  # a ticket this window finished: the evaluator asks for a rating
 
-    def __init__(self, bus: Bus, hall: HallConfig, window: str, *, clock: Callable[[], datetime] | None = None,
-                 keymap: dict[WindowAction, str] | None = None, lang: Lang = Lang.ZH,
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        hall: HallConfig,
+        window: str,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        keymap: dict[WindowAction, str] | None = None,
+        lang: Lang = Lang.ZH,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         cfg = hall.window(window)
         if cfg is None:
-            raise UnknownWindow(f"no window {window!r} in hall {hall.hall.id}; "
-                                f"use one of {[w.id for w in hall.windows]}")
+            raise UnknownWindow(
+                f"no window {window!r} in hall {hall.hall.id}; use one of {[w.id for w in hall.windows]}"
+            )
         # waiting times compare the controller's `issued_at` with the controller's own clock
         self.bus, self.hall, self.window = bus, hall, window
         self.clock: Callable[[], datetime] = clock or ControllerClock(hall.hall.timezone)
@@ -173,14 +186,25 @@ class CallerModel(QObject):
         self.changed.emit()
 
     # ------------------------------------------------------------------ acting
-    def act(self, action: WindowAction, *, ticket: str | None = None, to_service: str | None = None,
-            to_window: str | None = None, reason: str = "") -> bool:
+    def act(
+        self,
+        action: WindowAction,
+        *,
+        ticket: str | None = None,
+        to_service: str | None = None,
+        to_window: str | None = None,
+        reason: str = "",
+    ) -> bool:
         """Send one window command; False if another is still in flight (nothing sent)."""
         if self.pending is not None:
             return False
         body: dict[str, Any] = {"action": action.value}
-        for key, value in (("ticket", ticket), ("to_service", to_service), ("to_window", to_window),
-                           ("reason", reason)):
+        for key, value in (
+            ("ticket", ticket),
+            ("to_service", to_service),
+            ("to_window", to_window),
+            ("reason", reason),
+        ):
             if value:
                 body[key] = value
         to = None
@@ -202,8 +226,9 @@ class CallerModel(QObject):
 
     def transfer(self, to_service: str | None = None, to_window: str | None = None, note: str = "") -> bool:
         if not to_service and not to_window:
-            self._local(WindowAction.TRANSFER,
-                        ("请选择转移到的业务或窗口", "Choose a service or a window to transfer to"))
+            self._local(
+                WindowAction.TRANSFER, ("请选择转移到的业务或窗口", "Choose a service or a window to transfer to")
+            )
             return False
         return self.act(WindowAction.TRANSFER, to_service=to_service, to_window=to_window, reason=note.strip()[:200])
 
@@ -244,8 +269,15 @@ class CallerModel(QObject):
         self.pending = None
         if not reply.ok:
             err = reply.error
-            self._emit(StatusLine(outcome_of(reply), action, err.message if err else _NO_ANSWER,
-                                  err.guide if err else None, reply.code))
+            self._emit(
+                StatusLine(
+                    outcome_of(reply),
+                    action,
+                    err.message if err else _NO_ANSWER,
+                    err.guide if err else None,
+                    reply.code,
+                )
+            )
             return
         self._apply_reply(pending, reply)
         number = reply.ticket.number if reply.ticket else pending.before or ""
@@ -253,7 +285,7 @@ class CallerModel(QObject):
         if action is WindowAction.FINISH and number:
             self.finished.emit(number)
         elif action is WindowAction.NEXT and pending.before and pending.before != number:
-            self.finished.emit(pending.before)   # next while serving finishes the current ticket first
+            self.finished.emit(pending.before)  # next while serving finishes the current ticket first
 
     def _apply_reply(self, pending: Pending, reply: Reply) -> None:
         action, w, t = pending.action, reply.window, reply.ticket
@@ -311,5 +343,5 @@ class CallerModel(QObject):
         if not w.ticket:
             self.current = None
         elif self.current is None or self.current.number != w.ticket:
-            self.current = Current(w.ticket)   # called elsewhere (keypad, before a restart): times unknown
+            self.current = Current(w.ticket)  # called elsewhere (keypad, before a restart): times unknown
         self.totals = Totals.of(w)

@@ -4,6 +4,7 @@ The MQTT callback only enqueues the typed `event/call`. The worker renders each 
 order and plays it `repeat` times (`recall_repeat` for a recall). Muting drops calls rather than
 queueing them: a board unmuted later must not read out a backlog of stale calls.
 """
+
 from __future__ import annotations
 
 import logging
@@ -65,8 +66,15 @@ _STOP = object()
 
 
 class Announcer:
-    def __init__(self, synth: Synth, player: Player, config: VoiceConfig = VoiceConfig(), *,
-                 fallback: Synth | None = None, on_spoken: Callable[[Spoken], None] | None = None) -> None:
+    def __init__(
+        self,
+        synth: Synth,
+        player: Player,
+        config: VoiceConfig = VoiceConfig(),
+        *,
+        fallback: Synth | None = None,
+        on_spoken: Callable[[Spoken], None] | None = None,
+    ) -> None:
         self.synth = synth
         self.fallback = fallback
         self.player = player
@@ -84,8 +92,9 @@ class Announcer:
         self._thread = threading.Thread(target=self._run, name="voice-announcer", daemon=True)
 
     @classmethod
-    def for_board(cls, board: Board, synth: Synth, player: Player, config: VoiceConfig = VoiceConfig(),
-                  **kw: Any) -> Announcer:
+    def for_board(
+        cls, board: Board, synth: Synth, player: Player, config: VoiceConfig = VoiceConfig(), **kw: Any
+    ) -> Announcer:
         """The board's `mute` from the hall config wins over the voice config."""
         return cls(synth, player, replace(config, mute=board.mute or config.mute), **kw)
 

@@ -5,6 +5,7 @@ screen's own retained `health/{board}` (kind `board`) with its last will.
 The announcer gets its own BusClient: BusClient keeps one handler per topic filter, so sharing
 the board's client would silently replace one subscriber with the other.
 """
+
 from __future__ import annotations
 
 import logging
@@ -33,8 +34,7 @@ def window_screen_id(window_id: str) -> str:
     return f"window-screen-{window_id}"
 
 
-def board_config(hall: HallConfig, board_id: str | None, window_id: str | None,
-                 languages: str | None = None) -> Board:
+def board_config(hall: HallConfig, board_id: str | None, window_id: str | None, languages: str | None = None) -> Board:
     """The board's settings from the hall file; a window screen borrows defaults (side-by-side)."""
     if board_id is not None:
         board = next((b for b in hall.devices.boards if b.id == board_id), None)
@@ -54,8 +54,16 @@ def board_config(hall: HallConfig, board_id: str | None, window_id: str | None,
 class DisplayApp(QObject):
     """One display process's objects; `start()` connects in the background."""
 
-    def __init__(self, hall: HallConfig, board: Board, broker_url: str, *, clock: HallClock | None = None,
-                 monotonic: Callable[[], float] = time.monotonic, client_id: str | None = None) -> None:
+    def __init__(
+        self,
+        hall: HallConfig,
+        board: Board,
+        broker_url: str,
+        *,
+        clock: HallClock | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        client_id: str | None = None,
+    ) -> None:
         super().__init__()
         self.hall = hall
         self.board = board
@@ -68,14 +76,14 @@ class DisplayApp(QObject):
         will = Health.last_will(board.id, DeviceKind.BOARD, datetime.now().astimezone())
         self.bus = QtBus(broker_url, hall.hall.id, cid, parent=self, will=(self.health_topic, will))
         self.bus.message.connect(self.model.on_message)
-        self.bus.connection.connect(self._on_connection)          # first: `ok` goes out once per connect
+        self.bus.connection.connect(self._on_connection)  # first: `ok` goes out once per connect
         self.bus.connection.connect(self.model.on_connection)
         self.model.liveness_changed.connect(self._on_liveness)
-        self.bus.subscribe(topics.status_controller)             # plain text: online / offline
+        self.bus.subscribe(topics.status_controller)  # plain text: online / offline
         for name, model in STATE_TOPICS.items():
             self.bus.subscribe(topics.state(name), model)
         self.bus.subscribe(topics.event("call"), CallEvent)
-        self.health_state = HealthState.UNKNOWN                  # nothing published yet
+        self.health_state = HealthState.UNKNOWN  # nothing published yet
         self.voice: Any = None
         self._voice_bus: Any = None
 
@@ -94,7 +102,7 @@ class DisplayApp(QObject):
     # health ---------------------------------------------------------------------------------
     def _on_connection(self, up: bool) -> None:
         if up:
-            self.publish_health(force=True)   # `ok` on (re)connect, replacing a will or a goodbye
+            self.publish_health(force=True)  # `ok` on (re)connect, replacing a will or a goodbye
 
     def _on_liveness(self, _: Liveness) -> None:
         self.publish_health()
@@ -110,15 +118,25 @@ class DisplayApp(QObject):
             return
         self.health_state = state
         reason = f"no fresh state for {self.board.stale_s:g} s" if state is HealthState.STALE else None
-        self.bus.publish(self.health_topic, Health(ts=datetime.now().astimezone(), device=self.board.id,
-                                                   kind=DeviceKind.BOARD, state=state, reason=reason), retain=True)
+        self.bus.publish(
+            self.health_topic,
+            Health(
+                ts=datetime.now().astimezone(), device=self.board.id, kind=DeviceKind.BOARD, state=state, reason=reason
+            ),
+            retain=True,
+        )
 
     def _say_goodbye(self, timeout_s: float = 1.0) -> None:
         """A clean stop fires no will: say `offline` ourselves, and let it reach the broker."""
         if not self.bus.online:
             return
-        bye = Health(ts=datetime.now().astimezone(), device=self.board.id, kind=DeviceKind.BOARD,
-                     state=HealthState.OFFLINE, reason="stopped")
+        bye = Health(
+            ts=datetime.now().astimezone(),
+            device=self.board.id,
+            kind=DeviceKind.BOARD,
+            state=HealthState.OFFLINE,
+            reason="stopped",
+        )
         info = self.bus.client.publish(self.health_topic, bye, retain=True)
         try:
             info.wait_for_publish(timeout_s)
@@ -144,8 +162,9 @@ class DisplayApp(QObject):
             espeak = EspeakSynth(cache_dir)
             synth = ClipSynth(clips, cache_dir) if clips else espeak
             player = player or _first_player(SoxPlayer, AplayPlayer)
-            self.voice = Announcer.for_board(b, synth, player, VoiceConfig(order=order, repeat=b.voice_repeat),
-                                             fallback=espeak if clips else None).start()
+            self.voice = Announcer.for_board(
+                b, synth, player, VoiceConfig(order=order, repeat=b.voice_repeat), fallback=espeak if clips else None
+            ).start()
         except VoiceError as err:
             log.warning("voice disabled: %s", err)
             return False
@@ -163,4 +182,5 @@ def _first_player(*kinds: Any) -> Any:
         except Exception as err:  # PlayerError: the command is not installed
             errors.append(str(err))
     from tideq.drivers.audio import PlayerError
+
     raise PlayerError("; ".join(errors))

@@ -5,6 +5,7 @@ height (layouts.py), nothing reflows or clips unexpectedly, and one paint per ch
 10 calls/s burst cheap. `painted` fires at the end of each paint with the tickets drawn as
 "now calling", which is what tests and the latency bench wait for.
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Signal
@@ -21,7 +22,7 @@ from .texts import BANNERS, LABELS, bi, date_text, eta_text, pick, tidal_notice
 
 
 class BoardWidget(QWidget):
-    painted = Signal(object)   # tuple[str, ...]: tickets drawn as now calling
+    painted = Signal(object)  # tuple[str, ...]: tickets drawn as now calling
 
     def __init__(self, model: BoardModel, layout: Layout, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -73,12 +74,34 @@ class BoardWidget(QWidget):
         date_w = max(c.width(date.zh, f.small), c.width(date.en, f.small)) + m
         right = QRectF(r.right() - m - clock_w - date_w, r.y(), clock_w + date_w, r.height())
         name = bi(self.model.hall.hall.name.zh, self.model.hall.hall.name.en)
-        c.bilingual(QRectF(r.x() + m, r.y() + m * 0.4, right.x() - r.x() - 2 * m, r.height() - m * 0.8), name,
-                    langs, f.title, Colors.TEXT, bold=True, role="header.hall")
-        c.text(QRectF(right.right() - clock_w, r.y(), clock_w, r.height()), now.strftime("%H:%M"),
-               int(f.title * 1.5), Colors.TEXT, RIGHT, bold=True, role="header.clock")
-        c.bilingual(QRectF(right.x(), r.y() + m * 0.5, date_w, r.height() - m), date, langs, f.small,
-                    Colors.MUTED, RIGHT, en_scale=1.0, role="header.date")
+        c.bilingual(
+            QRectF(r.x() + m, r.y() + m * 0.4, right.x() - r.x() - 2 * m, r.height() - m * 0.8),
+            name,
+            langs,
+            f.title,
+            Colors.TEXT,
+            bold=True,
+            role="header.hall",
+        )
+        c.text(
+            QRectF(right.right() - clock_w, r.y(), clock_w, r.height()),
+            now.strftime("%H:%M"),
+            int(f.title * 1.5),
+            Colors.TEXT,
+            RIGHT,
+            bold=True,
+            role="header.clock",
+        )
+        c.bilingual(
+            QRectF(right.x(), r.y() + m * 0.5, date_w, r.height() - m),
+            date,
+            langs,
+            f.small,
+            Colors.MUTED,
+            RIGHT,
+            en_scale=1.0,
+            role="header.date",
+        )
 
     def _calls(self, c: Canvas, g: BoardGeometry, langs: tuple[Lang, ...]) -> None:
         r, m, f = g.calls, g.margin, g.fonts
@@ -91,11 +114,18 @@ class BoardWidget(QWidget):
             self._banner(c, head, g, langs)
         y = head.bottom() + m * 0.3
         if not self._shown:
-            c.bilingual(QRectF(r.x() + m, y, r.width() - 2 * m, r.bottom() - y - m), LABELS["idle"], langs,
-                        int(f.heading * 1.3), Colors.MUTED, CENTER, role="calls.idle")
+            c.bilingual(
+                QRectF(r.x() + m, y, r.width() - 2 * m, r.bottom() - y - m),
+                LABELS["idle"],
+                langs,
+                int(f.heading * 1.3),
+                Colors.MUTED,
+                CENTER,
+                role="calls.idle",
+            )
             return
         plan = self._plan
-        for i, call in enumerate(self._shown[:plan.big]):
+        for i, call in enumerate(self._shown[: plan.big]):
             row = QRectF(r.x() + m, y, r.width() - 2 * m, g.row_h)
             c.fill(row, Colors.HIGHLIGHT if i == 0 else Colors.PANEL, radius=m * 0.6)
             if g.portrait:
@@ -103,8 +133,9 @@ class BoardWidget(QWidget):
             else:
                 self._row(c, g, row, call, langs, newest=i == 0)
             y += g.row_h + m * 0.5
-        self._second_tier(c, QRectF(r.x() + m, y, r.width() - 2 * m, r.bottom() - y), self._shown[plan.big:],
-                          plan, langs)
+        self._second_tier(
+            c, QRectF(r.x() + m, y, r.width() - 2 * m, r.bottom() - y), self._shown[plan.big :], plan, langs
+        )
 
     def _fit_calls(self, g: BoardGeometry) -> None:
         """Decide which current calls are drawn (and how) before painting, so the recent list
@@ -113,42 +144,74 @@ class BoardWidget(QWidget):
         calls = self.model.current()
         avail = g.calls.height() - f.heading * 1.7 - m * 1.2
         self._plan = plan_calls(g, len(calls), avail, m * 0.5)
-        self._shown = calls[:self._plan.big + self._plan.second]
+        self._shown = calls[: self._plan.big + self._plan.second]
 
-    def _row(self, c: Canvas, g: BoardGeometry, row: QRectF, call: CallView, langs: tuple[Lang, ...],
-             newest: bool) -> None:
+    def _row(
+        self, c: Canvas, g: BoardGeometry, row: QRectF, call: CallView, langs: tuple[Lang, ...], newest: bool
+    ) -> None:
         """Landscape: [A012]  请到 [3] 号窗口 on one line, both numbers at the number size."""
         n, pad = g.fonts.number, row.height() * 0.08
         ticket_color = Colors.HIGHLIGHT_TEXT if newest else Colors.TICKET
         x = row.x() + pad * 2
-        tw = c.text(QRectF(x, row.y(), row.width() * 0.48, row.height()), call.ticket, n, ticket_color,
-                    bold=True, role="call.ticket")
+        tw = c.text(
+            QRectF(x, row.y(), row.width() * 0.48, row.height()),
+            call.ticket,
+            n,
+            ticket_color,
+            bold=True,
+            role="call.ticket",
+        )
         x += tw + pad * 2
         self._window_part(c, g, QRectF(x, row.y(), row.right() - x - pad, row.height()), call, langs, False)
         if call.recall:
             tag = QRectF(row.right() - row.width() * 0.3, row.y() + pad * 0.3, row.width() * 0.3 - pad, n * 0.22)
             c.inline(tag, LABELS["recall"], langs, int(n * 0.16), Colors.TICKET, RIGHT, bold=True, role="call.recall")
 
-    def _card(self, c: Canvas, g: BoardGeometry, card: QRectF, call: CallView, langs: tuple[Lang, ...],
-              newest: bool) -> None:
+    def _card(
+        self, c: Canvas, g: BoardGeometry, card: QRectF, call: CallView, langs: tuple[Lang, ...], newest: bool
+    ) -> None:
         """Portrait: the ticket on one line, the window under it, both at the number size."""
         n, half = g.fonts.number, card.height() / 2
-        c.text(QRectF(card.x(), card.y(), card.width(), half), call.ticket, n,
-               Colors.HIGHLIGHT_TEXT if newest else Colors.TICKET, CENTER, bold=True, role="call.ticket")
+        c.text(
+            QRectF(card.x(), card.y(), card.width(), half),
+            call.ticket,
+            n,
+            Colors.HIGHLIGHT_TEXT if newest else Colors.TICKET,
+            CENTER,
+            bold=True,
+            role="call.ticket",
+        )
         self._window_part(c, g, QRectF(card.x(), card.y() + half, card.width(), half), call, langs, True)
         if call.recall:
-            c.inline(QRectF(card.x(), card.y(), card.width() - 20, n * 0.25), LABELS["recall"], langs,
-                     int(n * 0.14), Colors.TICKET, RIGHT, bold=True, role="call.recall")
+            c.inline(
+                QRectF(card.x(), card.y(), card.width() - 20, n * 0.25),
+                LABELS["recall"],
+                langs,
+                int(n * 0.14),
+                Colors.TICKET,
+                RIGHT,
+                bold=True,
+                role="call.recall",
+            )
 
-    def _window_part(self, c: Canvas, g: BoardGeometry, r: QRectF, call: CallView, langs: tuple[Lang, ...],
-                     centered: bool) -> None:
+    def _window_part(
+        self, c: Canvas, g: BoardGeometry, r: QRectF, call: CallView, langs: tuple[Lang, ...], centered: bool
+    ) -> None:
         """[请到 / Window] 3 [号窗口]: reads 请到3号窗口 in Chinese and "Window 3" in English,
         the window number at the number size."""
         n = g.fonts.number
         small, label = int(n * 0.22), int(n * 0.36)
         if not call.window.isdigit():
-            c.bilingual(r, self.model.window_name(call.window), langs, int(n * 0.6), Colors.HIGHLIGHT_TEXT,
-                        CENTER if centered else LEFT, role="call.window", en_color=Colors.HIGHLIGHT_TEXT)
+            c.bilingual(
+                r,
+                self.model.window_name(call.window),
+                langs,
+                int(n * 0.6),
+                Colors.HIGHLIGHT_TEXT,
+                CENTER if centered else LEFT,
+                role="call.window",
+                en_color=Colors.HIGHLIGHT_TEXT,
+            )
             return
         prefixes: dict[tuple[Lang, ...], BiText] = {(Lang.ZH,): bi("请到", ""), (Lang.EN,): bi("Window", "Window")}
         pre = prefixes.get(langs, bi("请到", "Window"))
@@ -161,18 +224,39 @@ class BoardWidget(QWidget):
         x = r.x() + max(0.0, (r.width() - total) / 2) if centered else r.x()
         pre_r = QRectF(x, r.y() + r.height() * 0.2, pre_w, r.height() * 0.6)
         if len(langs) == 2:
-            c.bilingual(pre_r, pre, langs, small, Colors.HIGHLIGHT_TEXT, en_scale=1.0, role="call.label",
-                        en_color=Colors.HIGHLIGHT_TEXT)
+            c.bilingual(
+                pre_r,
+                pre,
+                langs,
+                small,
+                Colors.HIGHLIGHT_TEXT,
+                en_scale=1.0,
+                role="call.label",
+                en_color=Colors.HIGHLIGHT_TEXT,
+            )
         else:
             c.text(pre_r, pick(pre, langs[0]), pre_px, Colors.HIGHLIGHT_TEXT, role="call.label")
-        c.text(QRectF(x + pre_w, r.y(), num_w, r.height()), call.window, n, Colors.HIGHLIGHT_TEXT, LEFT,
-               bold=True, role="call.window")
+        c.text(
+            QRectF(x + pre_w, r.y(), num_w, r.height()),
+            call.window,
+            n,
+            Colors.HIGHLIGHT_TEXT,
+            LEFT,
+            bold=True,
+            role="call.window",
+        )
         if suffix:
-            c.text(QRectF(x + pre_w + num_w, r.y(), suf_w, r.height()), suffix, label, Colors.HIGHLIGHT_TEXT,
-                   role="call.label")
+            c.text(
+                QRectF(x + pre_w + num_w, r.y(), suf_w, r.height()),
+                suffix,
+                label,
+                Colors.HIGHLIGHT_TEXT,
+                role="call.label",
+            )
 
-    def _second_tier(self, c: Canvas, r: QRectF, calls: list[CallView], plan: CallPlan,
-                     langs: tuple[Lang, ...]) -> None:
+    def _second_tier(
+        self, c: Canvas, r: QRectF, calls: list[CallView], plan: CallPlan, langs: tuple[Lang, ...]
+    ) -> None:
         """Current calls beyond the big rows: still now calling, smaller, two per line."""
         px, line_h = plan.second_px, plan.line_h
         for i, call in enumerate(calls):
@@ -180,10 +264,21 @@ class BoardWidget(QWidget):
             cell = QRectF(r.x() + col * r.width() / 2, r.y() + row * line_h, r.width() / 2, line_h)
             c.fill(cell.adjusted(0, line_h * 0.05, -px * 0.2, -line_h * 0.05), Colors.PANEL, radius=px * 0.15)
             inner = cell.adjusted(px * 0.3, 0, -px * 0.4, 0)
-            tw = c.text(QRectF(inner.x(), inner.y(), inner.width() * 0.55, line_h), call.ticket, px, Colors.TICKET,
-                        bold=True, role="call.ticket")
-            c.text(QRectF(inner.x() + tw + px * 0.3, inner.y(), inner.width() - tw - px * 0.3, line_h),
-                   f"→ {self._window_short(call.window, langs[0])}", int(px * 0.62), Colors.TEXT, role="call.window")
+            tw = c.text(
+                QRectF(inner.x(), inner.y(), inner.width() * 0.55, line_h),
+                call.ticket,
+                px,
+                Colors.TICKET,
+                bold=True,
+                role="call.ticket",
+            )
+            c.text(
+                QRectF(inner.x() + tw + px * 0.3, inner.y(), inner.width() - tw - px * 0.3, line_h),
+                f"→ {self._window_short(call.window, langs[0])}",
+                int(px * 0.62),
+                Colors.TEXT,
+                role="call.window",
+            )
 
     def _window_short(self, wid: str, lang: Lang) -> str:
         if wid.isdigit():
@@ -200,8 +295,16 @@ class BoardWidget(QWidget):
         xs = (inner.x(), inner.x() + cols[0], inner.x() + cols[0] + cols[1])
         heads = (LABELS["service"], LABELS["waiting"], LABELS["eta"])
         for x, w, h, al in zip(xs, cols, heads, (LEFT, RIGHT, RIGHT), strict=True):
-            c.bilingual(QRectF(x, inner.y(), w, head_h), h, langs, f.small, Colors.MUTED, al, en_scale=0.8,
-                        role="waiting.heading")
+            c.bilingual(
+                QRectF(x, inner.y(), w, head_h),
+                h,
+                langs,
+                f.small,
+                Colors.MUTED,
+                al,
+                en_scale=0.8,
+                role="waiting.heading",
+            )
         c.line(inner.x(), inner.y() + head_h, inner.right(), inner.y() + head_h, Colors.LINE, 2)
         if not services:
             return
@@ -209,34 +312,74 @@ class BoardWidget(QWidget):
         zh_px = int(min(f.body, row_h * (0.46 if len(langs) == 2 else 0.6)))
         for i, s in enumerate(services):
             y = inner.y() + head_h + i * row_h
-            c.bilingual(QRectF(xs[0], y, cols[0] - m, row_h), s.name, langs, zh_px, Colors.TEXT,
-                        en_scale=0.7, role="waiting.service")
+            c.bilingual(
+                QRectF(xs[0], y, cols[0] - m, row_h),
+                s.name,
+                langs,
+                zh_px,
+                Colors.TEXT,
+                en_scale=0.7,
+                role="waiting.service",
+            )
             color = Colors.TICKET if s.open else Colors.MUTED
-            c.text(QRectF(xs[1], y, cols[1], row_h), str(s.waiting) if s.open else "–", int(zh_px * 1.2), color,
-                   RIGHT, bold=True, role="waiting.count")
-            c.bilingual(QRectF(xs[2], y, cols[2], row_h), eta_text(s), langs, int(zh_px * 0.9), Colors.TEXT,
-                        RIGHT, en_scale=0.8, role="waiting.eta")
+            c.text(
+                QRectF(xs[1], y, cols[1], row_h),
+                str(s.waiting) if s.open else "–",
+                int(zh_px * 1.2),
+                color,
+                RIGHT,
+                bold=True,
+                role="waiting.count",
+            )
+            c.bilingual(
+                QRectF(xs[2], y, cols[2], row_h),
+                eta_text(s),
+                langs,
+                int(zh_px * 0.9),
+                Colors.TEXT,
+                RIGHT,
+                en_scale=0.8,
+                role="waiting.eta",
+            )
 
     def _recent(self, c: Canvas, g: BoardGeometry, langs: tuple[Lang, ...]) -> None:
         r, m, f = g.recent, g.margin, g.fonts
         c.fill(r.adjusted(m * 0.5, m * 0.25, -m * 0.5, -m * 0.25), Colors.PANEL, radius=m * 0.6)
         inner = r.adjusted(m * 1.2, m * 0.6, -m * 1.2, -m * 0.6)
         head_h = f.small * 1.8
-        c.inline(QRectF(inner.x(), inner.y(), inner.width(), head_h), LABELS["recent"], langs, f.small,
-                 Colors.MUTED, role="recent.heading")
+        c.inline(
+            QRectF(inner.x(), inner.y(), inner.width(), head_h),
+            LABELS["recent"],
+            langs,
+            f.small,
+            Colors.MUTED,
+            role="recent.heading",
+        )
         cols = 3 if g.portrait else 2
         line_h = f.body * 1.6
         rows = max(1, int((inner.height() - head_h) // line_h))
         px = f.body
         for i, call in enumerate(self.model.recent(rows * cols, self._shown)):
             row, col = divmod(i, cols)
-            cell = QRectF(inner.x() + col * inner.width() / cols, inner.y() + head_h + row * line_h,
-                          inner.width() / cols, line_h)
-            tw = c.text(QRectF(cell.x(), cell.y(), cell.width() * 0.45, line_h), call.ticket, int(px * 1.1),
-                        Colors.TICKET, bold=True, role="recent.ticket")
+            cell = QRectF(
+                inner.x() + col * inner.width() / cols, inner.y() + head_h + row * line_h, inner.width() / cols, line_h
+            )
+            tw = c.text(
+                QRectF(cell.x(), cell.y(), cell.width() * 0.45, line_h),
+                call.ticket,
+                int(px * 1.1),
+                Colors.TICKET,
+                bold=True,
+                role="recent.ticket",
+            )
             label = self._window_short(call.window, langs[0])
-            c.text(QRectF(cell.x() + tw + px * 0.4, cell.y(), cell.width() - tw - px * 0.6, line_h), f"→ {label}",
-                   int(px * 0.85), Colors.TEXT, role="recent.window")
+            c.text(
+                QRectF(cell.x() + tw + px * 0.4, cell.y(), cell.width() - tw - px * 0.6, line_h),
+                f"→ {label}",
+                int(px * 0.85),
+                Colors.TEXT,
+                role="recent.window",
+            )
 
     def _bottom(self, c: Canvas, g: BoardGeometry, langs: tuple[Lang, ...]) -> None:
         r, m, f = g.bottom, g.margin, g.fonts
@@ -257,8 +400,15 @@ class BoardWidget(QWidget):
             rr = QRectF(r.x() + m, y, r.width() - 2 * m, line_h)
             if role == "notice.tidal":
                 c.fill(QRectF(rr.x(), rr.y() + line_h * 0.2, tag_w, line_h * 0.6), Colors.TIDAL, radius=m * 0.3)
-                c.text(QRectF(rr.x(), rr.y() + line_h * 0.2, tag_w, line_h * 0.6), "潮汐窗口" if langs[0] is Lang.ZH
-                       else "Tidal", f.small, Colors.BG, CENTER, bold=True, role="notice.tag")
+                c.text(
+                    QRectF(rr.x(), rr.y() + line_h * 0.2, tag_w, line_h * 0.6),
+                    "潮汐窗口" if langs[0] is Lang.ZH else "Tidal",
+                    f.small,
+                    Colors.BG,
+                    CENTER,
+                    bold=True,
+                    role="notice.tag",
+                )
                 rr = rr.adjusted(tag_w + m * 0.6, 0, 0, 0)
             if len(langs) == 2 and line_h >= f.body * 2:
                 c.bilingual(rr, name, langs, f.body, color, en_scale=0.72, role=role)
@@ -271,6 +421,15 @@ class BoardWidget(QWidget):
         live = self.model.liveness
         f, m = g.fonts, g.margin
         c.fill(band, Colors.WARN if live in (Liveness.STALE, Liveness.WAITING) else Colors.ALERT, radius=m * 0.6)
-        c.bilingual(band.adjusted(m, m * 0.2, -m, -m * 0.2), BANNERS[live], langs, int(f.heading * 1.1),
-                    Colors.HIGHLIGHT_TEXT, CENTER, en_scale=0.75, bold=True, role=f"banner.{live.value}",
-                    en_color=Colors.HIGHLIGHT_TEXT)
+        c.bilingual(
+            band.adjusted(m, m * 0.2, -m, -m * 0.2),
+            BANNERS[live],
+            langs,
+            int(f.heading * 1.1),
+            Colors.HIGHLIGHT_TEXT,
+            CENTER,
+            en_scale=0.75,
+            bold=True,
+            role=f"banner.{live.value}",
+            en_color=Colors.HIGHLIGHT_TEXT,
+        )

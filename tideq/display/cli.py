@@ -1,4 +1,5 @@
 """`tideq display --config FILE (--board ID | --window ID)`: a hall board or a window screen."""
+
 from __future__ import annotations
 
 import argparse
@@ -24,8 +25,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--broker", help="mqtt://host:port; default from the hall file")
     p.add_argument("--windowed", action="store_true", help="a normal window instead of full screen")
     p.add_argument("--size", help="WIDTHxHEIGHT, e.g. 1920x1080; default from the board layout")
-    p.add_argument("--languages", choices=["side-by-side", "alternate", "zh", "en"],
-                   help="override the board's languages setting")
+    p.add_argument(
+        "--languages", choices=["side-by-side", "alternate", "zh", "en"], help="override the board's languages setting"
+    )
     p.add_argument("--no-voice", action="store_true", help="do not speak calls (the board's mute also does)")
     p.add_argument("--voice-cache", default="var/voice-cache", help="folder for rendered announcements")
     p.add_argument("--clips", help="folder of recorded clips (docs/voice.md); default: espeak-ng")
@@ -68,8 +70,9 @@ def _run(hall: HallConfig, url: str, args: argparse.Namespace, size: tuple[int, 
     board = board_config(hall, args.board, args.window, args.languages)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     display = DisplayApp(hall, board, url)
-    view: QWidget = (BoardWidget(display.model, Layout(board.layout)) if args.board
-                     else WindowScreen(display.model, args.window))
+    view: QWidget = (
+        BoardWidget(display.model, Layout(board.layout)) if args.board else WindowScreen(display.model, args.window)
+    )
     if size:
         view.resize(*size)
     display.start()
@@ -82,10 +85,12 @@ def _run(hall: HallConfig, url: str, args: argparse.Namespace, size: tuple[int, 
     signal.signal(signal.SIGINT, lambda *_: app.quit())
     signal.signal(signal.SIGTERM, lambda *_: app.quit())
     wake = QTimer()
-    wake.start(500)                    # let Python run its signal handlers inside Qt's loop
+    wake.start(500)  # let Python run its signal handlers inside Qt's loop
     wake.timeout.connect(lambda: None)
-    print(f"tideq display ready: {'board ' + args.board if args.board else 'window ' + args.window}, broker {url}",
-          flush=True)
+    print(
+        f"tideq display ready: {'board ' + args.board if args.board else 'window ' + args.window}, broker {url}",
+        flush=True,
+    )
     code = app.exec()
     display.stop()
     return int(code)

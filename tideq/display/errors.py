@@ -1,4 +1,5 @@
 """Errors of the display package (board, window screens). Voice has its own tree in voice/errors.py."""
+
 from __future__ import annotations
 
 

@@ -6,6 +6,7 @@ contract's typed messages (`tideq.ui.qtbus` drops a payload that is not one), so
 never half-updates the picture. The picture keeps only what a screen draws (`ServiceView`,
 `WindowView`, ...), which is what makes "nothing visible changed, no repaint" a plain comparison.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -38,10 +39,10 @@ _PARTS: dict[type, str] = {model: name for name, model in STATE_TOPICS.items()}
 class Liveness(Enum):
     """How far the board can trust what it shows, worst case first."""
 
-    LINK_DOWN = "link_down"     # this board lost (or never had) the broker
-    OFFLINE = "offline"         # the controller said offline: clean stop or its last will
-    WAITING = "waiting"         # linked, but not every state topic received since (re)connecting
-    STALE = "stale"             # no fresh state for stale_s: the controller hangs or its clock/link does
+    LINK_DOWN = "link_down"  # this board lost (or never had) the broker
+    OFFLINE = "offline"  # the controller said offline: clean stop or its last will
+    WAITING = "waiting"  # linked, but not every state topic received since (re)connecting
+    STALE = "stale"  # no fresh state for stale_s: the controller hangs or its clock/link does
     LIVE = "live"
 
 
@@ -101,7 +102,7 @@ class HallState:
 
     services: tuple[ServiceView, ...] = ()
     windows: tuple[WindowView, ...] = ()
-    calls: tuple[CallView, ...] = ()            # newest first
+    calls: tuple[CallView, ...] = ()  # newest first
     tidal: tuple[TidalView, ...] = ()
     controller: ControllerStatus = ControllerStatus.ONLINE
     newest_ts: datetime | None = None
@@ -195,8 +196,10 @@ def _services(m: ServicesState) -> tuple[ServiceView, ...]:
 
 
 def _windows(m: WindowsState) -> tuple[WindowView, ...]:
-    return tuple(WindowView(w.id, w.name, w.status, w.ticket or None, tuple(w.services), w.tidal,
-                            w.pause_reason or None) for w in m.windows)
+    return tuple(
+        WindowView(w.id, w.name, w.status, w.ticket or None, tuple(w.services), w.tidal, w.pause_reason or None)
+        for w in m.windows
+    )
 
 
 def _calls(m: CallsState) -> tuple[CallView, ...]:
@@ -209,4 +212,8 @@ def _tidal(m: TidalState) -> tuple[TidalView, ...]:
 
 
 _VIEWS: dict[str, Callable[[Any], tuple[Any, ...]]] = {
-    "services": _services, "windows": _windows, "calls": _calls, "tidal": _tidal}
+    "services": _services,
+    "windows": _windows,
+    "calls": _calls,
+    "tidal": _tidal,
+}

@@ -5,6 +5,7 @@ Sizes come from the screen height, never fixed pixels, so 1080p and 4k look the 
 drawn digits are at least 1/8 of the screen height (measured with QFontMetrics, not guessed,
 because digit height per pixel size differs between fonts).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from PySide6.QtGui import QFont, QFontMetricsF
 from tideq.ui.fonts import cjk_family
 
 NUMBER_SAMPLE = "A0123456789"
-NUMBER_FRACTION = 1 / 8   # glyph height / screen height on the call panel (readable from 10 m)
+NUMBER_FRACTION = 1 / 8  # glyph height / screen height on the call panel (readable from 10 m)
 
 
 class Layout(str, Enum):
@@ -61,12 +62,12 @@ def number_px(screen_h: int, fraction: float = NUMBER_FRACTION) -> int:
 
 @dataclass(frozen=True)
 class Fonts:
-    number: int     # call panel ticket and window numbers
-    second: int     # further current calls that do not fit the big rows
-    title: int      # header: hall name, clock
-    heading: int    # panel headings
-    body: int       # tables, notices
-    small: int      # English lines under Chinese, table headers
+    number: int  # call panel ticket and window numbers
+    second: int  # further current calls that do not fit the big rows
+    title: int  # header: hall name, clock
+    heading: int  # panel headings
+    body: int  # tables, notices
+    small: int  # English lines under Chinese, table headers
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,8 @@ class BoardGeometry:
     recent: QRectF
     bottom: QRectF
     fonts: Fonts
-    big_rows: int          # current calls drawn at number size
-    row_h: float           # height of one big call row (landscape) or card (portrait)
+    big_rows: int  # current calls drawn at number size
+    row_h: float  # height of one big call row (landscape) or card (portrait)
 
     @property
     def margin(self) -> float:
@@ -92,15 +93,16 @@ def board_geometry(layout: Layout, width: int, height: int) -> BoardGeometry:
     w, h = float(width), float(height)
     n = number_px(height)
     u = min(h, w * 9 / 16) / 1080 if layout is not Layout.PORTRAIT else w / 1080
-    fonts = Fonts(number=n, second=int(n * 0.42), title=int(48 * u), heading=int(38 * u), body=int(34 * u),
-                  small=int(24 * u))
+    fonts = Fonts(
+        number=n, second=int(n * 0.42), title=int(48 * u), heading=int(38 * u), body=int(34 * u), small=int(24 * u)
+    )
     if layout is Layout.PORTRAIT:
         header = QRectF(0, 0, w, h * 0.075)
         calls = QRectF(0, header.bottom(), w, h * 0.50)
         recent = QRectF(0, calls.bottom(), w, h * 0.09)
         waiting = QRectF(0, recent.bottom(), w, h * 0.25)
         bottom = QRectF(0, waiting.bottom(), w, h - waiting.bottom())
-        row_h = n * 2.05            # a card: ticket line, then window line
+        row_h = n * 2.05  # a card: ticket line, then window line
         big_rows = 1
     else:
         header = QRectF(0, 0, w, h * 0.10)
@@ -110,14 +112,15 @@ def board_geometry(layout: Layout, width: int, height: int) -> BoardGeometry:
         bottom = QRectF(0, calls.bottom(), w, h - calls.bottom())
         row_h = n * 1.15
         big_rows = 3
-    return BoardGeometry(width, height, layout is Layout.PORTRAIT, header, calls, waiting, recent, bottom,
-                         fonts, big_rows, row_h)
+    return BoardGeometry(
+        width, height, layout is Layout.PORTRAIT, header, calls, waiting, recent, bottom, fonts, big_rows, row_h
+    )
 
 
 @dataclass(frozen=True)
 class CallPlan:
-    big: int           # calls drawn at number size
-    second: int        # calls drawn in the second tier, two per line
+    big: int  # calls drawn at number size
+    second: int  # calls drawn in the second tier, two per line
     second_px: int
     line_h: float
 
@@ -154,5 +157,11 @@ class WindowGeometry:
 
 def window_geometry(width: int, height: int) -> WindowGeometry:
     """A window screen is read from a few metres: the ticket takes about 40% of the height."""
-    return WindowGeometry(width, height, title=int(height * 0.09), number=number_px(height, 0.30),
-                          body=int(height * 0.065), small=int(height * 0.045))
+    return WindowGeometry(
+        width,
+        height,
+        title=int(height * 0.09),
+        number=number_px(height, 0.30),
+        body=int(height * 0.065),
+        small=int(height * 0.045),
+    )

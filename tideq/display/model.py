@@ -5,6 +5,7 @@ what depends on time: which calls are still "now calling", whether state is stal
 on the clock and the alternating language. `changed` fires only when something visible changed,
 so the 10 s state refresh of the controller costs no repaint (idle CPU).
 """
+
 from __future__ import annotations
 
 import logging
@@ -55,10 +56,16 @@ class Picture:
 
 class BoardModel(QObject):
     changed = Signal()
-    liveness_changed = Signal(object)   # Liveness
+    liveness_changed = Signal(object)  # Liveness
 
-    def __init__(self, hall: HallConfig, board: Board, clock: HallClock | None = None,
-                 monotonic: Callable[[], float] = time.monotonic, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        hall: HallConfig,
+        board: Board,
+        clock: HallClock | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.hall = hall
         self.board = board
@@ -98,9 +105,9 @@ class BoardModel(QObject):
             log.warning("ignored %s: a %s is nothing a board shows", topic, type(message).__name__)
             return
         changed = self.state.apply(message)
-        if isinstance(message, STATE_MESSAGES):   # the controller's pulse, stamped with its clock
+        if isinstance(message, STATE_MESSAGES):  # the controller's pulse, stamped with its clock
             self._last_rx = self.monotonic()
-            observe = getattr(self.clock, "observe", None)   # a ControllerClock follows the controller's ts
+            observe = getattr(self.clock, "observe", None)  # a ControllerClock follows the controller's ts
             if observe:
                 observe(message.ts)
         elif message is ControllerStatus.ONLINE:

@@ -4,6 +4,7 @@
 read that record instead of OCR: "A012 is on the call panel at ≥1/8 screen height" is then a
 plain assertion, and privacy ("nothing but ticket numbers") can be checked on all drawn text.
 """
+
 from __future__ import annotations
 
 import math
@@ -48,9 +49,9 @@ class Drawn:
     px: int
 
 
-SPRITE_PX = 64          # Qt's raster engine caches glyphs up to about this size; above, it fills paths
+SPRITE_PX = 64  # Qt's raster engine caches glyphs up to about this size; above, it fills paths
 _sprites: OrderedDict[tuple[str, int, bool, int], QPixmap] = OrderedDict()
-MAX_SPRITES = 256       # glyphs, not strings: digits, letters and a few 汉字 in a few sizes and colours
+MAX_SPRITES = 256  # glyphs, not strings: digits, letters and a few 汉字 in a few sizes and colours
 
 
 def _sprite(ch: str, f: QFont, color: QColor) -> QPixmap:
@@ -99,8 +100,18 @@ class Canvas:
     def width(self, text: str, px: int, bold: bool = False) -> float:
         return metrics(px, bold).horizontalAdvance(text)
 
-    def text(self, rect: QRectF, text: str, px: int, color: QColor, align: Qt.AlignmentFlag = LEFT, *,
-             bold: bool = False, role: str = "text", min_scale: float = 0.55) -> float:
+    def text(
+        self,
+        rect: QRectF,
+        text: str,
+        px: int,
+        color: QColor,
+        align: Qt.AlignmentFlag = LEFT,
+        *,
+        bold: bool = False,
+        role: str = "text",
+        min_scale: float = 0.55,
+    ) -> float:
         """Draw one line inside rect; shrink (down to min_scale) and then elide rather than clip.
         Returns the width drawn."""
         if not text or rect.width() <= 0:
@@ -121,8 +132,9 @@ class Canvas:
         self.drawn.append(Drawn(role, shown, QRectF(rect), px))
         return min(fm.horizontalAdvance(shown), rect.width())
 
-    def _sprites(self, rect: QRectF, text: str, f: QFont, fm: QFontMetricsF, color: QColor,
-                 align: Qt.AlignmentFlag) -> None:
+    def _sprites(
+        self, rect: QRectF, text: str, f: QFont, fm: QFontMetricsF, color: QColor, align: Qt.AlignmentFlag
+    ) -> None:
         """Large text as cached glyph blits, placed as drawText would (vertically centred)."""
         total = fm.horizontalAdvance(text)
         x = rect.x()
@@ -136,9 +148,20 @@ class Canvas:
             self.p.drawPixmap(QPointF(round(x) - pad, round(y)), _sprite(ch, f, color))
             x += fm.horizontalAdvance(ch)
 
-    def bilingual(self, rect: QRectF, name: BiText, langs: tuple[Lang, ...], px: int, color: QColor,
-                  align: Qt.AlignmentFlag = LEFT, *, en_scale: float = 0.68, bold: bool = False,
-                  role: str = "text", en_color: QColor | None = None) -> None:
+    def bilingual(
+        self,
+        rect: QRectF,
+        name: BiText,
+        langs: tuple[Lang, ...],
+        px: int,
+        color: QColor,
+        align: Qt.AlignmentFlag = LEFT,
+        *,
+        en_scale: float = 0.68,
+        bold: bool = False,
+        role: str = "text",
+        en_color: QColor | None = None,
+    ) -> None:
         """Chinese above English when both show (side-by-side), else the one language, centred in rect."""
         if len(langs) == 1:
             self.text(rect, pick(name, langs[0]), px, color, align, bold=bold, role=role)
@@ -148,12 +171,28 @@ class Canvas:
         y = rect.y() + (rect.height() - block) / 2
         zh_h = block * need_zh / (need_zh + need_en)
         self.text(QRectF(rect.x(), y, rect.width(), zh_h), name.zh, px, color, align, bold=bold, role=role)
-        self.text(QRectF(rect.x(), y + zh_h, rect.width(), block - zh_h), name.en,
-                  int(px * en_scale), en_color or Colors.MUTED, align, role=role)
+        self.text(
+            QRectF(rect.x(), y + zh_h, rect.width(), block - zh_h),
+            name.en,
+            int(px * en_scale),
+            en_color or Colors.MUTED,
+            align,
+            role=role,
+        )
 
-    def inline(self, rect: QRectF, name: BiText, langs: tuple[Lang, ...], px: int, color: QColor,
-               align: Qt.AlignmentFlag = LEFT, *, bold: bool = False, role: str = "text",
-               sep: str = "  ") -> None:
+    def inline(
+        self,
+        rect: QRectF,
+        name: BiText,
+        langs: tuple[Lang, ...],
+        px: int,
+        color: QColor,
+        align: Qt.AlignmentFlag = LEFT,
+        *,
+        bold: bool = False,
+        role: str = "text",
+        sep: str = "  ",
+    ) -> None:
         """Both languages on one line (zh, then en muted), for headings and notices."""
         if len(langs) == 1:
             self.text(rect, pick(name, langs[0]), px, color, align, bold=bold, role=role)

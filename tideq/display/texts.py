@@ -2,6 +2,7 @@
 
 Every text is the contract's `BiText`, whether it came from the controller (window and service
 names) or is the board's own (labels, banners)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -72,8 +73,10 @@ _WEEKDAYS_ZH = "一二三四五六日"
 
 
 def date_text(now: datetime) -> BiText:
-    return bi(f"{now.year}年{now.month}月{now.day}日 星期{_WEEKDAYS_ZH[now.weekday()]}",
-                now.strftime("%a %d %b %Y").replace(" 0", " "))
+    return bi(
+        f"{now.year}年{now.month}月{now.day}日 星期{_WEEKDAYS_ZH[now.weekday()]}",
+        now.strftime("%a %d %b %Y").replace(" 0", " "),
+    )
 
 
 def eta_text(s: ServiceView) -> BiText:

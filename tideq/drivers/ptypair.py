@@ -4,6 +4,7 @@
 The pair keeps its own slave fd open, so a driver closing and reopening the port never makes the
 master side fail with EIO.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,7 +23,7 @@ class PtyPair:
         """Bytes from the device to the driver."""
         view = memoryview(data)
         while view:
-            view = view[os.write(self.master, view):]
+            view = view[os.write(self.master, view) :]
 
     def read(self, n: int = 4096) -> bytes:
         """Bytes the driver wrote (blocks; select on `master` first)."""

@@ -1,5 +1,6 @@
 """A device that sends bytes unprompted on a serial line (ID card reader, QR scanner), read on its
 own thread so no caller ever waits on a port. Subclasses turn bytes into their callbacks."""
+
 from __future__ import annotations
 
 import logging
@@ -12,13 +13,13 @@ import serial
 log = logging.getLogger(__name__)
 
 READ_TIMEOUT_S = 0.2  # how late stop() is noticed
-RETRY_S = 1.0         # after a failed read (a pulled cable): retry, do not spin
+RETRY_S = 1.0  # after a failed read (a pulled cable): retry, do not spin
 
 
 class SerialReader(ABC):
-    device: ClassVar[str] = "serial device"             # named in logs, errors and the thread
+    device: ClassVar[str] = "serial device"  # named in logs, errors and the thread
     chunk: ClassVar[int] = 256
-    open_error: ClassVar[type[Exception]] = OSError     # what `start()` raises; each driver names its own
+    open_error: ClassVar[type[Exception]] = OSError  # what `start()` raises; each driver names its own
 
     def __init__(self, url: str, baudrate: int) -> None:
         self.url, self.baudrate = url, baudrate
@@ -33,8 +34,7 @@ class SerialReader(ABC):
         except (serial.SerialException, OSError, ValueError) as err:
             raise self.open_error(f"{self.device} {self.url}: {err}") from err
         self._stop.clear()
-        self._thread = threading.Thread(target=self._run, args=(self._port,), name=f"reader-{self.device}",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(self._port,), name=f"reader-{self.device}", daemon=True)
         self._thread.start()
         return self
 

@@ -2,6 +2,7 @@
 MQTT contract and printing through `tideq.drivers.printer`. See docs/kiosk.md.
 
 Importing this package (as `tideq` CLI does for `kiosk.cli`) must not import Qt."""
+
 from .errors import DeviceError, IdentityError, KioskError, KioskSetupError, ScannerError, SecretMissing
 
-__all__ = ["KioskError", "KioskSetupError", "DeviceError", "IdentityError", "ScannerError", "SecretMissing"]
+__all__ = ["DeviceError", "IdentityError", "KioskError", "KioskSetupError", "ScannerError", "SecretMissing"]

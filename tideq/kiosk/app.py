@@ -1,6 +1,7 @@
 """KioskApp: builds the model and window and wires them to the outside world — the MQTT bus
 (QtBus: requests on a thread pool, replies as queued signals), the printer worker, the ID card
 reader, the scanner and camera, voice prompts and the kiosk's own health topic."""
+
 from __future__ import annotations
 
 import logging
@@ -26,9 +27,9 @@ log = logging.getLogger(__name__)
 @dataclass
 class KioskOptions:
     broker_url: str
-    printer_url: str | None = None         # overrides the configured printer (tests, demos)
+    printer_url: str | None = None  # overrides the configured printer (tests, demos)
     idle_s: float = 60.0
-    dwell_s: float = 20.0                   # a printed ticket stays this long, then home
+    dwell_s: float = 20.0  # a printed ticket stays this long, then home
     request_timeout_s: float = 3.0
     connect_grace_s: float = 5.0
     voice: bool = True
@@ -47,16 +48,25 @@ class KioskApp:
         self.hall, self.kiosk, self.options = hall, kiosk, options
         # a crashed kiosk (or a cut cable) must not say "ok" for ever: the broker says offline for it
         will = Health.last_will(kiosk.id, DeviceKind.KIOSK, datetime.now().astimezone())
-        self.bus = QtBus(options.broker_url, hall.hall.id, f"tideq-kiosk-{kiosk.id}",
-                         will=(Topics(hall.hall.id).health(kiosk.id), will))
+        self.bus = QtBus(
+            options.broker_url,
+            hall.hall.id,
+            f"tideq-kiosk-{kiosk.id}",
+            will=(Topics(hall.hall.id).health(kiosk.id), will),
+        )
         self.devices: list[Any] = []
-        self.attention: dict[str, str] = {}   # part -> reason, the `problems` of the kiosk's health
+        self.attention: dict[str, str] = {}  # part -> reason, the `problems` of the kiosk's health
         self.printing = self._printer(kiosk)
         self.reader = self._card_reader(kiosk)
-        self.model = KioskModel(hall, kiosk, has_printer=self.printing is not None,
-                                has_card_reader=self.reader is not None)
-        self.window = KioskWindow(self.model, idle_ms=int(options.idle_s * 1000), dwell_ms=int(options.dwell_s * 1000),
-                                  connect_grace_ms=int(options.connect_grace_s * 1000))
+        self.model = KioskModel(
+            hall, kiosk, has_printer=self.printing is not None, has_card_reader=self.reader is not None
+        )
+        self.window = KioskWindow(
+            self.model,
+            idle_ms=int(options.idle_s * 1000),
+            dwell_ms=int(options.dwell_s * 1000),
+            connect_grace_ms=int(options.connect_grace_s * 1000),
+        )
         self.voice: VoicePrompter | None = None
         self._wire()
 
@@ -92,8 +102,10 @@ class KioskApp:
     def _scanners(self) -> None:
         from .devices import CameraScanner, SerialScanner
 
-        for kind, url in (("scanner", self.options.scanner_url or self.kiosk.scanner_url),
-                          ("camera", self.options.camera_url or self.kiosk.camera_url)):
+        for kind, url in (
+            ("scanner", self.options.scanner_url or self.kiosk.scanner_url),
+            ("camera", self.options.camera_url or self.kiosk.camera_url),
+        ):
             if not url:
                 continue
             dev = SerialScanner(url) if kind == "scanner" else CameraScanner(url)
@@ -109,13 +121,14 @@ class KioskApp:
     # ------------------------------------------------------------------ wiring
     def _wire(self) -> None:
         m, bus = self.model, self.bus
-        bus.subscribe(bus.topics.status_controller)   # plain text: online / offline
+        bus.subscribe(bus.topics.status_controller)  # plain text: online / offline
         bus.subscribe(bus.topics.state("services"), ServicesState)
         bus.message.connect(m.handle_message)
         bus.connection.connect(m.handle_connection)
         bus.answered.connect(m.handle_reply)
-        m.send.connect(lambda cmd, args, cid: bus.request(cmd, args, cid, command_id=cid,
-                                                          timeout=self.options.request_timeout_s))
+        m.send.connect(
+            lambda cmd, args, cid: bus.request(cmd, args, cid, command_id=cid, timeout=self.options.request_timeout_s)
+        )
         if self.printing is not None:
             m.print_requested.connect(self.printing.submit)
             self.printing.done.connect(m.handle_print)
@@ -128,6 +141,7 @@ class KioskApp:
     def _speak(self, text: str) -> None:
         if self.voice is None and self.options.voice:
             from .voice import make_prompter
+
             self.voice = make_prompter()
             self.options.voice = self.voice is not None
         if self.voice is not None:
@@ -143,13 +157,18 @@ class KioskApp:
 
     def health(self, *, last_ticket: str | None = None) -> Health:
         """`ok`, or `attention` with what needs staff in `problems`."""
-        return Health(ts=datetime.now().astimezone(), device=self.kiosk.id, kind=DeviceKind.KIOSK,
-                      state=HealthState.ATTENTION if self.attention else HealthState.OK,
-                      problems=dict(self.attention), last_ticket=last_ticket)
+        return Health(
+            ts=datetime.now().astimezone(),
+            device=self.kiosk.id,
+            kind=DeviceKind.KIOSK,
+            state=HealthState.ATTENTION if self.attention else HealthState.OK,
+            problems=dict(self.attention),
+            last_ticket=last_ticket,
+        )
 
     def _on_connection(self, up: bool) -> None:
         if up:
-            self.publish_health()   # `ok` on every (re)connect, replacing a will or a goodbye
+            self.publish_health()  # `ok` on every (re)connect, replacing a will or a goodbye
 
     def publish_health(self, *, last_ticket: str | None = None) -> None:
         self.bus.publish(self.bus.topics.health(self.kiosk.id), self.health(last_ticket=last_ticket), retain=True)
@@ -158,8 +177,13 @@ class KioskApp:
         """A clean stop fires no will: say `offline` ourselves, and let it reach the broker."""
         if not self.bus.online:
             return
-        bye = Health(ts=datetime.now().astimezone(), device=self.kiosk.id, kind=DeviceKind.KIOSK,
-                     state=HealthState.OFFLINE, reason="stopped")
+        bye = Health(
+            ts=datetime.now().astimezone(),
+            device=self.kiosk.id,
+            kind=DeviceKind.KIOSK,
+            state=HealthState.OFFLINE,
+            reason="stopped",
+        )
         info = self.bus.client.publish(self.bus.topics.health(self.kiosk.id), bye, retain=True)
         try:
             info.wait_for_publish(timeout_s)

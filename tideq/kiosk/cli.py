@@ -1,4 +1,5 @@
 """`tideq kiosk --config FILE --id KIOSK_ID [--broker URL] [--windowed]`."""
+
 from __future__ import annotations
 
 import argparse
@@ -42,9 +43,15 @@ def run_kiosk(args: argparse.Namespace) -> int:
     if loaded is None:
         return 2
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    opts = KioskOptions(loaded.hall.broker.client_url(args.broker), printer_url=args.printer, idle_s=args.idle,
-                        voice=not args.no_voice, idcard_url=args.idcard, scanner_url=args.scanner,
-                        camera_url=args.camera)
+    opts = KioskOptions(
+        loaded.hall.broker.client_url(args.broker),
+        printer_url=args.printer,
+        idle_s=args.idle,
+        voice=not args.no_voice,
+        idcard_url=args.idcard,
+        scanner_url=args.scanner,
+        camera_url=args.camera,
+    )
     try:
         kiosk = KioskApp(loaded, args.kiosk_id, opts).start(fullscreen=not args.windowed)
     except KioskError as err:
@@ -56,11 +63,13 @@ def run_kiosk(args: argparse.Namespace) -> int:
     tick.start(200)  # let Python see SIGINT/SIGTERM while Qt runs
     tick.timeout.connect(lambda: None)
     if args.exit_when_ready:
+
         def ready() -> None:
             m = kiosk.model
             if m.link is Link.ONLINE and m.state_ts is not None:
                 print(f"ready {time.perf_counter() - t0:.3f}", flush=True)
                 app.quit()
+
         kiosk.model.services_changed.connect(ready)
         kiosk.model.link_changed.connect(lambda _: ready())
         QTimer.singleShot(int(os.environ.get("TIDEQ_READY_TIMEOUT_MS", "15000")), app.quit)

@@ -4,6 +4,7 @@ The drivers call back on their own threads; these objects live on the GUI thread
 each callback as a signal, which Qt queues to the receivers there. The ID number is hashed on
 the reader thread, the moment the driver yields it, so only the hash ever reaches the GUI.
 """
+
 from __future__ import annotations
 
 import logging

@@ -1,5 +1,6 @@
 """Exception tree of the kiosk. Device errors never reach a visitor as a crash: the kiosk
 logs them, flags itself to staff and keeps the other ways in (keypad, staff window) open."""
+
 from __future__ import annotations
 
 

@@ -4,6 +4,7 @@ Texts from the hall config and the controller arrive already bilingual ({zh, en}
 chooses one. Keeping the kiosk's own texts here lets a test check both languages are complete
 and lets the screenshot script show every string in both.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -26,8 +27,10 @@ S: dict[str, tuple[str, str]] = {
     "header.lang": ("English", "中文"),
     "header.large_on": ("长辈模式", "Large text"),
     "header.large_off": ("标准模式", "Standard"),
-    "banner.offline": ("叫号系统暂时离线：暂停取号，办事指南仍可使用",
-                       "Queue system offline: no tickets for now; the guide still works"),
+    "banner.offline": (
+        "叫号系统暂时离线：暂停取号，办事指南仍可使用",
+        "Queue system offline: no tickets for now; the guide still works",
+    ),
     "banner.connecting": ("正在连接叫号系统…", "Connecting to the queue system…"),
     # attract + home
     "attract.touch": ("请触摸屏幕开始", "Touch the screen to start"),
@@ -41,9 +44,10 @@ S: dict[str, tuple[str, str]] = {
     "home.guide_sub": ("材料、条件、地点", "Documents, conditions, where"),
     "home.policy": ("惠企政策", "Policy contacts"),
     "home.policy_sub": ("政策发言人联系方式", "Business policy officers"),
-    "home.closed": ("大厅现在不办理业务，下次开放：{when}。办事指南、政策咨询和预约查询24小时可用。",
-                    "The hall is closed now; it opens {when}. The guide, policy contacts and "
-                    "check-in information work 24 hours."),
+    "home.closed": (
+        "大厅现在不办理业务，下次开放：{when}。办事指南、政策咨询和预约查询24小时可用。",
+        "The hall is closed now; it opens {when}. The guide, policy contacts and check-in information work 24 hours.",
+    ),
     # services
     "services.title": ("请选择业务", "Choose a service"),
     "services.waiting": ("等候 {n} 人", "{n} waiting"),
@@ -57,13 +61,16 @@ S: dict[str, tuple[str, str]] = {
     "services.hall_closed": ("大厅现在不办理业务，下次开放：{when}", "The hall is closed; it opens {when}"),
     # identity
     "identity.title": ("请刷身份证", "Please place your ID card"),
-    "identity.body": ("{service}需要核验身份。请将身份证放在下方感应区。\n"
-                      "身份证号码只用于限制每人每日取号数量，不会显示或保存。",
-                      "{service} needs your ID card. Place it on the reader below.\n"
-                      "Your ID number is only used to limit tickets per person; it is never shown or stored."),
+    "identity.body": (
+        "{service}需要核验身份。请将身份证放在下方感应区。\n身份证号码只用于限制每人每日取号数量，不会显示或保存。",
+        "{service} needs your ID card. Place it on the reader below.\n"
+        "Your ID number is only used to limit tickets per person; it is never shown or stored.",
+    ),
     "identity.bad": ("未能读取身份证，请重新放置", "The card could not be read; please place it again"),
-    "identity.no_reader": ("本机身份证读卡器不可用，请到综合咨询窗口办理",
-                           "The card reader is not available; please ask at the General Enquiries window"),
+    "identity.no_reader": (
+        "本机身份证读卡器不可用，请到综合咨询窗口办理",
+        "The card reader is not available; please ask at the General Enquiries window",
+    ),
     "identity.sending": ("已读取，正在取号…", "Card read, getting your number…"),
     # ticket
     "ticket.your_number": ("您的号码", "Your number"),
@@ -73,11 +80,15 @@ S: dict[str, tuple[str, str]] = {
     "ticket.where": ("请到 {where} 等候", "Please wait at: {where}"),
     "ticket.printing": ("正在打印号票…", "Printing your ticket…"),
     "ticket.printed": ("请取走号票，留意叫号", "Please take your ticket and listen for your number"),
-    "ticket.print_failed": ("号票未能打印。屏幕上的号码同样有效：请拍照留存，或请工作人员协助。工作人员已收到通知。",
-                            "The ticket could not be printed. The number on screen is valid: take a photo "
-                            "of it or ask staff. Staff have been told."),
-    "ticket.no_printer": ("本机不打印号票。请拍照留存屏幕上的号码。",
-                          "This kiosk does not print. Please take a photo of your number."),
+    "ticket.print_failed": (
+        "号票未能打印。屏幕上的号码同样有效：请拍照留存，或请工作人员协助。工作人员已收到通知。",
+        "The ticket could not be printed. The number on screen is valid: take a photo "
+        "of it or ask staff. Staff have been told.",
+    ),
+    "ticket.no_printer": (
+        "本机不打印号票。请拍照留存屏幕上的号码。",
+        "This kiosk does not print. Please take a photo of your number.",
+    ),
     "ticket.appointment": ("预约", "Appointment"),
     "ticket.green": ("绿色通道", "Green channel"),
     "ticket.qr": ("号票二维码：工作人员可扫码核验", "Ticket QR code: staff scan it to check"),
@@ -90,20 +101,27 @@ S: dict[str, tuple[str, str]] = {
     "refusal.take": ("现场取号", "Take a walk-in number"),
     "refusal.home": ("返回首页", "Back to home"),
     "refusal.online": ("网上办理：{online}", "Online: {online}"),
-    "refusal.offline_msg": ("暂时无法连接叫号系统，现在不能取号",
-                            "The queue system cannot be reached, so no ticket was issued"),
-    "refusal.offline_guide": ("请稍候点“重试”（不会重复取号），或到综合咨询窗口请工作人员协助",
-                              "Tap “Try again” in a moment (you will not get two tickets), "
-                              "or ask at the General Enquiries window"),
-    "refusal.unexpected_msg": ("叫号系统的答复无法识别，未能取号",
-                               "The queue system's answer could not be read, so no ticket was issued"),
+    "refusal.offline_msg": (
+        "暂时无法连接叫号系统，现在不能取号",
+        "The queue system cannot be reached, so no ticket was issued",
+    ),
+    "refusal.offline_guide": (
+        "请稍候点“重试”（不会重复取号），或到综合咨询窗口请工作人员协助",
+        "Tap “Try again” in a moment (you will not get two tickets), or ask at the General Enquiries window",
+    ),
+    "refusal.unexpected_msg": (
+        "叫号系统的答复无法识别，未能取号",
+        "The queue system's answer could not be read, so no ticket was issued",
+    ),
     "refusal.unexpected_guide": ("请到综合咨询窗口请工作人员协助", "Please ask at the General Enquiries window"),
     # check-in
     "checkin.title": ("预约签到", "Appointment check-in"),
     "checkin.enter": ("请输入预约码", "Enter your appointment code"),
     "checkin.other": ("也可以：", "Or:"),
-    "checkin.scan": ("将预约二维码对准下方摄像头，或放在扫码口",
-                     "Show your booking QR code to the camera or scanner below"),
+    "checkin.scan": (
+        "将预约二维码对准下方摄像头，或放在扫码口",
+        "Show your booking QR code to the camera or scanner below",
+    ),
     "checkin.card": ("将身份证放在感应区", "Place your ID card on the reader"),
     "checkin.ok": ("签到", "Check in"),
     "checkin.clear": ("清除", "Clear"),
@@ -124,8 +142,10 @@ S: dict[str, tuple[str, str]] = {
     "guide.none": ("无需材料", "Nothing to bring"),
     "guide.take": ("为此事项取号", "Take a number for this"),
     "guide.back": ("返回指南", "Back to the guide"),
-    "guide.no_match": ("没有找到相关事项，请到综合咨询窗口询问",
-                       "Nothing found; please ask at the General Enquiries window"),
+    "guide.no_match": (
+        "没有找到相关事项，请到综合咨询窗口询问",
+        "Nothing found; please ask at the General Enquiries window",
+    ),
     "guide.handled_at": ("办理地点：{where}", "Handled at: {where}"),
     "guide.search_kb": ("请点下方字母：拼音首字母或英文", "Tap the letters below"),
     "guide.keyboard": ("键盘查找", "Keyboard"),
@@ -135,23 +155,31 @@ S: dict[str, tuple[str, str]] = {
     "guide.kb_hint": ("按拼音首字母查找，例如：", "Type the start of an English word, for example:"),
     "guide.kb_hint_en": ("也可以输入英文，如 {word}", "Chinese mode also finds pinyin initials"),
     "guide.via": ("所需材料：{what}", "Bring: {what}"),
-    "guide.no_match_q": ("没有找到与“{q}”相关的事项。请到综合咨询窗口询问：{where}",
-                         "Nothing found for {q}. Please ask at the General Enquiries window: {where}"),
+    "guide.no_match_q": (
+        "没有找到与“{q}”相关的事项。请到综合咨询窗口询问：{where}",
+        "Nothing found for {q}. Please ask at the General Enquiries window: {where}",
+    ),
     "guide.no_match_elsewhere": ("以下事项不在本大厅办理：", "These matters are handled elsewhere:"),
     # policy
     "policy.title": ("惠企政策发言人", "Business policy contacts"),
-    "policy.intro": ("企业政策问题可直接联系以下发言人（工作日办公时间）",
-                     "For business policy questions call these officers (office hours)"),
+    "policy.intro": (
+        "企业政策问题可直接联系以下发言人（工作日办公时间）",
+        "For business policy questions call these officers (office hours)",
+    ),
     # voice prompts (large mode)
-    "voice.home": ("您好，请选择取号、预约签到、办事指南或惠企政策",
-                   "Welcome. Choose take a number, check in, service guide, or policy contacts"),
+    "voice.home": (
+        "您好，请选择取号、预约签到、办事指南或惠企政策",
+        "Welcome. Choose take a number, check in, service guide, or policy contacts",
+    ),
     "voice.services": ("请选择要办理的业务", "Please choose a service"),
     "voice.identity": ("请将身份证放在感应区", "Please place your ID card on the reader"),
     "voice.ticket": ("您的号码是{number}，前面还有{n}人", "Your number is {number}. {n} people ahead"),
     "voice.checkin": ("请输入预约码，或扫描预约二维码", "Enter your appointment code, or scan your booking QR code"),
     "voice.guide": ("请选择要查看的事项", "Choose a matter to read about"),
-    "voice.guide_search": ("请按拼音首字母查找，例如公积金，请按 G J J",
-                           "Type the start of an English word, for example tax"),
+    "voice.guide_search": (
+        "请按拼音首字母查找，例如公积金，请按 G J J",
+        "Type the start of an English word, for example tax",
+    ),
     "voice.policy": ("以下是惠企政策发言人的联系方式", "Here are the business policy contacts"),
 }
 

@@ -1,6 +1,7 @@
 """Find what a visitor could not read or hit: touch targets below the minimum height, text
 that does not fit its widget (clipped), and screens that need scrolling. Used by the layout
 test over every screen, language and mode, and by the screenshot script."""
+
 from __future__ import annotations
 
 from PySide6.QtWidgets import QAbstractButton, QLabel, QScrollArea, QWidget
@@ -39,7 +40,7 @@ def problems(root: QWidget, large: bool) -> list[str]:
                 found.append(f"clipped button {b.text()!r}: needs {need} px, has {b.width()}")
     for lb in root.findChildren(QLabel):
         text = lb.text()
-        if not text or not _shown(lb, root) or lb.pixmap() is not None and not lb.pixmap().isNull():
+        if not text or not _shown(lb, root) or (lb.pixmap() is not None and not lb.pixmap().isNull()):
             continue
         cr = lb.contentsRect()
         if lb.wordWrap():

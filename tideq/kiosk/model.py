@@ -9,6 +9,7 @@ No double issue: the command id is created when the visitor taps; taps while it 
 are ignored, and "Try again" after a timeout resends the same id, which the controller answers
 with its first answer (idempotent by id).
 """
+
 from __future__ import annotations
 
 import re
@@ -47,12 +48,12 @@ class Screen(str, Enum):
 class Link(str, Enum):
     CONNECTING = "connecting"
     ONLINE = "online"
-    OFFLINE = "offline"          # broker down or controller says offline
+    OFFLINE = "offline"  # broker down or controller says offline
 
 
 class RequestState(str, Enum):
     SENDING = "sending"
-    FAILED = "failed"            # unreachable: kept so "Try again" reuses the id
+    FAILED = "failed"  # unreachable: kept so "Try again" reuses the id
     ANSWERED = "answered"
 
 
@@ -101,10 +102,10 @@ class ServiceView:
 
 
 class GuideRow(NamedTuple):
-    kind: str                    # "service" or "elsewhere"
-    title: Any                   # Text
-    item: Any                    # ServiceView or Elsewhere
-    via: Any = None              # the material (Text) the search matched, if that is why it is listed
+    kind: str  # "service" or "elsewhere"
+    title: Any  # Text
+    item: Any  # ServiceView or Elsewhere
+    via: Any = None  # the material (Text) the search matched, if that is why it is listed
 
 
 @dataclass
@@ -130,12 +131,21 @@ class TicketView:
     verify: str
     note: BiText | None = None
     print_state: PrintState = PrintState.PRINTING
-    print_guide: dict[str, str] | None = None    # the printer driver's advice when printing failed
+    print_guide: dict[str, str] | None = None  # the printer driver's advice when printing failed
 
     @classmethod
     def acknowledged(cls, cid: str, t: TicketInfo, note: BiText | None, hall_id: str) -> TicketView:
-        return cls(cid, t.number, t.service, t.priority, t.ahead, t.eta_s or 0, t.issued_at,
-                   t.verify or f"tideq:{hall_id}:{t.number}", note)
+        return cls(
+            cid,
+            t.number,
+            t.service,
+            t.priority,
+            t.ahead,
+            t.eta_s or 0,
+            t.issued_at,
+            t.verify or f"tideq:{hall_id}:{t.number}",
+            note,
+        )
 
 
 @dataclass
@@ -174,14 +184,20 @@ class PrinterNotice:
 
 def unreachable_error() -> ErrorInfo:
     """The refusal shown when the controller cannot be reached: "Try again" is safe."""
-    return ErrorInfo(code=ErrorCode.CONTROLLER_UNREACHABLE, message=bitext("refusal.offline_msg"),
-                     guide=bitext("refusal.offline_guide"))
+    return ErrorInfo(
+        code=ErrorCode.CONTROLLER_UNREACHABLE,
+        message=bitext("refusal.offline_msg"),
+        guide=bitext("refusal.offline_guide"),
+    )
 
 
 def unexpected_error() -> ErrorInfo:
     """A reply that is neither a ticket nor a refusal (a contract violation): still not a dead end."""
-    return ErrorInfo(code=ErrorCode.INTERNAL_ERROR, message=bitext("refusal.unexpected_msg"),
-                     guide=bitext("refusal.unexpected_guide"))
+    return ErrorInfo(
+        code=ErrorCode.INTERNAL_ERROR,
+        message=bitext("refusal.unexpected_msg"),
+        guide=bitext("refusal.unexpected_guide"),
+    )
 
 
 ACTIONS: dict[ErrorCode, list[Action]] = {
@@ -198,24 +214,25 @@ ACTIONS: dict[ErrorCode, list[Action]] = {
 
 
 class KioskModel(QObject):
-    screen_changed = Signal(object)        # Screen
-    lang_changed = Signal(object)          # Lang
+    screen_changed = Signal(object)  # Screen
+    lang_changed = Signal(object)  # Lang
     large_changed = Signal(bool)
-    link_changed = Signal(object)          # Link
+    link_changed = Signal(object)  # Link
     services_changed = Signal()
     pending_changed = Signal()
     ticket_changed = Signal()
     refusal_changed = Signal()
     code_changed = Signal(str)
-    card_changed = Signal(str)             # a notice on the identity/check-in screens ("" = none)
+    card_changed = Signal(str)  # a notice on the identity/check-in screens ("" = none)
     guide_changed = Signal()
-    send = Signal(str, object, str)        # command, args, command id
-    print_requested = Signal(object)       # TicketView
-    attention = Signal(object)             # PrinterNotice, for the kiosk's health topic (flag to staff)
-    prompt = Signal(str)                   # text to speak (large mode)
+    send = Signal(str, object, str)  # command, args, command id
+    print_requested = Signal(object)  # TicketView
+    attention = Signal(object)  # PrinterNotice, for the kiosk's health topic (flag to staff)
+    prompt = Signal(str)  # text to speak (large mode)
 
-    def __init__(self, hall: HallConfig, kiosk: Kiosk, *, has_printer: bool = True,
-                 has_card_reader: bool = True) -> None:
+    def __init__(
+        self, hall: HallConfig, kiosk: Kiosk, *, has_printer: bool = True, has_card_reader: bool = True
+    ) -> None:
         super().__init__()
         self.hall = hall
         self.kiosk = kiosk
@@ -238,10 +255,10 @@ class KioskModel(QObject):
         self.card_purpose: CardPurpose | None = None
         self.card_service: str | None = None
         self.guide_filter = ""
-        self.guide_group: str | None = None   # group zh name, "elsewhere", or None (all)
+        self.guide_group: str | None = None  # group zh name, "elsewhere", or None (all)
         self.guide_service: str | None = None
-        self.guide_keyboard = False          # the on-screen A-Z keyboard is open
-        self.search_index = build_index(hall, self.services)   # pinyin/English, once at startup
+        self.guide_keyboard = False  # the on-screen A-Z keyboard is open
+        self.search_index = build_index(hall, self.services)  # pinyin/English, once at startup
         self._printed: set[str] = set()
         self.tickets_shown = 0
 
@@ -255,8 +272,9 @@ class KioskModel(QObject):
     @property
     def busy(self) -> bool:
         """A request in flight or a ticket printing: the idle reset waits for it."""
-        return (self.pending is not None and self.pending.state is RequestState.SENDING) or \
-            (self.ticket is not None and self.ticket.print_state is PrintState.PRINTING)
+        return (self.pending is not None and self.pending.state is RequestState.SENDING) or (
+            self.ticket is not None and self.ticket.print_state is PrintState.PRINTING
+        )
 
     @property
     def hall_open(self) -> bool:
@@ -376,9 +394,14 @@ class KioskModel(QObject):
         self.set_large(not self.large)
 
     def _speak_screen(self) -> None:
-        key = {Screen.HOME: "voice.home", Screen.SERVICES: "voice.services", Screen.IDENTITY: "voice.identity",
-               Screen.CHECKIN: "voice.checkin", Screen.GUIDE: "voice.guide",
-               Screen.POLICY: "voice.policy"}.get(self.screen)
+        key = {
+            Screen.HOME: "voice.home",
+            Screen.SERVICES: "voice.services",
+            Screen.IDENTITY: "voice.identity",
+            Screen.CHECKIN: "voice.checkin",
+            Screen.GUIDE: "voice.guide",
+            Screen.POLICY: "voice.policy",
+        }.get(self.screen)
         if key:
             self.prompt.emit(self.t(key))
         elif self.screen is Screen.TICKET and self.ticket:
@@ -500,9 +523,10 @@ class KioskModel(QObject):
             return
         err = reply.error or unexpected_error()
         if err.code is ErrorCode.CONTROLLER_UNREACHABLE:
-            p.state = RequestState.FAILED   # kept, so "Try again" resends the same id
-            err = err.model_copy(update={"message": bitext("refusal.offline_msg"),
-                                         "guide": bitext("refusal.offline_guide")})
+            p.state = RequestState.FAILED  # kept, so "Try again" resends the same id
+            err = err.model_copy(
+                update={"message": bitext("refusal.offline_msg"), "guide": bitext("refusal.offline_guide")}
+            )
         else:
             p.state = RequestState.ANSWERED
         self.pending_changed.emit()
@@ -634,7 +658,7 @@ class KioskModel(QObject):
         for item in state.services:
             view = self.services.get(item.id)
             if view is None:
-                continue   # a service this kiosk does not offer
+                continue  # a service this kiosk does not offer
             view.open = item.open
             view.waiting = item.waiting
             view.eta_s = item.eta_s or 0

@@ -1,5 +1,6 @@
 """Printer health on the bus: retained `tideq/{hall}/health/{device}` so staff see paper running
 low on the hall dashboard before a visitor finds an empty printer."""
+
 from __future__ import annotations
 
 import threading
@@ -15,8 +16,13 @@ if TYPE_CHECKING:
 
 def printer_health(device: str, status: PrinterStatus, at: datetime | None = None) -> Health:
     """The printer's `health/{device}` (kind `printer`): its state, and the raw status in `detail`."""
-    return Health(ts=at or datetime.now().astimezone(), device=device, kind=DeviceKind.PRINTER,
-                  state=HealthState(status.state.value), detail=status.to_dict())  # type: ignore[arg-type]
+    return Health(
+        ts=at or datetime.now().astimezone(),
+        device=device,
+        kind=DeviceKind.PRINTER,
+        state=HealthState(status.state.value),
+        detail=status.to_dict(),
+    )  # type: ignore[arg-type]
 
 
 class PrinterHealth:

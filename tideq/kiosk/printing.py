@@ -1,6 +1,7 @@
 """Printing off the GUI thread: one worker thread owns the printer; the result comes back as a
 queued Qt signal. The kiosk prints only what the controller acknowledged (a TicketView built
 from its reply) and never raises on paper trouble: the driver returns a PrintResult."""
+
 from __future__ import annotations
 
 import logging
@@ -29,9 +30,19 @@ def to_print(hall: HallConfig, t: TicketView) -> TicketPrint:
     extra: dict[str, str] = {}
     if where:
         extra = {"where_zh": f"请到{where.zh}等候", "where_en": f"Please wait at {where.en}"}
-    return TicketPrint(hall_zh=hall.hall.name.zh, hall_en=hall.hall.name.en, service_zh=name[0], service_en=name[1],
-                       number=t.number, ahead=t.ahead, eta_s=t.eta_s, issued_at=t.issued_at, verify=t.verify,
-                       priority=PrintPriority(t.priority.value), **extra)
+    return TicketPrint(
+        hall_zh=hall.hall.name.zh,
+        hall_en=hall.hall.name.en,
+        service_zh=name[0],
+        service_en=name[1],
+        number=t.number,
+        ahead=t.ahead,
+        eta_s=t.eta_s,
+        issued_at=t.issued_at,
+        verify=t.verify,
+        priority=PrintPriority(t.priority.value),
+        **extra,
+    )
 
 
 class PrintService(QObject):
@@ -39,13 +50,15 @@ class PrintService(QObject):
 
     done = Signal(str, bool, str, object)
 
-    def __init__(self, hall: HallConfig, url: str, width_mm: int = 80, *, device: str = "printer",
-                 bus: BusClient | None = None) -> None:
+    def __init__(
+        self, hall: HallConfig, url: str, width_mm: int = 80, *, device: str = "printer", bus: BusClient | None = None
+    ) -> None:
         super().__init__()
         self.hall = hall
         on_status = None
         if bus is not None:
             from tideq.kiosk.printer_health import PrinterHealth
+
             on_status = PrinterHealth(bus, device)
         self.printer = TicketPrinter(url, width_mm, on_status=on_status)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-print")

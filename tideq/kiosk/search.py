@@ -17,6 +17,7 @@ with where it is handled. Hits are ordered name matches first (a match at the st
 before one inside it), then materials and places; config order within a rank. A hit found
 through a material carries that material so the screen can say why it is listed.
 """
+
 from __future__ import annotations
 
 import re
@@ -37,24 +38,32 @@ Kind = Literal["service", "elsewhere"]
 Role = Literal["name", "material", "matter", "where"]
 
 # rank of a hit by the field it came from (lower is better); "start" = match at the text's start
-RANK = {("name", True): 0, ("matter", True): 0, ("name", False): 1, ("matter", False): 1,
-        ("material", True): 2, ("material", False): 2, ("where", True): 3, ("where", False): 3}
+RANK = {
+    ("name", True): 0,
+    ("matter", True): 0,
+    ("name", False): 1,
+    ("matter", False): 1,
+    ("material", True): 2,
+    ("material", False): 2,
+    ("where", True): 3,
+    ("where", False): 3,
+}
 
 
 @dataclass(frozen=True)
 class Field:
     role: Role
     text: Text
-    runs: tuple[tuple[str, ...], ...]   # readings of runs of Chinese characters, one per character
-    words: tuple[str, ...]              # lower-case English words
-    zh: str                             # lower-cased, for substring search
+    runs: tuple[tuple[str, ...], ...]  # readings of runs of Chinese characters, one per character
+    words: tuple[str, ...]  # lower-case English words
+    zh: str  # lower-cased, for substring search
     en: str
 
 
 @dataclass(frozen=True)
 class Entry:
     kind: Kind
-    key: str                            # service id, or the index in hall.elsewhere
+    key: str  # service id, or the index in hall.elsewhere
     title: Text
     fields: tuple[Field, ...]
 
@@ -64,7 +73,7 @@ class Hit:
     kind: Kind
     key: str
     rank: int
-    via: Text | None = None             # the material that matched, when it was one
+    via: Text | None = None  # the material that matched, when it was one
 
 
 def normalise(query: str) -> str:
@@ -83,20 +92,20 @@ def readings(text: str) -> tuple[tuple[str, ...], ...]:
 
 
 def make_field(role: Role, text: Text) -> Field:
-    return Field(role, text, readings(text.zh), tuple(_WORD.findall(text.en.lower())), text.zh.lower(),
-                 text.en.lower())
+    return Field(role, text, readings(text.zh), tuple(_WORD.findall(text.en.lower())), text.zh.lower(), text.en.lower())
 
 
 def pinyin_match(q: str, run: tuple[str, ...]) -> int | None:
     """Index of the first character from which `q` is a chain of reading prefixes, or None."""
+
     def from_(qi: int, ci: int) -> bool:
         if qi == len(q):
             return True
         if ci == len(run):
             return False
         s = run[ci]
-        for k in range(min(len(s), len(q) - qi), 0, -1):   # longest first: full pinyin, then shorter
-            if q[qi:qi + k] == s[:k] and from_(qi + k, ci + 1):
+        for k in range(min(len(s), len(q) - qi), 0, -1):  # longest first: full pinyin, then shorter
+            if q[qi : qi + k] == s[:k] and from_(qi + k, ci + 1):
                 return True
         return False
 
@@ -169,7 +178,9 @@ def build_index(hall: HallConfig, service_ids: Iterable[str] | None = None) -> S
         fields = [make_field("name", s.name)] + [make_field("material", m) for m in s.guide.materials]
         entries.append(Entry("service", s.id, s.name, tuple(fields)))
     for i, e in enumerate(hall.elsewhere):
-        entries.append(Entry("elsewhere", str(i), e.matter, (make_field("matter", e.matter), make_field("where", e.where))))
+        entries.append(
+            Entry("elsewhere", str(i), e.matter, (make_field("matter", e.matter), make_field("where", e.where)))
+        )
     return SearchIndex(entries)
 
 

@@ -1,6 +1,7 @@
 """Sizes and colours of the kiosk, standard and large (长辈模式), and the Qt stylesheet built
 from them. `contrast_pairs()` lists every text/background pair the stylesheet uses so a test can
 check WCAG contrast (4.5:1 standard, 7:1 large) instead of trusting the eye."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,34 +39,87 @@ class Theme:
     title_px: int
     tile_px: int
     number_px: int
-    button_h: int      # minimum height of every touch target
+    button_h: int  # minimum height of every touch target
     tile_h: int
     header_h: int
     pad: int
-    columns: int       # service tiles per row
+    columns: int  # service tiles per row
     min_contrast: float
     key_px: int = 100  # on-screen A-Z keyboard of the guide: square keys
 
 
 STANDARD = Theme(
     "standard",
-    Palette(bg="#F3F5F8", surface="#FFFFFF", text="#17202E", muted="#3E4A5E",
-            primary="#0A5299", on_primary="#FFFFFF", secondary="#DCE8F6", on_secondary="#0A3A6B",
-            disabled="#E4E6EA", on_disabled="#4A4F57", danger="#A8201A", on_danger="#FFFFFF",
-            warn="#FFF1CC", on_warn="#5C3D00", ok="#1B6A33", on_ok="#FFFFFF",
-            header="#0A3A6B", on_header="#FFFFFF", border="#B8C4D4"),
-    body_px=26, small_px=22, title_px=42, tile_px=32, number_px=190, button_h=88, tile_h=150,
-    header_h=104, pad=20, columns=4, min_contrast=4.5)
+    Palette(
+        bg="#F3F5F8",
+        surface="#FFFFFF",
+        text="#17202E",
+        muted="#3E4A5E",
+        primary="#0A5299",
+        on_primary="#FFFFFF",
+        secondary="#DCE8F6",
+        on_secondary="#0A3A6B",
+        disabled="#E4E6EA",
+        on_disabled="#4A4F57",
+        danger="#A8201A",
+        on_danger="#FFFFFF",
+        warn="#FFF1CC",
+        on_warn="#5C3D00",
+        ok="#1B6A33",
+        on_ok="#FFFFFF",
+        header="#0A3A6B",
+        on_header="#FFFFFF",
+        border="#B8C4D4",
+    ),
+    body_px=26,
+    small_px=22,
+    title_px=42,
+    tile_px=32,
+    number_px=190,
+    button_h=88,
+    tile_h=150,
+    header_h=104,
+    pad=20,
+    columns=4,
+    min_contrast=4.5,
+)
 
 LARGE = Theme(
     "large",
-    Palette(bg="#FFFFFF", surface="#FFFFFF", text="#000000", muted="#1F1F1F",
-            primary="#002E5C", on_primary="#FFFFFF", secondary="#FFE45C", on_secondary="#000000",
-            disabled="#D6D6D6", on_disabled="#1A1A1A", danger="#7A0C06", on_danger="#FFFFFF",
-            warn="#FFE45C", on_warn="#000000", ok="#0B4A1F", on_ok="#FFFFFF",
-            header="#000000", on_header="#FFFFFF", border="#000000"),
-    body_px=34, small_px=28, title_px=54, tile_px=36, number_px=230, button_h=120, tile_h=190,
-    header_h=130, pad=24, columns=4, min_contrast=7.0, key_px=130)
+    Palette(
+        bg="#FFFFFF",
+        surface="#FFFFFF",
+        text="#000000",
+        muted="#1F1F1F",
+        primary="#002E5C",
+        on_primary="#FFFFFF",
+        secondary="#FFE45C",
+        on_secondary="#000000",
+        disabled="#D6D6D6",
+        on_disabled="#1A1A1A",
+        danger="#7A0C06",
+        on_danger="#FFFFFF",
+        warn="#FFE45C",
+        on_warn="#000000",
+        ok="#0B4A1F",
+        on_ok="#FFFFFF",
+        header="#000000",
+        on_header="#FFFFFF",
+        border="#000000",
+    ),
+    body_px=34,
+    small_px=28,
+    title_px=54,
+    tile_px=36,
+    number_px=230,
+    button_h=120,
+    tile_h=190,
+    header_h=130,
+    pad=24,
+    columns=4,
+    min_contrast=7.0,
+    key_px=130,
+)
 
 
 def theme_for(large: bool) -> Theme:
@@ -74,18 +128,27 @@ def theme_for(large: bool) -> Theme:
 
 def contrast_pairs(t: Theme) -> dict[str, tuple[str, str]]:
     p = t.palette
-    return {"text/bg": (p.text, p.bg), "text/surface": (p.text, p.surface), "muted/bg": (p.muted, p.bg),
-            "muted/surface": (p.muted, p.surface), "primary": (p.on_primary, p.primary),
-            "secondary": (p.on_secondary, p.secondary), "disabled": (p.on_disabled, p.disabled),
-            "danger": (p.on_danger, p.danger), "warn": (p.on_warn, p.warn), "ok": (p.on_ok, p.ok),
-            "header": (p.on_header, p.header), "primary/surface": (p.primary, p.surface)}
+    return {
+        "text/bg": (p.text, p.bg),
+        "text/surface": (p.text, p.surface),
+        "muted/bg": (p.muted, p.bg),
+        "muted/surface": (p.muted, p.surface),
+        "primary": (p.on_primary, p.primary),
+        "secondary": (p.on_secondary, p.secondary),
+        "disabled": (p.on_disabled, p.disabled),
+        "danger": (p.on_danger, p.danger),
+        "warn": (p.on_warn, p.warn),
+        "ok": (p.on_ok, p.ok),
+        "header": (p.on_header, p.header),
+        "primary/surface": (p.primary, p.surface),
+    }
 
 
 def _luminance(hex_colour: str) -> float:
     h = hex_colour.lstrip("#")
     out = []
     for i in (0, 2, 4):
-        c = int(h[i:i + 2], 16) / 255
+        c = int(h[i : i + 2], 16) / 255
         out.append(c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4)
     r, g, b = out
     return 0.2126 * r + 0.7152 * g + 0.0722 * b

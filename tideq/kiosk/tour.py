@@ -3,6 +3,7 @@ contract's typed messages as the controller sends them (no broker needed). Used 
 scripts/screenshots_kiosk.py and by the layout test that checks touch-target sizes and clipping
 in every language and mode. The flows themselves are tested against the real controller in
 tests/kiosk/."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -27,20 +28,42 @@ from tideq.contract import (
 from .model import KioskModel, PrintState, Screen
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-WAITING = {"business-setup": 12, "tax": 7, "social-insurance": 21, "real-estate": 4, "housing-fund": 9,
-           "policy-redemption": 0, "engineering-permit": 3, "general-consult": 2}
+WAITING = {
+    "business-setup": 12,
+    "tax": 7,
+    "social-insurance": 21,
+    "real-estate": 4,
+    "housing-fund": 9,
+    "policy-redemption": 0,
+    "engineering-permit": 3,
+    "general-consult": 2,
+}
 
 
-def services_state(model: KioskModel, *, closed: bool = False, sold_out: str | None = "policy-redemption",
-                   closed_one: str | None = None) -> ServicesState:
+def services_state(
+    model: KioskModel,
+    *,
+    closed: bool = False,
+    sold_out: str | None = "policy-redemption",
+    closed_one: str | None = None,
+) -> ServicesState:
     tomorrow = (NOW + timedelta(days=1)).replace(hour=9, minute=0)
     out = []
     for s in model.hall.services:
         shut = closed or s.id == closed_one
-        out.append(ServiceItem(id=s.id, name=BiText(zh=s.name.zh, en=s.name.en), prefix=s.prefix, open=not shut,
-                               next_open=tomorrow if shut else None, waiting=0 if shut else WAITING.get(s.id, 3),
-                               eta_s=0 if shut else WAITING.get(s.id, 3) * s.mean_service_s // 2, windows_open=2,
-                               quota_left=0 if s.id == sold_out else (s.daily_quota or None)))
+        out.append(
+            ServiceItem(
+                id=s.id,
+                name=BiText(zh=s.name.zh, en=s.name.en),
+                prefix=s.prefix,
+                open=not shut,
+                next_open=tomorrow if shut else None,
+                waiting=0 if shut else WAITING.get(s.id, 3),
+                eta_s=0 if shut else WAITING.get(s.id, 3) * s.mean_service_s // 2,
+                windows_open=2,
+                quota_left=0 if s.id == sold_out else (s.daily_quota or None),
+            )
+        )
     return ServicesState(ts=NOW, services=out)
 
 
@@ -50,15 +73,31 @@ def online(model: KioskModel, **kw: Any) -> None:
     model.handle_message("tideq/x/state/services", services_state(model, **kw))
 
 
-def _ticket(model: KioskModel, sid: str, number: str, ahead: int, *, priority: Priority = Priority.NORMAL,
-            note: BiText | None = None, state: PrintState = PrintState.PRINTED) -> None:
+def _ticket(
+    model: KioskModel,
+    sid: str,
+    number: str,
+    ahead: int,
+    *,
+    priority: Priority = Priority.NORMAL,
+    note: BiText | None = None,
+    state: PrintState = PrintState.PRINTED,
+) -> None:
     if note or priority is Priority.APPOINTMENT:
         model._request("checkin", {"code": "20261126"}, None)
     else:
         model.tap_service(sid)
     cid = model.pending.cid  # type: ignore[union-attr]
-    ticket = TicketInfo(number=number, service=sid, priority=priority, issued_at=NOW, status=TicketStatus.WAITING,
-                        ahead=ahead, eta_s=ahead * 300, verify=f"tideq:xian-hitech:2026-11-26:{number}:3f9a1c07e2")
+    ticket = TicketInfo(
+        number=number,
+        service=sid,
+        priority=priority,
+        issued_at=NOW,
+        status=TicketStatus.WAITING,
+        ahead=ahead,
+        eta_s=ahead * 300,
+        verify=f"tideq:xian-hitech:2026-11-26:{number}:3f9a1c07e2",
+    )
     model.handle_reply(cid, Reply(id=cid, ok=True, ticket=ticket, note=note))
     model.handle_print(cid, state is PrintState.PRINTED, "" if state is PrintState.PRINTED else "printer_paper_out")
 
@@ -96,34 +135,108 @@ STEPS: list[Step] = [
     ("identity", lambda m: (m.go(Screen.SERVICES), m.tap_service("social-insurance"))),
     ("ticket", lambda m: _ticket(m, "tax", "B008", 7)),
     ("ticket-print-failed", lambda m: _ticket(m, "business-setup", "A013", 12, state=PrintState.FAILED)),
-    ("ticket-late", lambda m: _ticket(m, "tax", "B009", 8, note=BiText(
-        zh="您已超过预约时段，已为您转为现场号，按到达顺序办理",
-        en="You came after your slot, so this is a walk-in ticket served in arrival order"))),
-    ("refusal-quota", lambda m: _refusal(m, "policy-redemption", _err(
-        ErrorCode.QUOTA_REACHED, "今日惠企政策兑现号已发完",
-        "today's tickets for Business Policy Benefits are all taken",
-        "政策清单见“惠企政策”页；或到综合咨询窗口咨询",
-        "See the Policy contacts page for the list; or ask at the General Enquiries window"))),
-    ("refusal-closed", lambda m: _refusal(m, "engineering-permit", _err(
-        ErrorCode.SERVICE_CLOSED, "工程建设审批现在不办理", "Construction Permits is not served now",
-        "请于11月27日 09:00再来，或先查看办事指南准备材料",
-        "come back at Fri 27 Nov 09:00, or read the service guide to prepare your documents",
-        next_open=(NOW + timedelta(days=1)).replace(hour=9).isoformat()))),
-    ("refusal-identity-limit", lambda m: _refusal(m, "tax", _err(
-        ErrorCode.IDENTITY_LIMIT, "每人每天最多取3个号", "at most 3 tickets per person per day",
-        "请先办理已取的号；如有特殊情况请到综合咨询窗口",
-        "use the tickets you hold; for special cases ask at the General Enquiries window"))),
-    ("refusal-offline", lambda m: (m.handle_message("tideq/x/status/controller", "offline"), m.go(Screen.SERVICES),
-                                   m.tap_service("tax"))),
+    (
+        "ticket-late",
+        lambda m: _ticket(
+            m,
+            "tax",
+            "B009",
+            8,
+            note=BiText(
+                zh="您已超过预约时段，已为您转为现场号，按到达顺序办理",
+                en="You came after your slot, so this is a walk-in ticket served in arrival order",
+            ),
+        ),
+    ),
+    (
+        "refusal-quota",
+        lambda m: _refusal(
+            m,
+            "policy-redemption",
+            _err(
+                ErrorCode.QUOTA_REACHED,
+                "今日惠企政策兑现号已发完",
+                "today's tickets for Business Policy Benefits are all taken",
+                "政策清单见“惠企政策”页；或到综合咨询窗口咨询",
+                "See the Policy contacts page for the list; or ask at the General Enquiries window",
+            ),
+        ),
+    ),
+    (
+        "refusal-closed",
+        lambda m: _refusal(
+            m,
+            "engineering-permit",
+            _err(
+                ErrorCode.SERVICE_CLOSED,
+                "工程建设审批现在不办理",
+                "Construction Permits is not served now",
+                "请于11月27日 09:00再来，或先查看办事指南准备材料",
+                "come back at Fri 27 Nov 09:00, or read the service guide to prepare your documents",
+                next_open=(NOW + timedelta(days=1)).replace(hour=9).isoformat(),
+            ),
+        ),
+    ),
+    (
+        "refusal-identity-limit",
+        lambda m: _refusal(
+            m,
+            "tax",
+            _err(
+                ErrorCode.IDENTITY_LIMIT,
+                "每人每天最多取3个号",
+                "at most 3 tickets per person per day",
+                "请先办理已取的号；如有特殊情况请到综合咨询窗口",
+                "use the tickets you hold; for special cases ask at the General Enquiries window",
+            ),
+        ),
+    ),
+    (
+        "refusal-offline",
+        lambda m: (
+            m.handle_message("tideq/x/status/controller", "offline"),
+            m.go(Screen.SERVICES),
+            m.tap_service("tax"),
+        ),
+    ),
     ("checkin", lambda m: (m.go(Screen.CHECKIN), [m.key(c) for c in "2026112"])),
-    ("checkin-early", lambda m: (m.go(Screen.CHECKIN), _refusal(m, None, _err(
-        ErrorCode.APPOINTMENT_EARLY, "还未到签到时间，请于10:30后签到", "check-in opens at 10:30",
-        "请于10:30后再来签到，期间可查看办事指南", "come back after 10:30; meanwhile read the service guide",
-        checkin_opens=NOW.replace(minute=30).isoformat()), "checkin"))),
-    ("checkin-unknown", lambda m: (m.go(Screen.CHECKIN), _refusal(m, None, _err(
-        ErrorCode.APPOINTMENT_UNKNOWN, "没有找到这个预约", "no appointment with this code",
-        "请核对短信中的预约码，或到综合咨询窗口查询；也可直接取号",
-        "check the code in your SMS, ask at the General Enquiries window, or take a walk-in ticket"), "checkin"))),
+    (
+        "checkin-early",
+        lambda m: (
+            m.go(Screen.CHECKIN),
+            _refusal(
+                m,
+                None,
+                _err(
+                    ErrorCode.APPOINTMENT_EARLY,
+                    "还未到签到时间，请于10:30后签到",
+                    "check-in opens at 10:30",
+                    "请于10:30后再来签到，期间可查看办事指南",
+                    "come back after 10:30; meanwhile read the service guide",
+                    checkin_opens=NOW.replace(minute=30).isoformat(),
+                ),
+                "checkin",
+            ),
+        ),
+    ),
+    (
+        "checkin-unknown",
+        lambda m: (
+            m.go(Screen.CHECKIN),
+            _refusal(
+                m,
+                None,
+                _err(
+                    ErrorCode.APPOINTMENT_UNKNOWN,
+                    "没有找到这个预约",
+                    "no appointment with this code",
+                    "请核对短信中的预约码，或到综合咨询窗口查询；也可直接取号",
+                    "check the code in your SMS, ask at the General Enquiries window, or take a walk-in ticket",
+                ),
+                "checkin",
+            ),
+        ),
+    ),
     ("guide", lambda m: m.go(Screen.GUIDE)),
     ("guide-elsewhere", lambda m: (m.go(Screen.GUIDE), m.set_guide_group("elsewhere"))),
     ("guide-detail", lambda m: (m.go(Screen.GUIDE), m.open_guide("business-setup"))),

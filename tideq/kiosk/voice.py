@@ -1,6 +1,7 @@
 """Voice prompts in large mode: the model emits the text; this speaks it with the display's
 espeak-ng synthesizer (tideq.drivers.audio) on a worker thread, newest prompt wins. Optional:
 without espeak-ng or a player the kiosk stays silent and logs why once."""
+
 from __future__ import annotations
 
 import logging

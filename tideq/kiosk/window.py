@@ -1,5 +1,6 @@
 """The kiosk window: header (home, hall name, language, large mode) and offline banner on every
 screen, a QStackedWidget of views, and the idle timer fed by an application event filter."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
@@ -12,15 +13,15 @@ from .model import KioskModel, Link, PrintState, Screen
 from .screens.base import View, button, label, set_role
 from .theme import stylesheet, theme_for
 
-TOUCH_EVENTS = {QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.KeyPress,
-                QEvent.Type.TouchUpdate}
+TOUCH_EVENTS = {QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.KeyPress, QEvent.Type.TouchUpdate}
 
 
 class KioskWindow(QMainWindow):
-    refreshed = Signal(object)   # the Screen just rendered
+    refreshed = Signal(object)  # the Screen just rendered
 
-    def __init__(self, model: KioskModel, *, idle_ms: int = 60_000, dwell_ms: int = 20_000,
-                 connect_grace_ms: int = 5_000) -> None:
+    def __init__(
+        self, model: KioskModel, *, idle_ms: int = 60_000, dwell_ms: int = 20_000, connect_grace_ms: int = 5_000
+    ) -> None:
         super().__init__()
         self.model = model
         self.family = cjk_family()
@@ -36,11 +37,17 @@ class KioskWindow(QMainWindow):
         col.addWidget(self.banner)
         self.stack = QStackedWidget()
         self.views: dict[Screen, View] = {
-            Screen.ATTRACT: screens.AttractView(model), Screen.HOME: screens.HomeView(model),
-            Screen.SERVICES: screens.ServicesView(model), Screen.IDENTITY: screens.IdentityView(model),
-            Screen.TICKET: screens.TicketView(model), Screen.REFUSAL: screens.RefusalView(model),
-            Screen.CHECKIN: screens.CheckinView(model), Screen.GUIDE: screens.GuideView(model),
-            Screen.GUIDE_DETAIL: screens.GuideDetailView(model), Screen.POLICY: screens.PolicyView(model)}
+            Screen.ATTRACT: screens.AttractView(model),
+            Screen.HOME: screens.HomeView(model),
+            Screen.SERVICES: screens.ServicesView(model),
+            Screen.IDENTITY: screens.IdentityView(model),
+            Screen.TICKET: screens.TicketView(model),
+            Screen.REFUSAL: screens.RefusalView(model),
+            Screen.CHECKIN: screens.CheckinView(model),
+            Screen.GUIDE: screens.GuideView(model),
+            Screen.GUIDE_DETAIL: screens.GuideDetailView(model),
+            Screen.POLICY: screens.PolicyView(model),
+        }
         for v in self.views.values():
             # each page must fit the screen by itself; without this the stack (and the window)
             # grows to the tallest page's minimum size and pushes content off a 1080p screen
@@ -59,9 +66,17 @@ class KioskWindow(QMainWindow):
 
         model.screen_changed.connect(self._on_screen)
         model.large_changed.connect(lambda _: self._apply_theme())
-        for sig in (model.lang_changed, model.link_changed, model.services_changed, model.pending_changed,
-                    model.ticket_changed, model.refusal_changed, model.code_changed, model.card_changed,
-                    model.guide_changed):
+        for sig in (
+            model.lang_changed,
+            model.link_changed,
+            model.services_changed,
+            model.pending_changed,
+            model.ticket_changed,
+            model.refusal_changed,
+            model.code_changed,
+            model.card_changed,
+            model.guide_changed,
+        ):
             sig.connect(self.schedule_refresh)
         model.ticket_changed.connect(self._arm_dwell)
         self._apply_theme()

@@ -1,4 +1,5 @@
 """`tideq manager`: the hall manager console. Qt is imported only when it runs."""
+
 from __future__ import annotations
 
 import argparse
@@ -11,8 +12,9 @@ log = logging.getLogger(__name__)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    m = sub.add_parser("manager",
-                       help="hall manager console: the whole hall live, tidal proposals to confirm or decline")
+    m = sub.add_parser(
+        "manager", help="hall manager console: the whole hall live, tidal proposals to confirm or decline"
+    )
     m.add_argument("--config", required=True, help="hall .toml file")
     m.add_argument("--lang", choices=["zh", "en"], default="zh", help="console language (toggle in the window)")
     m.add_argument("--windowed", action="store_true", help="a 1920x1080 window instead of full screen")
@@ -37,10 +39,15 @@ def run_manager(args: argparse.Namespace) -> int:
     from .model import ManagerModel
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    assert isinstance(app, QApplication)   # a QCoreApplication could not show a window
-    user = args.username or "manager"   # the device id of its health is its login
-    bus = IdentityBus(loaded.hall.broker.client_url(args.broker), hall.hall.id, user, broker_password(args),
-                      will=presence_will(hall.hall.id, user, DeviceKind.MANAGER))
+    assert isinstance(app, QApplication)  # a QCoreApplication could not show a window
+    user = args.username or "manager"  # the device id of its health is its login
+    bus = IdentityBus(
+        loaded.hall.broker.client_url(args.broker),
+        hall.hall.id,
+        user,
+        broker_password(args),
+        will=presence_will(hall.hall.id, user, DeviceKind.MANAGER),
+    )
     presence = Presence(bus, user, DeviceKind.MANAGER)
     model = ManagerModel(bus, hall, lang=Lang(args.lang))
     console = ManagerConsole(model)
@@ -50,8 +57,13 @@ def run_manager(args: argparse.Namespace) -> int:
     else:
         console.showFullScreen()
     bus.start()
-    log.info("manager console for hall %s as %s on %s (tidal mode in the hall file: %s)",
-             hall.hall.id, user, bus.client.host, hall.tidal.mode)
+    log.info(
+        "manager console for hall %s as %s on %s (tidal mode in the hall file: %s)",
+        hall.hall.id,
+        user,
+        bus.client.host,
+        hall.tidal.mode,
+    )
     try:
         return exec_until_signal(app)
     finally:

@@ -5,6 +5,7 @@ with Confirm / Decline), the open tidal windows with a Close each and a manual o
 day's decisions. Bottom: device health. It renders `ManagerModel` and forwards taps; the
 controller decides, and its answer (with the guide on a refusal) shows in the result bar.
 """
+
 from __future__ import annotations
 
 import html
@@ -23,13 +24,21 @@ from .panels import AlertsPanel, HealthStrip, LogPanel, ServicesPanel, TidalPane
 from .texts import MODE_HINT, MODE_TEXT, pick
 
 SIZE = (1920, 1080)
-RIGHT_W = 760     # the decision column; the hall picture takes the rest
-STALE_S = 30.0   # no state for this long (the controller republishes every 10 s): say so
+RIGHT_W = 760  # the decision column; the hall picture takes the rest
+STALE_S = 30.0  # no state for this long (the controller republishes every 10 s): say so
 MODE_COLOR = {TidalMode.AUTO: "#1e8e3e", TidalMode.CONFIRM: "#2f6fdf", TidalMode.OFF: "#5f6368"}
-OUTCOME_STYLE = {Outcome.OK: ("#e6f4ea", "#0d652d"), Outcome.REFUSED: ("#fce8e6", "#a50e0e"),
-                 Outcome.UNREACHABLE: ("#fef7e0", "#8a4b00"), Outcome.LOCAL: ("#fef7e0", "#8a4b00")}
-VERB = {TidalCommand.OPEN: ("开放", "Open"), TidalCommand.CLOSE: ("关闭", "Close"),
-        TidalCommand.CONFIRM: ("确认", "Confirm"), TidalCommand.DECLINE: ("拒绝", "Decline")}
+OUTCOME_STYLE = {
+    Outcome.OK: ("#e6f4ea", "#0d652d"),
+    Outcome.REFUSED: ("#fce8e6", "#a50e0e"),
+    Outcome.UNREACHABLE: ("#fef7e0", "#8a4b00"),
+    Outcome.LOCAL: ("#fef7e0", "#8a4b00"),
+}
+VERB = {
+    TidalCommand.OPEN: ("开放", "Open"),
+    TidalCommand.CLOSE: ("关闭", "Close"),
+    TidalCommand.CONFIRM: ("确认", "Confirm"),
+    TidalCommand.DECLINE: ("拒绝", "Decline"),
+}
 STYLE = """
 QWidget#manager { background: #eef1f5; }
 QFrame#card { background: white; border: 1px solid #dde1e7; border-radius: 8px; }
@@ -60,11 +69,20 @@ class ManagerConsole(QWidget):
         self.setFont(QFont(self.family, 11))
         self._build()
         self._renderers = {
-            Part.SERVICES: [self.services.refresh], Part.WINDOWS: [self.windows.refresh],
-            Part.TIDAL: [self.alerts.refresh, self.tidal.refresh, self.windows.refresh, self.services.refresh,
-                         self._render_head],
-            Part.CROWD: [self.services.refresh], Part.HEALTH: [self.health.refresh], Part.LOG: [self.log.refresh],
-            Part.COMMAND: [self._render_result], Part.LINK: [self._render_head],
+            Part.SERVICES: [self.services.refresh],
+            Part.WINDOWS: [self.windows.refresh],
+            Part.TIDAL: [
+                self.alerts.refresh,
+                self.tidal.refresh,
+                self.windows.refresh,
+                self.services.refresh,
+                self._render_head,
+            ],
+            Part.CROWD: [self.services.refresh],
+            Part.HEALTH: [self.health.refresh],
+            Part.LOG: [self.log.refresh],
+            Part.COMMAND: [self._render_result],
+            Part.LINK: [self._render_head],
         }
         model.changed.connect(self._changed)
         self._tick = QTimer(self)
@@ -152,8 +170,11 @@ class ManagerConsole(QWidget):
         self.title.setText(f"{hall} · {'大厅管理' if zh else 'Hall manager'}")
         self.setWindowTitle(f"tideq · {'大厅管理' if zh else 'Hall manager'}")
         color = MODE_COLOR[m.mode]
-        self.mode.setText(f" {'潮汐模式' if zh else 'Tidal mode'}：{pick(MODE_TEXT[m.mode], lang)} " if zh else
-                          f" Tidal mode: {pick(MODE_TEXT[m.mode], lang)} ")
+        self.mode.setText(
+            f" {'潮汐模式' if zh else 'Tidal mode'}：{pick(MODE_TEXT[m.mode], lang)} "
+            if zh
+            else f" Tidal mode: {pick(MODE_TEXT[m.mode], lang)} "
+        )
         self.mode.setStyleSheet(f"background: {color}; color: white; border-radius: 5px; padding: 3px 8px;")
         self.mode_hint.setText(pick(MODE_HINT[m.mode], lang))
         stale = m.stale_s()
@@ -179,9 +200,14 @@ class ManagerConsole(QWidget):
             w = m.names.short_window(m.pending.window, lang)
             self._result(f"{verb} {w}：发送中…" if zh else f"{verb} {w}: sending…", "", "#f1f3f4", "#3c4043")
         elif m.last is None:
-            self._result("点按建议上的按钮确认或拒绝；潮汐窗口可随时手动开关" if zh else
-                         "Tap a proposal's buttons to confirm or decline; open or close tidal windows by hand any time",
-                         "", "#f1f3f4", "#5f6368")
+            self._result(
+                "点按建议上的按钮确认或拒绝；潮汐窗口可随时手动开关"
+                if zh
+                else "Tap a proposal's buttons to confirm or decline; open or close tidal windows by hand any time",
+                "",
+                "#f1f3f4",
+                "#5f6368",
+            )
         else:
             text, guide = m.last.say(lang)
             bg, fg = OUTCOME_STYLE[m.last.outcome]

@@ -1,5 +1,6 @@
 """A layout that fills a row left to right and wraps to the next, like words (Qt's flow layout
 example): the devices strip grows a row when a hall has more devices than one row holds."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import QMargins, QPoint, QRect, QSize, Qt

@@ -7,6 +7,7 @@ and turns each typed reply into a bilingual `Result` carrying the controller's m
 One command at a time, like the caller terminal: a double tap on Confirm must not become
 confirm + `no_proposal`. Views (console.py, panels.py) subscribe to `changed(Part)` and only render.
 """
+
 from __future__ import annotations
 
 import time
@@ -50,7 +51,7 @@ from .state import CROWD_MAX_AGE_S, HEALTH_MAX_AGE_S, LogEntry, Severity, log_en
 from .texts import Names
 
 LOG_SIZE = 200
-STAFF_KINDS = (DeviceKind.COUNTER, DeviceKind.EVALUATOR)   # one per window: the healthy ones are counted
+STAFF_KINDS = (DeviceKind.COUNTER, DeviceKind.EVALUATOR)  # one per window: the healthy ones are counted
 BUS_KINDS = {"led": DeviceKind.LEDSTRIP, "keypad": DeviceKind.KEYPAD_BUS, "evaluator": DeviceKind.EVALUATOR_BUS}
 
 
@@ -63,7 +64,7 @@ class Part(str, Enum):
     CROWD = "crowd"
     HEALTH = "health"
     LOG = "log"
-    COMMAND = "command"   # pending command or last result
+    COMMAND = "command"  # pending command or last result
     LINK = "link"
     LANG = "lang"
 
@@ -84,7 +85,7 @@ class Result:
     command: Command
     text: BiText
     guide: BiText | None = None
-    code: ErrorCode | None = None   # the refusal's code
+    code: ErrorCode | None = None  # the refusal's code
 
     def say(self, lang: Lang) -> tuple[str, str]:
         return self.text.pick(lang), self.guide.pick(lang) if self.guide else ""
@@ -107,7 +108,7 @@ class CrowdCell:
 class HealthCell:
     device: str
     kind: DeviceKind
-    health: Health | None   # None: configured but never reported
+    health: Health | None  # None: configured but never reported
     age_s: float | None
 
     @property
@@ -115,7 +116,7 @@ class HealthCell:
         if self.health is None:
             return Severity.UNKNOWN
         if self.age_s is not None and self.age_s > HEALTH_MAX_AGE_S and severity_of(self.health) is Severity.OK:
-            return Severity.WARN   # "ok" from long ago is not ok now
+            return Severity.WARN  # "ok" from long ago is not ok now
         return severity_of(self.health)
 
 
@@ -137,12 +138,20 @@ _NO_ANSWER = BiText(zh="操作未完成", en="not done")
 
 
 class ManagerModel(QObject):
-    changed = Signal(object)   # Part
-    result = Signal(object)    # Result, after every command
-    logged = Signal(object)    # LogEntry, for each decision as it arrives
+    changed = Signal(object)  # Part
+    result = Signal(object)  # Result, after every command
+    logged = Signal(object)  # LogEntry, for each decision as it arrives
 
-    def __init__(self, bus: Bus, hall: HallConfig, *, now: Callable[[], datetime] = wall_now,
-                 lang: Lang = Lang.ZH, log_size: int = LOG_SIZE, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        hall: HallConfig,
+        *,
+        now: Callable[[], datetime] = wall_now,
+        lang: Lang = Lang.ZH,
+        log_size: int = LOG_SIZE,
+        parent: QObject | None = None,
+    ) -> None:
         """`now` is the wall clock: crowd and health `ts` come from devices' own clocks, not the hall's."""
         super().__init__(parent)
         self.bus, self.hall, self.now, self.lang = bus, hall, now, lang
@@ -151,13 +160,13 @@ class ManagerModel(QObject):
         self._pool = {w.id for w in hall.windows if w.tidal_pool}
         self.services: list[ServiceItem] = []
         self.windows: list[WindowItem] = []
-        self.tidal = TidalState(ts=now(), mode=TidalMode(hall.tidal.mode))   # the hall file's mode until state/tidal
+        self.tidal = TidalState(ts=now(), mode=TidalMode(hall.tidal.mode))  # the hall file's mode until state/tidal
         self.crowd: dict[str, CrowdReading] = {}
         self.health: dict[str, Health] = {}
         self.log: deque[LogEntry] = deque(maxlen=log_size)
         self.link = Link.CONNECTING
         self.controller: ControllerStatus | Unheard = UNHEARD
-        self.last_state = 0.0   # monotonic time of the last state message
+        self.last_state = 0.0  # monotonic time of the last state message
         self.pending: Command | None = None
         self.last: Result | None = None
         self._tag = "manager"
@@ -166,9 +175,14 @@ class ManagerModel(QObject):
         bus.connection.connect(self._on_connection)
         bus.answered.connect(self._on_reply)
         t = bus.topics
-        for topic, model in ((t.state("services"), ServicesState), (t.state("windows"), WindowsState),
-                             (t.state("tidal"), TidalState), (t.event("tidal"), TidalEvent),
-                             (t.sensor_crowd("+"), CrowdReading), (t.health("+"), Health)):
+        for topic, model in (
+            (t.state("services"), ServicesState),
+            (t.state("windows"), WindowsState),
+            (t.state("tidal"), TidalState),
+            (t.event("tidal"), TidalEvent),
+            (t.sensor_crowd("+"), CrowdReading),
+            (t.health("+"), Health),
+        ):
             bus.subscribe(topic, model)
         bus.subscribe(t.status_controller)
 
@@ -283,12 +297,16 @@ class ManagerModel(QObject):
             w = {lang: self.names.short_window(cmd.window, lang) for lang in Lang}
             s = {lang: self.names.short_service(service, lang) for lang in Lang}
             zh, en = _DONE[cmd.action]
-            msg = Result(Outcome.OK, cmd, BiText(zh=zh.format(w=w[Lang.ZH], s=s[Lang.ZH]),
-                                                 en=en.format(w=w[Lang.EN], s=s[Lang.EN])))
+            msg = Result(
+                Outcome.OK,
+                cmd,
+                BiText(zh=zh.format(w=w[Lang.ZH], s=s[Lang.ZH]), en=en.format(w=w[Lang.EN], s=s[Lang.EN])),
+            )
         else:
             err = reply.error
-            msg = Result(outcome_of(reply), cmd, err.message if err else _NO_ANSWER, err.guide if err else None,
-                         reply.code)
+            msg = Result(
+                outcome_of(reply), cmd, err.message if err else _NO_ANSWER, err.guide if err else None, reply.code
+            )
         self.last = msg
         self.changed.emit(Part.COMMAND)
         self.result.emit(msg)
@@ -315,7 +333,7 @@ class ManagerModel(QObject):
             self.crowd[topic.removeprefix(t.sensor_crowd(""))] = msg
             return Part.CROWD
         if isinstance(msg, Health) and topic.startswith(t.health("")):
-            self.health[topic.removeprefix(t.health(""))] = msg   # the topic is what the ACL binds to a login
+            self.health[topic.removeprefix(t.health(""))] = msg  # the topic is what the ACL binds to a login
             return Part.HEALTH
         if isinstance(msg, TidalEvent) and topic == t.event("tidal"):
             entry = log_entry(msg)
@@ -330,7 +348,7 @@ class ManagerModel(QObject):
             part = Part.WINDOWS
         elif isinstance(msg, TidalState) and topic == t.state("tidal"):
             self.tidal = msg
-            if not self.log and msg.decisions:   # started mid-day: seed the log with today's openings and closings
+            if not self.log and msg.decisions:  # started mid-day: seed the log with today's openings and closings
                 self.log.extend(log_entry(d) for d in msg.decisions)
                 self.changed.emit(Part.LOG)
             part = Part.TIDAL

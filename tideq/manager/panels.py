@@ -1,5 +1,6 @@
 """The panels of the manager console. Each renders one part of `ManagerModel` and forwards taps;
 none decides anything (the controller does, and its refusals show in the console's result bar)."""
+
 from __future__ import annotations
 
 import html
@@ -56,11 +57,19 @@ from .texts import (
     satisfaction,
 )
 
-STATUS_COLOR = {WindowStatus.IDLE: "#2f6fdf", WindowStatus.SERVING: "#1e8e3e", WindowStatus.PAUSED: "#d97706",
-                WindowStatus.CLOSED: "#9aa0a6"}
+STATUS_COLOR = {
+    WindowStatus.IDLE: "#2f6fdf",
+    WindowStatus.SERVING: "#1e8e3e",
+    WindowStatus.PAUSED: "#d97706",
+    WindowStatus.CLOSED: "#9aa0a6",
+}
 CROWD_COLOR = {CrowdLevel.LOW: "#1e8e3e", CrowdLevel.BUSY: "#b06000", CrowdLevel.CROWDED: "#c5221f"}
-SEVERITY_COLOR = {Severity.OK: "#1e8e3e", Severity.UNKNOWN: "#8a8f98", Severity.WARN: "#d97706",
-                  Severity.BAD: "#c5221f"}
+SEVERITY_COLOR = {
+    Severity.OK: "#1e8e3e",
+    Severity.UNKNOWN: "#8a8f98",
+    Severity.WARN: "#d97706",
+    Severity.BAD: "#c5221f",
+}
 ALERT_BG = {AlertLevel.WARNING: "#fef7e0", AlertLevel.CRITICAL: "#fce8e6"}
 TIDAL_COLOR = "#7b3fe4"
 
@@ -130,8 +139,13 @@ class Card(QFrame):
 # ---------------------------------------------------------------------- services
 class ServicesPanel(Card):
     HEAD: ClassVar[list[tuple[str, str]]] = [
-        ("业务", "Service"), ("等候", "Waiting"), ("预计等待", "Predicted wait"), ("开放窗口", "Windows open"),
-        ("剩余号", "Quota left"), ("区域人流", "Crowd in zone")]
+        ("业务", "Service"),
+        ("等候", "Waiting"),
+        ("预计等待", "Predicted wait"),
+        ("开放窗口", "Windows open"),
+        ("剩余号", "Quota left"),
+        ("区域人流", "Crowd in zone"),
+    ]
 
     def __init__(self, model: ManagerModel, family: str) -> None:
         super().__init__(family)
@@ -166,7 +180,7 @@ class ServicesPanel(Card):
             name = s.name.pick(lang) or s.id
             if not s.open:
                 name += "（未开放）" if zh else " (closed)"
-            eta = minutes(s.eta_s, lang)   # "—": no window serves it now
+            eta = minutes(s.eta_s, lang)  # "—": no window serves it now
             quota = "—" if s.quota_left is None else str(s.quota_left)
             cells = [name, str(s.waiting), eta, str(s.windows_open), quota, self._crowd_text(s.id)]
             level = alerts.get(s.id)
@@ -243,13 +257,18 @@ class WindowGrid(Card):
         m, lang = self.model, self.model.lang
         zh = lang is Lang.ZH
         self.title.setText("窗口" if zh else "Windows")
-        self.legend.setText("  ".join(f"<span style='color:{STATUS_COLOR[s]}'>■</span> {pick(STATUS_TEXT[s], lang)}"
-                                      for s in (WindowStatus.SERVING, WindowStatus.IDLE, WindowStatus.PAUSED,
-                                                WindowStatus.CLOSED))
-                            + (f"   <span style='color:{TIDAL_COLOR}'>潮汐</span> 临时开放 · "
-                               "收尾 = 办完当前业务后关闭" if zh else
-                               f"   <span style='color:{TIDAL_COLOR}'>TIDAL</span> opened for a service · "
-                               "DRAIN = closes after its visitor"))
+        self.legend.setText(
+            "  ".join(
+                f"<span style='color:{STATUS_COLOR[s]}'>■</span> {pick(STATUS_TEXT[s], lang)}"
+                for s in (WindowStatus.SERVING, WindowStatus.IDLE, WindowStatus.PAUSED, WindowStatus.CLOSED)
+            )
+            + (
+                f"   <span style='color:{TIDAL_COLOR}'>潮汐</span> 临时开放 · 收尾 = 办完当前业务后关闭"
+                if zh
+                else f"   <span style='color:{TIDAL_COLOR}'>TIDAL</span> opened for a service · "
+                "DRAIN = closes after its visitor"
+            )
+        )
         ids = [w.id for w in m.windows]
         if list(self.tiles) != ids:
             clear(self.grid)
@@ -267,8 +286,9 @@ class WindowGrid(Card):
             tile.status.setText(pick(STATUS_TEXT[w.status], lang))
             tile.status.setStyleSheet(f"color: {color};")
             tile.ticket.setText(w.ticket or " ")
-            tile.services.setText(" / ".join(m.names.short_service(s, lang) for s in w.services) or
-                                  ("潮汐池" if zh else "tidal pool"))
+            tile.services.setText(
+                " / ".join(m.names.short_service(s, lang) for s in w.services) or ("潮汐池" if zh else "tidal pool")
+            )
             tile.rating.setText(satisfaction(w.rated, w.satisfied, lang) or " ")
             marks = []
             if w.tidal:
@@ -276,11 +296,14 @@ class WindowGrid(Card):
             if w.id in m.tidal.draining:
                 marks.append("收尾" if zh else "DRAIN")
             tile.mark.setText(" ".join(marks))
-            tile.mark.setStyleSheet(f"color: white; background: {TIDAL_COLOR}; border-radius: 3px; padding: 0 3px;"
-                                    if marks else "")
+            tile.mark.setStyleSheet(
+                f"color: white; background: {TIDAL_COLOR}; border-radius: 3px; padding: 0 3px;" if marks else ""
+            )
             border = TIDAL_COLOR if w.tidal else "#dde1e7"
-            tile.setStyleSheet(f"QFrame#tile {{ background: white; border: 1px solid {border}; "
-                               f"border-left: 6px solid {color}; border-radius: 6px; }}")
+            tile.setStyleSheet(
+                f"QFrame#tile {{ background: white; border: 1px solid {border}; "
+                f"border-left: 6px solid {color}; border-radius: 6px; }}"
+            )
 
 
 # ---------------------------------------------------------------------- proposals and alerts
@@ -320,8 +343,10 @@ class ProposalCard(QFrame):
         self.headline.setText(proposal_title(p, m.names, lang))
         when = f"{p.at:%H:%M}"
         why = reason_tail(bi_text(p.reason).pick(lang))
-        self.reason.setText((f"原因：{why}" if zh else f"Why: {why}")
-                            + (f"（{when} 提出，5分钟内有效）" if zh else f" (proposed {when}, lapses after 5 min)"))
+        self.reason.setText(
+            (f"原因：{why}" if zh else f"Why: {why}")
+            + (f"（{when} 提出，5分钟内有效）" if zh else f" (proposed {when}, lapses after 5 min)")
+        )
         self.inputs.setText(proposal_inputs(p, lang))
         verbs = {ProposalAction.OPEN: ("开放", "Open"), ProposalAction.MOVE: ("改办", "Switch")}
         verb = verbs.get(p.action, ("关闭", "Close"))
@@ -347,7 +372,7 @@ class AlertsPanel(Card):
         zh = lang is Lang.ZH
         self.title.setText("预警与建议" if zh else "Warnings and proposals")
         key = tuple((p.window, p.action, p.service, p.at) for p in m.proposals)
-        if key != self._key:   # rebuild only when proposals change: a 10 s refresh must not eat a tap
+        if key != self._key:  # rebuild only when proposals change: a 10 s refresh must not eat a tap
             self._key = key
             clear(self.cards_box)
             self.cards = {p.window: ProposalCard(m, p, self.family) for p in m.proposals}
@@ -438,12 +463,17 @@ class TidalPanel(Card):
             since = f"{o.since:%H:%M}" if o.since else "?"
             reason = bi_text(o.reason).pick(lang)
             who = reason if reason and reason != "manual" else ("手动开放" if zh else "opened by hand")
-            drain = (f" <span style='color:white;background:{TIDAL_COLOR}'>"
-                     f"&nbsp;{'收尾中' if zh else 'draining'}&nbsp;</span>" if o.window in m.tidal.draining else "")
+            drain = (
+                f" <span style='color:white;background:{TIDAL_COLOR}'>"
+                f"&nbsp;{'收尾中' if zh else 'draining'}&nbsp;</span>"
+                if o.window in m.tidal.draining
+                else ""
+            )
             self.row_labels[o.window].setText(
                 f"<b>{html.escape(m.names.short_window(o.window, lang))}</b> → "
                 f"<b>{html.escape(m.names.short_service(o.service, lang))}</b>{drain}<br>"
-                f"<span style='color:#5f6368'>{'自' if zh else 'since'} {since} · {html.escape(who)}</span>")
+                f"<span style='color:#5f6368'>{'自' if zh else 'since'} {since} · {html.escape(who)}</span>"
+            )
         self._render_manual(lang)
 
     def _render_manual(self, lang: Lang) -> None:
@@ -483,8 +513,9 @@ class LogPanel(Card):
         for e in m.log:
             self.list.addItem(log_line(e, m.names, lang))
         if not m.log:
-            self.list.addItem("开机以来暂无潮汐决策" if lang is Lang.ZH
-                              else "no tidal decision since the console started")
+            self.list.addItem(
+                "开机以来暂无潮汐决策" if lang is Lang.ZH else "no tidal decision since the console started"
+            )
 
 
 class HealthStrip(QFrame):
@@ -501,8 +532,8 @@ class HealthStrip(QFrame):
         self.row.addWidget(self.title, 0, Qt.AlignmentFlag.AlignTop)
         self.chips_box = FlowLayout(spacing=8)
         self.row.addLayout(self.chips_box, 1)
-        self.chips: dict[str, QLabel] = {}                 # device -> its chip
-        self.groups: dict[DeviceKind, QLabel] = {}         # kind -> the count of its healthy staff screens
+        self.chips: dict[str, QLabel] = {}  # device -> its chip
+        self.groups: dict[DeviceKind, QLabel] = {}  # kind -> the count of its healthy staff screens
 
     def _chip(self) -> QLabel:
         chip = label(self.family, 10)
@@ -531,12 +562,16 @@ class HealthStrip(QFrame):
         # a last will's ts is the connect time: an offline device is judged by its state, not that age
         shown_age = c.age_s is not None and c.health is not None and c.health.state is not HealthState.OFFLINE
         tail = f" · {age(c.age_s, lang)}" if shown_age else ""
-        chip.setText(f"<span style='color:{color}'>●</span> {html.escape(kind)} <b>{html.escape(c.device)}</b> "
-                     f"<span style='color:{color}'>{html.escape(state_text)}</span>"
-                     f"<span style='color:#8a8f98'>{tail}</span>")
+        chip.setText(
+            f"<span style='color:{color}'>●</span> {html.escape(kind)} <b>{html.escape(c.device)}</b> "
+            f"<span style='color:{color}'>{html.escape(state_text)}</span>"
+            f"<span style='color:#8a8f98'>{tail}</span>"
+        )
         chip.setToolTip(health_summary(c.health) if c.health else "")
-        chip.setStyleSheet(f"background: {'#fce8e6' if c.severity is Severity.BAD else '#f1f3f4'}; "
-                           "border-radius: 6px; padding: 4px 8px;")
+        chip.setStyleSheet(
+            f"background: {'#fce8e6' if c.severity is Severity.BAD else '#f1f3f4'}; "
+            "border-radius: 6px; padding: 4px 8px;"
+        )
 
     def _render_group(self, chip: QLabel, g: DeviceGroup) -> None:
         lang = self.model.lang
@@ -544,7 +579,9 @@ class HealthStrip(QFrame):
         kind, n = pick(KIND_LABEL[g.kind], lang), len(g.devices)
         ok = pick(HEALTH_TEXT[HealthState.OK], lang)
         count = f"{n}台" if lang is Lang.ZH else f"×{n}"
-        chip.setText(f"<span style='color:{color}'>●</span> {html.escape(kind)} <b>{count}</b> "
-                     f"<span style='color:{color}'>{ok}</span>")
+        chip.setText(
+            f"<span style='color:{color}'>●</span> {html.escape(kind)} <b>{count}</b> "
+            f"<span style='color:{color}'>{ok}</span>"
+        )
         chip.setToolTip(", ".join(g.devices))
         chip.setStyleSheet("background: #f1f3f4; border-radius: 6px; padding: 4px 8px;")

@@ -4,6 +4,7 @@ numbers behind it, how bad a device's health is, and reasons as bilingual text.
 Pure: no Qt, no clock reads. Payloads arrive already typed (`tideq.contract`); one that is not
 the contract's shape was dropped at the bus, so nothing here guesses at fields.
 """
+
 from __future__ import annotations
 
 import logging
@@ -34,9 +35,9 @@ class Severity(int, Enum):
     """A device's health folded to what the devices strip colours; ordered worst last."""
 
     OK = 0
-    UNKNOWN = 1    # never reported, or reported `unknown`
-    WARN = 2       # degraded, needs attention, paper near end, stale camera
-    BAD = 3        # offline, paper out, cover open, error
+    UNKNOWN = 1  # never reported, or reported `unknown`
+    WARN = 2  # degraded, needs attention, paper near end, stale camera
+    BAD = 3  # offline, paper out, cover open, error
 
 
 class Actor(str, Enum):
@@ -48,14 +49,19 @@ class Actor(str, Enum):
 
 
 SEVERITY: dict[HealthState, Severity] = {
-    HealthState.OK: Severity.OK, HealthState.UNKNOWN: Severity.UNKNOWN,
-    HealthState.ATTENTION: Severity.WARN, HealthState.DEGRADED: Severity.WARN, HealthState.STALE: Severity.WARN,
+    HealthState.OK: Severity.OK,
+    HealthState.UNKNOWN: Severity.UNKNOWN,
+    HealthState.ATTENTION: Severity.WARN,
+    HealthState.DEGRADED: Severity.WARN,
+    HealthState.STALE: Severity.WARN,
     HealthState.PAPER_NEAR_END: Severity.WARN,
-    HealthState.OFFLINE: Severity.BAD, HealthState.PAPER_OUT: Severity.BAD, HealthState.COVER_OPEN: Severity.BAD,
+    HealthState.OFFLINE: Severity.BAD,
+    HealthState.PAPER_OUT: Severity.BAD,
+    HealthState.COVER_OPEN: Severity.BAD,
     HealthState.ERROR: Severity.BAD,
 }
-CROWD_MAX_AGE_S = 90.0     # the policy's `crowd_max_age_s`: older readings are ignored by it too
-HEALTH_MAX_AGE_S = 300.0   # devices republish every minute or faster; silence this long means trouble
+CROWD_MAX_AGE_S = 90.0  # the policy's `crowd_max_age_s`: older readings are ignored by it too
+HEALTH_MAX_AGE_S = 300.0  # devices republish every minute or faster; silence this long means trouble
 
 
 class DecisionInputs(Part):
@@ -70,10 +76,10 @@ class DecisionInputs(Part):
     arrivals_per_h: float | None = None
     departures_per_h: float | None = None
     crowd: CrowdLevel | None = None
-    camera: str | None = None        # ok, stale, missing, unmapped: whether the camera's reading counted
-    held_s: int | None = None        # how long the load held before the policy acted
-    by: str | None = None            # "policy" on the policy's own openings and closings
-    confirmed: bool = False          # an opening or closing the manager confirmed
+    camera: str | None = None  # ok, stale, missing, unmapped: whether the camera's reading counted
+    held_s: int | None = None  # how long the load held before the policy acted
+    by: str | None = None  # "policy" on the policy's own openings and closings
+    confirmed: bool = False  # an opening or closing the manager confirmed
 
     @property
     def camera_counted(self) -> bool:

@@ -3,6 +3,7 @@
 Pure (no Qt) so the sentences a manager decides on are tested without a screen. Names come from
 the hall file through `Names`, falling back to ids for anything the file does not know.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,34 +25,64 @@ from tideq.contract import (
 from .state import Actor, DecisionInputs, LogEntry, decision_inputs
 
 MODE_TEXT = {TidalMode.AUTO: ("自动", "Auto"), TidalMode.CONFIRM: ("需确认", "Confirm"), TidalMode.OFF: ("关闭", "Off")}
-MODE_HINT = {TidalMode.AUTO: ("策略自动开关潮汐窗口，可随时干预",
-                              "the policy opens and closes tidal windows; you may override"),
-             TidalMode.CONFIRM: ("策略提出建议，由您确认或拒绝", "the policy proposes; you confirm or decline"),
-             TidalMode.OFF: ("潮汐策略已关闭，仅手动开关", "tidal policy off: manual only")}
-STATUS_TEXT = {WindowStatus.IDLE: ("空闲", "Idle"), WindowStatus.SERVING: ("办理中", "Serving"),
-               WindowStatus.PAUSED: ("暂停", "Paused"), WindowStatus.CLOSED: ("未开放", "Closed")}
-CROWD_TEXT = {CrowdLevel.LOW: ("宽松", "low"), CrowdLevel.BUSY: ("较忙", "busy"),
-              CrowdLevel.CROWDED: ("拥挤", "crowded")}
-KIND_TEXT = {
-    TidalKind.OPENED: ("开放", "Opened"), TidalKind.CLOSED: ("关闭", "Closed"), TidalKind.WARN: ("预警", "Warning"),
-    TidalKind.CLEAR: ("解除", "Cleared"), TidalKind.PROPOSE_OPEN: ("建议开放", "Proposed open"),
-    TidalKind.PROPOSE_CLOSE: ("建议关闭", "Proposed close"), TidalKind.PROPOSE_MOVE: ("建议改办", "Proposed switch"),
-    TidalKind.DRAIN: ("收尾", "Draining"), TidalKind.DECLINED: ("已拒绝", "Declined"),
+MODE_HINT = {
+    TidalMode.AUTO: ("策略自动开关潮汐窗口，可随时干预", "the policy opens and closes tidal windows; you may override"),
+    TidalMode.CONFIRM: ("策略提出建议，由您确认或拒绝", "the policy proposes; you confirm or decline"),
+    TidalMode.OFF: ("潮汐策略已关闭，仅手动开关", "tidal policy off: manual only"),
 }
-ACTOR_TEXT = {Actor.POLICY: ("策略", "policy"), Actor.CONFIRMED: ("经理确认", "confirmed"),
-              Actor.MANAGER: ("经理", "manager")}
-HEALTH_TEXT = {HealthState.OK: ("正常", "ok"), HealthState.UNKNOWN: ("未知", "unknown"),
-               HealthState.ATTENTION: ("需处理", "needs staff"), HealthState.DEGRADED: ("部分故障", "degraded"),
-               HealthState.PAPER_NEAR_END: ("纸将尽", "paper low"), HealthState.PAPER_OUT: ("缺纸", "paper out"),
-               HealthState.COVER_OPEN: ("盖未关", "cover open"), HealthState.ERROR: ("故障", "error"),
-               HealthState.OFFLINE: ("离线", "offline"), HealthState.STALE: ("画面停滞", "stale")}
+STATUS_TEXT = {
+    WindowStatus.IDLE: ("空闲", "Idle"),
+    WindowStatus.SERVING: ("办理中", "Serving"),
+    WindowStatus.PAUSED: ("暂停", "Paused"),
+    WindowStatus.CLOSED: ("未开放", "Closed"),
+}
+CROWD_TEXT = {
+    CrowdLevel.LOW: ("宽松", "low"),
+    CrowdLevel.BUSY: ("较忙", "busy"),
+    CrowdLevel.CROWDED: ("拥挤", "crowded"),
+}
+KIND_TEXT = {
+    TidalKind.OPENED: ("开放", "Opened"),
+    TidalKind.CLOSED: ("关闭", "Closed"),
+    TidalKind.WARN: ("预警", "Warning"),
+    TidalKind.CLEAR: ("解除", "Cleared"),
+    TidalKind.PROPOSE_OPEN: ("建议开放", "Proposed open"),
+    TidalKind.PROPOSE_CLOSE: ("建议关闭", "Proposed close"),
+    TidalKind.PROPOSE_MOVE: ("建议改办", "Proposed switch"),
+    TidalKind.DRAIN: ("收尾", "Draining"),
+    TidalKind.DECLINED: ("已拒绝", "Declined"),
+}
+ACTOR_TEXT = {
+    Actor.POLICY: ("策略", "policy"),
+    Actor.CONFIRMED: ("经理确认", "confirmed"),
+    Actor.MANAGER: ("经理", "manager"),
+}
+HEALTH_TEXT = {
+    HealthState.OK: ("正常", "ok"),
+    HealthState.UNKNOWN: ("未知", "unknown"),
+    HealthState.ATTENTION: ("需处理", "needs staff"),
+    HealthState.DEGRADED: ("部分故障", "degraded"),
+    HealthState.PAPER_NEAR_END: ("纸将尽", "paper low"),
+    HealthState.PAPER_OUT: ("缺纸", "paper out"),
+    HealthState.COVER_OPEN: ("盖未关", "cover open"),
+    HealthState.ERROR: ("故障", "error"),
+    HealthState.OFFLINE: ("离线", "offline"),
+    HealthState.STALE: ("画面停滞", "stale"),
+}
 NO_REPORT = ("无报告", "no report")
-KIND_LABEL = {DeviceKind.PRINTER: ("打印机", "Printer"), DeviceKind.KIOSK: ("取号机", "Kiosk"),
-              DeviceKind.BOARD: ("大屏", "Board"), DeviceKind.LEDSTRIP: ("条屏", "LED strip"),
-              DeviceKind.KEYPAD_BUS: ("呼叫器", "Keypads"), DeviceKind.EVALUATOR_BUS: ("评价器", "Evaluators"),
-              DeviceKind.CAMERA: ("摄像头", "Camera"), DeviceKind.COUNTER: ("呼叫终端", "Caller terminal"),
-              DeviceKind.EVALUATOR: ("评价平板", "Rating tablet"), DeviceKind.MANAGER: ("大厅管理", "Manager console"),
-              DeviceKind.CONTROLLER: ("控制器", "Controller")}
+KIND_LABEL = {
+    DeviceKind.PRINTER: ("打印机", "Printer"),
+    DeviceKind.KIOSK: ("取号机", "Kiosk"),
+    DeviceKind.BOARD: ("大屏", "Board"),
+    DeviceKind.LEDSTRIP: ("条屏", "LED strip"),
+    DeviceKind.KEYPAD_BUS: ("呼叫器", "Keypads"),
+    DeviceKind.EVALUATOR_BUS: ("评价器", "Evaluators"),
+    DeviceKind.CAMERA: ("摄像头", "Camera"),
+    DeviceKind.COUNTER: ("呼叫终端", "Caller terminal"),
+    DeviceKind.EVALUATOR: ("评价平板", "Rating tablet"),
+    DeviceKind.MANAGER: ("大厅管理", "Manager console"),
+    DeviceKind.CONTROLLER: ("控制器", "Controller"),
+}
 
 
 def pick(pair: tuple[str, str], lang: Lang) -> str:
@@ -137,16 +168,21 @@ def key_inputs(i: DecisionInputs, lang: Lang) -> str:
     if i.waiting is not None:
         parts.append(f"排队{i.waiting}人" if zh else f"{i.waiting} waiting")
     if i.oldest_wait_s is not None:
-        parts.append(f"最久已等{minutes(i.oldest_wait_s, lang)}" if zh
-                     else f"longest wait {minutes(i.oldest_wait_s, lang)}")
+        parts.append(
+            f"最久已等{minutes(i.oldest_wait_s, lang)}" if zh else f"longest wait {minutes(i.oldest_wait_s, lang)}"
+        )
     if i.eta_s is not None:
         parts.append(f"预计等待{minutes(i.eta_s, lang)}" if zh else f"predicted wait {minutes(i.eta_s, lang)}")
     if i.projected_eta_s is not None:
-        parts.append(f"10分钟后{minutes(i.projected_eta_s, lang)}" if zh
-                     else f"in 10 min {minutes(i.projected_eta_s, lang)}")
+        parts.append(
+            f"10分钟后{minutes(i.projected_eta_s, lang)}" if zh else f"in 10 min {minutes(i.projected_eta_s, lang)}"
+        )
     if i.eta_without_window_s is not None:
-        parts.append(f"关闭后预计{minutes(i.eta_without_window_s, lang)}" if zh
-                     else f"without it {minutes(i.eta_without_window_s, lang)}")
+        parts.append(
+            f"关闭后预计{minutes(i.eta_without_window_s, lang)}"
+            if zh
+            else f"without it {minutes(i.eta_without_window_s, lang)}"
+        )
     if i.arrivals_per_h is not None and i.departures_per_h is not None:
         a, d = i.arrivals_per_h, i.departures_per_h
         parts.append(f"到达{a:g}/时 办结{d:g}/时" if zh else f"arrivals {a:g}/h, served {d:g}/h")
@@ -161,8 +197,14 @@ def key_inputs(i: DecisionInputs, lang: Lang) -> str:
 
 def log_line(e: LogEntry, names: Names, lang: Lang) -> str:
     """'10:04:12  建议开放  20号窗口 · 企业开办 — 预计等待45分钟  (策略)'."""
-    where = " · ".join(x for x in (names.short_window(e.window, lang) if e.window else "",
-                                   names.short_service(e.service, lang) if e.service else "") if x)
+    where = " · ".join(
+        x
+        for x in (
+            names.short_window(e.window, lang) if e.window else "",
+            names.short_service(e.service, lang) if e.service else "",
+        )
+        if x
+    )
     reason = reason_tail(e.reason.pick(lang))
     text = f"{clock(e.at)}  {pick(KIND_TEXT[e.kind], lang)}  {where}"
     if reason and reason != "manual":

@@ -1,4 +1,5 @@
 """`tideq ledstrips --config FILE --bus ID`: drive a line of LED strips from the hall's state."""
+
 from __future__ import annotations
 
 import argparse
@@ -9,7 +10,7 @@ import uuid
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("ledstrips", help="drive the LED strips of one serial line from state/windows and event/call")
     p.add_argument("--config", required=True, help="hall .toml file")
-    p.add_argument("--bus", required=True, help="id of a [[devices.serial_buses]] entry with kind = \"led\"")
+    p.add_argument("--bus", required=True, help='id of a [[devices.serial_buses]] entry with kind = "led"')
     p.add_argument("--broker", help="mqtt://host:port; default from the hall file")
     p.set_defaults(func=run)
 

@@ -4,6 +4,7 @@ paho's callbacks only enqueue; one worker thread owns the serial line, so a slow
 never stalls the network thread, and commands to several strips go out one at a time. The worker
 also reopens a lost port, probes quiet strips and publishes the line's health, retained.
 """
+
 from __future__ import annotations
 
 import logging
@@ -13,6 +14,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tideq.config.schema import HallConfig, SerialBus, Window
 from tideq.contract import BusClient, CallEvent, Health, Message, WindowsState, WindowStatus
@@ -53,9 +55,18 @@ Item = WindowsState | CallEvent
 
 
 class LedStripController:
-    def __init__(self, client: BusClient, bus: SerialBus, windows: Iterable[Window], *,
-                 texts: LedTexts = LedTexts(), flash_s: float = 10.0, reopen_s: float = 2.0,
-                 driver: LedStripBus | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        client: BusClient,
+        bus: SerialBus,
+        windows: Iterable[Window],
+        *,
+        texts: LedTexts = LedTexts(),
+        flash_s: float = 10.0,
+        reopen_s: float = 2.0,
+        driver: LedStripBus | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         if bus.kind != "led":
             raise SignageConfigError(f"serial bus {bus.id} is kind {bus.kind!r}, not 'led'")
         self.client = client
@@ -66,8 +77,14 @@ class LedStripController:
         self.clock = clock
         self.windows = strip_windows(bus, windows)
         self.addr_of = {w.id: w.led_address for w in self.windows.values() if w.led_address is not None}
-        self.driver = driver or LedStripBus(bus.url, strip_addresses(bus, windows), baudrate=bus.baudrate,
-                                            timeout_s=bus.timeout_ms / 1000, retries=bus.retries, clock=clock)
+        self.driver = driver or LedStripBus(
+            bus.url,
+            strip_addresses(bus, windows),
+            baudrate=bus.baudrate,
+            timeout_s=bus.timeout_ms / 1000,
+            retries=bus.retries,
+            clock=clock,
+        )
         self._views: dict[str, WindowView] = {}
         self._flash: dict[str, _Flash] = {}
         self._sent: dict[int, Display] = {}
@@ -80,8 +97,9 @@ class LedStripController:
     def from_hall(cls, client: BusClient, hall: HallConfig, bus_id: str, **kw: Any) -> LedStripController:
         bus = next((b for b in hall.devices.serial_buses if b.id == bus_id), None)
         if bus is None:
-            raise SignageConfigError(f"no serial bus {bus_id!r} in the hall config; "
-                                     "add it under [[devices.serial_buses]]")
+            raise SignageConfigError(
+                f"no serial bus {bus_id!r} in the hall config; add it under [[devices.serial_buses]]"
+            )
         return cls(client, bus, hall.windows, **kw)
 
     # lifecycle ---------------------------------------------------------------------------
@@ -147,8 +165,9 @@ class LedStripController:
         w = self.windows.get(call.window)
         if w is None:
             return
-        self._flash[call.window] = _Flash(call.ticket, call_display(call.ticket, w.name.zh, self.texts),
-                                          self.clock() + self.flash_s)
+        self._flash[call.window] = _Flash(
+            call.ticket, call_display(call.ticket, w.name.zh, self.texts), self.clock() + self.flash_s
+        )
 
     def target(self, wid: str) -> Display | None:
         f = self._flash.get(wid)
@@ -211,6 +230,6 @@ class LedStripController:
     def _publish_health(self) -> None:
         h = self.health()
         if self._health is not None and h.model_copy(update={"ts": self._health.ts}) == self._health:
-            return   # the same report: only news goes out
+            return  # the same report: only news goes out
         self._health = h
         self.client.publish(self.client.topics.health(self.bus_id), h, qos=1, retain=True)

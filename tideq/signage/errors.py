@@ -1,4 +1,5 @@
 """Exception tree of the LED strip signage process (the strips' own errors are tideq.drivers.ledstrip's)."""
+
 from __future__ import annotations
 
 

@@ -5,6 +5,7 @@ Rules (docs/ledstrip-protocol.md, "What the controller shows"):
 - serving shows `serving` ("A012 → 3号窗口"), idle the window name, paused `paused` ("暂停服务"),
   closed clears the strip (a dark strip over a closed tidal window is what visitors expect).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from tideq.contract import WindowsState, WindowStatus
 from tideq.drivers.ledstrip.driver import CLEARED, Display
 from tideq.drivers.ledstrip.protocol import Mode
+
 
 @dataclass(frozen=True)
 class LedTexts:

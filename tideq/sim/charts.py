@@ -1,4 +1,5 @@
 """PNG charts of a simulated day: queue length, waits and open tidal windows per policy."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -21,13 +22,29 @@ def write(results: dict[str, Result], out: Path, day_start: datetime) -> list[Pa
         return (day_start + timedelta(seconds=s)).replace(tzinfo=None)
 
     paths = []
-    charts = [("queue.png", "People waiting (all services)", "waiting",
-               lambda r: ([at(s.t_s) for s in r.samples], [sum(s.waiting.values()) for s in r.samples])),
-              ("tidal.png", "Open tidal windows", "windows",
-               lambda r: ([at(s.t_s) for s in r.samples], [s.tidal_open for s in r.samples])),
-              ("waits.png", "Wait of each visitor by arrival time", "wait (min)",
-               lambda r: ([at(v.issued_s) for v in r.visits if v.wait_s is not None],
-                          [v.wait_s / 60 for v in r.visits if v.wait_s is not None]))]
+    charts = [
+        (
+            "queue.png",
+            "People waiting (all services)",
+            "waiting",
+            lambda r: ([at(s.t_s) for s in r.samples], [sum(s.waiting.values()) for s in r.samples]),
+        ),
+        (
+            "tidal.png",
+            "Open tidal windows",
+            "windows",
+            lambda r: ([at(s.t_s) for s in r.samples], [s.tidal_open for s in r.samples]),
+        ),
+        (
+            "waits.png",
+            "Wait of each visitor by arrival time",
+            "wait (min)",
+            lambda r: (
+                [at(v.issued_s) for v in r.visits if v.wait_s is not None],
+                [v.wait_s / 60 for v in r.visits if v.wait_s is not None],
+            ),
+        ),
+    ]
     for name, title, ylabel, series in charts:
         fig, ax = plt.subplots(figsize=(10, 4), dpi=100)
         for policy, r in results.items():

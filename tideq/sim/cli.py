@@ -1,4 +1,5 @@
 """`tideq simulate --config FILE --scenario NAME [--json] [--out DIR] [--seed N] [--policy NAME]`."""
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,9 @@ def run(args: argparse.Namespace) -> int:
                 shown[0] = pct
                 print(f"\rsimulating {scenario.name} / {name}: {pct:3d}%", end="", file=sys.stderr, flush=True)
 
-        results[name] = Simulation(scenario, policies.make(name, scenario.hall.tidal), args.seed,
-                                   progress=progress).run()
+        results[name] = Simulation(
+            scenario, policies.make(name, scenario.hall.tidal), args.seed, progress=progress
+        ).run()
         print(file=sys.stderr)
     summary = {name: stats.summary(r) for name, r in results.items()}
     if args.out:
@@ -64,5 +66,7 @@ def _table(name: str, summary: dict[str, dict[str, float]]) -> None:
     print(f"scenario {name}")
     print(f"{'policy':<20} {'mean min':>8} {'p90 min':>8} {'max min':>8} {'>30min':>7} {'win-h':>7} {'switches':>8}")
     for policy, s in summary.items():
-        print(f"{policy:<20} {s['mean_wait_s'] / 60:8.1f} {s['p90_wait_s'] / 60:8.1f} {s['max_wait_s'] / 60:8.1f} "
-              f"{s['share_over_30min']:7.1%} {s['window_hours']:7.1f} {s['switches']:8d}")
+        print(
+            f"{policy:<20} {s['mean_wait_s'] / 60:8.1f} {s['p90_wait_s'] / 60:8.1f} {s['max_wait_s'] / 60:8.1f} "
+            f"{s['share_over_30min']:7.1%} {s['window_hours']:7.1f} {s['switches']:8d}"
+        )

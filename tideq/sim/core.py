@@ -5,6 +5,7 @@ slot), staff at an idle window call the next ticket at once, a no-show is skippe
 and the staffing policy is asked every `tick_s`. The engine and policy see only the times passed
 in, so a hall day runs in about a second.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -25,7 +26,7 @@ from .policies import SimPolicy
 from .scenarios import Dist, Scenario, ServiceLoad, lognormal_params
 
 ARRIVE, APPOINT, DONE, NOSHOW, READY, TICK, SAMPLE = range(7)
-ROLLING_N = 10     # the rolling-average predictor: mean wait of the service's last 10 calls
+ROLLING_N = 10  # the rolling-average predictor: mean wait of the service's last 10 calls
 SAMPLE_S = 60.0
 SLOT_S = 1800.0
 
@@ -34,12 +35,12 @@ SLOT_S = 1800.0
 class Visit:
     number: str
     service: str
-    issued_s: float          # seconds since the first day's midnight
-    due_s: float             # wait counts from here (slot start for an appointment on time)
+    issued_s: float  # seconds since the first day's midnight
+    due_s: float  # wait counts from here (slot start for an appointment on time)
     ahead: int
-    idle: int                # idle windows serving the service at issue
-    eta_s: int | None        # what the ticket announced
-    rolling_s: float         # what a rolling average of recent waits would have announced
+    idle: int  # idle windows serving the service at issue
+    eta_s: int | None  # what the ticket announced
+    rolling_s: float  # what a rolling average of recent waits would have announced
     appointment: bool = False
     no_show: bool = False
     called_s: float | None = None
@@ -64,15 +65,21 @@ class Result:
     visits: list[Visit] = field(default_factory=list)
     samples: list[Sample] = field(default_factory=list)
     window_hours: float = 0.0
-    switches: int = 0        # tidal openings, closings and moves (a move counts once)
+    switches: int = 0  # tidal openings, closings and moves (a move counts once)
     moves: int = 0
     refused: int = 0
     decisions: list[Decision] = field(default_factory=list)
 
 
 class Simulation:
-    def __init__(self, scenario: Scenario, policy: SimPolicy, seed: int = 0, tick_s: float = 15.0,
-                 progress: Callable[[float], None] | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        policy: SimPolicy,
+        seed: int = 0,
+        tick_s: float = 15.0,
+        progress: Callable[[float], None] | None = None,
+    ) -> None:
         self.sc = scenario
         self.policy = policy
         self.rng = random.Random(seed)
@@ -88,9 +95,9 @@ class Simulation:
         self.generation: dict[str, int] = {}
         self.heap: list[tuple[float, int, int, str, object]] = []
         self.seq = 0
-        self.pending = 0       # visitor and window events still in the heap
+        self.pending = 0  # visitor and window events still in the heap
         self.identities = 0
-        self.offset = 0.0      # seconds from the first midnight to the current day's midnight
+        self.offset = 0.0  # seconds from the first midnight to the current day's midnight
         self.midnight = datetime.combine(scenario.day, time(0), self.tz)
 
     # ------------------------------------------------------------------ loop
@@ -111,8 +118,10 @@ class Simulation:
         self.offset = d * 86400.0
         eng = self.engine
         eng.roll_day(self.midnight)
-        self.spans = [((a - self.midnight).total_seconds(), (b - self.midnight).total_seconds())
-                      for a, b in spans_for(self.sc.hall, None, day)]
+        self.spans = [
+            ((a - self.midnight).total_seconds(), (b - self.midnight).total_seconds())
+            for a, b in spans_for(self.sc.hall, None, day)
+        ]
         if not self.spans:
             return
         self._arrivals(day)
@@ -132,7 +141,8 @@ class Simulation:
     def _busy(self) -> bool:
         eng = self.engine
         return any(eng.waiting[s] for s in eng.waiting) or any(
-            w.status is WindowStatus.SERVING for w in eng.windows.values())
+            w.status is WindowStatus.SERVING for w in eng.windows.values()
+        )
 
     def _handle(self, kind: int, key: str, data: object, t: float, now: datetime) -> None:
         eng = self.engine
@@ -176,8 +186,10 @@ class Simulation:
     def _appointments(self, ld: ServiceLoad) -> None:
         svc = self.sc.hall.service(ld.service)
         assert svc is not None
-        spans = [((a - self.midnight).total_seconds(), (b - self.midnight).total_seconds())
-                 for a, b in spans_for(self.sc.hall, svc, self.midnight.date())]
+        spans = [
+            ((a - self.midnight).total_seconds(), (b - self.midnight).total_seconds())
+            for a, b in spans_for(self.sc.hall, svc, self.midnight.date())
+        ]
         slots = [s for a, b in spans for s in _frange(a, b - SLOT_S / 2, SLOT_S)]
         if not slots:
             return
@@ -185,9 +197,16 @@ class Simulation:
         for j in range(ld.appointments):
             start = slots[j * len(slots) // ld.appointments]
             code = f"S{ld.service[:3].upper()}{j:04d}"
-            items.append({"code": code, "service": ld.service, "name_masked": "*", "phone_masked": "*",
-                          "start": (self.midnight + timedelta(seconds=start)).isoformat(),
-                          "end": (self.midnight + timedelta(seconds=start + SLOT_S)).isoformat()})
+            items.append(
+                {
+                    "code": code,
+                    "service": ld.service,
+                    "name_masked": "*",
+                    "phone_masked": "*",
+                    "start": (self.midnight + timedelta(seconds=start)).isoformat(),
+                    "end": (self.midnight + timedelta(seconds=start + SLOT_S)).isoformat(),
+                }
+            )
             if self.rng.random() >= self.sc.appointment_no_show:
                 opens = next(a for a, b in spans if a <= start < b)
                 self._push(max(opens, start - self.rng.uniform(0, 1200)), APPOINT, code, start)
@@ -218,8 +237,17 @@ class Simulation:
         eng, sid = self.engine, ticket.service
         ahead = eng.ahead_of(ticket, now)
         recent = self.recent[sid]
-        v = Visit(ticket.number, sid, self.offset + t, self.offset + due, ahead, eng.capacity(sid)[1],
-                  eng.eta_s(sid, ahead), sum(recent) / len(recent) if recent else 0.0, appointment)
+        v = Visit(
+            ticket.number,
+            sid,
+            self.offset + t,
+            self.offset + due,
+            ahead,
+            eng.capacity(sid)[1],
+            eng.eta_s(sid, ahead),
+            sum(recent) / len(recent) if recent else 0.0,
+            appointment,
+        )
         v.no_show = not appointment and self.rng.random() < self.loads[sid].no_show
         self.visits[f"{self.offset}:{ticket.number}"] = v
         self._dispatch(now, t)
@@ -261,7 +289,7 @@ class Simulation:
             self.result.decisions.append(d)
             wid = d.window or ""
             self.generation[wid] = self.generation.get(wid, 0) + 1
-            if d.action in (Action.OPEN, Action.MOVE):   # a moved window's staff switch systems too
+            if d.action in (Action.OPEN, Action.MOVE):  # a moved window's staff switch systems too
                 eng.window_action(wid, "pause", now, reason="staff on the way")
                 self._push(t + self.sc.setup_s, READY, wid, self.generation[wid])
         self._dispatch(now, t)
@@ -269,11 +297,15 @@ class Simulation:
     def _sample(self, t: float) -> None:
         eng = self.engine
         in_hours = any(a <= t < b for a, b in self.spans)
-        staffed = sum(1 for w in eng.windows.values()
-                      if w.status is WindowStatus.SERVING or (w.services and in_hours))
+        staffed = sum(1 for w in eng.windows.values() if w.status is WindowStatus.SERVING or (w.services and in_hours))
         self.result.window_hours += staffed * SAMPLE_S / 3600
-        self.result.samples.append(Sample(self.offset + t, {s: len(q) for s, q in eng.waiting.items()},
-                                          sum(1 for w in eng.windows.values() if w.tidal)))
+        self.result.samples.append(
+            Sample(
+                self.offset + t,
+                {s: len(q) for s, q in eng.waiting.items()},
+                sum(1 for w in eng.windows.values() if w.tidal),
+            )
+        )
         if self.progress:
             first, span = self.spans[0][0], self.close_s - self.spans[0][0]
             self.progress(min(1.0, (self.offset / 86400 + max(0.0, t - first) / span) / self.sc.days))

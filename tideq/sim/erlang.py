@@ -1,4 +1,5 @@
 """Closed forms for the M/M/c queue, the yardstick of the simulator."""
+
 from __future__ import annotations
 
 
@@ -8,11 +9,11 @@ def erlang_c(c: int, offered: float) -> float:
         raise ValueError("need c >= 1 and a non-negative load")
     if offered >= c:
         return 1.0
-    term, total = 1.0, 1.0       # a^k/k!, summed for k < c (iteratively: no factorial overflow)
+    term, total = 1.0, 1.0  # a^k/k!, summed for k < c (iteratively: no factorial overflow)
     for k in range(1, c):
         term *= offered / k
         total += term
-    top = term * offered / c / (1 - offered / c)   # a^c/c! * c/(c-a)
+    top = term * offered / c / (1 - offered / c)  # a^c/c! * c/(c-a)
     return top / (total + top)
 
 

@@ -1,4 +1,5 @@
 """Staffing policies the simulator compares: static staffing, a simple threshold, tideq's policy."""
+
 from __future__ import annotations
 
 import math
@@ -68,8 +69,11 @@ class ThresholdPolicy:
                 if opened_s < self.limits.min_open_s or budget <= 0:
                     continue
                 budget -= 1
-            out.append(Decision(Action.CLOSE, now, sid, w.id, _why("queue below threshold"),
-                                {"waiting": len(engine.waiting[sid])}))
+            out.append(
+                Decision(
+                    Action.CLOSE, now, sid, w.id, _why("queue below threshold"), {"waiting": len(engine.waiting[sid])}
+                )
+            )
         busy = sorted(engine.services, key=lambda s: -len(engine.waiting[s]))
         for sid in busy:
             n = len(engine.waiting[sid])
@@ -78,8 +82,18 @@ class ThresholdPolicy:
                 continue
             if budget <= 0:
                 break
-            free = next((w for w in engine.windows.values() if w.tidal_pool and not w.tidal and not w.ticket
-                         and w.status is not WindowStatus.PAUSED and w.id not in {d.window for d in out}), None)
+            free = next(
+                (
+                    w
+                    for w in engine.windows.values()
+                    if w.tidal_pool
+                    and not w.tidal
+                    and not w.ticket
+                    and w.status is not WindowStatus.PAUSED
+                    and w.id not in {d.window for d in out}
+                ),
+                None,
+            )
             if free is None:
                 break
             self._last[sid] = now
@@ -125,11 +139,19 @@ def make(name: str, cfg: TidalConfig) -> SimPolicy:
     if name == "static":
         return StaticPolicy()
     if name == "threshold":
-        return ThresholdPolicy(open_above=cfg.warn_queue, close_below=max(1, cfg.warn_queue // 3),
-                               cooldown_s=float(cfg.sustain_s), limits=cfg)
+        return ThresholdPolicy(
+            open_above=cfg.warn_queue,
+            close_below=max(1, cfg.warn_queue // 3),
+            cooldown_s=float(cfg.sustain_s),
+            limits=cfg,
+        )
     if name == "threshold-unlimited":
-        return ThresholdPolicy(open_above=cfg.warn_queue, close_below=max(1, cfg.warn_queue // 3),
-                               cooldown_s=float(cfg.sustain_s), name="threshold-unlimited")
+        return ThresholdPolicy(
+            open_above=cfg.warn_queue,
+            close_below=max(1, cfg.warn_queue // 3),
+            cooldown_s=float(cfg.sustain_s),
+            name="threshold-unlimited",
+        )
     if name == "tideq":
         return TideqPolicy(cfg)
     raise ValueError(f"unknown policy {name!r}; choose one of {', '.join(POLICY_NAMES)}")

@@ -5,6 +5,7 @@ window counting 1/n, divided by the service's configured mean service time), so 
 fits any hall file. Services alternate between a morning-heavy and an afternoon-heavy group
 (by their order in the hall file), as business and personal matters tend to do.
 """
+
 from __future__ import annotations
 
 import math
@@ -30,8 +31,8 @@ class ServiceLoad:
     dist: Dist
     mean_s: float
     cv: float = 0.7
-    no_show: float = 0.05          # share of walk-ins gone when called (过号)
-    appointments: int = 0          # booked visitors of the day
+    no_show: float = 0.05  # share of walk-ins gone when called (过号)
+    appointments: int = 0  # booked visitors of the day
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,8 @@ class Scenario:
     day: date = THURSDAY
     days: int = 1
     appointment_no_show: float = 0.1
-    setup_s: float = 120.0         # a tidal window needs staff to walk over and log in
-    no_show_wait_s: float = 60.0   # a window calls twice and waits this long before skipping
+    setup_s: float = 120.0  # a tidal window needs staff to walk over and log in
+    no_show_wait_s: float = 60.0  # a window calls twice and waits this long before skipping
 
 
 def capacity_per_s(cfg: HallConfig, sid: str) -> float:
@@ -80,30 +81,47 @@ PEAK_A = [(13, 14, 0.8), (14, 16.5, PEAK), (16.5, 17.5, 0.6)]
 
 
 def peak_day(cfg: HallConfig) -> Scenario:
-    return Scenario("peak-day", "morning peak for half the services, afternoon peak for the other half",
-                    cfg, _hall_loads(cfg, PEAK_M + FLAT_A, FLAT_M + PEAK_A))
+    return Scenario(
+        "peak-day",
+        "morning peak for half the services, afternoon peak for the other half",
+        cfg,
+        _hall_loads(cfg, PEAK_M + FLAT_A, FLAT_M + PEAK_A),
+    )
 
 
 def morning_peak(cfg: HallConfig) -> Scenario:
-    return Scenario("morning-peak", "morning peak (09:30-11:30) for half the services", cfg,
-                    _hall_loads(cfg, PEAK_M + FLAT_A, FLAT_M + FLAT_A))
+    return Scenario(
+        "morning-peak",
+        "morning peak (09:30-11:30) for half the services",
+        cfg,
+        _hall_loads(cfg, PEAK_M + FLAT_A, FLAT_M + FLAT_A),
+    )
 
 
 def afternoon_peak(cfg: HallConfig) -> Scenario:
-    return Scenario("afternoon-peak", "afternoon peak (14:00-16:30) for half the services", cfg,
-                    _hall_loads(cfg, FLAT_M + FLAT_A, FLAT_M + PEAK_A))
+    return Scenario(
+        "afternoon-peak",
+        "afternoon peak (14:00-16:30) for half the services",
+        cfg,
+        _hall_loads(cfg, FLAT_M + FLAT_A, FLAT_M + PEAK_A),
+    )
 
 
 def lunch_lull(cfg: HallConfig) -> Scenario:
     day = [(9, 11, 1.2), (11, 12, 0.3), (13, 14, 0.3), (14, 17.5, 0.8)]
-    return Scenario("lunch-lull", "busy morning, quiet around lunch: tidal windows should close",
-                    cfg, _hall_loads(cfg, day, day))
+    return Scenario(
+        "lunch-lull", "busy morning, quiet around lunch: tidal windows should close", cfg, _hall_loads(cfg, day, day)
+    )
 
 
 def surge(cfg: HallConfig) -> Scenario:
     day = [(9, 10, 0.7), (10, 10.5, 2.5), (10.5, 12, 0.7), (13, 17.5, 0.7)]
-    return Scenario("surge", "sudden surge to 2.5x capacity 10:00-10:30 (a deadline, a coach party)",
-                    cfg, _hall_loads(cfg, day, day))
+    return Scenario(
+        "surge",
+        "sudden surge to 2.5x capacity 10:00-10:30 (a deadline, a coach party)",
+        cfg,
+        _hall_loads(cfg, day, day),
+    )
 
 
 def mmc_hall(c: int, mean_s: float) -> HallConfig:
@@ -111,22 +129,39 @@ def mmc_hall(c: int, mean_s: float) -> HallConfig:
     span = ["00:00-23:59"]
     hours = Hours(mon=span, tue=span, wed=span, thu=span, fri=span, sat=span, sun=span)
     svc = Service(id="mmc", name=Text(zh="排队论", en="M/M/c"), prefix="M", mean_service_s=int(mean_s))
-    windows = [Window(id=str(i + 1), name=Text(zh=f"{i + 1}号窗口", en=f"Window {i + 1}"), services=["mmc"])
-               for i in range(c)]
-    return HallConfig(hall=HallInfo(id="mmc", name=Text(zh="M/M/c", en="M/M/c"), hours=hours),
-                      tidal=TidalConfig(mode="off"), services=[svc], windows=windows)
+    windows = [
+        Window(id=str(i + 1), name=Text(zh=f"{i + 1}号窗口", en=f"Window {i + 1}"), services=["mmc"]) for i in range(c)
+    ]
+    return HallConfig(
+        hall=HallInfo(id="mmc", name=Text(zh="M/M/c", en="M/M/c"), hours=hours),
+        tidal=TidalConfig(mode="off"),
+        services=[svc],
+        windows=windows,
+    )
 
 
 def mmc(c: int = 3, rho: float = 0.8, mean_s: float = 300.0, days: int = 1) -> Scenario:
     """Stationary M/M/c: Poisson arrivals at rho*c/mean_s, exponential service, FIFO, no no-shows."""
     rate = rho * c / mean_s
     load = ServiceLoad("mmc", ((0.0, (23 * 60 + 59) * 60.0, rate),), Dist.EXPONENTIAL, mean_s, 1.0, 0.0, 0)
-    return Scenario("mmc", f"M/M/{c}, rho={rho}, mean service {mean_s:g} s", mmc_hall(c, mean_s), (load,),
-                    days=days, appointment_no_show=0.0)
+    return Scenario(
+        "mmc",
+        f"M/M/{c}, rho={rho}, mean service {mean_s:g} s",
+        mmc_hall(c, mean_s),
+        (load,),
+        days=days,
+        appointment_no_show=0.0,
+    )
 
 
-BUILDERS = {"peak-day": peak_day, "morning-peak": morning_peak, "lunch-lull": lunch_lull,
-            "afternoon-peak": afternoon_peak, "surge": surge, "mmc": lambda cfg: mmc()}
+BUILDERS = {
+    "peak-day": peak_day,
+    "morning-peak": morning_peak,
+    "lunch-lull": lunch_lull,
+    "afternoon-peak": afternoon_peak,
+    "surge": surge,
+    "mmc": lambda cfg: mmc(),
+}
 NAMES = tuple(BUILDERS)
 
 
@@ -140,5 +175,3 @@ def build(name: str, cfg: HallConfig) -> Scenario:
 def lognormal_params(mean: float, cv: float) -> tuple[float, float]:
     sigma2 = math.log(1 + cv * cv)
     return math.log(mean) - sigma2 / 2, math.sqrt(sigma2)
-
-

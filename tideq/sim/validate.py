@@ -1,4 +1,5 @@
 """Validation of the simulator on M/M/c: against Erlang C and against ciw (an independent simulator)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,9 +34,11 @@ def ciw_wait_s(q: MMC, customers: int, seed: int) -> float:
     import ciw
 
     horizon = customers / q.arrival_per_s
-    net = ciw.create_network(arrival_distributions=[ciw.dists.Exponential(rate=q.arrival_per_s)],
-                             service_distributions=[ciw.dists.Exponential(rate=1 / q.mean_s)],
-                             number_of_servers=[q.c])
+    net = ciw.create_network(
+        arrival_distributions=[ciw.dists.Exponential(rate=q.arrival_per_s)],
+        service_distributions=[ciw.dists.Exponential(rate=1 / q.mean_s)],
+        number_of_servers=[q.c],
+    )
     ciw.seed(seed)
     sim = ciw.Simulation(net)
     sim.simulate_until_max_time(horizon)

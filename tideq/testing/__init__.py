@@ -1,4 +1,5 @@
 """Helpers for tests, benchmarks and demos: a real Mosquitto on a free loopback port."""
+
 from .clock import ManualClock
 from .mosquitto import Mosquitto, free_port
 

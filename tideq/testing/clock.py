@@ -1,4 +1,5 @@
 """A hall clock that tests move by hand."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta

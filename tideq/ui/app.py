@@ -1,4 +1,5 @@
 """Running a Qt application process: quit on SIGINT/SIGTERM, dispose widgets in order."""
+
 from __future__ import annotations
 
 import signal
@@ -12,7 +13,7 @@ def exec_until_signal(app: QApplication) -> int:
     signal.signal(signal.SIGINT, lambda *_: app.quit())
     signal.signal(signal.SIGTERM, lambda *_: app.quit())
     pulse = QTimer()
-    pulse.timeout.connect(lambda: None)   # lets Python run signal handlers during app.exec()
+    pulse.timeout.connect(lambda: None)  # lets Python run signal handlers during app.exec()
     pulse.start(300)
     return int(app.exec())
 

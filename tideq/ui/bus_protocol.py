@@ -1,5 +1,6 @@
 """What a staff model needs of the Qt bus: `tideq.ui.qtbus.QtBus`, or a test's fake with the
 same signals. Payloads arrive typed (`subscribe(topic, Model)`), answers as `Reply`."""
+
 from __future__ import annotations
 
 from typing import Any, Protocol
@@ -8,10 +9,10 @@ from tideq.contract import Message, Topics
 
 
 class Bus(Protocol):
-    message: Any      # Signal(str, object): topic, typed Message (str for a plain-text topic)
-    cleared: Any      # Signal(str): a typed topic's retained payload was cleared
-    connection: Any   # Signal(bool)
-    answered: Any     # Signal(str, object): request tag, Reply
+    message: Any  # Signal(str, object): topic, typed Message (str for a plain-text topic)
+    cleared: Any  # Signal(str): a typed topic's retained payload was cleared
+    connection: Any  # Signal(bool)
+    answered: Any  # Signal(str, object): request tag, Reply
     topics: Topics
 
     def subscribe(self, topic: str, model: type[Message] | None = None) -> None: ...

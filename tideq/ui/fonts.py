@@ -2,6 +2,7 @@
 
 Offscreen Qt finds no system fonts through a desktop; without a CJK face every 汉字 is a box.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 from PySide6.QtGui import QFontDatabase
 
 CJK_CANDIDATES = [
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",      # Debian fonts-wqy-microhei (scripts/setup.sh)
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",  # Debian fonts-wqy-microhei (scripts/setup.sh)
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
 ]

@@ -3,6 +3,7 @@
 Shared by the caller terminal, the evaluator tablet and the manager console, which must never
 show a guess as a fact: before a retained topic arrives they say "connecting", not "closed".
 """
+
 from __future__ import annotations
 
 from enum import Enum

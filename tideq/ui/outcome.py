@@ -1,4 +1,5 @@
 """How a staff command turned out, as a screen colours its result line."""
+
 from __future__ import annotations
 
 from enum import Enum
@@ -8,9 +9,9 @@ from tideq.contract import ErrorCode, Reply
 
 class Outcome(str, Enum):
     OK = "ok"
-    REFUSED = "refused"          # the controller said no, with what to do instead
+    REFUSED = "refused"  # the controller said no, with what to do instead
     UNREACHABLE = "unreachable"  # no answer in time
-    LOCAL = "local"              # never sent: the input cannot be a command
+    LOCAL = "local"  # never sent: the input cannot be a command
 
 
 def outcome_of(reply: Reply) -> Outcome:

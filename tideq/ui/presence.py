@@ -6,6 +6,7 @@ published by the broker when the connection dies without a goodbye), say `ok` on
 (re)connect and again every minute (an `ok` older than five minutes reads as doubtful), and say
 `offline` themselves on a clean stop, which sends no will.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -33,8 +34,16 @@ def presence_will(hall: str, device: str, kind: DeviceKind, at: datetime | None 
 class Presence(QObject):
     """Publishes `ok` for `device` on every connect and every `every_s` while connected."""
 
-    def __init__(self, bus: Bus, device: str, kind: DeviceKind, *, every_s: float = REPORT_EVERY_S,
-                 now: Callable[[], datetime] = wall_now, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        device: str,
+        kind: DeviceKind,
+        *,
+        every_s: float = REPORT_EVERY_S,
+        now: Callable[[], datetime] = wall_now,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.bus, self.device, self.kind, self.now = bus, device, kind, now
         self.topic = bus.topics.health(device)
@@ -51,8 +60,11 @@ class Presence(QObject):
             self._timer.stop()
 
     def report(self, state: HealthState = HealthState.OK, reason: str | None = None) -> None:
-        self.bus.publish(self.topic, Health(ts=self.now(), device=self.device, kind=self.kind, state=state,
-                                            reason=reason), retain=True)
+        self.bus.publish(
+            self.topic,
+            Health(ts=self.now(), device=self.device, kind=self.kind, state=state, reason=reason),
+            retain=True,
+        )
 
     def goodbye(self) -> None:
         """Before a clean stop (call it, then stop the bus: the publish goes out ahead of DISCONNECT)."""

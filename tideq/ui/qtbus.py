@@ -5,6 +5,7 @@ command reply as a Qt signal, which Qt queues onto the receiver's (GUI) thread. 
 run in a thread pool so a slow or absent controller never freezes a screen. Payloads arrive
 decoded into the contract's typed messages (`subscribe(topic, Model)`), replies as `Reply`.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,15 +22,23 @@ log = logging.getLogger(__name__)
 
 
 class QtBus(QObject):
-    message = Signal(str, object)          # topic, typed Message (or str for plain payloads, dict if no model)
+    message = Signal(str, object)  # topic, typed Message (or str for plain payloads, dict if no model)
     connection = Signal(bool)
-    reply = Signal(str, object)            # request tag, reply dict (or a synthetic error reply)
-    answered = Signal(str, object)         # request tag, typed Reply (the same answers as `reply`)
-    cleared = Signal(str)                  # topic: a typed subscription's retained payload was cleared (empty)
+    reply = Signal(str, object)  # request tag, reply dict (or a synthetic error reply)
+    answered = Signal(str, object)  # request tag, typed Reply (the same answers as `reply`)
+    cleared = Signal(str)  # topic: a typed subscription's retained payload was cleared (empty)
 
-    def __init__(self, url: str, hall: str, client_id: str, parent: QObject | None = None, *,
-                 username: str | None = None, password: str | None = None,
-                 will: tuple[str, Message] | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        hall: str,
+        client_id: str,
+        parent: QObject | None = None,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        will: tuple[str, Message] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.client = BusClient(url, hall, client_id, username=username, password=password, will=will)
         self.topics = self.client.topics
@@ -56,7 +65,7 @@ class QtBus(QObject):
     def _deliver(self, topic: str, payload: bytes, model: type[Message] | None) -> None:
         if model is not None:
             if not payload:
-                self.cleared.emit(topic)   # a cleared retained topic: readers forget what it said
+                self.cleared.emit(topic)  # a cleared retained topic: readers forget what it said
                 return
             try:
                 self.message.emit(topic, decode(model, payload))
@@ -74,8 +83,9 @@ class QtBus(QObject):
     def publish(self, topic: str, message: Message, *, retain: bool = False) -> None:
         self.client.publish(topic, message, retain=retain)
 
-    def request(self, command: str, args: dict[str, Any], tag: str, *, command_id: str | None = None,
-                timeout: float = 3.0) -> str:
+    def request(
+        self, command: str, args: dict[str, Any], tag: str, *, command_id: str | None = None, timeout: float = 3.0
+    ) -> str:
         """Send a command off the GUI thread; the answer arrives as `reply(tag, dict)` and
         `answered(tag, Reply)`.
 
@@ -107,10 +117,19 @@ class IdentityBus(QtBus):
     because the ACL lets a user read only `reply/{username}`.
     """
 
-    def __init__(self, url: str, hall: str, user: str, password: str | None = None,
-                 parent: QObject | None = None, *, will: tuple[str, Message] | None = None) -> None:
-        super().__init__(url, hall, user, parent, username=user if password is not None else None,
-                         password=password, will=will)
+    def __init__(
+        self,
+        url: str,
+        hall: str,
+        user: str,
+        password: str | None = None,
+        parent: QObject | None = None,
+        *,
+        will: tuple[str, Message] | None = None,
+    ) -> None:
+        super().__init__(
+            url, hall, user, parent, username=user if password is not None else None, password=password, will=will
+        )
 
     @property
     def user(self) -> str:
@@ -118,8 +137,18 @@ class IdentityBus(QtBus):
 
 
 def unreachable(cid: str, detail: str) -> Reply:
-    return Reply.model_validate({"id": cid, "ok": False, "error": {
-        "code": ErrorCode.CONTROLLER_UNREACHABLE.value,
-        "message": {"zh": "暂时无法连接叫号系统", "en": "The queue system cannot be reached right now"},
-        "guide": {"zh": "请稍候再试，或到综合咨询窗口取号", "en": "Please try again shortly, or ask at the General Enquiries window"},
-        "detail": detail}})
+    return Reply.model_validate(
+        {
+            "id": cid,
+            "ok": False,
+            "error": {
+                "code": ErrorCode.CONTROLLER_UNREACHABLE.value,
+                "message": {"zh": "暂时无法连接叫号系统", "en": "The queue system cannot be reached right now"},
+                "guide": {
+                    "zh": "请稍候再试，或到综合咨询窗口取号",
+                    "en": "Please try again shortly, or ask at the General Enquiries window",
+                },
+                "detail": detail,
+            },
+        }
+    )

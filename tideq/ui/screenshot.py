@@ -1,4 +1,5 @@
 """Grab a widget offscreen to PNG (docs/screenshots/, and for looking at what we build)."""
+
 from __future__ import annotations
 
 from pathlib import Path

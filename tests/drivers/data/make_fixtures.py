@@ -9,6 +9,7 @@ Tests and bench/bench_camera.py read only the outputs, so they do not need sciki
 - hall_background.jpg: 640x480 "hall": skimage's brick texture as the wall and its gravel
   texture warped in perspective as the floor (no real room photograph ships in a package).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -37,6 +38,7 @@ def _grabcut(img: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 def cameraman() -> tuple[np.ndarray, np.ndarray]:
     from skimage import data
+
     img = cv2.cvtColor(data.camera(), cv2.COLOR_GRAY2BGR)
     mask = np.full(img.shape[:2], cv2.GC_BGD, np.uint8)
     mask[55:512, 0:345] = cv2.GC_PR_BGD
@@ -46,6 +48,7 @@ def cameraman() -> tuple[np.ndarray, np.ndarray]:
 
 def astronaut() -> tuple[np.ndarray, np.ndarray]:
     from skimage import data
+
     img = data.astronaut()[:, :, ::-1].copy()
     mask = np.full(img.shape[:2], cv2.GC_BGD, np.uint8)
     mask[5:512, 15:370] = cv2.GC_PR_BGD
@@ -60,13 +63,14 @@ def astronaut() -> tuple[np.ndarray, np.ndarray]:
 
 def sprite(img: np.ndarray, mask: np.ndarray) -> np.ndarray:
     x, y, w, h = cv2.boundingRect(mask)
-    bgra = np.dstack([img[y:y + h, x:x + w], mask[y:y + h, x:x + w]])
+    bgra = np.dstack([img[y : y + h, x : x + w], mask[y : y + h, x : x + w]])
     scale = HEIGHT / h
     return cv2.resize(bgra, (max(1, round(w * scale)), HEIGHT), interpolation=cv2.INTER_AREA)
 
 
 def background() -> np.ndarray:
     from skimage import data
+
     h, w = 480, 640
     wall = cv2.resize(data.brick(), (w, 160))
     gravel = cv2.resize(data.gravel(), (w, w))

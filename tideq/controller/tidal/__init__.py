@@ -9,22 +9,38 @@ them (tideq/controller/tidal_runner.py). One module a job:
 - policy.py      the debounce / hysteresis / switch-budget state machine (TidalPolicy)
 - reasons.py     the bilingual reason texts of its decisions
 """
+
 from .policy import TidalPolicy
 from .signals import CROWD_RANK, Signals
 from .types import (
-                    ENGINE_ACTIONS,
-                    Action,
-                    AlertLevel,
-                    Camera,
-                    CrowdReading,
-                    Decision,
-                    Mode,
-                    MoveCandidate,
-                    PoolCandidate,
-                    Text,
-                    Thresholds,
-                    Tuning,
+    ENGINE_ACTIONS,
+    Action,
+    AlertLevel,
+    Camera,
+    CrowdReading,
+    Decision,
+    Mode,
+    MoveCandidate,
+    PoolCandidate,
+    Text,
+    Thresholds,
+    Tuning,
 )
 
-__all__ = ["CROWD_RANK", "ENGINE_ACTIONS", "Action", "AlertLevel", "Camera", "CrowdReading", "Decision", "Mode",
-           "MoveCandidate", "PoolCandidate", "Signals", "Text", "Thresholds", "TidalPolicy", "Tuning"]
+__all__ = [
+    "CROWD_RANK",
+    "ENGINE_ACTIONS",
+    "Action",
+    "AlertLevel",
+    "Camera",
+    "CrowdReading",
+    "Decision",
+    "Mode",
+    "MoveCandidate",
+    "PoolCandidate",
+    "Signals",
+    "Text",
+    "Thresholds",
+    "TidalPolicy",
+    "Tuning",
+]

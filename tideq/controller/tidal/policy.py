@@ -12,6 +12,7 @@ switches of the last hour, manual closes) is read from the engine, which is rebu
 event log. So after a restart a fresh `TidalPolicy` is safe: at worst it waits one more
 `sustain_s` before acting and forgets declined proposals (they are re-proposed once).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -50,17 +51,17 @@ class TidalPolicy:
         self.cfg = cfg
         self.mode = Mode(mode or cfg.mode)
         self.tuning = tuning or Tuning()
-        self._hot_since: dict[str, datetime] = {}     # service -> a warning threshold crossed since
-        self._short_since: dict[str, datetime] = {}   # service -> capacity short since
+        self._hot_since: dict[str, datetime] = {}  # service -> a warning threshold crossed since
+        self._short_since: dict[str, datetime] = {}  # service -> capacity short since
         self._cool_since: dict[str, datetime] = {}
         self._alerts: dict[str, _Alert] = {}
-        self._proposals: dict[str, Decision] = {}     # window -> pending proposal
+        self._proposals: dict[str, Decision] = {}  # window -> pending proposal
         self._draining: set[str] = set()
         self._declined: dict[tuple[str, str], datetime] = {}  # (action, service or window) -> until
-        self._claimed: set[str] = set()   # windows decided on in the current evaluation
+        self._claimed: set[str] = set()  # windows decided on in the current evaluation
         self._moving: dict[str, str] = {}  # window -> service it moves to once its current visitor is done
         self._closing_now: set[str] = set()  # windows closed in the current evaluation (a move may replace it)
-        self._moved_now: dict[str, str] = {}   # window -> service it moved (or drains) to in this evaluation
+        self._moved_now: dict[str, str] = {}  # window -> service it moved (or drains) to in this evaluation
         self._signals: dict[str, Signals] = {}
 
     # ------------------------------------------------------------------ queries
@@ -96,8 +97,9 @@ class TidalPolicy:
         return p
 
     # ------------------------------------------------------------------ evaluation
-    def evaluate(self, engine: Engine, now: datetime,
-                 crowd: Mapping[str, CrowdReading] | None = None) -> list[Decision]:
+    def evaluate(
+        self, engine: Engine, now: datetime, crowd: Mapping[str, CrowdReading] | None = None
+    ) -> list[Decision]:
         """Decisions for this moment. Call every few seconds and after each burst of commands."""
         if self.mode is Mode.OFF:
             return [self._clear(s, now) for s in list(self._alerts)]
@@ -108,11 +110,18 @@ class TidalPolicy:
         self._signals = signals
         out = self._moves_due(engine, now, signals)
         out += self._closings(engine, now, signals)
-        for sid in sorted(signals, key=lambda x: -signals[x].gain_s):   # the most valuable window first
+        for sid in sorted(signals, key=lambda x: -signals[x].gain_s):  # the most valuable window first
             out += self._service(engine, now, signals[sid])
         # a window moved (or about to move) in this evaluation is not also closed or drained for closing
-        return [d for d in out if not (d.action in (Action.CLOSE, Action.PROPOSE_CLOSE, Action.DRAIN)
-                                       and d.window in self._moved_now and d.service != self._moved_now[d.window])]
+        return [
+            d
+            for d in out
+            if not (
+                d.action in (Action.CLOSE, Action.PROPOSE_CLOSE, Action.DRAIN)
+                and d.window in self._moved_now
+                and d.service != self._moved_now[d.window]
+            )
+        ]
 
     def signals(self, engine: Engine, sid: str, now: datetime, crowd: Mapping[str, CrowdReading]) -> Signals:
         """What the policy reads of service `sid` now (see signals.py)."""
@@ -127,8 +136,12 @@ class TidalPolicy:
         short = not closed and short_of_capacity(sg, self.cfg, self.tuning)
         out: list[Decision] = []
         blocked: Text | None = None
-        inputs = {**sg.as_inputs(), "crossed": hot, "thresholds": limits(self.cfg),
-                  "switches_last_hour": self._switches(engine, now)}
+        inputs = {
+            **sg.as_inputs(),
+            "crossed": hot,
+            "thresholds": limits(self.cfg),
+            "switches_last_hour": self._switches(engine, now),
+        }
         if short:
             held = self._held_for(self._short_since, sid, now)
             if held >= self.cfg.sustain_s:
@@ -151,15 +164,19 @@ class TidalPolicy:
                 out.insert(0, Decision(Action.WARN, now, sid, None, reason, inputs, level))
         return out
 
-    def _open(self, engine: Engine, now: datetime, sg: Signals,
-              inputs: dict[str, Any]) -> tuple[list[Decision], Text | None]:
+    def _open(
+        self, engine: Engine, now: datetime, sg: Signals, inputs: dict[str, Any]
+    ) -> tuple[list[Decision], Text | None]:
         """Open (or propose) a pool window for the service; or say why not."""
         sid = sg.service
-        if any(p.service == sid and p.action in (Action.PROPOSE_OPEN, Action.PROPOSE_MOVE)
-               for p in self._proposals.values()):
+        if any(
+            p.service == sid and p.action in (Action.PROPOSE_OPEN, Action.PROPOSE_MOVE)
+            for p in self._proposals.values()
+        ):
             return [], None  # waiting for the manager
-        if sid in self._moving.values() or any(w.tidal_service == sid and w.status is WindowStatus.PAUSED
-                                                  for w in engine.windows.values()):
+        if sid in self._moving.values() or any(
+            w.tidal_service == sid and w.status is WindowStatus.PAUSED for w in engine.windows.values()
+        ):
             self._short_since[sid] = now
             return [], None  # a window is on its way: judge again once it is staffed
         held = self._held(engine, sid, now)
@@ -169,13 +186,15 @@ class TidalPolicy:
             return [], reasons.budget_used()
         window, ranking = self._choose(engine)
         movable = self._movable(engine, now, sg)
-        if movable and (movable[0]["cool"] or (window is None and movable[0]["loss_s"]
-                                                 <= self.tuning.move_factor * sg.gain_s)):
+        if movable and (
+            movable[0]["cool"] or (window is None and movable[0]["loss_s"] <= self.tuning.move_factor * sg.gain_s)
+        ):
             return self._move(engine, now, sg, movable, inputs), None
         if window is None:
             return [], reasons.no_free_window()
-        d = Decision(Action.OPEN, now, sid, window, reasons.open_window(engine, window, sg),
-                     {**inputs, "candidates": ranking})
+        d = Decision(
+            Action.OPEN, now, sid, window, reasons.open_window(engine, window, sg), {**inputs, "candidates": ranking}
+        )
         self._claimed.add(window)
         self._short_since[sid] = now  # the next window for it needs its own sustained evidence
         if self.mode is Mode.CONFIRM:
@@ -192,21 +211,30 @@ class TidalPolicy:
             if not w.tidal or w.tidal_service == sg.service or w.id in self._moving or w.id in self._moved_now:
                 continue
             if w.id not in self._closing_now and (  # closed (or proposed for closing) just now: a move replaces that
-                    w.id in self._proposals or w.id in self._claimed or not self._by_policy(engine, w.id)):
+                w.id in self._proposals or w.id in self._claimed or not self._by_policy(engine, w.id)
+            ):
                 continue
             opened_s = (now - w.tidal_since).total_seconds() if w.tidal_since else 0.0
             if opened_s < self.cfg.min_open_s:
                 continue
             origin = self._signals[w.tidal_service or ""]
             cool = cooling(engine, w, origin, self.cfg, self.tuning).cool
-            ranked.append({"window": w.id, "service": origin.service, "cool": cool,
-                           "loss_s": round(loss(engine, w, origin, self.tuning)), "busy": bool(w.ticket),
-                           "open_s": int(opened_s)})
+            ranked.append(
+                {
+                    "window": w.id,
+                    "service": origin.service,
+                    "cool": cool,
+                    "loss_s": round(loss(engine, w, origin, self.tuning)),
+                    "busy": bool(w.ticket),
+                    "open_s": int(opened_s),
+                }
+            )
         ranked.sort(key=lambda r: (not r["cool"], r["loss_s"]))
         return ranked
 
-    def _move(self, engine: Engine, now: datetime, sg: Signals, movable: list[MoveCandidate],
-              inputs: dict[str, Any]) -> list[Decision]:
+    def _move(
+        self, engine: Engine, now: datetime, sg: Signals, movable: list[MoveCandidate], inputs: dict[str, Any]
+    ) -> list[Decision]:
         """Move the first of `movable` to the service (after its current visitor, if busy)."""
         best = movable[0]
         wid, origin = best["window"], best["service"]
@@ -221,8 +249,9 @@ class TidalPolicy:
             return [Decision(Action.DRAIN, now, sg.service, wid, reason, inputs)]
         return [self._move_decision(engine, now, wid, origin, sg, inputs)]
 
-    def _move_decision(self, engine: Engine, now: datetime, wid: str, origin: str, sg: Signals,
-                       inputs: dict[str, Any]) -> Decision:
+    def _move_decision(
+        self, engine: Engine, now: datetime, wid: str, origin: str, sg: Signals, inputs: dict[str, Any]
+    ) -> Decision:
         d = Decision(Action.MOVE, now, sg.service, wid, reasons.move(engine, wid, origin, sg), inputs)
         self._short_since[sg.service] = now  # the next window for it needs its own sustained evidence
         self._claimed.add(wid)
@@ -240,8 +269,13 @@ class TidalPolicy:
         for wid, sid in list(self._moving.items()):
             w = engine.windows.get(wid)
             sg = signals.get(sid)
-            if (w is None or not w.tidal or sg is None or w.tidal_service == sid
-                    or not short_of_capacity(sg, self.cfg, self.tuning)):
+            if (
+                w is None
+                or not w.tidal
+                or sg is None
+                or w.tidal_service == sid
+                or not short_of_capacity(sg, self.cfg, self.tuning)
+            ):
                 del self._moving[wid]
                 self._draining.discard(wid)
                 continue
@@ -249,9 +283,13 @@ class TidalPolicy:
                 continue
             del self._moving[wid]
             origin = w.tidal_service or ""
-            inputs = {**sg.as_inputs(), "from_service": origin, "thresholds": limits(self.cfg),
-                      "switches_last_hour": self._switches(engine, now),
-                      "loss_s": round(loss(engine, w, signals[origin], self.tuning))}
+            inputs = {
+                **sg.as_inputs(),
+                "from_service": origin,
+                "thresholds": limits(self.cfg),
+                "switches_last_hour": self._switches(engine, now),
+                "loss_s": round(loss(engine, w, signals[origin], self.tuning)),
+            }
             out.append(self._move_decision(engine, now, wid, origin, sg, inputs))
         return out
 
@@ -272,8 +310,15 @@ class TidalPolicy:
         """Idle pool windows first (closed, or idle with nobody waiting for them), then the least loaded."""
         ranked = []
         for i, w in enumerate(engine.windows.values()):
-            if (not w.tidal_pool or w.tidal or w.ticket or w.status is WindowStatus.PAUSED
-                    or w.id in self._proposals or w.id in self._draining or w.id in self._claimed):
+            if (
+                not w.tidal_pool
+                or w.tidal
+                or w.ticket
+                or w.status is WindowStatus.PAUSED
+                or w.id in self._proposals
+                or w.id in self._draining
+                or w.id in self._claimed
+            ):
                 continue
             load = sum(len(engine.waiting[s]) for s in w.services)
             ranked.append((0 if load == 0 else 1, load, i, w.id))
@@ -307,13 +352,22 @@ class TidalPolicy:
         opened_s = (now - w.tidal_since).total_seconds() if w.tidal_since else 0.0
         until = self._declined.get(("close", w.id))
         done = not sg.waiting and not is_open(engine.cfg, engine.services[sg.service], now)
-        if not done and (held < self.cfg.sustain_s or opened_s < self.cfg.min_open_s or (until and now < until)
-                         or self._switches(engine, now) >= self.cfg.max_switches_per_hour):
+        if not done and (
+            held < self.cfg.sustain_s
+            or opened_s < self.cfg.min_open_s
+            or (until and now < until)
+            or self._switches(engine, now) >= self.cfg.max_switches_per_hour
+        ):
             return []
-        inputs = {**sg.as_inputs(), "eta_without_window_s": eta_without, "held_s": int(held),
-                  "departures_without_window_per_h": round(left_per_h, 1),
-                  "open_s": int(opened_s), "thresholds": limits(self.cfg),
-                  "switches_last_hour": self._switches(engine, now)}
+        inputs = {
+            **sg.as_inputs(),
+            "eta_without_window_s": eta_without,
+            "held_s": int(held),
+            "departures_without_window_per_h": round(left_per_h, 1),
+            "open_s": int(opened_s),
+            "thresholds": limits(self.cfg),
+            "switches_last_hour": self._switches(engine, now),
+        }
         if w.ticket and self.mode is Mode.AUTO:
             if w.id in self._draining:
                 return []
@@ -342,7 +396,7 @@ class TidalPolicy:
         for s in reversed(engine.tidal_log):
             if now - s.at >= hour:
                 break
-            n += not (s.move and not s.opened)   # a move is one switch (its closing half is not counted)
+            n += not (s.move and not s.opened)  # a move is one switch (its closing half is not counted)
         return n
 
     @staticmethod

@@ -1,5 +1,6 @@
 """The bilingual reasons of tidal decisions: short texts for the hall manager and the boards,
 each built from the figures the decision rests on. Wording lives here, logic in policy.py."""
+
 from __future__ import annotations
 
 from ..engine import Engine
@@ -37,8 +38,10 @@ def warn(engine: Engine, sg: Signals, hot: list[str], blocked: Text | None) -> T
         en.append("zone crowded")
     text = {"zh": f"{zh_name}：{'，'.join(zh)}", "en": f"{en_name}: {', '.join(en)}"}
     if blocked:
-        text = {"zh": f"{text['zh']}（{blocked['zh']}，请管理员处理）",
-                "en": f"{text['en']} ({blocked['en']}; manager please act)"}
+        text = {
+            "zh": f"{text['zh']}（{blocked['zh']}，请管理员处理）",
+            "en": f"{text['en']} ({blocked['en']}; manager please act)",
+        }
     return text
 
 
@@ -65,10 +68,12 @@ def no_free_window() -> Text:
 def open_window(engine: Engine, window: str, sg: Signals) -> Text:
     w = engine.cfg.window(window)
     name = engine.cfg.service(sg.service)
-    return {"zh": f"开放{w.name.zh if w else window}办理{name.name.zh if name else sg.service}：预计等待"
-                  f"{minutes(sg.projected_eta_s)}分钟",
-            "en": f"open {w.name.en if w else window} for {name.name.en if name else sg.service}: "
-                  f"predicted wait {minutes(sg.projected_eta_s)} min"}
+    return {
+        "zh": f"开放{w.name.zh if w else window}办理{name.name.zh if name else sg.service}：预计等待"
+        f"{minutes(sg.projected_eta_s)}分钟",
+        "en": f"open {w.name.en if w else window} for {name.name.en if name else sg.service}: "
+        f"predicted wait {minutes(sg.projected_eta_s)} min",
+    }
 
 
 def move_after_visitor(engine: Engine, wid: str, origin: str, target: str) -> Text:
@@ -78,8 +83,10 @@ def move_after_visitor(engine: Engine, wid: str, origin: str, target: str) -> Te
 
 def move(engine: Engine, wid: str, origin: str, sg: Signals) -> Text:
     n = names(engine, wid, origin, sg.service)
-    return {"zh": f"{n[0]}由{n[2]}改办{n[4]}：预计等待{minutes(sg.projected_eta_s)}分钟",
-            "en": f"move {n[1]} from {n[3]} to {n[5]}: predicted wait {minutes(sg.projected_eta_s)} min"}
+    return {
+        "zh": f"{n[0]}由{n[2]}改办{n[4]}：预计等待{minutes(sg.projected_eta_s)}分钟",
+        "en": f"move {n[1]} from {n[3]} to {n[5]}: predicted wait {minutes(sg.projected_eta_s)} min",
+    }
 
 
 def window_names(engine: Engine, wid: str) -> tuple[str, str]:
@@ -94,5 +101,7 @@ def close_after_visitor(engine: Engine, wid: str) -> Text:
 
 def close(engine: Engine, wid: str, eta_without_s: int | None) -> Text:
     zh, en = window_names(engine, wid)
-    return {"zh": f"关闭{zh}：负荷已回落，预计等待{minutes(eta_without_s)}分钟",
-            "en": f"close {en}: load is down, predicted wait {minutes(eta_without_s)} min without it"}
+    return {
+        "zh": f"关闭{zh}：负荷已回落，预计等待{minutes(eta_without_s)}分钟",
+        "en": f"close {en}: load is down, predicted wait {minutes(eta_without_s)} min without it",
+    }

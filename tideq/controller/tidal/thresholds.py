@@ -1,6 +1,7 @@
 """Which of the hall's tidal thresholds a service's signals cross: warn (hot), open (short of
 capacity) and close (cool without a given window). The hysteresis lives here: a window opens
 above the upper thresholds and closes only below the lower ones."""
+
 from __future__ import annotations
 
 import math
@@ -18,15 +19,21 @@ class Cooling(NamedTuple):
     """Is the service fine without one of its tidal windows, and the figures that say so."""
 
     cool: bool
-    eta_without_s: int | None   # predicted wait of a new arrival without the window
-    left_per_h: float           # departures per hour of the windows that stay
+    eta_without_s: int | None  # predicted wait of a new arrival without the window
+    left_per_h: float  # departures per hour of the windows that stay
 
 
 def limits(cfg: TidalConfig) -> Thresholds:
     """The hall's limits, carried in every decision's `inputs`."""
-    return {"warn_queue": cfg.warn_queue, "warn_eta_s": cfg.warn_eta_s, "warn_crowd": cfg.warn_crowd,
-            "sustain_s": cfg.sustain_s, "close_eta_s": cfg.close_eta_s, "min_open_s": cfg.min_open_s,
-            "max_switches_per_hour": cfg.max_switches_per_hour}
+    return {
+        "warn_queue": cfg.warn_queue,
+        "warn_eta_s": cfg.warn_eta_s,
+        "warn_crowd": cfg.warn_crowd,
+        "sustain_s": cfg.sustain_s,
+        "close_eta_s": cfg.close_eta_s,
+        "min_open_s": cfg.min_open_s,
+        "max_switches_per_hour": cfg.max_switches_per_hour,
+    }
 
 
 def crowded(sg: Signals, cfg: TidalConfig) -> bool:
@@ -56,8 +63,9 @@ def short_of_capacity(sg: Signals, cfg: TidalConfig, tuning: Tuning) -> bool:
         return False
     limit = cfg.warn_eta_s * tuning.open_eta_factor
     limit *= tuning.crowd_eta_factor if crowded(sg, cfg) else 1.0
-    return sg.projected_eta_s >= limit or (sg.waiting >= cfg.warn_queue and sg.eta_s is not None
-                                           and sg.eta_s >= cfg.close_eta_s)
+    return sg.projected_eta_s >= limit or (
+        sg.waiting >= cfg.warn_queue and sg.eta_s is not None and sg.eta_s >= cfg.close_eta_s
+    )
 
 
 def cooling(engine: Engine, w: WindowState, sg: Signals, cfg: TidalConfig, tuning: Tuning) -> Cooling:
@@ -68,8 +76,12 @@ def cooling(engine: Engine, w: WindowState, sg: Signals, cfg: TidalConfig, tunin
     targeted = any(t.target_window == w.id for t in engine.waiting[sg.service].values())
     per_h = 3600 / tuning.trend_window_s
     upper = sg.arrivals_per_h + tuning.close_z * math.sqrt(sg.arrivals_per_h * per_h)
-    cool = (eta_without is not None and eta_without < cfg.close_eta_s
-            and upper < tuning.close_load * left_per_h
-            and sg.waiting < tuning.close_queue_factor * cfg.warn_queue
-            and not crowded(sg, cfg) and not targeted)
+    cool = (
+        eta_without is not None
+        and eta_without < cfg.close_eta_s
+        and upper < tuning.close_load * left_per_h
+        and sg.waiting < tuning.close_queue_factor * cfg.warn_queue
+        and not crowded(sg, cfg)
+        and not targeted
+    )
     return Cooling(cool, eta_without, left_per_h)

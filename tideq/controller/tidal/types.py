@@ -1,5 +1,6 @@
 """The tidal policy's vocabulary: modes, actions, alert levels, camera states, tuning, and the
 Decision it hands back (what to do, why, and on which inputs)."""
+
 from __future__ import annotations
 
 import math
@@ -14,43 +15,49 @@ from tideq.contract import BiText, TidalEvent, TidalKind, TidalMode
 from ..engine import Engine
 from ..events import Event
 
-Text = dict[str, str]                    # {"zh", "en"}: short, shown to the manager and on boards
-CrowdReading = tuple[str, datetime]      # a zone's level ("low", "busy", "crowded") and the hall time it was read
+Text = dict[str, str]  # {"zh", "en"}: short, shown to the manager and on boards
+CrowdReading = tuple[str, datetime]  # a zone's level ("low", "busy", "crowded") and the hall time it was read
 
 
-Mode = TidalMode   # auto: decisions are applied at once; confirm: proposals the hall manager answers; off
+Mode = TidalMode  # auto: decisions are applied at once; confirm: proposals the hall manager answers; off
 
 
 class Action(str, Enum):
-    WARN = "warn"                    # alert raised or changed level
-    CLEAR = "clear"                  # alert gone
+    WARN = "warn"  # alert raised or changed level
+    CLEAR = "clear"  # alert gone
     PROPOSE_OPEN = "propose_open"
     PROPOSE_CLOSE = "propose_close"
-    OPEN = "open"                    # apply: engine.tidal_open
-    CLOSE = "close"                  # apply: engine.tidal_close
+    OPEN = "open"  # apply: engine.tidal_open
+    CLOSE = "close"  # apply: engine.tidal_close
     PROPOSE_MOVE = "propose_move"
-    MOVE = "move"                    # apply: engine.tidal_move (an open tidal window goes straight to
-                                     # another service: one switch instead of a closing and an opening)
-    DRAIN = "drain"                  # window should finish its visitor and call nobody new
-    DECLINED = "declined"            # the manager declined a proposal
+    MOVE = "move"  # apply: engine.tidal_move (an open tidal window goes straight to
+    # another service: one switch instead of a closing and an opening)
+    DRAIN = "drain"  # window should finish its visitor and call nobody new
+    DECLINED = "declined"  # the manager declined a proposal
 
 
-ENGINE_ACTIONS = frozenset({Action.OPEN, Action.CLOSE, Action.MOVE})   # what the worker applies (Decision.apply)
+ENGINE_ACTIONS = frozenset({Action.OPEN, Action.CLOSE, Action.MOVE})  # what the worker applies (Decision.apply)
 
 # the `kind` a decision is reported as; a move is an opening for its new service (the engine's
 # events of it are a tidal_closed with moved_to and a tidal_opened with moved_from)
 EVENT_KIND: dict[Action, TidalKind] = {
-    Action.WARN: TidalKind.WARN, Action.CLEAR: TidalKind.CLEAR, Action.PROPOSE_OPEN: TidalKind.PROPOSE_OPEN,
-    Action.PROPOSE_CLOSE: TidalKind.PROPOSE_CLOSE, Action.PROPOSE_MOVE: TidalKind.PROPOSE_MOVE,
-    Action.OPEN: TidalKind.OPENED, Action.CLOSE: TidalKind.CLOSED, Action.MOVE: TidalKind.OPENED,
-    Action.DRAIN: TidalKind.DRAIN, Action.DECLINED: TidalKind.DECLINED,
+    Action.WARN: TidalKind.WARN,
+    Action.CLEAR: TidalKind.CLEAR,
+    Action.PROPOSE_OPEN: TidalKind.PROPOSE_OPEN,
+    Action.PROPOSE_CLOSE: TidalKind.PROPOSE_CLOSE,
+    Action.PROPOSE_MOVE: TidalKind.PROPOSE_MOVE,
+    Action.OPEN: TidalKind.OPENED,
+    Action.CLOSE: TidalKind.CLOSED,
+    Action.MOVE: TidalKind.OPENED,
+    Action.DRAIN: TidalKind.DRAIN,
+    Action.DECLINED: TidalKind.DECLINED,
 }
 
 
 class Camera(str, Enum):
     OK = "ok"
-    STALE = "stale"        # reading older than crowd_max_age_s: ignored, queue signals alone
-    MISSING = "missing"    # no reading for the zone
+    STALE = "stale"  # reading older than crowd_max_age_s: ignored, queue signals alone
+    MISSING = "missing"  # no reading for the zone
     UNMAPPED = "unmapped"  # the service has no zone
 
 
@@ -58,25 +65,25 @@ class Camera(str, Enum):
 class Tuning:
     """Policy settings not in the hall config (defaults chosen in docs/tidal.md)."""
 
-    crowd_max_age_s: float = 90.0    # a camera silent this long is treated as dead
-    trend_window_s: float = 1800.0   # arrival rate measured over this trailing window
-    horizon_s: float = 600.0         # queue growth projected this far (a window takes minutes to staff)
-    open_eta_factor: float = 0.5     # open a window once the projected wait passes this share of warn_eta_s
-    open_min_queue: int = 4          # ... with at least this many (projected) waiting: a window for one
-                                     # visitor of a slow service buys little
-    crowd_eta_factor: float = 0.5    # ... and this further share of it when the zone is crowded
+    crowd_max_age_s: float = 90.0  # a camera silent this long is treated as dead
+    trend_window_s: float = 1800.0  # arrival rate measured over this trailing window
+    horizon_s: float = 600.0  # queue growth projected this far (a window takes minutes to staff)
+    open_eta_factor: float = 0.5  # open a window once the projected wait passes this share of warn_eta_s
+    open_min_queue: int = 4  # ... with at least this many (projected) waiting: a window for one
+    # visitor of a slow service buys little
+    crowd_eta_factor: float = 0.5  # ... and this further share of it when the zone is crowded
     close_queue_factor: float = 0.5  # close only below this share of warn_queue
-    close_load: float = 0.9          # ... and when arrivals are below this share of the capacity left
-    proposal_ttl_s: float = 300.0    # an unconfirmed proposal lapses (and may be proposed again)
-    hold_s: float = 1800.0           # after a manual close or a decline: no new proposal for it
-    target_wait_s: float = 300.0     # value of a window: visitor-seconds of wait beyond this it saves ...
+    close_load: float = 0.9  # ... and when arrivals are below this share of the capacity left
+    proposal_ttl_s: float = 300.0  # an unconfirmed proposal lapses (and may be proposed again)
+    hold_s: float = 1800.0  # after a manual close or a decline: no new proposal for it
+    target_wait_s: float = 300.0  # value of a window: visitor-seconds of wait beyond this it saves ...
     value_horizon_s: float = 1800.0  # ... over this horizon (eta.excess_wait_s)
-    trend_weight: float = 0.5        # arrival rate used for that: last trend_window_s + this share of its change
-    open_gain_s: float = math.inf    # a window saving this much counts as capacity short, whatever the wait
-                                     # (off: on peak-day it bought its p90 with too many window-hours)
-    move_factor: float = 0.5         # with no free pool window, move one whose loss is below this share of the gain
-    close_z: float = 1.5             # close only if arrivals + close_z * their Poisson noise are below close_load
-                                     # of the capacity left (a peak's noise must not close its window)
+    trend_weight: float = 0.5  # arrival rate used for that: last trend_window_s + this share of its change
+    open_gain_s: float = math.inf  # a window saving this much counts as capacity short, whatever the wait
+    # (off: on peak-day it bought its p90 with too many window-hours)
+    move_factor: float = 0.5  # with no free pool window, move one whose loss is below this share of the gain
+    close_z: float = 1.5  # close only if arrivals + close_z * their Poisson noise are below close_load
+    # of the capacity left (a peak's noise must not close its window)
 
 
 class Thresholds(TypedDict):
@@ -116,7 +123,7 @@ class Decision:
     at: datetime
     service: str | None
     window: str | None
-    reason: Text                            # {"zh", "en"}: short, shown to the manager and on boards
+    reason: Text  # {"zh", "en"}: short, shown to the manager and on boards
     inputs: dict[str, Any] = field(default_factory=dict)
     level: AlertLevel | None = None
 
@@ -137,6 +144,12 @@ class Decision:
 
     def event(self) -> TidalEvent:
         """This decision as `event/tidal` (warnings, proposals, drains and declines)."""
-        return TidalEvent(ts=self.at, kind=EVENT_KIND[self.action], service=self.service,
-                          window=self.window, reason=BiText.model_validate(self.reason), inputs=self.inputs,
-                          level=self.level)
+        return TidalEvent(
+            ts=self.at,
+            kind=EVENT_KIND[self.action],
+            service=self.service,
+            window=self.window,
+            reason=BiText.model_validate(self.reason),
+            inputs=self.inputs,
+            level=self.level,
+        )

@@ -2,6 +2,7 @@
 
 Sentence -> WAV with espeak-ng or recorded clips -> one queued player. See docs/voice.md.
 """
+
 from .errors import ClipMissing, PlayerError, SynthError, VoiceError
 from .player import AplayPlayer, FilePlayer, Player, PlayRecord, SoxPlayer
 from .sentence import Lang, Sentence, build
@@ -9,7 +10,22 @@ from .synth import ClipSynth, EspeakSynth, Synth, SynthStats
 from .wav import Format, duration
 
 __all__ = [
-    "AplayPlayer", "ClipMissing", "ClipSynth", "EspeakSynth", "FilePlayer", "Format",
-    "Lang", "PlayRecord", "Player", "PlayerError", "Sentence", "SoxPlayer", "Synth", "SynthError",
-    "SynthStats", "VoiceError", "build", "duration",
+    "AplayPlayer",
+    "ClipMissing",
+    "ClipSynth",
+    "EspeakSynth",
+    "FilePlayer",
+    "Format",
+    "Lang",
+    "PlayRecord",
+    "Player",
+    "PlayerError",
+    "Sentence",
+    "SoxPlayer",
+    "Synth",
+    "SynthError",
+    "SynthStats",
+    "VoiceError",
+    "build",
+    "duration",
 ]

@@ -1,5 +1,6 @@
 """Generate a demo clip folder with espeak-ng, so clip mode can be tried (and tested) before a
 hall records its own voice: `python -m tideq.drivers.audio.clips DIR [--letters ABCDEFGH]`."""
+
 from __future__ import annotations
 
 import argparse
@@ -42,9 +43,28 @@ def generate(folder: Path, letters: str = "ABCDEFGH", trim: bool = True) -> list
             src = synth.say(text, lang)
             dst = folder / f"{name}.wav"
             if sox:
-                res = subprocess.run([sox, str(src), str(dst), "silence", "1", "0.01", "0.5%", "reverse",
-                                      "silence", "1", "0.01", "0.5%", "reverse", "pad", "0", "0.05"],
-                                     capture_output=True, text=True)
+                res = subprocess.run(
+                    [
+                        sox,
+                        str(src),
+                        str(dst),
+                        "silence",
+                        "1",
+                        "0.01",
+                        "0.5%",
+                        "reverse",
+                        "silence",
+                        "1",
+                        "0.01",
+                        "0.5%",
+                        "reverse",
+                        "pad",
+                        "0",
+                        "0.05",
+                    ],
+                    capture_output=True,
+                    text=True,
+                )
                 if res.returncode:
                     raise SynthError(f"sox could not trim {name}: {res.stderr.strip()}")
             else:

@@ -1,4 +1,5 @@
 """Exception tree of the voice announcer: callers catch `VoiceError`."""
+
 from __future__ import annotations
 
 

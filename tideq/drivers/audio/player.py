@@ -1,5 +1,6 @@
 """Players block for the length of the WAV, which is what makes the announcer's single worker a
 guarantee of no overlap: the next sentence cannot start before this one has been heard."""
+
 from __future__ import annotations
 
 import shutil

@@ -9,6 +9,7 @@
   without which espeak-ng reads "A" as the article.
 - `clips(lang)`: the clip names for `ClipSynth` (docs/voice.md lists the naming scheme).
 """
+
 from __future__ import annotations
 
 import re
@@ -45,10 +46,19 @@ def zh_number_clips(n: int) -> list[str]:
     return out
 
 
-EN_TEENS = {10: "ten", 11: "eleven", 12: "twelve", 13: "thirteen", 14: "fourteen", 15: "fifteen",
-            16: "sixteen", 17: "seventeen", 18: "eighteen", 19: "nineteen"}
-EN_TENS = {20: "twenty", 30: "thirty", 40: "forty", 50: "fifty", 60: "sixty", 70: "seventy", 80: "eighty",
-           90: "ninety"}
+EN_TEENS = {
+    10: "ten",
+    11: "eleven",
+    12: "twelve",
+    13: "thirteen",
+    14: "fourteen",
+    15: "fifteen",
+    16: "sixteen",
+    17: "seventeen",
+    18: "eighteen",
+    19: "nineteen",
+}
+EN_TENS = {20: "twenty", 30: "thirty", 40: "forty", 50: "fifty", 60: "sixty", 70: "seventy", 80: "eighty", 90: "ninety"}
 EN_NUMBER_CLIPS = list(range(0, 20)) + list(EN_TENS)  # en-n-0 .. en-n-19, en-n-20 .. en-n-90
 
 
@@ -87,8 +97,14 @@ class Sentence:
         letters = [f"{p}-letter-{c}" for c in self.letters]
         digits = [f"{p}-n-{d}" for d in self.digits]
         if lang is Lang.ZH:
-            return ["zh-qing", *letters, *digits, "zh-hao-dao", *zh_number_clips(self.window_no),
-                    "zh-hao-chuangkou-banli"]
+            return [
+                "zh-qing",
+                *letters,
+                *digits,
+                "zh-hao-dao",
+                *zh_number_clips(self.window_no),
+                "zh-hao-chuangkou-banli",
+            ]
         return ["en-number", *letters, *digits, "en-please-go-to-window", *en_number_clips(self.window_no)]
 
 
@@ -107,10 +123,13 @@ def build(ticket: str, window: str) -> Sentence:
         spoken_zh = spoken_en = spoken_en_pause = ticket
     win_zh = zh_number(window_no) if window_no is not None else window
     return Sentence(
-        ticket=ticket, window=window,
+        ticket=ticket,
+        window=window,
         zh=f"请{ticket}号到{window}号窗口办理",
         zh_speak=f"请{spoken_zh}号到{win_zh}号窗口办理",
         en=f"Number {spoken_en}, please go to window {window}",
         en_speak=f"Number {spoken_en_pause}, please go to window {window}",
-        letters=letters, digits=digits, window_no=window_no,
+        letters=letters,
+        digits=digits,
+        window_no=window_no,
     )

@@ -1,5 +1,6 @@
 """Sentence -> WAV: espeak-ng, or a hall's recorded clips. Both cache per sentence on disk,
 because a hall calls the same few hundred sentences all day and a cache hit costs a stat()."""
+
 from __future__ import annotations
 
 import hashlib
@@ -41,8 +42,15 @@ def _key(*parts: object) -> str:
 class EspeakSynth:
     """espeak-ng to WAV. `cmn-latn-pinyin` reads Chinese correctly (plain `cmn` does not)."""
 
-    def __init__(self, cache_dir: Path, *, zh_voice: str = "cmn-latn-pinyin", en_voice: str = "en",
-                 speed_wpm: int = 150, exe: str = "espeak-ng") -> None:
+    def __init__(
+        self,
+        cache_dir: Path,
+        *,
+        zh_voice: str = "cmn-latn-pinyin",
+        en_voice: str = "en",
+        speed_wpm: int = 150,
+        exe: str = "espeak-ng",
+    ) -> None:
         found = shutil.which(exe)
         if found is None:
             raise SynthError(f"{exe} not found; install it (apt-get install espeak-ng) or configure a clip folder")
@@ -65,8 +73,12 @@ class EspeakSynth:
         t0 = time.perf_counter()
         tmp = path.with_suffix(".tmp.wav")
         try:
-            res = subprocess.run([self.exe, "-v", voice, "-s", str(self.speed_wpm), "-w", str(tmp), "--", text],
-                                 capture_output=True, text=True, timeout=30)
+            res = subprocess.run(
+                [self.exe, "-v", voice, "-s", str(self.speed_wpm), "-w", str(tmp), "--", text],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
         except (OSError, subprocess.TimeoutExpired) as err:
             raise SynthError(f"espeak-ng failed on {text!r}: {err}") from err
         if res.returncode or not tmp.exists():
@@ -84,8 +96,9 @@ class ClipSynth:
     clip raises ClipMissing naming the file to record.
     """
 
-    def __init__(self, folder: Path, cache_dir: Path, *, fmt: Format = ESPEAK_FORMAT, gap_ms: int = 0,
-                 sox: str = "sox") -> None:
+    def __init__(
+        self, folder: Path, cache_dir: Path, *, fmt: Format = ESPEAK_FORMAT, gap_ms: int = 0, sox: str = "sox"
+    ) -> None:
         self.folder = Path(folder)
         if not self.folder.is_dir():
             raise SynthError(f"clip folder {self.folder} does not exist; see docs/voice.md for its layout")

@@ -1,4 +1,5 @@
 """WAV helpers on the stdlib `wave` module: the announcer only handles 16-bit PCM WAV."""
+
 from __future__ import annotations
 
 import os
@@ -41,8 +42,10 @@ def convert(src: Path, dst: Path, fmt: Format, sox: str = "sox") -> Path:
     """Resample/remix with sox (clips recorded at 44.1 kHz stereo next to espeak's 22.05 kHz mono)."""
     exe = shutil.which(sox)
     if exe is None:
-        raise SynthError(f"{src} is {wav_format(src)}, not {fmt}, and sox is not installed to convert it; "
-                         "install sox or record the clip in the hall's format")
+        raise SynthError(
+            f"{src} is {wav_format(src)}, not {fmt}, and sox is not installed to convert it; "
+            "install sox or record the clip in the hall's format"
+        )
     dst.parent.mkdir(parents=True, exist_ok=True)
     tmp = dst.with_suffix(".tmp.wav")
     cmd = [exe, str(src), "-r", str(fmt.rate), "-c", str(fmt.channels), "-b", str(fmt.width * 8), str(tmp)]

@@ -3,6 +3,7 @@
 source -> detector (HOG + MOG2 occupancy, fused) -> smoothing (median/EMA + hysteresis) ->
 publisher (retained `sensor/crowd/{zone}` and `health/{camera}`), driven by counter.CameraCounter.
 """
+
 from .errors import CameraConfigError, CameraError, CameraUnavailable
 
 __all__ = ["CameraConfigError", "CameraError", "CameraUnavailable"]

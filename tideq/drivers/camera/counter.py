@@ -4,6 +4,7 @@ One thread, `cv2.setNumThreads(1)`: the counter must fit in one core of the edge
 the controller and kiosks. When the source fails the loop publishes health `stale` and
 reopens it after exponential backoff; a stop event ends every wait at once (SIGTERM).
 """
+
 from __future__ import annotations
 
 import logging
@@ -56,10 +57,19 @@ class ZoneTracker:
 
 
 class CameraCounter:
-    def __init__(self, camera: Camera, source: Source, publisher: Publisher, *, rate_hz: float = 2.0,
-                 person: PersonModel | None = None, settings: DetectorSettings | None = None,
-                 backoff: Backoff | None = None, stop: threading.Event | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        camera: Camera,
+        source: Source,
+        publisher: Publisher,
+        *,
+        rate_hz: float = 2.0,
+        person: PersonModel | None = None,
+        settings: DetectorSettings | None = None,
+        backoff: Backoff | None = None,
+        stop: threading.Event | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         cv2.setNumThreads(1)
         self.camera = camera
         self.source = source

@@ -21,6 +21,7 @@ where HOG finds nothing (top-down cameras, seated rows), the fused count is the 
 Calibration (`PersonModel`) is the height of a person at two floor rows (perspective) and a
 fill factor (silhouette area / height^2), fitted on frames with known counts (`fit_fill`).
 """
+
 from __future__ import annotations
 
 import math

@@ -1,4 +1,5 @@
 """Exceptions of the camera driver; lower errors (cv2, OS) are wrapped with `raise ... from err`."""
+
 from __future__ import annotations
 
 

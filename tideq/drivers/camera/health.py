@@ -5,6 +5,7 @@ zone counts keep their last `ts`, so readers see them age); `offline` the counte
 not running (clean stop, or the broker's last will after a crash). The payloads themselves are
 the contract's `Health` and `CrowdReading` (built by tideq.camera.publisher).
 """
+
 from __future__ import annotations
 
 from enum import Enum

@@ -6,6 +6,7 @@ are pasted with their foot point at chosen floor positions, scaled by a perspect
 sensor noise and a little brightness flicker so the background model is not handed a
 perfectly static image. See tests/drivers/data/make_fixtures.py for where the cut-outs come from.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -74,8 +75,14 @@ class SceneMaker:
         while len(out) < n:
             x, y = rng.uniform(x0, x1), rng.uniform(y0, y1)
             if zone.contains(x, y):
-                out.append(Placement(int(rng.integers(len(self.sprites))), (float(x), float(y)),
-                                     bool(rng.integers(2)), float(rng.uniform(0.9, 1.1))))
+                out.append(
+                    Placement(
+                        int(rng.integers(len(self.sprites))),
+                        (float(x), float(y)),
+                        bool(rng.integers(2)),
+                        float(rng.uniform(0.9, 1.1)),
+                    )
+                )
         return out
 
 
@@ -86,7 +93,7 @@ def _paste(dst: np.ndarray, sprite: np.ndarray, x0: int, y0: int) -> None:
     dx1, dy1 = min(w, x0 + sprite.shape[1]), min(h, y0 + sprite.shape[0])
     if dx1 <= dx0 or dy1 <= dy0:
         return
-    part = sprite[sy0:sy0 + dy1 - dy0, sx0:sx0 + dx1 - dx0].astype(np.float32)
+    part = sprite[sy0 : sy0 + dy1 - dy0, sx0 : sx0 + dx1 - dx0].astype(np.float32)
     a = part[:, :, 3:4] / 255.0
     region = dst[dy0:dy1, dx0:dx1]
     region[:] = region * (1 - a) + part[:, :, :3] * a

@@ -5,6 +5,7 @@ person walking through); an EMA on top removes jitter. Levels use hysteresis: a 
 entered at its threshold but left only when the count falls `margin` below it, so a count
 hovering at 10 does not flip busy/low twice a second and the tidal policy sees stable input.
 """
+
 from __future__ import annotations
 
 import math

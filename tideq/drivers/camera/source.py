@@ -10,6 +10,7 @@ its own thread and keeps only the newest frame, so a 2 Hz counter sees the prese
 frame from 10 s ago. Files are read in order (every frame counts, which is what tests and
 the bench want), optionally looping.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,7 +25,6 @@ import cv2
 import numpy as np
 
 from .errors import CameraUnavailable
-
 
 
 class SourceKind(Enum):
@@ -45,14 +45,14 @@ class SourceSpec:
         if u.isdigit():
             return cls(SourceKind.DEVICE, int(u))
         if u.startswith("v4l2://"):
-            u = u[len("v4l2://"):]
+            u = u[len("v4l2://") :]
             return cls(SourceKind.DEVICE, int(u) if u.isdigit() else u)
         if re.match(r"^/dev/video\d+$", u):
             return cls(SourceKind.DEVICE, u)
         if re.match(r"^(rtsps?|rtmp|https?|udp|tcp)://", u):
             return cls(SourceKind.STREAM, u)
         if u.startswith("file://"):
-            u = u[len("file://"):]
+            u = u[len("file://") :]
         return cls(SourceKind.FILE, u)
 
     @property
@@ -204,7 +204,7 @@ class Backoff:
     attempts: int = 0
 
     def next_delay(self) -> float:
-        delay = min(self.maximum, self.initial * self.factor ** self.attempts)
+        delay = min(self.maximum, self.initial * self.factor**self.attempts)
         self.attempts += 1
         return delay
 

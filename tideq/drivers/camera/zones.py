@@ -4,6 +4,7 @@ A person belongs to a zone when the *foot point* (bottom centre of the body) is 
 zone polygon: zones are drawn on the floor of the waiting area, and a standing person's head
 is often above a neighbouring zone in a perspective view.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -27,8 +28,9 @@ class ZoneGeometry:
     mask: np.ndarray = field(repr=False)  # uint8 0/255, shape (height, width)
 
     @classmethod
-    def from_fractions(cls, zone_id: str, corners: Sequence[tuple[float, float]],
-                       size: tuple[int, int]) -> ZoneGeometry:
+    def from_fractions(
+        cls, zone_id: str, corners: Sequence[tuple[float, float]], size: tuple[int, int]
+    ) -> ZoneGeometry:
         pts = np.asarray(corners, dtype=np.float32)
         if pts.ndim != 2 or pts.shape[0] < 3 or pts.shape[1] != 2:
             raise CameraConfigError(f"zone {zone_id}: polygon needs at least 3 [x, y] corners")

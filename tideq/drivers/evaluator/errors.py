@@ -1,4 +1,5 @@
 """Exceptions of the evaluator driver (the line's own errors are `tideq.drivers.rs485.errors`)."""
+
 from __future__ import annotations
 
 from tideq.drivers.rs485.errors import PayloadError, Rs485Error

@@ -5,6 +5,7 @@ staff already call the next number; a timeout or an unreachable evaluator resolv
 rated, never as an error. A rating is handed on in the contract's scale (5 best), mapped from the
 wire's (1 best) here.
 """
+
 from __future__ import annotations
 
 import logging
@@ -61,16 +62,18 @@ class EvaluatorMaster(PolledMaster):
 
     family = "evaluator"
 
-    def __init__(self, url: str, addresses: Iterable[int], *, bus_id: str, rating_timeout_s: float = 30.0,
-                 **kw: Any) -> None:
+    def __init__(
+        self, url: str, addresses: Iterable[int], *, bus_id: str, rating_timeout_s: float = 30.0, **kw: Any
+    ) -> None:
         super().__init__(url, addresses, bus_id=bus_id, **kw)
         self.rating_timeout_s = rating_timeout_s
         self._pending: dict[int, _Pending] = {}
         self._acked = dict.fromkeys(self.addresses, 0)
         self._next_id = dict.fromkeys(self.addresses, 0)
 
-    def ask(self, addr: int, ticket: str, window: str, prompt: str = "",
-            timeout_s: float | None = None) -> Future[RatingResult]:
+    def ask(
+        self, addr: int, ticket: str, window: str, prompt: str = "", timeout_s: float | None = None
+    ) -> Future[RatingResult]:
         fut: Future[RatingResult] = Future()
         timeout = self.rating_timeout_s if timeout_s is None else timeout_s
 

@@ -9,6 +9,7 @@ The rating byte counts 1 best (`WireRating`), as the device vendor built it; the
 5 best (`tideq.contract.vocab.Rating`). The wire stays as it is and `WireRating.to_contract()`
 maps, so nothing past this driver ever sees the wire's order.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -77,8 +78,7 @@ class Ask:
     def decode(cls, payload: bytes) -> Ask:
         try:
             ticket, window, prompt = payload[2:].split(b"\0", 2)
-            return cls(payload[0], payload[1], ticket.decode("ascii"), window.decode("ascii"),
-                       prompt.decode("gb2312"))
+            return cls(payload[0], payload[1], ticket.decode("ascii"), window.decode("ascii"), prompt.decode("gb2312"))
         except (ValueError, IndexError, UnicodeDecodeError) as err:
             raise EvaluatorPayloadError("ASK is ask_id, timeout, ticket\\0, window\\0, GB2312 prompt") from err
 

@@ -1,4 +1,5 @@
 """Simulated evaluators on a pty line. A visitor's touch is a wire code (`WireRating`, 1 best)."""
+
 from __future__ import annotations
 
 from tideq.drivers.rs485.framing import Frame

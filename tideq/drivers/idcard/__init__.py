@@ -1,5 +1,6 @@
 """The serial ID card reader (二代证读卡器): a plain-thread driver that yields ID numbers to a
 callback, and its pty simulator. No Qt; hashing the number is the contract's (`tideq.contract.identity`)."""
+
 from .errors import CardFault, IdCardError, ReaderUnavailable
 from .protocol import CMD_CARD, READER_ADDR
 from .reader import IdCardReader

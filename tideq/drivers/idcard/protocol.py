@@ -5,6 +5,7 @@ payload, CRC-16/MODBUS), sent by the reader unprompted when a card is placed:
 
     addr 0x01, cmd 0x31 CARD, payload = the 18-character resident ID number in ASCII
 """
+
 from __future__ import annotations
 
 from tideq.drivers.rs485.framing import Frame, encode

@@ -3,6 +3,7 @@
 The number is personal data: the caller hashes it at once (`tideq.contract.identity`) and drops
 it; this driver keeps nothing and never logs it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -27,8 +28,9 @@ class IdCardReader(SerialReader):
     chunk = 64
     open_error = ReaderUnavailable
 
-    def __init__(self, url: str, on_card: CardListener, on_fault: FaultListener | None = None,
-                 baudrate: int = 115200) -> None:
+    def __init__(
+        self, url: str, on_card: CardListener, on_fault: FaultListener | None = None, baudrate: int = 115200
+    ) -> None:
         super().__init__(url, baudrate)
         self.on_card = on_card
         self.on_fault = on_fault

@@ -1,4 +1,5 @@
 """A simulated ID card reader on a pty, for tests, demos and the screenshot script."""
+
 from __future__ import annotations
 
 from tideq.drivers.ptypair import PtyPair

@@ -1,4 +1,5 @@
 """Keypad bus master: polls keypads, delivers each key press once, sends LCD texts."""
+
 from __future__ import annotations
 
 import logging
@@ -56,8 +57,9 @@ class KeypadMaster(PolledMaster):
 
     family = "keypad"
 
-    def __init__(self, url: str, addresses: Iterable[int], *, bus_id: str,
-                 display_bytes: int = DEFAULT_DISPLAY_BYTES, **kw: Any) -> None:
+    def __init__(
+        self, url: str, addresses: Iterable[int], *, bus_id: str, display_bytes: int = DEFAULT_DISPLAY_BYTES, **kw: Any
+    ) -> None:
         super().__init__(url, addresses, bus_id=bus_id, **kw)
         self.display_bytes = display_bytes
         self.on_key: Callable[[KeyEvent], None] | None = None
@@ -103,8 +105,9 @@ class KeypadMaster(PolledMaster):
                 self.stats.duplicates += 1  # our acknowledgement was lost; already delivered
                 continue
             self._taken[addr] = (answer.session, answer.event_no)
-            event = KeyEvent(self.bus_id, addr, answer.session, answer.event_no, answer.key, answer.arg,
-                             time.monotonic())
+            event = KeyEvent(
+                self.bus_id, addr, answer.session, answer.event_no, answer.key, answer.arg, time.monotonic()
+            )
             if self.on_key:
                 try:
                     self.on_key(event)

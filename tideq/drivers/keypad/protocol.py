@@ -8,6 +8,7 @@ acknowledges it, so a lost answer or a lost acknowledgement never loses a press,
 can tell a retransmission from a new press. `session` is drawn at power-up so a rebooted keypad
 whose counter restarted is not mistaken for a retransmission.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -132,8 +133,7 @@ def fit_gb2312(text: str, limit: int = DEFAULT_DISPLAY_BYTES) -> bytes:
     return bytes(out)
 
 
-def encode_display(text: str, style: DisplayStyle = DisplayStyle.INFO,
-                   limit: int = DEFAULT_DISPLAY_BYTES) -> bytes:
+def encode_display(text: str, style: DisplayStyle = DisplayStyle.INFO, limit: int = DEFAULT_DISPLAY_BYTES) -> bytes:
     return bytes((int(style),)) + fit_gb2312(text, limit)
 
 

@@ -1,4 +1,5 @@
 """Simulated caller keypads on a pty line (tests, demos, benchmarks)."""
+
 from __future__ import annotations
 
 import random

@@ -2,6 +2,7 @@
 
 Wire format: docs/ledstrip-protocol.md. The line itself is `tideq.drivers.rs485`. No Qt, no MQTT here.
 """
+
 from tideq.drivers.rs485.framing import BROADCAST
 from tideq.drivers.rs485.state import BusState, DeviceState
 

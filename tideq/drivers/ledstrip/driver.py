@@ -5,6 +5,7 @@ that stays silent through all retries is QUIET and no longer costs bus time: its
 remembered, and it is probed with a single PING at a growing backoff; when it answers again it
 gets its brightness and last text back, so a re-plugged strip shows what it should.
 """
+
 from __future__ import annotations
 
 import logging
@@ -58,10 +59,20 @@ def _name(cmd: int) -> str:
 class LedStripBus:
     """Driver of one serial line of LED strips. Thread-safe; blocking calls, run it off the GUI/MQTT threads."""
 
-    def __init__(self, url: str, addresses: Iterable[int], *, baudrate: int = 9600, timeout_s: float = 0.2,
-                 retries: int = 2, charset: Charset = Charset.GB2312, probe_min_s: float = 0.5,
-                 probe_max_s: float = 30.0, clock: Callable[[], float] = time.monotonic,
-                 on_state: StateListener | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        addresses: Iterable[int],
+        *,
+        baudrate: int = 9600,
+        timeout_s: float = 0.2,
+        retries: int = 2,
+        charset: Charset = Charset.GB2312,
+        probe_min_s: float = 0.5,
+        probe_max_s: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+        on_state: StateListener | None = None,
+    ) -> None:
         addresses = sorted(set(addresses))
         self.charset = charset
         self.probe_min_s = probe_min_s
@@ -69,8 +80,16 @@ class LedStripBus:
         self.clock = clock
         self.on_state = on_state
         self.strips: dict[int, Strip] = {a: Strip(a) for a in addresses}
-        self.line = Rs485Line(url, addresses, baudrate=baudrate, timeout_s=timeout_s, retries=retries,
-                              quiet_after=1, label="LED strip", on_state=self._line_state)
+        self.line = Rs485Line(
+            url,
+            addresses,
+            baudrate=baudrate,
+            timeout_s=timeout_s,
+            retries=retries,
+            quiet_after=1,
+            label="LED strip",
+            on_state=self._line_state,
+        )
         self._lock = threading.RLock()
 
     # port --------------------------------------------------------------------------------
@@ -196,8 +215,7 @@ class LedStripBus:
             s = self.strips.setdefault(addr, Strip(addr))
             s.backoff_s = self.probe_min_s
             s.next_probe = self.clock() + s.backoff_s
-            log.info("LED strip %d on %s: probing every %.1f-%.0fs", addr, self.url, self.probe_min_s,
-                     self.probe_max_s)
+            log.info("LED strip %d on %s: probing every %.1f-%.0fs", addr, self.url, self.probe_min_s, self.probe_max_s)
         if self.on_state:
             try:
                 self.on_state(addr, state)
@@ -209,11 +227,14 @@ class LedStripBus:
         """One command and its ACK (the port opens on first use). A retry resends the identical
         frame, so a strip that already applied it just ACKs again."""
         try:
-            answer = self.line.open().transact(addr, cmd, payload, expect=ANSWERS, attempts=attempts,
-                                               judge=self._judge)
+            answer = self.line.open().transact(addr, cmd, payload, expect=ANSWERS, attempts=attempts, judge=self._judge)
         except DeviceTimeout as err:
-            raise StripTimeout(f"strip {addr} on {self.url} did not answer {_name(cmd)} within "
-                               f"{self.line.timeout_s:.3f}s after {err.attempts} attempts", addr, err.attempts) from err
+            raise StripTimeout(
+                f"strip {addr} on {self.url} did not answer {_name(cmd)} within "
+                f"{self.line.timeout_s:.3f}s after {err.attempts} attempts",
+                addr,
+                err.attempts,
+            ) from err
         if answer.cmd == Command.NAK:
             self.line.stats.naks += 1
             raise StripNak(addr, answer.payload[1], nak_message(answer.payload[1]))

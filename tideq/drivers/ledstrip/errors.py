@@ -1,5 +1,6 @@
 """Exception tree of the LED strip driver: callers catch `LedStripError` (or any `Rs485Error`),
 tests the leaves. Each leaf is also the line's own leaf (`StripTimeout` is a `DeviceTimeout`)."""
+
 from __future__ import annotations
 
 from tideq.drivers.rs485.errors import DeviceNak, DeviceQuiet, DeviceTimeout, PayloadError, PortUnavailable, Rs485Error

@@ -3,6 +3,7 @@
 Pure: builds and parses payloads, encodes text. The driver and the simulated strip both use it,
 so the wire format is defined once.
 """
+
 from __future__ import annotations
 
 import logging
@@ -107,8 +108,13 @@ def encode_text(text: str, charset: Charset = Charset.GB2312, limit: int = MAX_T
             break
         out += b
     if bad:
-        log.warning("LED text %r: %s not in %s, shown as %s; use charset GB18030 if the strips have the font",
-                    text, "".join(bad), charset.name, REPLACEMENT)
+        log.warning(
+            "LED text %r: %s not in %s, shown as %s; use charset GB18030 if the strips have the font",
+            text,
+            "".join(bad),
+            charset.name,
+            REPLACEMENT,
+        )
         status = EncodeStatus.REPLACED if status is EncodeStatus.EXACT else status
     return EncodedText(bytes(out), charset, status, "".join(bad))
 

@@ -6,6 +6,7 @@ command, parameter range) and answered like a strip would; faults are injected p
 `tideq.drivers.rs485.sim.SimDevice`): `unplug` (stop answering), `replug` (back, blank),
 `corrupt_next` (flip a CRC byte of the next answers), dropped, late or garbled answers.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

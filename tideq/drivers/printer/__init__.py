@@ -1,5 +1,6 @@
 """ESC/POS ticket printing (python-escpos transports + our own Chinese layout), status and the
 virtual printer. No Qt, no MQTT here. See docs/printing.md."""
+
 from .driver import PrintOutcome, PrintResult, TicketPrinter
 from .errors import (
     CoverOpen,
@@ -18,8 +19,26 @@ from .status import Paper, PrinterState, PrinterStatus
 from .ticket import Priority, TicketPrint
 
 __all__ = [
-    "CoverOpen", "Link", "LinkLost", "Paper", "PaperOut", "PrintOutcome", "PrintResult", "PrinterError",
-    "PrinterFault", "PrinterHardwareError", "PrinterOffline", "PrinterState", "PrinterStatus", "PrinterUnreachable",
-    "PrinterUrl", "PrinterUrlError", "Priority", "TicketPrint", "TicketPrinter", "build_ticket", "open_link",
+    "CoverOpen",
+    "Link",
+    "LinkLost",
+    "Paper",
+    "PaperOut",
+    "PrintOutcome",
+    "PrintResult",
+    "PrinterError",
+    "PrinterFault",
+    "PrinterHardwareError",
+    "PrinterOffline",
+    "PrinterState",
+    "PrinterStatus",
+    "PrinterUnreachable",
+    "PrinterUrl",
+    "PrinterUrlError",
+    "Priority",
+    "TicketPrint",
+    "TicketPrinter",
+    "build_ticket",
+    "open_link",
     "parse_url",
 ]

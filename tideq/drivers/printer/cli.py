@@ -1,4 +1,5 @@
 """`tideq printer-test URL` and `tideq printer-sim`."""
+
 from __future__ import annotations
 
 import argparse
@@ -31,8 +32,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--out", default="var/printer-sim", help="folder for NAME-0001.png/.txt")
     s.add_argument("--name", default="sim")
     s.add_argument("--width", type=int, choices=(58, 80), default=80)
-    s.add_argument("--chinese-default", action="store_true",
-                   help="start in Chinese mode as many Chinese printers do (default: off, like Epson)")
+    s.add_argument(
+        "--chinese-default",
+        action="store_true",
+        help="start in Chinese mode as many Chinese printers do (default: off, like Epson)",
+    )
     s.add_argument("--paper", choices=[p.value for p in Paper if p is not Paper.UNKNOWN], default="adequate")
     s.add_argument("--cover-open", action="store_true")
     s.add_argument("--offline", action="store_true")
@@ -60,8 +64,10 @@ def run_test(args: argparse.Namespace) -> int:
     return 0 if result.printed else 1
 
 
-COMMANDS_HELP = ("commands: paper adequate|near_end|out, cover open|closed, online, offline, "
-                 "error on|off, mute on|off, drop on|off, status, quit")
+COMMANDS_HELP = (
+    "commands: paper adequate|near_end|out, cover open|closed, online, offline, "
+    "error on|off, mute on|off, drop on|off, status, quit"
+)
 
 
 def run_sim(args: argparse.Namespace) -> int:
@@ -69,11 +75,18 @@ def run_sim(args: argparse.Namespace) -> int:
     from .virtual import VirtualPrinter
 
     printer = VirtualPrinter(args.name, args.out, args.width, chinese_default=args.chinese_default)
-    printer.set_state(paper=args.paper, cover_open=args.cover_open, offline=args.offline,
-                      error=args.error, mute=args.mute, drop=args.drop)
+    printer.set_state(
+        paper=args.paper,
+        cover_open=args.cover_open,
+        offline=args.offline,
+        error=args.error,
+        mute=args.mute,
+        drop=args.drop,
+    )
     printer.listeners.append(lambda t: print(f"ticket {t.seq}: {t.png}", flush=True))
-    sim = PrinterSim(printer, host=args.host, port=None if args.no_tcp else args.port,
-                     pty=not args.no_pty, pty_link=args.pty_link)
+    sim = PrinterSim(
+        printer, host=args.host, port=None if args.no_tcp else args.port, pty=not args.no_pty, pty_link=args.pty_link
+    )
     try:
         sim.start()
     except OSError as err:
@@ -82,8 +95,7 @@ def run_sim(args: argparse.Namespace) -> int:
     if not args.no_tcp:
         print(f"listening tcp://{args.host}:{sim.port}", flush=True)
     if sim.pty_path:
-        print(f"listening serial://{sim.pty_path}" + (f" (link {args.pty_link})" if args.pty_link else ""),
-              flush=True)
+        print(f"listening serial://{sim.pty_path}" + (f" (link {args.pty_link})" if args.pty_link else ""), flush=True)
     print(f"output {printer.out_dir.resolve()}; state {printer.state}", flush=True)
     print(COMMANDS_HELP, flush=True)
     try:

@@ -5,6 +5,7 @@ answer) and after (a fault that appeared while printing, or a link that died, ma
 UNCERTAIN). Whatever happens the ticket stays valid: the result tells the kiosk to show it on
 screen. Errors are returned in the result, never raised, so a kiosk flow cannot crash on paper.
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,10 +25,10 @@ log = logging.getLogger(__name__)
 
 
 class PrintOutcome(str, Enum):
-    PRINTED = "printed"            # sent, and the printer reports no fault afterwards
-    NOT_PRINTED = "not_printed"    # nothing was sent: fault or no answer before printing
-    UNCERTAIN = "uncertain"        # sent (maybe partly), but a fault or a dead link followed,
-                                   # or the link cannot read status at all
+    PRINTED = "printed"  # sent, and the printer reports no fault afterwards
+    NOT_PRINTED = "not_printed"  # nothing was sent: fault or no answer before printing
+    UNCERTAIN = "uncertain"  # sent (maybe partly), but a fault or a dead link followed,
+    # or the link cannot read status at all
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,14 @@ StatusListener = Callable[[PrinterStatus], None]
 class TicketPrinter:
     """One printer from its config URL. Thread-safe; reconnects after a failure."""
 
-    def __init__(self, url: str, width_mm: int = 80, *, status_deadline_s: float = STATUS_DEADLINE_S,
-                 on_status: StatusListener | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        width_mm: int = 80,
+        *,
+        status_deadline_s: float = STATUS_DEADLINE_S,
+        on_status: StatusListener | None = None,
+    ) -> None:
         self.url: PrinterUrl = parse_url(url)
         if width_mm not in (58, 80):
             raise ValueError("width_mm is 58 or 80")
@@ -144,8 +151,16 @@ class TicketPrinter:
         """The typed error of a status: the link's own exception when it failed (LinkLost...)."""
         return self._link_error if not st.reachable and self._link_error else st.as_error()
 
-    def _result(self, ticket: TicketPrint, outcome: PrintOutcome, before: PrinterStatus,
-                after: PrinterStatus | None, err: PrinterError | None, sent: int, start: float) -> PrintResult:
+    def _result(
+        self,
+        ticket: TicketPrint,
+        outcome: PrintOutcome,
+        before: PrinterStatus,
+        after: PrinterStatus | None,
+        err: PrinterError | None,
+        sent: int,
+        start: float,
+    ) -> PrintResult:
         if err:
             log.warning("printer %s: %s (%s)", self.url.target, outcome.value, err)
         return PrintResult(ticket, outcome, before, after, err, sent, time.monotonic() - start)

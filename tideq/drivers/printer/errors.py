@@ -3,6 +3,7 @@
 Each error carries what the kiosk tells the visitor (`guide`, zh/en) so a failed print never
 ends in a dead end: the ticket stays valid and is shown on screen instead (窗口无否决权).
 """
+
 from __future__ import annotations
 
 from typing import ClassVar
@@ -12,8 +13,10 @@ class PrinterError(Exception):
     """Base of every printer failure."""
 
     code: ClassVar[str] = "printer_error"
-    guide: ClassVar[dict[str, str]] = {"zh": "打印失败，请以屏幕上的号码为准，或拍照留存。",
-             "en": "Printing failed. Your number on the screen is valid; take a photo of it."}
+    guide: ClassVar[dict[str, str]] = {
+        "zh": "打印失败，请以屏幕上的号码为准，或拍照留存。",
+        "en": "Printing failed. Your number on the screen is valid; take a photo of it.",
+    }
 
 
 class PrinterUrlError(PrinterError, ValueError):
@@ -48,15 +51,19 @@ class PrinterOffline(PrinterFault):
 
 class CoverOpen(PrinterFault):
     code = "printer_cover_open"
-    guide: ClassVar[dict[str, str]] = {"zh": "打印机盖未关好，已通知工作人员；请以屏幕上的号码为准。",
-             "en": "The printer cover is open; staff have been told. Your number on the screen is valid."}
+    guide: ClassVar[dict[str, str]] = {
+        "zh": "打印机盖未关好，已通知工作人员；请以屏幕上的号码为准。",
+        "en": "The printer cover is open; staff have been told. Your number on the screen is valid.",
+    }
 
 
 class PaperOut(PrinterFault):
     code = "printer_paper_out"
-    guide: ClassVar[dict[str, str]] = {"zh": "打印机缺纸，已通知工作人员；请以屏幕上的号码为准，或拍照留存。",
-             "en": "The printer is out of paper; staff have been told. "
-                   "Your number on the screen is valid; take a photo of it."}
+    guide: ClassVar[dict[str, str]] = {
+        "zh": "打印机缺纸，已通知工作人员；请以屏幕上的号码为准，或拍照留存。",
+        "en": "The printer is out of paper; staff have been told. "
+        "Your number on the screen is valid; take a photo of it.",
+    }
 
 
 class PrinterHardwareError(PrinterFault):

@@ -5,6 +5,7 @@ U+4E00..U+9FA5 and sends full-width punctuation as `?`; GB18030 covers every cha
 rare ones as 4-byte codes. In Chinese mode bytes below 0x80 still print as ASCII, so one mode
 serves the whole ticket. Sizes use `GS !`; the QR code is native `GS ( k` or a `GS v 0` raster.
 """
+
 from __future__ import annotations
 
 import math
@@ -161,11 +162,13 @@ class Writer:
 
     def qr_native(self, data: bytes, module: int, ec: str = "M") -> Writer:
         ecb = {"L": 48, "M": 49, "Q": 50, "H": 51}[ec]
-        return (self._k(65, b"\x32\x00")       # model 2
-                ._k(67, bytes((module,)))        # module size in dots
-                ._k(69, bytes((ecb,)))           # error correction
-                ._k(80, b"0" + data)             # store the data
-                ._k(81, b"0"))                   # print it
+        return (
+            self._k(65, b"\x32\x00")  # model 2
+            ._k(67, bytes((module,)))  # module size in dots
+            ._k(69, bytes((ecb,)))  # error correction
+            ._k(80, b"0" + data)  # store the data
+            ._k(81, b"0")
+        )  # print it
 
     def _k(self, fn: int, body: bytes) -> Writer:
         n = len(body) + 2

@@ -16,6 +16,7 @@ The registry names each scheme's opener by module path and imports it on first u
 module imports no transport (transports.py, virtual.py import it for `Link`, never the other
 way), and pyusb or the virtual printer's renderer load only when a URL asks for them.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -53,6 +54,7 @@ class PrinterUrl:
         profile = self.options.get("profile")
         if profile:
             from escpos.capabilities import get_profile
+
             return bool(get_profile(profile).supports("qrCode"))
         return True
 

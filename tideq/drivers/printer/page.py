@@ -4,6 +4,7 @@ Built by the ESC/POS parser of the virtual printer, drawn by render.py. Line lay
 real printer: characters fill a line buffer and wrap at the printable width; alignment and
 line height apply when the line is printed (LF or wrap).
 """
+
 from __future__ import annotations
 
 import unicodedata

@@ -4,6 +4,7 @@ Bytes may arrive in any chunking (one byte at a time over a pty); a command that
 complete yet waits for more. Real-time status (`DLE EOT n`) is answered the moment it is
 parsed, in stream order, so a status byte inside raster data is never mistaken for a query.
 """
+
 from __future__ import annotations
 
 import logging
@@ -16,11 +17,33 @@ from .page import DEFAULT_SPACING, Page, Style, restyle
 
 log = logging.getLogger(__name__)
 
-BARCODE_TYPES = {0: "UPC-A", 1: "UPC-E", 2: "EAN13", 3: "EAN8", 4: "CODE39", 5: "ITF", 6: "CODABAR",
-                 65: "UPC-A", 66: "UPC-E", 67: "EAN13", 68: "EAN8", 69: "CODE39", 70: "ITF",
-                 71: "CODABAR", 72: "CODE93", 73: "CODE128"}
-_BARCODE_LIB = {"UPC-A": "upca", "EAN13": "ean13", "EAN8": "ean8", "CODE39": "code39",
-                "ITF": "itf", "CODABAR": "codabar", "CODE128": "code128"}
+BARCODE_TYPES = {
+    0: "UPC-A",
+    1: "UPC-E",
+    2: "EAN13",
+    3: "EAN8",
+    4: "CODE39",
+    5: "ITF",
+    6: "CODABAR",
+    65: "UPC-A",
+    66: "UPC-E",
+    67: "EAN13",
+    68: "EAN8",
+    69: "CODE39",
+    70: "ITF",
+    71: "CODABAR",
+    72: "CODE93",
+    73: "CODE128",
+}
+_BARCODE_LIB = {
+    "UPC-A": "upca",
+    "EAN13": "ean13",
+    "EAN8": "ean8",
+    "CODE39": "code39",
+    "ITF": "itf",
+    "CODABAR": "codabar",
+    "CODE128": "code128",
+}
 
 
 @dataclass
@@ -83,7 +106,7 @@ class EscPosParser:
     def _need(self, i: int, k: int) -> bytes:
         if i + k > len(self.buf):
             raise Incomplete
-        return bytes(self.buf[i:i + k])
+        return bytes(self.buf[i : i + k])
 
     # dispatch -----------------------------------------------------------------------
     def _step(self, i: int) -> int:
@@ -141,8 +164,14 @@ class EscPosParser:
             elif ch == "-":
                 self.style = restyle(self.style, underline=bool(n % 48 if n >= 48 else n))
             elif ch == "!":
-                self.style = restyle(self.style, font_b=bool(n & 1), bold=bool(n & 8), h=2 if n & 16 else 1,
-                                     w=2 if n & 32 else 1, underline=bool(n & 128))
+                self.style = restyle(
+                    self.style,
+                    font_b=bool(n & 1),
+                    bold=bool(n & 8),
+                    h=2 if n & 16 else 1,
+                    w=2 if n & 32 else 1,
+                    underline=bool(n & 128),
+                )
             elif ch == "M":
                 self.style = restyle(self.style, font_b=n in (1, 49))
             elif ch == "3":
@@ -234,8 +263,7 @@ class EscPosParser:
         if ch in "!-CWp":
             n = self._need(i, 3)[2]
             if ch == "!":
-                self.style = restyle(self.style, w=2 if n & 4 else 1, h=2 if n & 8 else 1,
-                                     underline=bool(n & 128))
+                self.style = restyle(self.style, w=2 if n & 4 else 1, h=2 if n & 8 else 1, underline=bool(n & 128))
             elif ch == "W":
                 self.style = restyle(self.style, w=2 if n & 1 else 1, h=2 if n & 1 else 1)
             return i + 4 if ch == "p" else i + 3
@@ -303,6 +331,7 @@ class EscPosParser:
             self.qr.data = bytes(body[3:])
         elif fn == 81 and self.qr.data:
             import segno
+
             data = self.qr.data
             qr = segno.make_qr(data, error=self.qr.ec.lower(), boost_error=False)
             matrix = np.array([list(r) for r in qr.matrix], dtype=bool)
@@ -317,7 +346,7 @@ class EscPosParser:
             end = self.buf.find(0, i + 3)
             if end < 0:
                 raise Incomplete
-            data, nxt = bytes(self.buf[i + 3:end]), end + 1
+            data, nxt = bytes(self.buf[i + 3 : end]), end + 1
         else:
             n = self._need(i, 4)[3]
             data, nxt = self._need(i + 4, n), i + 4 + n
@@ -337,6 +366,7 @@ class EscPosParser:
         modules = "10" * 20  # placeholder pattern for types python-barcode cannot build
         try:
             import barcode
+
             lib = _BARCODE_LIB.get(kind)
             if lib:
                 modules = barcode.get(lib, text[:12] if kind == "EAN13" else text).build()[0]

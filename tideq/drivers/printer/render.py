@@ -1,5 +1,6 @@
 """Draw a Page as a PNG the way a 203-dpi head would: fixed cells (12x24 ASCII, 24x24 Chinese),
 `GS !` scaling by whole multiples, bold, underline and reverse. Pillow only; no Qt in drivers/."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -37,10 +38,13 @@ def glyph(ch: str, font_b: bool, bold: bool) -> np.ndarray:
     box = d.textbbox((0, 0), ch, font=font)
     gw = box[2] - box[0]
     x = (cw - gw) // 2 - box[0] if gw <= cw else -box[0]
-    for dx in ((0, 1) if bold else (0,)):  # bold = double strike shifted one dot, as heads do
+    for dx in (0, 1) if bold else (0,):  # bold = double strike shifted one dot, as heads do
         d.text((x + dx, (ch_h - size) // 2 - 1), ch, font=font, fill=255)
-    cell = np.asarray(img)[:ch_h, :cw] if gw <= cw else np.asarray(
-        img.crop((0, 0, max(gw + 1, 1), ch_h)).resize((cw, ch_h)))
+    cell = (
+        np.asarray(img)[:ch_h, :cw]
+        if gw <= cw
+        else np.asarray(img.crop((0, 0, max(gw + 1, 1), ch_h)).resize((cw, ch_h)))
+    )
     return cell > 110
 
 
@@ -61,7 +65,7 @@ def row_bitmap(row: TextRow) -> np.ndarray:
     out = np.zeros((row.height, sum(p.shape[1] for p in parts)), bool)
     x = 0
     for p in parts:
-        out[row.height - p.shape[0]:, x:x + p.shape[1]] = p  # baseline at the bottom, as printers do
+        out[row.height - p.shape[0] :, x : x + p.shape[1]] = p  # baseline at the bottom, as printers do
         x += p.shape[1]
     return out
 
@@ -73,11 +77,11 @@ def page_bitmap(page: Page) -> np.ndarray:
             blocks.append(np.zeros((row.dots, page.dots), bool))
             continue
         bits = row_bitmap(row) if isinstance(row, TextRow) else row.bits
-        bits = bits[:, :page.dots]  # a real head drops what lies past the print width
+        bits = bits[:, : page.dots]  # a real head drops what lies past the print width
         free = page.dots - bits.shape[1]
         left = {1: free // 2, 2: free}.get(row.align, 0)
         line = np.zeros((bits.shape[0], page.dots), bool)
-        line[:, left:left + bits.shape[1]] = bits
+        line[:, left : left + bits.shape[1]] = bits
         blocks.append(line)
     return np.concatenate(blocks, axis=0) if blocks else np.zeros((1, page.dots), bool)
 

@@ -4,6 +4,7 @@ TCP: one thread per connection, each its own parser session; the `drop` fault re
 connection (RST) when print data arrives. pty: `os.openpty()` in raw mode; we keep the slave
 open ourselves so a client closing it does not turn the master into EIO.
 """
+
 from __future__ import annotations
 
 import logging
@@ -21,8 +22,15 @@ log = logging.getLogger(__name__)
 
 
 class PrinterSim:
-    def __init__(self, printer: VirtualPrinter, *, host: str = "127.0.0.1", port: int | None = 9100,
-                 pty: bool = True, pty_link: str | Path | None = None) -> None:
+    def __init__(
+        self,
+        printer: VirtualPrinter,
+        *,
+        host: str = "127.0.0.1",
+        port: int | None = 9100,
+        pty: bool = True,
+        pty_link: str | Path | None = None,
+    ) -> None:
         self.printer = printer
         self.host, self.port = host, port
         self.want_pty = pty

@@ -5,6 +5,7 @@ n=3 (error cause). Each reply is one byte whose fixed bits are 0b0xx1xx10 (mask 
 a byte that does not fit is noise (e.g. an automatic status back), not an answer. python-escpos
 reads an empty reply as "paper adequate"; here a missing reply is always UNKNOWN.
 """
+
 from __future__ import annotations
 
 import time
@@ -70,10 +71,17 @@ class PrinterStatus:
         return PrinterUnreachable(self.reason or "no status reply")
 
     def to_dict(self) -> dict[str, object]:
-        return {"state": self.state.value, "reachable": self.reachable, "online": self.online,
-                "cover_open": self.cover_open, "paper": self.paper.value, "error": self.error,
-                "raw": {str(k): f"0x{v:02x}" for k, v in self.raw.items()}, "reason": self.reason,
-                "readable": self.readable}
+        return {
+            "state": self.state.value,
+            "reachable": self.reachable,
+            "online": self.online,
+            "cover_open": self.cover_open,
+            "paper": self.paper.value,
+            "error": self.error,
+            "raw": {str(k): f"0x{v:02x}" for k, v in self.raw.items()},
+            "reason": self.reason,
+            "readable": self.readable,
+        }
 
 
 def unknown(reason: str, *, reachable: bool, readable: bool = True) -> PrinterStatus:
@@ -87,8 +95,12 @@ def valid(byte: int) -> bool:
 def decode(raw: dict[int, int]) -> PrinterStatus:
     """Map the replies of DLE EOT 1, 2, 4 (and 3) to one status. Missing replies stay unknown."""
     if 1 not in raw or 2 not in raw or 4 not in raw:
-        return PrinterStatus(PrinterState.UNKNOWN, reachable=True, raw=dict(raw),
-                             reason=f"missing reply to DLE EOT {sorted({1, 2, 4} - raw.keys())}")
+        return PrinterStatus(
+            PrinterState.UNKNOWN,
+            reachable=True,
+            raw=dict(raw),
+            reason=f"missing reply to DLE EOT {sorted({1, 2, 4} - raw.keys())}",
+        )
     s1, s2, s4 = raw[1], raw[2], raw[4]
     online = not s1 & 0x08
     cover = bool(s2 & 0x04)
@@ -112,8 +124,9 @@ def decode(raw: dict[int, int]) -> PrinterStatus:
         state = PrinterState.PAPER_NEAR_END
     else:
         state = PrinterState.OK
-    return PrinterStatus(state, reachable=True, online=online, cover_open=cover, paper=paper,
-                         error=error, raw=dict(raw))
+    return PrinterStatus(
+        state, reachable=True, online=online, cover_open=cover, paper=paper, error=error, raw=dict(raw)
+    )
 
 
 def query(link: Link, deadline_s: float = STATUS_DEADLINE_S) -> PrinterStatus:

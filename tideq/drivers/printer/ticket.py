@@ -1,4 +1,5 @@
 """The printable ticket: what a kiosk hands the driver after the controller acknowledged it."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -14,8 +15,10 @@ class Priority(str, Enum):
     APPOINTMENT = "appointment"
 
 
-DEFAULT_GUIDANCE = ("请留意叫号；过号请到综合咨询窗口。",
-                    "Please listen for your number. If you miss it, go to the General Enquiry window.")
+DEFAULT_GUIDANCE = (
+    "请留意叫号；过号请到综合咨询窗口。",
+    "Please listen for your number. If you miss it, go to the General Enquiry window.",
+)
 
 
 @dataclass(frozen=True)
@@ -47,27 +50,47 @@ class TicketPrint:
         object.__setattr__(self, "priority", Priority(self.priority))
 
     @classmethod
-    def from_controller(cls, ticket: Mapping[str, Any], *, hall: tuple[str, str],
-                        service: tuple[str, str], verify: str, **extra: Any) -> TicketPrint:
+    def from_controller(
+        cls, ticket: Mapping[str, Any], *, hall: tuple[str, str], service: tuple[str, str], verify: str, **extra: Any
+    ) -> TicketPrint:
         """Build from the controller's `ticket` object (contract v1) plus names from the config."""
         issued = ticket["issued_at"]
         if isinstance(issued, str):
             issued = datetime.fromisoformat(issued)
-        return cls(hall_zh=hall[0], hall_en=hall[1], service_zh=service[0], service_en=service[1],
-                   number=str(ticket["number"]), ahead=int(ticket["ahead"]), eta_s=int(ticket["eta_s"]),
-                   issued_at=issued, verify=verify,
-                   priority=Priority(ticket.get("priority", "normal")), **extra)
+        return cls(
+            hall_zh=hall[0],
+            hall_en=hall[1],
+            service_zh=service[0],
+            service_en=service[1],
+            number=str(ticket["number"]),
+            ahead=int(ticket["ahead"]),
+            eta_s=int(ticket["eta_s"]),
+            issued_at=issued,
+            verify=verify,
+            priority=Priority(ticket.get("priority", "normal")),
+            **extra,
+        )
 
 
-def sample_ticket(issued_at: datetime | None = None, *, number: str = "A012",
-                  priority: Priority = Priority.NORMAL) -> TicketPrint:
+def sample_ticket(
+    issued_at: datetime | None = None, *, number: str = "A012", priority: Priority = Priority.NORMAL
+) -> TicketPrint:
     """The ticket `tideq printer-test` prints: Chinese with full-width punctuation, English,
     a large number and a QR code, as staff check when installing a printer."""
     from datetime import timedelta, timezone
+
     at = issued_at or datetime(2024, 5, 6, 9, 12, 33, tzinfo=timezone(timedelta(hours=8)))
-    return TicketPrint(hall_zh="西安高新区政务服务中心", hall_en="Xi'an Hi-Tech Zone Government Service Center",
-                       service_zh="企业开办（设立登记）", service_en="Business start-up (registration)",
-                       number=number, ahead=7, eta_s=1260, issued_at=at,
-                       verify=f"TQ1:xian-hitech:{at:%Y%m%d}:{number}:7f3a9c2e",
-                       priority=priority, where_zh="请在二楼东区等候",
-                       where_en="Please wait in the east area, 2nd floor")
+    return TicketPrint(
+        hall_zh="西安高新区政务服务中心",
+        hall_en="Xi'an Hi-Tech Zone Government Service Center",
+        service_zh="企业开办（设立登记）",
+        service_en="Business start-up (registration)",
+        number=number,
+        ahead=7,
+        eta_s=1260,
+        issued_at=at,
+        verify=f"TQ1:xian-hitech:{at:%Y%m%d}:{number}:7f3a9c2e",
+        priority=priority,
+        where_zh="请在二楼东区等候",
+        where_en="Please wait in the east area, 2nd floor",
+    )

@@ -1,4 +1,5 @@
 """The byte transports behind printer URLs (link.py names them): raw TCP, serial, a device file, USB."""
+
 from __future__ import annotations
 
 import os
@@ -135,6 +136,7 @@ class FileLink:
             raise PrinterUnreachable(f"cannot open printer file {path}: {err}") from err
         if self.can_read and os.isatty(self.fd):
             import tty
+
             tty.setraw(self.fd)  # no line discipline: 0x0A must not become CR LF
 
     @staticmethod
@@ -148,7 +150,7 @@ class FileLink:
         view = memoryview(data)
         try:
             while view:
-                view = view[os.write(self.fd, view):]
+                view = view[os.write(self.fd, view) :]
         except OSError as err:
             raise LinkLost(f"printer file {self.path} failed while writing: {err}") from err
 
@@ -176,6 +178,7 @@ class UsbLink:
     def __init__(self, vid: int, pid: int) -> None:
         from escpos.exceptions import DeviceNotFoundError
         from escpos.printer import Usb
+
         if not Usb.is_usable():
             raise PrinterUnreachable("USB printing needs pyusb (pip install 'python-escpos[usb]')")
         try:

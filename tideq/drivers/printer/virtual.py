@@ -5,6 +5,7 @@ pty, or the in-process `virtual://` link) gets its own parser `Session`. Every c
 ticket to `NAME-0001.png` and `NAME-0001.txt`. Tests wait on `wait_for_tickets()`, which
 blocks on a condition, never on a sleep.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -53,8 +54,14 @@ class PrintedTicket:
 
 
 class VirtualPrinter:
-    def __init__(self, name: str = "virtual", out_dir: str | Path | None = None, width_mm: int = 80,
-                 *, chinese_default: bool = False) -> None:
+    def __init__(
+        self,
+        name: str = "virtual",
+        out_dir: str | Path | None = None,
+        width_mm: int = 80,
+        *,
+        chinese_default: bool = False,
+    ) -> None:
         self.name = name
         self.dots = DOTS[width_mm]
         self.width_mm = width_mm
@@ -141,9 +148,11 @@ class Session:
 
     def __init__(self, printer: VirtualPrinter, respond: Callable[[bytes], None]) -> None:
         self.printer = printer
-        self.parser = EscPosParser(printer.dots, Hooks(status=printer.status_byte, respond=respond,
-                                                       cut=lambda p: printer._emit(p, cut=True)),
-                                   chinese_default=printer.chinese_default)
+        self.parser = EscPosParser(
+            printer.dots,
+            Hooks(status=printer.status_byte, respond=respond, cut=lambda p: printer._emit(p, cut=True)),
+            chinese_default=printer.chinese_default,
+        )
 
     def should_drop(self, data: bytes) -> bool:
         """The `drop` fault: the link dies as print data arrives (status queries still pass)."""

@@ -1,6 +1,7 @@
 """One exception tree for every device family on a tideq serial line (LED strips, keypads,
 evaluators). A family's own errors subclass both its family base and the leaf here, so a caller
 can catch `StripTimeout` or any `DeviceTimeout` alike."""
+
 from __future__ import annotations
 
 

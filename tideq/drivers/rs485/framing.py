@@ -11,6 +11,7 @@
 The decoder is a stream parser: it resynchronises on the next 0xAA 0x55 after garbage or a bad
 checksum, and counts what it dropped, so a noisy line costs frames, never the bridge.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -86,7 +87,7 @@ class FrameDecoder:
             total = HEADER + length + 2
             if len(self._buf) < total:
                 return frames
-            body = bytes(self._buf[2: HEADER + length])
+            body = bytes(self._buf[2 : HEADER + length])
             crc = self._buf[HEADER + length] | (self._buf[HEADER + length + 1] << 8)
             if crc16_modbus(body) != crc:
                 self.bad_crc += 1

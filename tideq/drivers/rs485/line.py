@@ -14,6 +14,7 @@ transaction holds the line's lock from the request to its answer.
   others little; its first answer makes it OK again. While the port is down every device is
   OFFLINE.
 """
+
 from __future__ import annotations
 
 import logging
@@ -32,7 +33,7 @@ from .state import BusState, DeviceState, LineHealth, bus_state
 
 log = logging.getLogger(__name__)
 
-READ_SLICE_S = 0.02   # bounds how late a deadline is noticed, not the answer latency
+READ_SLICE_S = 0.02  # bounds how late a deadline is noticed, not the answer latency
 WRITE_TIMEOUT_S = 2.0
 # what a vanished port raises: pyserial wraps most OS errors, but flush() lets termios.error (EIO) through
 PORT_ERRORS = (serial.SerialException, OSError, termios.error)
@@ -41,7 +42,7 @@ PORT_ERRORS = (serial.SerialException, OSError, termios.error)
 class Verdict(Enum):
     """What a family makes of a frame that matches its request (see `transact(judge=...)`)."""
 
-    TAKE = "take"      # the answer
+    TAKE = "take"  # the answer
     RESEND = "resend"  # the device asks for the request again (busy): next attempt
     IGNORE = "ignore"  # not a usable answer (malformed payload): keep waiting
 
@@ -57,12 +58,12 @@ class LineStats:
     frames_sent: int = 0
     transactions: int = 0
     retries: int = 0
-    timeouts: int = 0        # transactions that got no usable answer after every attempt
-    naks: int = 0            # refusals, counted by the family that understands them
-    stray_frames: int = 0    # late answers, echoes, another device's frames
+    timeouts: int = 0  # transactions that got no usable answer after every attempt
+    naks: int = 0  # refusals, counted by the family that understands them
+    stray_frames: int = 0  # late answers, echoes, another device's frames
     payload_errors: int = 0  # checksum-valid frames that break the family's protocol
-    duplicates: int = 0      # retransmissions recognised by the family (a lost acknowledgement)
-    recoveries: int = 0      # QUIET -> OK
+    duplicates: int = 0  # retransmissions recognised by the family (a lost acknowledgement)
+    recoveries: int = 0  # QUIET -> OK
     last_write_at: float = 0.0  # perf_counter() of the last frame written, for latency figures
 
 
@@ -75,9 +76,18 @@ class _Device:
 class Rs485Line:
     """Thread-safe; blocking calls: run it on a worker thread, never a GUI or MQTT thread."""
 
-    def __init__(self, url: str, addresses: Iterable[int] = (), *, baudrate: int = 9600, timeout_s: float = 0.2,
-                 retries: int = 2, quiet_after: int = 1, label: str = "serial",
-                 on_state: StateListener | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        addresses: Iterable[int] = (),
+        *,
+        baudrate: int = 9600,
+        timeout_s: float = 0.2,
+        retries: int = 2,
+        quiet_after: int = 1,
+        label: str = "serial",
+        on_state: StateListener | None = None,
+    ) -> None:
         self.url = url
         self.baudrate = baudrate
         self.timeout_s = timeout_s
@@ -90,8 +100,8 @@ class Rs485Line:
         self._decoder = FrameDecoder()
         self._port: serial.SerialBase | None = None
         self._seq = 0
-        self._lock = threading.RLock()        # one conversation at a time
-        self._state_lock = threading.Lock()   # device map; never held while waiting on the wire
+        self._lock = threading.RLock()  # one conversation at a time
+        self._state_lock = threading.Lock()  # device map; never held while waiting on the wire
 
     # port --------------------------------------------------------------------------------
     def open(self) -> Rs485Line:
@@ -100,12 +110,17 @@ class Rs485Line:
             if self._port is not None:
                 return self
             try:
-                port = serial.serial_for_url(self.url, baudrate=self.baudrate,
-                                             timeout=min(READ_SLICE_S, self.timeout_s),
-                                             write_timeout=WRITE_TIMEOUT_S)
+                port = serial.serial_for_url(
+                    self.url,
+                    baudrate=self.baudrate,
+                    timeout=min(READ_SLICE_S, self.timeout_s),
+                    write_timeout=WRITE_TIMEOUT_S,
+                )
             except (serial.SerialException, OSError, ValueError) as err:
-                raise PortUnavailable(f"cannot open {self.label} port {self.url}: {err}; check the cable/adapter "
-                                      "and the serial_buses url in the hall config") from err
+                raise PortUnavailable(
+                    f"cannot open {self.label} port {self.url}: {err}; check the cable/adapter "
+                    "and the serial_buses url in the hall config"
+                ) from err
             old = self._decoder  # a fresh decoder drops a half frame from before; the counters carry on
             self._decoder = FrameDecoder()
             self._decoder.bad_crc, self._decoder.garbage_bytes = old.bad_crc, old.garbage_bytes
@@ -169,8 +184,16 @@ class Rs485Line:
         return LineHealth(state, devices, self.bad_frames, self.garbage_bytes, self.stats.duplicates)
 
     # wire --------------------------------------------------------------------------------
-    def transact(self, addr: int, cmd: int, payload: bytes = b"", *, expect: Collection[int],
-                 attempts: int | None = None, judge: Judge | None = None) -> Frame:
+    def transact(
+        self,
+        addr: int,
+        cmd: int,
+        payload: bytes = b"",
+        *,
+        expect: Collection[int],
+        attempts: int | None = None,
+        judge: Judge | None = None,
+    ) -> Frame:
         """Send a request and return the answer whose addr, seq and cmd (in `expect`) match.
 
         `attempts` defaults to 1 + retries, or 1 for a QUIET device (a probe). `judge` decides
@@ -194,8 +217,12 @@ class Rs485Line:
                     return answer
             self.stats.timeouts += 1
             self._missed(addr)
-            raise DeviceTimeout(f"{self.label} device {addr} on {self.url} did not answer command 0x{cmd:02x} "
-                                f"within {self.timeout_s:.3f}s after {attempts} attempts", addr, attempts)
+            raise DeviceTimeout(
+                f"{self.label} device {addr} on {self.url} did not answer command 0x{cmd:02x} "
+                f"within {self.timeout_s:.3f}s after {attempts} attempts",
+                addr,
+                attempts,
+            )
 
     def broadcast(self, cmd: int, payload: bytes = b"") -> None:
         """Send to address 0: every device applies it, none answers."""
@@ -222,8 +249,9 @@ class Rs485Line:
         self.stats.frames_sent += 1
         self.stats.last_write_at = time.perf_counter()
 
-    def _await(self, port: serial.SerialBase, addr: int, seq: int, expect: Collection[int],
-               judge: Judge | None) -> Frame | None:
+    def _await(
+        self, port: serial.SerialBase, addr: int, seq: int, expect: Collection[int], judge: Judge | None
+    ) -> Frame | None:
         """The answer, or None on timeout or when the device asked for a resend."""
         deadline = time.monotonic() + self.timeout_s
         found: Frame | None = None
@@ -271,8 +299,9 @@ class Rs485Line:
             if quiet:
                 dev.state = DeviceState.QUIET
         if quiet:
-            log.warning("%s: device %d on %s went quiet after %d missed requests", self.label, addr, self.url,
-                        self.quiet_after)
+            log.warning(
+                "%s: device %d on %s went quiet after %d missed requests", self.label, addr, self.url, self.quiet_after
+            )
             self._tell(addr, DeviceState.QUIET)
 
     def _announce(self, before: dict[int, DeviceState]) -> None:

@@ -6,6 +6,7 @@ One worker thread owns the line: it polls every configured address in turn, runs
 health when it changes. A QUIET device is polled only every `quiet_probe_every` cycles, with
 one attempt, so an unplugged keypad costs its neighbours one timeout now and then.
 """
+
 from __future__ import annotations
 
 import logging
@@ -44,12 +45,30 @@ class PolledMaster(ABC):
 
     family: ClassVar[str] = "serial"  # the device family, named in logs and errors
 
-    def __init__(self, url: str, addresses: Iterable[int], *, bus_id: str, baudrate: int = 9600,
-                 timeout_s: float = 0.2, retries: int = 2, quiet_after: int = 3, quiet_probe_every: int = 5,
-                 min_cycle_s: float = 0.02, reopen_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        addresses: Iterable[int],
+        *,
+        bus_id: str,
+        baudrate: int = 9600,
+        timeout_s: float = 0.2,
+        retries: int = 2,
+        quiet_after: int = 3,
+        quiet_probe_every: int = 5,
+        min_cycle_s: float = 0.02,
+        reopen_s: float = 1.0,
+    ) -> None:
         self.bus_id = bus_id
-        self.line = Rs485Line(url, addresses, baudrate=baudrate, timeout_s=timeout_s, retries=retries,
-                              quiet_after=quiet_after, label=f"{self.family} bus {bus_id}")
+        self.line = Rs485Line(
+            url,
+            addresses,
+            baudrate=baudrate,
+            timeout_s=timeout_s,
+            retries=retries,
+            quiet_after=quiet_after,
+            label=f"{self.family} bus {bus_id}",
+        )
         self.addresses = self.line.addresses
         self.quiet_probe_every = max(1, quiet_probe_every)
         self.min_cycle_s = min_cycle_s
@@ -117,8 +136,9 @@ class PolledMaster(ABC):
         self._jobs.put(job)
         self._wake.set()
 
-    def transact(self, addr: int, cmd: int, payload: bytes, expect: Collection[int],
-                 attempts: int | None = None) -> Frame | None:
+    def transact(
+        self, addr: int, cmd: int, payload: bytes, expect: Collection[int], attempts: int | None = None
+    ) -> Frame | None:
         """One request on the line; None when the device did not answer or the line is down
         (a lost port is closed here and reopened by the worker)."""
         if not self.line.is_open:

@@ -9,6 +9,7 @@ answer is held for the time request and answer take on a real line.
 
 Families subclass `SimDevice` (how a device answers) and, for convenience, `SimLine`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -33,15 +34,15 @@ class SimDevice(ABC):
     def __init__(self, addr: int) -> None:
         self.addr = addr
         self.plugged = True
-        self.drop_next = 0             # requests applied whose answers are lost on the way back
-        self.corrupt_next = 0          # answers sent with a broken CRC
-        self.garbage_next = b""        # bytes sent before the next answer
-        self.delay_s = 0.0             # every answer held this long (longer than the timeout: late answers)
+        self.drop_next = 0  # requests applied whose answers are lost on the way back
+        self.corrupt_next = 0  # answers sent with a broken CRC
+        self.garbage_next = b""  # bytes sent before the next answer
+        self.delay_s = 0.0  # every answer held this long (longer than the timeout: late answers)
         self.impersonate_next: int | None = None  # the next answer claims this address
         self.requests = 0
         self.received: list[Frame] = []
         self.cond = threading.Condition()
-        self.errors: list[str] = []    # protocol violations seen (shared with the line once added)
+        self.errors: list[str] = []  # protocol violations seen (shared with the line once added)
 
     def unplug(self) -> None:
         with self.cond:
@@ -93,7 +94,7 @@ class SimLine:
         self.wire_baud = wire_baud
         self.turnaround_s = turnaround_s
         self.devices: dict[int, SimDevice] = {}
-        self.raw_frames: list[bytes] = []   # every frame heard, re-encoded
+        self.raw_frames: list[bytes] = []  # every frame heard, re-encoded
         self.frame_times: list[float] = []  # perf_counter() when each was decoded, for latency figures
         self.errors: list[str] = []
         self.decoder = FrameDecoder()

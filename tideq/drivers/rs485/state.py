@@ -2,6 +2,7 @@
 
 The values are the strings the bus health reports carry (`health/{bus}` in docs/protocol.md).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -12,17 +13,17 @@ from enum import Enum
 class DeviceState(str, Enum):
     """One device on a line."""
 
-    OK = "ok"            # answered its last request (or has not been asked yet)
-    QUIET = "quiet"      # stopped answering: no longer retried, only probed, until it answers again
+    OK = "ok"  # answered its last request (or has not been asked yet)
+    QUIET = "quiet"  # stopped answering: no longer retried, only probed, until it answers again
     OFFLINE = "offline"  # the line itself is down (port closed or lost): nothing can reach the device
 
 
 class BusState(str, Enum):
     """A whole line."""
 
-    OK = "ok"              # every device answers
+    OK = "ok"  # every device answers
     DEGRADED = "degraded"  # some devices quiet, the others keep working
-    OFFLINE = "offline"    # the port is down, or every device is quiet
+    OFFLINE = "offline"  # the port is down, or every device is quiet
 
 
 def bus_state(devices: Mapping[int, DeviceState]) -> BusState:

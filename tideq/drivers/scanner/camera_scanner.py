@@ -1,6 +1,7 @@
 """QR codes from a camera: OpenCV's QRCodeDetector on frames from cv2.VideoCapture (/dev/video0,
 an RTSP URL, or a video file in tests), on its own thread, at most `fps` frames a second (the
 CPU is shared). Each code goes to `on_code`; `on_end` runs when the source ends."""
+
 from __future__ import annotations
 
 import threading
@@ -10,14 +11,21 @@ from typing import Any, Self
 
 from .errors import ScannerUnavailable
 
-REPEAT_S = 3.0   # the same code held in front of the camera is one scan, not thirty
+REPEAT_S = 3.0  # the same code held in front of the camera is one scan, not thirty
 
 CodeListener = Callable[[str], None]
 
 
 class CameraScanner:
-    def __init__(self, url: str, on_code: CodeListener, *, fps: float = 10.0, loop: bool = False,
-                 on_end: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        on_code: CodeListener,
+        *,
+        fps: float = 10.0,
+        loop: bool = False,
+        on_end: Callable[[], None] | None = None,
+    ) -> None:
         self.url, self.period, self.loop = url, 1.0 / fps, loop
         self.on_code = on_code
         self.on_end = on_end

@@ -1,4 +1,5 @@
 """Exceptions of the scanner drivers."""
+
 from __future__ import annotations
 
 

@@ -1,5 +1,6 @@
 """A serial QR/barcode scanner: lines ending in CR or LF (as USB/RS-232 scanners send in serial
 mode), one code each, yielded to `on_code` on the reader thread."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -30,7 +31,7 @@ class SerialScanner(SerialReader):
             if cut < 0:
                 break
             line = bytes(buf[:cut]).decode("utf-8", "replace").strip()
-            del buf[:cut + 1]
+            del buf[: cut + 1]
             if line:
                 self.on_code(line)
         if len(buf) > MAX_LINE:

@@ -1,4 +1,5 @@
 """A simulated serial QR/barcode scanner on a pty (tests, demos, screenshots)."""
+
 from __future__ import annotations
 
 from tideq.drivers.ptypair import PtyPair

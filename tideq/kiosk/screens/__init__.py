@@ -1,5 +1,6 @@
 """One module per kiosk screen. Each view renders the KioskModel in `refresh()` and calls model
 actions on taps; none keeps state of its own beyond widgets."""
+
 from .attract import AttractView
 from .checkin import CheckinView
 from .guide import GuideDetailView, GuideView
@@ -10,5 +11,15 @@ from .refusal import RefusalView
 from .services import ServicesView
 from .ticket import TicketView
 
-__all__ = ["AttractView", "CheckinView", "GuideDetailView", "GuideView", "HomeView", "IdentityView",
-           "PolicyView", "RefusalView", "ServicesView", "TicketView"]
+__all__ = [
+    "AttractView",
+    "CheckinView",
+    "GuideDetailView",
+    "GuideView",
+    "HomeView",
+    "IdentityView",
+    "PolicyView",
+    "RefusalView",
+    "ServicesView",
+    "TicketView",
+]

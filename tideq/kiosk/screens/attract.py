@@ -1,4 +1,5 @@
 """The attract state shown when the kiosk is idle on home: both languages, touch anywhere."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt

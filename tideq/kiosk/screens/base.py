@@ -1,5 +1,6 @@
 """Widgets shared by the screens: role-styled labels and buttons, and the Tile (a large touch
 button with a title, a subtitle and an alert line)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -43,8 +44,15 @@ def button(text: str = "", role: str = "", on_click: Callable[[], object] | None
 class Tile(QPushButton):
     """A big touch target whose text wraps (QPushButton's own text does not)."""
 
-    def __init__(self, role: str = "tile", on_click: Callable[[], object] | None = None,
-                 title_role: str = "tile-title", sub_role: str = "tile-sub", *, centred: bool = False) -> None:
+    def __init__(
+        self,
+        role: str = "tile",
+        on_click: Callable[[], object] | None = None,
+        title_role: str = "tile-title",
+        sub_role: str = "tile-sub",
+        *,
+        centred: bool = False,
+    ) -> None:
         super().__init__()
         self.setProperty("role", role)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)

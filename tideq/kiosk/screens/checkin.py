@@ -1,5 +1,6 @@
 """Appointment check-in: a large keypad for the code, and the other ways in (QR at the camera
 or scanner, ID card), which the app feeds to the model while this screen is up."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt

@@ -2,6 +2,7 @@
 searches by pinyin initials and English words, see search.py) or by typed text, each service's
 materials, conditions, where and whom to ask, and matters this hall does not handle with
 where they are handled. The detail view can take a number for the service directly."""
+
 from __future__ import annotations
 
 import string
@@ -13,7 +14,7 @@ from ..model import CONSULT_SERVICE, GuideRow, KioskModel, Screen
 from ..search import examples
 from .base import Tile, View, button, clear_layout, label
 
-COLS = 7   # keyboard: A-G / H-N / O-U / V-Z + delete / clear + hide
+COLS = 7  # keyboard: A-G / H-N / O-U / V-Z + delete / clear + hide
 
 
 def _scroll(layout_margins: int = 0) -> tuple[QScrollArea, QVBoxLayout]:
@@ -40,7 +41,7 @@ class GuideView(View):
         self.search = QLineEdit()
         self.search.setObjectName("guide-search")
         self.search.textChanged.connect(model.set_guide_filter)
-        self.search.installEventFilter(self)          # a tap on the field opens the keyboard
+        self.search.installEventFilter(self)  # a tap on the field opens the keyboard
         self.kb_btn = button("", "primary", lambda: model.set_guide_keyboard(True))
         self.kb_btn.setObjectName("guide-keyboard")
         top.addWidget(self.title)

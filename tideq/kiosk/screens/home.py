@@ -1,5 +1,6 @@
 """Home: four large choices; outside opening hours a notice of the next opening and what
 stays available (24-hour self-service)."""
+
 from __future__ import annotations
 
 from PySide6.QtWidgets import QGridLayout, QVBoxLayout
@@ -8,8 +9,12 @@ from ..i18n import when
 from ..model import KioskModel, Screen
 from .base import Tile, View, label
 
-CHOICES = [("home.take", "home.take_sub", Screen.SERVICES), ("home.checkin", "home.checkin_sub", Screen.CHECKIN),
-           ("home.guide", "home.guide_sub", Screen.GUIDE), ("home.policy", "home.policy_sub", Screen.POLICY)]
+CHOICES = [
+    ("home.take", "home.take_sub", Screen.SERVICES),
+    ("home.checkin", "home.checkin_sub", Screen.CHECKIN),
+    ("home.guide", "home.guide_sub", Screen.GUIDE),
+    ("home.policy", "home.policy_sub", Screen.POLICY),
+]
 
 
 class HomeView(View):

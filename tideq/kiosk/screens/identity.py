@@ -1,5 +1,6 @@
 """Identity first: services that require it ask for the ID card before the ticket. The number
 is never shown; the screen only says whether the card was read."""
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt

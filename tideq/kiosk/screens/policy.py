@@ -1,4 +1,5 @@
 """惠企政策发言人: the hall's business policy officers (unit, name, public office number)."""
+
 from __future__ import annotations
 
 from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget

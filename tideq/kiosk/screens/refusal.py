@@ -1,5 +1,6 @@
 """A refusal, always with what to do instead: the controller's message and guide, the next
 opening time, the online route, and buttons for each alternative (never a dead end)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -12,8 +13,14 @@ from ..i18n import when
 from ..model import Action, KioskModel
 from .base import View, button, clear_layout, label
 
-KEYS = {Action.RETRY: "refusal.retry", Action.CHECKIN: "refusal.checkin", Action.CONSULT: "refusal.consult",
-        Action.GUIDE: "refusal.guide", Action.TAKE: "refusal.take", Action.HOME: "refusal.home"}
+KEYS = {
+    Action.RETRY: "refusal.retry",
+    Action.CHECKIN: "refusal.checkin",
+    Action.CONSULT: "refusal.consult",
+    Action.GUIDE: "refusal.guide",
+    Action.TAKE: "refusal.take",
+    Action.HOME: "refusal.home",
+}
 
 
 class RefusalView(View):

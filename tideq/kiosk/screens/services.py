@@ -1,6 +1,7 @@
 """Take a number: services grouped as the hall configures them, each with people waiting and
 the estimated wait, live from `state/services`. Closed and sold-out services still answer a
 tap (the controller's refusal says when, or what else to do), so a tile is never a dead end."""
+
 from __future__ import annotations
 
 from PySide6.QtWidgets import QGridLayout, QScrollArea, QVBoxLayout, QWidget
@@ -86,8 +87,11 @@ class ServicesView(View):
     def _alert(self, s: ServiceView) -> str:
         m = self.model
         if not s.open:
-            return m.t("services.closed", when=when(s.next_open, m.lang, m.state_ts)) if s.next_open \
+            return (
+                m.t("services.closed", when=when(s.next_open, m.lang, m.state_ts))
+                if s.next_open
                 else m.t("services.closed_unknown")
+            )
         if s.sold_out:
             return m.t("services.quota")
         if s.cfg.identity_required:

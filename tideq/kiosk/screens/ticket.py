@@ -1,6 +1,7 @@
 """The ticket on screen: number, service, people ahead, estimated wait, where to wait, the QR,
 and the printing state. When printing fails the ticket stays here with its QR and the advice
 to photograph it or ask staff (the number is valid either way)."""
+
 from __future__ import annotations
 
 import io
@@ -31,7 +32,7 @@ def qr_pixmap(data: str, px: int) -> QPixmap:
 
 
 class TicketView(View):
-    rendered = Signal(str)   # the number now on screen (benchmarks time tap -> this)
+    rendered = Signal(str)  # the number now on screen (benchmarks time tap -> this)
 
     def __init__(self, model: KioskModel) -> None:
         super().__init__(model)
@@ -94,10 +95,12 @@ class TicketView(View):
             self.qr.setPixmap(qr_pixmap(t.verify, size))
             self._qr_for = (t.verify, size)
         self.qr_caption.setText(m.t("ticket.qr"))
-        role, text = {PrintState.PRINTING: ("notice", m.t("ticket.printing")),
-                      PrintState.PRINTED: ("good", m.t("ticket.printed")),
-                      PrintState.FAILED: ("error", m.t("ticket.print_failed")),
-                      PrintState.NO_PRINTER: ("notice", m.t("ticket.no_printer"))}[t.print_state]
+        role, text = {
+            PrintState.PRINTING: ("notice", m.t("ticket.printing")),
+            PrintState.PRINTED: ("good", m.t("ticket.printed")),
+            PrintState.FAILED: ("error", m.t("ticket.print_failed")),
+            PrintState.NO_PRINTER: ("notice", m.t("ticket.no_printer")),
+        }[t.print_state]
         set_role(self.status, role)
         self.status.setText(text)
         self.done.setText(m.t("ticket.done"))
