@@ -8,6 +8,7 @@ Prints the figures recorded in docs/benchmarks.md. Takes a few minutes on 2 core
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import statistics
 import sys
@@ -41,7 +42,7 @@ def line(name: str, s: dict[str, float]) -> str:
 def interpolate(points: list[tuple[float, float]], x: float) -> float:
     """p90 of a threshold sweep at window-hours x (linear between the sweep's points)."""
     pts = sorted(points)
-    for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
+    for (x0, y0), (x1, y1) in itertools.pairwise(pts):
         if x0 <= x <= x1:
             return y0 + (y1 - y0) * (x - x0) / (x1 - x0) if x1 > x0 else y0
     return math.nan
@@ -49,7 +50,7 @@ def interpolate(points: list[tuple[float, float]], x: float) -> float:
 
 def paired(a: list[float], b: list[float]) -> tuple[float, float]:
     """Mean of a - b over common seeds and the half-width of its 95 % interval (t, n - 1 df)."""
-    d = [x - y for x, y in zip(a, b)]
+    d = [x - y for x, y in zip(a, b, strict=True)]  # paired by seed: both lists run over the same seeds
     df, z = len(d) - 1, 1.96
     t95 = (
         T95[df - 1] if df <= len(T95) else z + (z**3 + z) / (4 * df)
@@ -97,8 +98,9 @@ def policies_bench(cfg, seeds: range) -> None:  # type: ignore[no-untyped-def]
     d, half = paired([r["p90_wait_s"] for r in tideq_rows], [r["p90_wait_s"] for r in rows])
     verdict = "met" if tideq["p90_wait_s"] < best["p90_wait_s"] and d + half < 0 else "NOT met"
     print(
-        f"  vs threshold (the hall's limits): best setting within {wh:.1f} h is >{x}, p90 {best['p90_wait_s'] / 60:.1f} "
-        f"min at {best['window_hours']:.1f} h; tideq / it = {tideq['p90_wait_s'] / best['p90_wait_s']:.3f}; "
+        f"  vs threshold (the hall's limits): best setting within {wh:.1f} h is >{x}, "
+        f"p90 {best['p90_wait_s'] / 60:.1f} min at {best['window_hours']:.1f} h; "
+        f"tideq / it = {tideq['p90_wait_s'] / best['p90_wait_s']:.3f}; "
         f"paired p90 difference {d / 60:+.2f} min +/- {half / 60:.2f} (95 %)  (goal < 1: {verdict})"
     )
     print(
@@ -108,8 +110,9 @@ def policies_bench(cfg, seeds: range) -> None:  # type: ignore[no-untyped-def]
     eq = interpolate([(s["window_hours"], s["p90_wait_s"]) for _, s, _ in sweeps["unlimited"]], wh)
     switches = [s["switches"] for _, s, _ in sweeps["unlimited"][:3]]  # its >1..>3 settings bracket tideq's hours
     print(
-        f"  vs threshold-unlimited (reference, breaks the hall's limits: {min(switches):.0f}-{max(switches):.0f} switches a day near "
-        f"this window-hours): {eq / 60:.1f} min interpolated; tideq / it = {tideq['p90_wait_s'] / eq:.3f}"
+        f"  vs threshold-unlimited (reference, breaks the hall's limits: "
+        f"{min(switches):.0f}-{max(switches):.0f} switches a day near this window-hours): "
+        f"{eq / 60:.1f} min interpolated; tideq / it = {tideq['p90_wait_s'] / eq:.3f}"
     )
 
 
@@ -145,7 +148,8 @@ def eta_bench(seeds: range) -> None:
         ratio_peak = sum(d["mse_model"] for d in peak) / sum(d["mse_rolling"] for d in peak)
         print(
             f"{label:<7} MSE model / rolling-average(last {10}): whole day {ratio_day:.3f}, "
-            f"10:00-11:30 {ratio_peak:.3f}  (goal <= 0.70); RMSE model {math.sqrt(sum(d['mse_model'] for d in day) / len(day)) / 60:.1f} min "
+            f"10:00-11:30 {ratio_peak:.3f}  (goal <= 0.70); "
+            f"RMSE model {math.sqrt(sum(d['mse_model'] for d in day) / len(day)) / 60:.1f} min "
             f"vs rolling {math.sqrt(sum(d['mse_rolling'] for d in day) / len(day)) / 60:.1f} min"
         )
 

@@ -77,7 +77,7 @@ def test_toml_syntax_error_has_line(tmp_path):
 def test_env_overrides(tmp_path):
     cfg = load(EXAMPLE_HALL, env={"TIDEQ_BROKER__URL": "mqtt://10.0.0.5:1884", "TIDEQ_RULES__MAX_CALLS": "5"})
     assert cfg.hall.broker.url == "mqtt://10.0.0.5:1884" and cfg.hall.rules.max_calls == 5
-    with pytest.raises(ConfigError, match="broker.url"):
+    with pytest.raises(ConfigError, match=r"broker\.url"):
         load(EXAMPLE_HALL, env={"TIDEQ_BROKER__URL": "localhost"})
 
 

@@ -43,7 +43,7 @@ def test_occupancy_counts_each_zone_within_tolerance() -> None:
     """Mean error under 1.5 people, none above 5. The largest errors are spill: bodies of a
     dense zone's people standing at the border reach into the next zone (docs/camera.md)."""
     est = _run(DetectorSettings(use_hog=False), CASES, seed=11)
-    pairs = [(n, e[zid].fused) for case, e in zip(CASES, est) for zid, n in case.items()]
+    pairs = [(n, e[zid].fused) for case, e in zip(CASES, est, strict=True) for zid, n in case.items()]
     errors = [abs(got - n) for n, got in pairs]
     assert np.mean(errors) < 1.5, pairs
     assert max(errors) < 5, pairs

@@ -30,14 +30,16 @@ def test_guide_search_filters_and_elsewhere(qtbot, rig):
     qtbot.waitUntil(lambda: [s.id for _, _, s in rig.model.guide_items()] == ["housing-fund"], timeout=T)
 
     def shown():  # type: ignore[no-untyped-def]
-        return next((t for t in view.scroll.widget().findChildren(Tile, "guide-housing-fund") if t.isVisible()), None)
+        return next(
+            (t for t in view.scroll_area.widget().findChildren(Tile, "guide-housing-fund") if t.isVisible()), None
+        )
 
     qtbot.waitUntil(lambda: shown() is not None, timeout=T)
     tap(qtbot, shown())
     wait_screen(qtbot, rig, Screen.GUIDE_DETAIL)
     detail = rig.view(Screen.GUIDE_DETAIL)
     qtbot.waitUntil(lambda: detail.title.text() == "公积金", timeout=T)
-    texts = [w.text() for w in detail.scroll.widget().findChildren(type(detail.title))]
+    texts = [w.text() for w in detail.scroll_area.widget().findChildren(type(detail.title))]
     assert "所需材料" in texts and any("银行卡" in t for t in texts)
     tap(qtbot, detail.back)
     wait_screen(qtbot, rig, Screen.GUIDE)

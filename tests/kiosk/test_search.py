@@ -154,7 +154,7 @@ def test_model_keyboard_filters_and_reset_clears(example_hall):
 
 # ------------------------------------------------------------------ the screen, on the real controller
 def _tiles(view) -> list[str]:  # type: ignore[no-untyped-def]
-    return [t.objectName() for t in view.scroll.widget().findChildren(Tile) if t.isVisible()]
+    return [t.objectName() for t in view.scroll_area.widget().findChildren(Tile) if t.isVisible()]
 
 
 def _type(qtbot, view, letters: str) -> None:  # type: ignore[no-untyped-def]
@@ -178,7 +178,7 @@ def test_keyboard_search_on_the_guide_screen(qtbot, rig):
     qtbot.waitUntil(lambda: view.findChild(type(view.title), "guide-no-match") is not None, timeout=T)
     tap(qtbot, view.keys["back"])  # QYK: 企业开办 again
     qtbot.waitUntil(lambda: _tiles(view) == ["guide-business-setup"], timeout=T)
-    tile = next(t for t in view.scroll.widget().findChildren(Tile, "guide-business-setup") if t.isVisible())
+    tile = next(t for t in view.scroll_area.widget().findChildren(Tile, "guide-business-setup") if t.isVisible())
     tap(qtbot, tile)
     wait_screen(qtbot, rig, Screen.GUIDE_DETAIL)
     tap(qtbot, rig.view(Screen.GUIDE_DETAIL).back)  # back: the search is kept
@@ -188,7 +188,7 @@ def test_keyboard_search_on_the_guide_screen(qtbot, rig):
     tap(qtbot, view.keys["clear"])
     _type(qtbot, view, "HOUS")
     qtbot.waitUntil(lambda: _tiles(view) == ["guide-housing-fund"], timeout=T)
-    tile = next(t for t in view.scroll.widget().findChildren(Tile, "guide-housing-fund") if t.isVisible())
+    tile = next(t for t in view.scroll_area.widget().findChildren(Tile, "guide-housing-fund") if t.isVisible())
     assert tile.title.text() == "Housing Provident Fund"
     tap(qtbot, view.keys["hide"])
     qtbot.waitUntil(lambda: view.chip_bar.isVisible() and not view.keyboard.isVisible(), timeout=T)
@@ -203,7 +203,9 @@ def test_no_result_offers_general_enquiries_and_elsewhere(qtbot, rig):
     qtbot.waitUntil(lambda: _tiles(view) == ["guide-elsewhere", "guide-elsewhere"], timeout=T)
     note = view.findChild(type(view.title), "guide-no-match")
     assert "QQQ" in note.text() and "17-18号窗口" in note.text()
-    consult = next(b for b in view.scroll.widget().findChildren(type(view.kb_btn), "guide-consult") if b.isVisible())
+    consult = next(
+        b for b in view.scroll_area.widget().findChildren(type(view.kb_btn), "guide-consult") if b.isVisible()
+    )
     tap(qtbot, consult)
     wait_screen(qtbot, rig, Screen.TICKET)
     prefix = rig.model.hall.service(CONSULT_SERVICE).prefix

@@ -11,8 +11,12 @@ import logging
 import socket
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from .errors import EmbeddedBrokerError
+
+if TYPE_CHECKING:
+    from amqtt.broker import Broker
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +26,7 @@ class EmbeddedBroker:
         self.host, self.port = host, port
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="embedded-broker", daemon=True)
-        self._broker = None
+        self._broker: Broker | None = None
 
     @property
     def url(self) -> str:

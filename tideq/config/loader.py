@@ -75,7 +75,8 @@ def migrate(raw: dict[str, Any], path: Path) -> dict[str, Any]:
                     None,
                     "schema_version",
                     f"schema_version {version!r} is not supported",
-                    f"this tideq reads schema_version {SCHEMA_VERSION}; upgrade tideq or write schema_version = {SCHEMA_VERSION}",
+                    f"this tideq reads schema_version {SCHEMA_VERSION}; "
+                    f"upgrade tideq or write schema_version = {SCHEMA_VERSION}",
                 )
             ],
         )
@@ -191,16 +192,16 @@ class KeyLocator:
                 names = tuple(h.group(2).replace('"', "").split("."))
                 prefix = self._resolve(names[:-1], counters)
                 if h.group(1) == "[[":
-                    base = prefix + (names[-1],)
+                    base = (*prefix, names[-1])
                     counters[base] = counters.get(base, -1) + 1
-                    table = base + (counters[base],)
+                    table = (*base, counters[base])
                 else:
-                    table = prefix + (names[-1],)
+                    table = (*prefix, names[-1])
                 self.lines.setdefault(table, n)
                 continue
             k = self._KEY.match(line)
             if k:
-                self.lines.setdefault(table + (k.group(1),), n)
+                self.lines.setdefault((*table, k.group(1)), n)
 
     @staticmethod
     def _resolve(names: tuple[str, ...], counters: dict[tuple[Any, ...], int]) -> tuple[Any, ...]:

@@ -6,6 +6,7 @@ Units are in the field descriptions; durations are whole seconds or minutes as n
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import date, time
 from typing import Annotated, Final, Literal
@@ -59,7 +60,7 @@ def _parse_spans(value: object) -> list[Span]:
         if end <= start:
             raise ValueError(f"{item!r} ends before it starts; write the earlier time first")
         spans.append(Span(start=start, end=end))
-    for a, b in zip(spans, spans[1:]):
+    for a, b in itertools.pairwise(spans):
         if b.start < a.end:
             raise ValueError("spans overlap or are out of order; list them from morning to evening")
     return spans

@@ -119,7 +119,7 @@ class BusClient:
         if not subs:
             self._ready()
             return
-        result, mid = client.subscribe([(topic, qos) for topic, (qos, _) in subs])
+        _, mid = client.subscribe([(topic, qos) for topic, (qos, _) in subs])
         self._ready_mid = mid  # ready once the broker acknowledged every subscription
 
     def _on_subscribe(self, client: mqtt.Client, userdata: Any, mid: int, rcs: Any, props: Any = None) -> None:

@@ -91,15 +91,15 @@ def run_import(args: argparse.Namespace) -> int:
     client = BusClient(url, loaded.hall.hall.id, f"tideq-import-{uuid.uuid4().hex[:8]}")
     try:
         client.connect()
-        reply = client.request("appointments", {"appointments": items}, timeout=args.timeout)
+        reply = client.send("appointments", {"appointments": items}, timeout=args.timeout)
     except BusError as err:
         print(f"{err}. Is the controller running (tideq controller --config {args.config})?", file=sys.stderr)
         return 1
     finally:
         client.close()
-    if not reply.get("ok"):
-        e = reply["error"]
-        print(f"refused ({e['code']}): {e['message']['en']} -> {e['guide']['en']}", file=sys.stderr)
+    if reply.error is not None:
+        e = reply.error
+        print(f"refused ({e.code.value}): {e.message.en} -> {e.guide.en}", file=sys.stderr)
         return 1
-    print(f"imported {reply['imported']} appointments")
+    print(f"imported {reply.imported} appointments")
     return 0

@@ -7,19 +7,17 @@ camera whose NTP drifted from the controller's hall clock) still sees fresh read
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from tideq.config.schema import Level
+from tideq.contract import PayloadError, decode
+from tideq.contract.sensors import CrowdReading as CrowdMessage
 
 from .inbox import Reading
 from .tidal import CrowdReading
 
 log = logging.getLogger(__name__)
-
-LEVELS = frozenset(level.value for level in Level)
 
 
 def wall_now() -> datetime:
@@ -36,13 +34,9 @@ class CrowdReadings:
     def record(self, reading: Reading, now: datetime) -> None:
         """Keep the zone's level; an unreadable reading is logged and leaves the last one standing."""
         try:
-            body = json.loads(reading.payload)
-            level = str(body["level"])
-            age = max(0.0, (self._wall() - datetime.fromisoformat(body["ts"])).total_seconds())
-        except (ValueError, KeyError, TypeError, RecursionError) as err:
+            msg = decode(CrowdMessage, reading.payload)
+        except PayloadError as err:
             log.warning("unreadable crowd reading for zone %s: %s", reading.zone, err)
             return
-        if level not in LEVELS:
-            log.warning("crowd reading for zone %s has unknown level %r", reading.zone, level)
-            return
-        self.zones[reading.zone] = (level, now - timedelta(seconds=age))
+        age = max(0.0, (self._wall() - msg.ts).total_seconds())
+        self.zones[reading.zone] = (msg.level.value, now - timedelta(seconds=age))

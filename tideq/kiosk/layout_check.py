@@ -4,9 +4,13 @@ test over every screen, language and mode, and by the screenshot script."""
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from PySide6.QtWidgets import QAbstractButton, QLabel, QScrollArea, QWidget
 
 MIN_TARGET = {False: 80, True: 110}
+
+W = TypeVar("W", bound=QWidget)
 
 
 def _shown(w: QWidget, root: QWidget) -> bool:
@@ -20,8 +24,9 @@ def _shown(w: QWidget, root: QWidget) -> bool:
     return True
 
 
-def _ancestors(w: QWidget, kind: type) -> list[QWidget]:
-    out, p = [], w.parentWidget()
+def _ancestors(w: QWidget, kind: type[W]) -> list[W]:
+    out: list[W] = []
+    p = w.parentWidget()
     while p is not None:
         if isinstance(p, kind):
             out.append(p)

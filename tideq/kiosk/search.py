@@ -104,10 +104,8 @@ def pinyin_match(q: str, run: tuple[str, ...]) -> int | None:
         if ci == len(run):
             return False
         s = run[ci]
-        for k in range(min(len(s), len(q) - qi), 0, -1):  # longest first: full pinyin, then shorter
-            if q[qi : qi + k] == s[:k] and from_(qi + k, ci + 1):
-                return True
-        return False
+        # longest first: full pinyin, then shorter
+        return any(q[qi : qi + k] == s[:k] and from_(qi + k, ci + 1) for k in range(min(len(s), len(q) - qi), 0, -1))
 
     for start in range(len(run)):
         if from_(0, start):

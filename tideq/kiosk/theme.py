@@ -170,7 +170,8 @@ QWidget#header {{ background: {p.header}; }}
 QLabel[role="hall"] {{ color: {p.on_header}; font-size: {t.title_px - 8}px; font-weight: bold; }}
 QLabel[role="banner"] {{ background: {p.danger}; color: {p.on_danger}; font-size: {t.body_px}px;
     font-weight: bold; padding: 10px {t.pad}px; }}
-QLabel[role="banner-soft"] {{ background: {p.warn}; color: {p.on_warn}; font-size: {t.body_px}px; padding: 10px {t.pad}px; }}
+QLabel[role="banner-soft"] {{ background: {p.warn}; color: {p.on_warn}; font-size: {t.body_px}px;
+    padding: 10px {t.pad}px; }}
 QLabel[role="title"] {{ font-size: {t.title_px}px; font-weight: bold; }}
 QLabel[role="body"] {{ font-size: {t.body_px}px; }}
 QLabel[role="muted"] {{ font-size: {t.small_px}px; color: {p.muted}; }}
@@ -178,8 +179,10 @@ QLabel[role="number"] {{ font-size: {t.number_px}px; font-weight: bold; color: {
 QLabel[role="group"] {{ font-size: {t.tile_px}px; font-weight: bold; color: {p.muted}; }}
 QLabel[role="big"] {{ font-size: {t.title_px}px; font-weight: bold; }}
 QLabel[role="notice"] {{ background: {p.warn}; color: {p.on_warn}; padding: 14px; border-radius: 10px; }}
-QLabel[role="error"] {{ background: {p.danger}; color: {p.on_danger}; padding: 14px; border-radius: 10px; font-weight: bold; }}
-QLabel[role="good"] {{ background: {p.ok}; color: {p.on_ok}; padding: 14px; border-radius: 10px; font-weight: bold; }}
+QLabel[role="error"] {{ background: {p.danger}; color: {p.on_danger}; padding: 14px; border-radius: 10px;
+    font-weight: bold; }}
+QLabel[role="good"] {{ background: {p.ok}; color: {p.on_ok}; padding: 14px; border-radius: 10px;
+    font-weight: bold; }}
 QLabel[role="tag"] {{ background: {p.ok}; color: {p.on_ok}; padding: 6px 14px; border-radius: 8px; font-weight: bold; }}
 QLabel[role="code"] {{ background: {p.surface}; border: 3px solid {p.border}; border-radius: 10px;
     font-size: {t.title_px + 10}px; font-weight: bold; padding: 8px 16px; }}
@@ -189,17 +192,20 @@ QPushButton {{ min-height: {t.button_h}px; border-radius: 12px; padding: 4px 24p
 QPushButton[role="primary"] {{ background: {p.primary}; color: {p.on_primary}; border: none; }}
 QPushButton[role="header"] {{ background: {p.header}; color: {p.on_header}; border: 3px solid {p.on_header}; }}
 QPushButton[role="key"] {{ font-size: {t.title_px}px; background: {p.surface}; color: {p.text}; }}
-QPushButton[role="tile"], QPushButton[role="home"] {{ background: {p.surface}; border: 3px solid {p.border}; text-align: left; }}
+QPushButton[role="tile"], QPushButton[role="home"] {{ background: {p.surface}; border: 3px solid {p.border};
+    text-align: left; }}
 QPushButton[role="home"] {{ background: {p.primary}; border: none; }}
 QPushButton[role="tile"]:disabled {{ background: {p.disabled}; }}
 QPushButton:checked {{ background: {p.primary}; color: {p.on_primary}; }}
 QLabel[role="tile-title"] {{ font-size: {t.tile_px}px; font-weight: bold; background: transparent; }}
 QLabel[role="tile-sub"] {{ font-size: {t.small_px}px; color: {p.muted}; background: transparent; }}
-QLabel[role="tile-alert"] {{ font-size: {t.small_px}px; color: {p.on_warn}; background: {p.warn}; padding: 2px 8px; border-radius: 6px; }}
+QLabel[role="tile-alert"] {{ font-size: {t.small_px}px; color: {p.on_warn}; background: {p.warn}; padding: 2px 8px;
+    border-radius: 6px; }}
 QLabel[role="info"] {{ font-size: {t.tile_px}px; }}
-QLabel[role="home-title"] {{ font-size: {t.title_px + 24}px; font-weight: bold; color: {p.on_primary}; background: transparent; }}
+QLabel[role="home-title"] {{ font-size: {t.title_px + 24}px; font-weight: bold; color: {p.on_primary};
+    background: transparent; }}
 QLabel[role="home-sub"] {{ font-size: {t.tile_px}px; color: {p.on_primary}; background: transparent; }}
-QLineEdit {{ min-height: {t.button_h}px; font-size: {t.body_px}px; background: {p.surface}; border: 3px solid {p.border};
-    border-radius: 10px; padding: 0 16px; }}
+QLineEdit {{ min-height: {t.button_h}px; font-size: {t.body_px}px; background: {p.surface};
+    border: 3px solid {p.border}; border-radius: 10px; padding: 0 16px; }}
 QScrollBar:vertical {{ width: 36px; }}
 """

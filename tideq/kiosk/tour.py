@@ -123,16 +123,36 @@ def _search(model: KioskModel, typed: str) -> None:
         model.guide_key(ch)
 
 
-Step = tuple[str, Callable[[KioskModel], None]]
+Action = Callable[[KioskModel], object]  # run for its effect on the model; a result is ignored
+Step = tuple[str, Action]
+
+
+def _then(*actions: Action) -> Action:
+    """One step made of several actions, run in order."""
+
+    def run(model: KioskModel) -> None:
+        for action in actions:
+            action(model)
+
+    return run
+
+
+def _keys(model: KioskModel, typed: str) -> None:
+    for ch in typed:
+        model.key(ch)
+
 
 STEPS: list[Step] = [
     ("attract", lambda m: m.go(Screen.ATTRACT)),
     ("home", lambda m: m.go(Screen.HOME)),
-    ("home-closed", lambda m: (online(m, closed=True), m.go(Screen.HOME))),
+    ("home-closed", _then(lambda m: online(m, closed=True), lambda m: m.go(Screen.HOME))),
     ("services", lambda m: m.go(Screen.SERVICES)),
-    ("services-closed", lambda m: (online(m, closed=True), m.go(Screen.SERVICES))),
-    ("services-offline", lambda m: (m.handle_message("tideq/x/status/controller", "offline"), m.go(Screen.SERVICES))),
-    ("identity", lambda m: (m.go(Screen.SERVICES), m.tap_service("social-insurance"))),
+    ("services-closed", _then(lambda m: online(m, closed=True), lambda m: m.go(Screen.SERVICES))),
+    (
+        "services-offline",
+        _then(lambda m: m.handle_message("tideq/x/status/controller", "offline"), lambda m: m.go(Screen.SERVICES)),
+    ),
+    ("identity", _then(lambda m: m.go(Screen.SERVICES), lambda m: m.tap_service("social-insurance"))),
     ("ticket", lambda m: _ticket(m, "tax", "B008", 7)),
     ("ticket-print-failed", lambda m: _ticket(m, "business-setup", "A013", 12, state=PrintState.FAILED)),
     (
@@ -193,18 +213,18 @@ STEPS: list[Step] = [
     ),
     (
         "refusal-offline",
-        lambda m: (
-            m.handle_message("tideq/x/status/controller", "offline"),
-            m.go(Screen.SERVICES),
-            m.tap_service("tax"),
+        _then(
+            lambda m: m.handle_message("tideq/x/status/controller", "offline"),
+            lambda m: m.go(Screen.SERVICES),
+            lambda m: m.tap_service("tax"),
         ),
     ),
-    ("checkin", lambda m: (m.go(Screen.CHECKIN), [m.key(c) for c in "2026112"])),
+    ("checkin", _then(lambda m: m.go(Screen.CHECKIN), lambda m: _keys(m, "2026112"))),
     (
         "checkin-early",
-        lambda m: (
-            m.go(Screen.CHECKIN),
-            _refusal(
+        _then(
+            lambda m: m.go(Screen.CHECKIN),
+            lambda m: _refusal(
                 m,
                 None,
                 _err(
@@ -221,9 +241,9 @@ STEPS: list[Step] = [
     ),
     (
         "checkin-unknown",
-        lambda m: (
-            m.go(Screen.CHECKIN),
-            _refusal(
+        _then(
+            lambda m: m.go(Screen.CHECKIN),
+            lambda m: _refusal(
                 m,
                 None,
                 _err(
@@ -238,8 +258,8 @@ STEPS: list[Step] = [
         ),
     ),
     ("guide", lambda m: m.go(Screen.GUIDE)),
-    ("guide-elsewhere", lambda m: (m.go(Screen.GUIDE), m.set_guide_group("elsewhere"))),
-    ("guide-detail", lambda m: (m.go(Screen.GUIDE), m.open_guide("business-setup"))),
+    ("guide-elsewhere", _then(lambda m: m.go(Screen.GUIDE), lambda m: m.set_guide_group("elsewhere"))),
+    ("guide-detail", _then(lambda m: m.go(Screen.GUIDE), lambda m: m.open_guide("business-setup"))),
     ("guide-search-empty", lambda m: _search(m, "")),
     ("guide-search", lambda m: _search(m, "QYKB" if m.lang.value == "zh" else "TAX")),
     ("guide-search-material", lambda m: _search(m, "YHK" if m.lang.value == "zh" else "BANK")),

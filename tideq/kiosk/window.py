@@ -81,7 +81,9 @@ class KioskWindow(QMainWindow):
         model.ticket_changed.connect(self._arm_dwell)
         self._apply_theme()
         self._on_screen(model.screen)
-        QApplication.instance().installEventFilter(self)
+        app = QApplication.instance()
+        assert app is not None, "KioskWindow needs a QApplication"
+        app.installEventFilter(self)
         self.idle.start()
         self.grace.start()
 
@@ -171,5 +173,7 @@ class KioskWindow(QMainWindow):
             self.model.reset()
 
     def closeEvent(self, event: object) -> None:
-        QApplication.instance().removeEventFilter(self)
+        app = QApplication.instance()
+        assert app is not None, "KioskWindow needs a QApplication"
+        app.removeEventFilter(self)
         super().closeEvent(event)  # type: ignore[arg-type]

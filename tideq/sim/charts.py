@@ -50,9 +50,9 @@ def write(results: dict[str, Result], out: Path, day_start: datetime) -> list[Pa
         for policy, r in results.items():
             x, y = series(r)
             if name == "waits.png":
-                ax.scatter(x, y, s=4, alpha=0.5, label=policy)
+                ax.scatter(x, y, s=4, alpha=0.5, label=policy)  # type: ignore[arg-type]  # stub omits datetime (units), mpl#25676
             else:
-                ax.step(x, y, where="post", label=policy)
+                ax.step(x, y, where="post", label=policy)  # type: ignore[arg-type]  # stub omits datetime (units), mpl#25676
         ax.set_title(title)
         ax.set_ylabel(ylabel)
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))

@@ -67,17 +67,17 @@ def _hall_loads(cfg: HallConfig, morning: list[Segment], afternoon: list[Segment
         walk = 0.8 if svc.appointments else 1.0
         segs = _rates(cfg, svc.id, profile, walk)
         volume = sum((b - a) * r for a, b, r in segs) / walk
-        booked = int(round(volume * (1 - walk))) if svc.appointments else 0
+        booked = round(volume * (1 - walk)) if svc.appointments else 0
         loads.append(ServiceLoad(svc.id, segs, Dist.LOGNORMAL, float(svc.mean_service_s), 0.7, 0.05, booked))
     return tuple(loads)
 
 
 BASE = 0.75
 PEAK = 1.3
-FLAT_M = [(9, 12, BASE)]
-FLAT_A = [(13, 17.5, BASE)]
-PEAK_M = [(9, 9.5, 0.9), (9.5, 11.5, PEAK), (11.5, 12, 0.8)]
-PEAK_A = [(13, 14, 0.8), (14, 16.5, PEAK), (16.5, 17.5, 0.6)]
+FLAT_M: list[Segment] = [(9, 12, BASE)]
+FLAT_A: list[Segment] = [(13, 17.5, BASE)]
+PEAK_M: list[Segment] = [(9, 9.5, 0.9), (9.5, 11.5, PEAK), (11.5, 12, 0.8)]
+PEAK_A: list[Segment] = [(13, 14, 0.8), (14, 16.5, PEAK), (16.5, 17.5, 0.6)]
 
 
 def peak_day(cfg: HallConfig) -> Scenario:
@@ -108,7 +108,7 @@ def afternoon_peak(cfg: HallConfig) -> Scenario:
 
 
 def lunch_lull(cfg: HallConfig) -> Scenario:
-    day = [(9, 11, 1.2), (11, 12, 0.3), (13, 14, 0.3), (14, 17.5, 0.8)]
+    day: list[Segment] = [(9, 11, 1.2), (11, 12, 0.3), (13, 14, 0.3), (14, 17.5, 0.8)]
     return Scenario(
         "lunch-lull", "busy morning, quiet around lunch: tidal windows should close", cfg, _hall_loads(cfg, day, day)
     )

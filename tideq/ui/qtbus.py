@@ -8,7 +8,6 @@ decoded into the contract's typed messages (`subscribe(topic, Model)`), replies 
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -22,9 +21,8 @@ log = logging.getLogger(__name__)
 
 
 class QtBus(QObject):
-    message = Signal(str, object)  # topic, typed Message (or str for plain payloads, dict if no model)
+    message = Signal(str, object)  # topic, typed Message (str for a plain-text topic)
     connection = Signal(bool)
-    reply = Signal(str, object)  # request tag, reply dict (or a synthetic error reply)
     answered = Signal(str, object)  # request tag, typed Reply (the same answers as `reply`)
     cleared = Signal(str)  # topic: a typed subscription's retained payload was cleared (empty)
 
@@ -73,12 +71,9 @@ class QtBus(QObject):
                 log.warning("dropped a payload on %s that is not a %s: %s", topic, model.__name__, err)
             return
         try:
-            text = payload.decode("utf-8")
-            data: Any = json.loads(text) if text[:1] in "{[" else text
-        except (UnicodeDecodeError, ValueError):
+            self.message.emit(topic, payload.decode("utf-8"))  # a plain-text topic (status/controller)
+        except UnicodeDecodeError:
             log.warning("unreadable payload on %s", topic)
-            return
-        self.message.emit(topic, data)
 
     def publish(self, topic: str, message: Message, *, retain: bool = False) -> None:
         self.client.publish(topic, message, retain=retain)
@@ -86,8 +81,7 @@ class QtBus(QObject):
     def request(
         self, command: str, args: dict[str, Any], tag: str, *, command_id: str | None = None, timeout: float = 3.0
     ) -> str:
-        """Send a command off the GUI thread; the answer arrives as `reply(tag, dict)` and
-        `answered(tag, Reply)`.
+        """Send a command off the GUI thread; the answer arrives as `answered(tag, Reply)`.
 
         A timeout or a broker error arrives as an ok:false reply with code `controller_unreachable`,
         so views handle one shape. Pass the same `command_id` to retry safely (idempotent)."""
@@ -95,15 +89,9 @@ class QtBus(QObject):
 
         def run() -> None:
             try:
-                r = self.client.request(command, args, command_id=cid, timeout=timeout)
-            except BusError as err:
-                r = unreachable(cid, str(err)).model_dump(mode="json", exclude_none=True)
-            self.reply.emit(tag, r)
-            try:
-                typed = Reply.model_validate(r)
-            except ValueError as err:
-                log.warning("reply to cmd/%s is not a contract reply: %s", command, err)
-                typed = unreachable(cid, f"unreadable reply: {err}")
+                typed = self.client.send(command, args, command_id=cid, timeout=timeout)
+            except BusError as err:  # no reply in time, the broker gone, or a reply that is not one
+                typed = unreachable(cid, str(err))
             self.answered.emit(tag, typed)
 
         self._pool.submit(run)

@@ -20,7 +20,7 @@ class Player(ABC):
     def play(self, wav: Path) -> None:
         """Play and return when playback has finished."""
 
-    def stop(self) -> None:
+    def stop(self) -> None:  # noqa: B027 -- an optional hook: the default no-op is meant, not a forgotten @abstractmethod
         """Interrupt the current playback (shutdown)."""
 
 

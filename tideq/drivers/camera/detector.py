@@ -2,7 +2,7 @@
 
 Two estimators, each wrong in its own way:
 
-- **HOG** (`cv2.HOGDescriptor_getDefaultPeopleDetector`, Dalal-Triggs pedestrians): after
+- **HOG** (`cv2.HOGDescriptor.getDefaultPeopleDetector`, Dalal-Triggs pedestrians): after
   non-maximum suppression, a score threshold and a size check against the perspective model,
   it seldom counts something that is not a person, but it misses people who are partly
   hidden, seated, cut by the frame edge or smaller than its 64x128 window. Its count is a
@@ -109,7 +109,8 @@ class HogPeople:
     def __init__(self, settings: DetectorSettings) -> None:
         self.s = settings
         self.hog = cv2.HOGDescriptor()
-        self.hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
+        # the stub says Sequence[float]; it is a float32 ndarray already, so asarray is a no-op
+        self.hog.setSVMDetector(np.asarray(cv2.HOGDescriptor.getDefaultPeopleDetector(), dtype=np.float32))
 
     def detect(self, frame: np.ndarray) -> list[Detection]:
         h, w = frame.shape[:2]

@@ -29,8 +29,13 @@ class Placement:
 
 
 def load_sprites(data_dir: Path) -> list[np.ndarray]:
-    sprites = [cv2.imread(str(p), cv2.IMREAD_UNCHANGED) for p in sorted(data_dir.glob("person_*.png"))]
-    if not sprites or any(s is None or s.shape[2] != 4 for s in sprites):
+    sprites: list[np.ndarray] = []
+    for p in sorted(data_dir.glob("person_*.png")):
+        s = cv2.imread(str(p), cv2.IMREAD_UNCHANGED)
+        if s is None or s.shape[2] != 4:
+            raise FileNotFoundError(f"no BGRA person_*.png cut-outs in {data_dir}")
+        sprites.append(s)
+    if not sprites:
         raise FileNotFoundError(f"no BGRA person_*.png cut-outs in {data_dir}")
     return sprites
 
@@ -50,7 +55,7 @@ class SceneMaker:
         return cls(cv2.resize(bg, size, interpolation=cv2.INTER_AREA), load_sprites(data_dir), person)
 
     def compose(self, placements: Iterable[Placement], rng: np.random.Generator | None = None) -> np.ndarray:
-        frame = self.background.astype(np.float32)
+        frame: np.ndarray = self.background.astype(np.float32)  # float64 once noise is added
         h_img = self.size[1]
         for p in sorted(placements, key=lambda p: p.foot[1]):
             sprite = self.sprites[p.sprite % len(self.sprites)]
@@ -103,7 +108,7 @@ def write_video(path: Path, frames: Iterable[np.ndarray], fps: float = 10.0) -> 
     """MJPG in .avi: written and read by opencv-python-headless without extra codecs."""
     frames = iter(frames)
     first = next(frames)
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (first.shape[1], first.shape[0]))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), fps, (first.shape[1], first.shape[0]))
     if not writer.isOpened():
         raise OSError(f"cannot write video {path}")
     try:

@@ -74,4 +74,4 @@ def level_of(count: float, busy: int, crowded: int) -> Level:
 
 def round_count(value: float) -> int:
     """Half-up rounding: published counts are whole people."""
-    return int(math.floor(value + 0.5))
+    return math.floor(value + 0.5)

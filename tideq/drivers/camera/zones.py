@@ -37,7 +37,7 @@ class ZoneGeometry:
         if (pts < 0).any() or (pts > 1).any():
             raise CameraConfigError(f"zone {zone_id}: corners are fractions of the frame; write values 0..1")
         w, h = size
-        px = pts * np.float32([w, h])
+        px = pts * np.array([w, h], dtype=np.float32)
         mask = np.zeros((h, w), np.uint8)
         cv2.fillPoly(mask, [np.round(px).astype(np.int32)], 255)
         return cls(zone_id, px, size, mask)

@@ -91,12 +91,13 @@ class Tile(QPushButton):
 def clear_layout(layout: QLayout) -> None:
     while layout.count():
         item = layout.takeAt(0)
+        assert item is not None  # count() > 0, so index 0 holds an item
         w = item.widget()
         if w is not None:
             w.hide()  # deleteLater waits for the event loop; until then it would still be drawn
             w.deleteLater()
-        elif item.layout() is not None:
-            clear_layout(item.layout())
+        elif (inner := item.layout()) is not None:
+            clear_layout(inner)
 
 
 class View(QWidget):

@@ -6,6 +6,7 @@ where they are handled. The detail view can take a number for the service direct
 from __future__ import annotations
 
 import string
+from functools import partial
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QScrollArea, QVBoxLayout, QWidget
@@ -55,8 +56,8 @@ class GuideView(View):
         box.addWidget(self.chip_bar)
         mid = QHBoxLayout()
         mid.setSpacing(28)
-        self.scroll, self.body = _scroll()
-        mid.addWidget(self.scroll, 1)
+        self.scroll_area, self.body = _scroll()
+        mid.addWidget(self.scroll_area, 1)
         self.keyboard = QWidget()
         self.keyboard.setObjectName("guide-kb")
         grid = QGridLayout(self.keyboard)
@@ -64,7 +65,7 @@ class GuideView(View):
         grid.setSpacing(12)
         self.keys = {}
         for i, ch in enumerate(string.ascii_uppercase):
-            b = button(ch, "key", lambda c=ch: model.guide_key(c))
+            b = button(ch, "key", partial(model.guide_key, ch))
             b.setObjectName(f"gkey-{ch}")
             self.keys[ch] = b
             grid.addWidget(b, i // COLS, i % COLS)
@@ -135,7 +136,7 @@ class GuideView(View):
         if m.hall.elsewhere:
             groups.append(("elsewhere", m.t("guide.elsewhere")))
         for key, text in groups:
-            b = button(text, "", lambda k=key: m.set_guide_group(k))
+            b = button(text, "", partial(m.set_guide_group, key))
             b.setCheckable(True)
             b.setChecked(m.guide_group == key)
             b.setObjectName(f"chip-{key or 'all'}")
@@ -155,7 +156,7 @@ class GuideView(View):
                 sub = [m.p(where)] if where else []
                 if row.via is not None:
                     sub.append(m.t("guide.via", what=m.p(row.via)))
-                t = Tile("tile", lambda sid=row.item.id: m.open_guide(sid))
+                t = Tile("tile", partial(m.open_guide, row.item.id))
                 t.setObjectName(f"guide-{row.item.id}")
                 t.set_text(m.p(row.title), "\n".join(sub))
             else:
@@ -203,8 +204,8 @@ class GuideDetailView(View):
         box.setSpacing(12)
         self.title = label("", "title")
         box.addWidget(self.title)
-        self.scroll, self.body = _scroll()
-        box.addWidget(self.scroll, 1)
+        self.scroll_area, self.body = _scroll()
+        box.addWidget(self.scroll_area, 1)
         row = QHBoxLayout()
         self.back = button("", "", lambda: model.go(Screen.GUIDE))
         self.take = button("", "primary", self._take)

@@ -3,6 +3,8 @@ stays available (24-hour self-service)."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtWidgets import QGridLayout, QVBoxLayout
 
 from ..i18n import when
@@ -31,7 +33,7 @@ class HomeView(View):
         grid.setSpacing(32)
         self.tiles: dict[Screen, Tile] = {}
         for i, (_, _, screen) in enumerate(CHOICES):
-            t = Tile("home", lambda s=screen: model.go(s), "home-title", "home-sub", centred=True)
+            t = Tile("home", partial(model.go, screen), "home-title", "home-sub", centred=True)
             self.tiles[screen] = t
             grid.addWidget(t, i // 2, i % 2)
         box.addLayout(grid, 1)

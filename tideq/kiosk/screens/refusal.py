@@ -4,6 +4,7 @@ opening time, the online route, and buttons for each alternative (never a dead e
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 from PySide6.QtWidgets import QGridLayout, QVBoxLayout
 
@@ -69,7 +70,7 @@ class RefusalView(View):
         clear_layout(self.row)
         self.buttons = {}
         for i, act in enumerate(r.actions):
-            b = button(m.t(KEYS[act]), "primary" if i == 0 else "", lambda a=act: m.action(a))
+            b = button(m.t(KEYS[act]), "primary" if i == 0 else "", partial(m.action, act))
             b.setObjectName(f"action-{act.value}")
             self.buttons[act] = b
             self.row.addWidget(b, i // 2, i % 2)

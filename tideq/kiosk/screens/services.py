@@ -4,6 +4,8 @@ tap (the controller's refusal says when, or what else to do), so a tile is never
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtWidgets import QGridLayout, QScrollArea, QVBoxLayout, QWidget
 
 from ..i18n import minutes, when
@@ -21,16 +23,16 @@ class ServicesView(View):
         self.status = label("", "notice")
         box.addWidget(self.title)
         box.addWidget(self.status)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QScrollArea.Shape.NoFrame)
         inner = QWidget()
         inner.setObjectName("page")
         self.body = QVBoxLayout(inner)
         self.body.setContentsMargins(0, 0, 0, 0)
         self.body.setSpacing(10)
-        self.scroll.setWidget(inner)
-        box.addWidget(self.scroll, 1)
+        self.scroll_area.setWidget(inner)
+        box.addWidget(self.scroll_area, 1)
         self.tiles: dict[str, Tile] = {}
         self._columns = 0
 
@@ -47,7 +49,7 @@ class ServicesView(View):
             grid = QGridLayout()
             grid.setSpacing(16)
             for i, s in enumerate(items):
-                tile = Tile("tile", lambda sid=s.id: self.model.tap_service(sid))
+                tile = Tile("tile", partial(self.model.tap_service, s.id))
                 tile.setObjectName(f"service-{s.id}")
                 self.tiles[s.id] = tile
                 grid.addWidget(tile, i // cols, i % cols)
