@@ -10,21 +10,19 @@ The controller runs as its own process (as in a hall). Baselines measured in the
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sqlite3
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 import uuid
 from pathlib import Path
 
-from tideq.config import EXAMPLE_HALL
 from tideq.contract import BusClient
 from tideq.testing import Mosquitto
+from tideq.testing.processes import start_controller as start_controller_process
 
 HALL = "xian-hitech"
 ECHO_HALL = "bench-echo"  # its own prefix, so the controller never sees the echo traffic
@@ -36,28 +34,7 @@ def pct(xs: list[float], p: float) -> float:
 
 
 def start_controller(url: str, data: Path) -> subprocess.Popen[str]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tideq.cli",
-            "controller",
-            "--config",
-            str(EXAMPLE_HALL),
-            "--broker",
-            url,
-            "--data-dir",
-            str(data),
-            "--start-at",
-            "09:00",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, "TIDEQ_HALL_SECRET": "bench"},
-    )
-    assert "ready" in (proc.stdout.readline() if proc.stdout else "")
-    return proc
+    return start_controller_process(url, data, start_at="09:00", env={"TIDEQ_HALL_SECRET": "bench"})
 
 
 def saturate(url: str, kiosks: int, seconds: float, command: str, args: dict, hall: str = HALL) -> tuple[int, float]:

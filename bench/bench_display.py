@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import threading
@@ -38,6 +37,7 @@ from tideq.display.board import BoardWidget
 from tideq.display.hallstate import Liveness
 from tideq.display.layouts import Layout
 from tideq.testing import Mosquitto
+from tideq.testing.processes import start_controller
 
 WINDOWS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18"]
 
@@ -182,29 +182,8 @@ def main() -> int:
     app = QApplication(sys.argv[:1])
     with Mosquitto() as broker, tempfile.TemporaryDirectory() as tmp:
         base = baseline(broker.url, hall.hall.id, args.calls, args.rate)
-        env = {**os.environ, "TIDEQ_HALL_SECRET": "bench"}
-        ctl = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tideq.cli",
-                "controller",
-                "--config",
-                str(EXAMPLE_HALL),
-                "--broker",
-                broker.url,
-                "--data-dir",
-                tmp,
-                "--start-at",
-                "10:00",
-            ],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
+        ctl = start_controller(broker.url, tmp, env={"TIDEQ_HALL_SECRET": "bench"})
         try:
-            assert ctl.stdout is not None and "ready" in ctl.stdout.readline()
             clock = Clock(hall.hall.timezone, datetime.strptime("10:00", "%H:%M").time())  # the controller's hall time
             display = DisplayApp(hall, board_config(hall, "main", None), broker.url, clock=clock).start()
             board = BoardWidget(display.model, Layout.FHD)

@@ -34,6 +34,7 @@ from tideq.contract import BusClient
 from tideq.kiosk.app import KioskApp, KioskOptions
 from tideq.kiosk.model import Link, Screen
 from tideq.testing import Mosquitto
+from tideq.testing.processes import start_controller as start_controller_process
 
 SERVICES = ["business-setup", "tax", "general-consult"]  # no quota trouble within a few hundred taps
 
@@ -59,30 +60,7 @@ def wait(pred, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
 
 
 def start_controller(broker: str, data: Path) -> subprocess.Popen[str]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tideq.cli",
-            "controller",
-            "--config",
-            str(EXAMPLE_HALL),
-            "--broker",
-            broker,
-            "--data-dir",
-            str(data),
-            "--start-at",
-            "10:00",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if "ready" not in line:
-        raise RuntimeError(f"controller did not start: {line!r}")
-    return proc
+    return start_controller_process(broker, data)
 
 
 def bench_taps(broker: str, n: int) -> tuple[list[float], list[float]]:

@@ -7,44 +7,16 @@ import queue
 import random
 import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import uuid
 
 import pytest
 
-from tideq.config import EXAMPLE_HALL
 from tideq.contract import BusClient, RequestTimeout
+from tideq.testing.processes import start_controller
 
 CYCLES = 8
 KIOSKS = 4
-
-
-def start_controller(broker_url: str, data_dir, env) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tideq.cli",
-            "controller",
-            "--config",
-            str(EXAMPLE_HALL),
-            "--broker",
-            broker_url,
-            "--data-dir",
-            str(data_dir),
-            "--start-at",
-            "10:00",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env=env,
-        text=True,
-    )
-    line = proc.stdout.readline()  # the controller prints one line once it serves
-    assert "ready" in line, line
-    return proc
 
 
 @pytest.mark.slow
@@ -58,7 +30,7 @@ def test_acknowledged_tickets_survive_kill_9(broker, tmp_path):
     watcher.subscribe("tideq/xian-hitech/status/controller", lambda t, p: status.put(p))
     kiosks = [BusClient(broker.url, "xian-hitech", f"crash-kiosk-{i}").connect() for i in range(KIOSKS)]
     for cycle in range(CYCLES):
-        proc = start_controller(broker.url, tmp_path, env)
+        proc = start_controller(broker.url, tmp_path, env=env)
         target = len(acked) + rng.randint(5, 60)
         reached = threading.Event()
         stop = threading.Event()
@@ -98,7 +70,7 @@ def test_acknowledged_tickets_survive_kill_9(broker, tmp_path):
             while status.get(timeout=5) != b"offline":
                 pass
 
-    proc = start_controller(broker.url, tmp_path, env)
+    proc = start_controller(broker.url, tmp_path, env=env)
     try:
         db = sqlite3.connect(tmp_path / "events.sqlite3")
         issued = [
