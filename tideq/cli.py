@@ -12,6 +12,7 @@ import sys
 COMMAND_MODULES = [
     "tideq.config.cli",
     "tideq.controller.cli",
+    "tideq.importer.cli",
     "tideq.drivers.printer.cli",
     "tideq.camera.cli",
     "tideq.signage.cli",

@@ -1,5 +1,11 @@
 """`tideq demo`: a whole hall on one box, with simulated visitors and staff.
 
+Secured like a real hall (docs/security.md): `tideq acl --tls` logins, ACL and certificates are
+generated into `--out`/acl, Mosquitto runs with them, and every part logs in with its own identity
+over TLS (controller `controller`, simulated visitors `kiosk-2`, staff `window-{id}`, the call
+listener `admin`, the Qt apps `kiosk-1`, `board-{id}`, `window-5`/`evaluator-5`). Without
+Mosquitto it falls back to the embedded broker on loopback, which has no logins (it says so).
+
 A broker (Mosquitto if installed, else the embedded one), the controller on a hall clock that
 starts at 09:00 and runs `--speed` times faster, a virtual ESC/POS printer that renders every
 ticket to PNG, visitors taking numbers through the MQTT contract and staff at every open window
@@ -17,15 +23,19 @@ import random
 import signal
 import subprocess
 import threading
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tideq.config import EXAMPLE_HALL, ConfigError, LoadedConfig, load
 from tideq.contract import BusClient, BusError, CallEvent, Priority, WindowAction
+from tideq.contract.client import TlsFiles
+
+if TYPE_CHECKING:
+    from tideq.broker.acl import AclFiles
 
 log = logging.getLogger(__name__)
+CONTROLLER_PASSWORD_ENV = "TIDEQ_DEMO_CONTROLLER_PASSWORD"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -68,6 +78,8 @@ class Hall:
         self._cleanups: list[Any] = []
         self._threads: list[threading.Thread] = []
         self.gui_windows: set[str] = set()
+        self.acl: AclFiles | None = None  # the run's logins, ACL and TLS files (None: embedded broker)
+        self.ca_file = Path()
 
     def start(self) -> None:
         from tideq.controller.clock import Clock, parse_hhmm
@@ -76,12 +88,31 @@ class Hall:
         os.environ.setdefault(self.cfg.hall.secret_env, "demo-secret-" + self.cfg.hall.id)
         self.url = self._start_broker()
         self.clock = Clock(self.cfg.hall.timezone, parse_hhmm(self.args.start_at), self.args.speed)
-        self.controller = ControllerService(self.loaded, self.url, self.out / "data", self.clock).start()
+        controller_cfg = self.loaded
+        if self.acl is not None:  # the controller's own login and the hall CA, as a hall file would say
+            os.environ[CONTROLLER_PASSWORD_ENV] = self.acl.passwords["controller"]
+            controller_cfg = load(
+                self.loaded.path,
+                env={
+                    **os.environ,
+                    "TIDEQ_TIDAL__MODE": self.args.tidal,
+                    "TIDEQ_BROKER__USERNAME": "controller",
+                    "TIDEQ_BROKER__PASSWORD_ENV": CONTROLLER_PASSWORD_ENV,
+                    "TIDEQ_BROKER__CA_FILE": str(self.ca_file),
+                },
+            )
+        self.controller = ControllerService(controller_cfg, self.url, self.out / "data", self.clock).start()
         self._cleanups.append(self.controller.stop)
         self.printer_url = self._start_printer()
-        self.bus = BusClient(self.url, self.cfg.hall.id, f"demo-{uuid.uuid4().hex[:6]}").connect()
-        self._cleanups.append(self.bus.close)
-        self.bus.on(self.bus.topics.event("call"), CallEvent, self._on_call)
+        kiosks = self.cfg.devices.kiosks
+        # the simulated visitors use the last kiosk, so the Qt kiosk (the first) has its own login
+        self.visitor_kiosk = kiosks[-1].id if kiosks else "kiosk-1"
+        self.bus = self._client(
+            self.visitor_kiosk if self.visitor_kiosk.startswith("kiosk-") else f"kiosk-{self.visitor_kiosk}"
+        )
+        self.staff = {w.id: self._client(f"window-{w.id}") for w in self.cfg.windows}
+        self.listener = self._client("admin")  # reads event/#, acts on nothing the demo uses
+        self.listener.on(self.listener.topics.event("call"), CallEvent, self._on_call)
         for target in (self._visitors, self._staff):
             self._threads.append(threading.Thread(target=target, daemon=True))
             self._threads[-1].start()
@@ -91,17 +122,51 @@ class Hall:
             flush=True,
         )
 
+    def _client(self, user: str) -> BusClient:
+        """A connection logged in as `user` (client id == login) over TLS; open on the embedded broker."""
+        password = self.acl.passwords[user] if self.acl is not None else None
+        tls = TlsFiles(str(self.ca_file)) if self.acl is not None else None
+        c = BusClient(self.url, self.cfg.hall.id, user, username=user if password else None, password=password, tls=tls)
+        c.connect()
+        self._cleanups.append(c.close)
+        return c
+
+    def login_args(self, user: str) -> tuple[list[str], dict[str, str]]:
+        """Command-line options and environment for a demo process logging in as `user`."""
+        if self.acl is None:
+            return ["--broker", self.url], {}
+        env = f"TIDEQ_DEMO_PASSWORD_{user.upper().replace('-', '_')}"
+        return (
+            ["--broker", self.url, "--username", user, "--password-env", env, "--ca-file", str(self.ca_file)],
+            {env: self.acl.passwords[user]},
+        )
+
     def _start_broker(self) -> str:
+        import getpass
+
+        from tideq.broker.acl import TlsListener, write_acl
         from tideq.testing import Mosquitto, free_port
         from tideq.testing.mosquitto import MosquittoNotFound
 
+        self.acl = None
         try:
-            m = Mosquitto().start()
+            port = free_port()
+            # logins, ACL and TLS for this run (passwords and CA kept across runs of the same --out)
+            acl = write_acl(self.cfg, self.out / "acl", TlsListener(("127.0.0.1", "localhost"), port, "127.0.0.1"))
+            assert acl.tls is not None
+            # Mosquitto drops root to its own user, who could not read --out; stay who we are
+            m = Mosquitto(extra_config=[f"user {getpass.getuser()}", *acl.conf.read_text().splitlines()]).start()
             self._cleanups.append(m.stop)
-            return m.url
+            self.acl, self.ca_file = acl, acl.tls.ca_cert
+            return f"mqtts://127.0.0.1:{port}"
         except MosquittoNotFound:
             from tideq.broker.embedded import EmbeddedBroker
 
+            print(
+                "tideq demo: Mosquitto is not installed; using the embedded broker on loopback, which has no "
+                "logins, ACL or TLS (scripts/setup.sh installs Mosquitto)",
+                flush=True,
+            )
             b = EmbeddedBroker(free_port(), host="127.0.0.1").start()
             self._cleanups.append(b.stop)
             return b.url
@@ -140,7 +205,7 @@ class Hall:
             svc = self.rng.choices(services, weights)[0]
             prio = Priority.GREEN if self.rng.random() < 0.08 else Priority.NORMAL
             try:
-                r = self.bus.send("ticket", {"service": svc.id, "source": "kiosk-1", "priority": prio.value})
+                r = self.bus.send("ticket", {"service": svc.id, "source": self.visitor_kiosk, "priority": prio.value})
             except BusError as err:
                 print(f"  kiosk: controller not answering ({err})", flush=True)
                 continue
@@ -184,7 +249,7 @@ class Hall:
 
     def _act(self, wid: str, action: WindowAction, **args: Any) -> None:
         try:
-            r = self.bus.send(f"window/{wid}", {"action": action.value, **args})
+            r = self.staff[wid].send(f"window/{wid}", {"action": action.value, **args})
         except BusError:
             return
         if r.ok and action is WindowAction.FINISH:
@@ -235,18 +300,22 @@ def _start_gui(hall: Hall, done: threading.Event) -> list[subprocess.Popen[bytes
     import sys
 
     base = [sys.executable, "-m", "tideq.cli"]
-    common = ["--config", hall.args.config, "--broker", hall.url]
     voice = [] if shutil.which("play") or shutil.which("aplay") else ["--no-voice"]
-    apps = [
-        [*base, "display", *common, "--board", hall.cfg.devices.boards[0].id, "--windowed", *voice]
-        if hall.cfg.devices.boards
-        else None,
-        [*base, "kiosk", *common, "--id", hall.cfg.devices.kiosks[0].id, "--windowed", "--printer", hall.printer_url]
-        if hall.cfg.devices.kiosks
-        else None,
-        [*base, "counter", *common, "--window", GUI_WINDOW, "--with-evaluator"],
-    ]
-    procs = [subprocess.Popen(cmd) for cmd in apps if cmd]
+    cfg = hall.cfg
+    apps: list[tuple[str, list[str]]] = []
+    if cfg.devices.boards:
+        board = cfg.devices.boards[0].id
+        apps.append((f"board-{board}", ["display", "--board", board, "--windowed", *voice]))
+    if cfg.devices.kiosks:
+        kiosk = cfg.devices.kiosks[0].id
+        user = kiosk if kiosk.startswith("kiosk-") else f"kiosk-{kiosk}"
+        apps.append((user, ["kiosk", "--id", kiosk, "--windowed", "--printer", hall.printer_url]))
+    apps.append((f"window-{GUI_WINDOW}", ["counter", "--window", GUI_WINDOW, "--with-evaluator"]))
+    hall.staff.pop(GUI_WINDOW).close()  # before the terminal logs in as window-5: one session per login
+    procs = []
+    for user, cmd in apps:  # each its own login, as in a real hall
+        login, env = hall.login_args(user)
+        procs.append(subprocess.Popen([*base, *cmd, "--config", hall.args.config, *login], env={**os.environ, **env}))
     hall.gui_windows.add(GUI_WINDOW)
 
     def watch() -> None:

@@ -8,8 +8,13 @@ import os
 import signal
 import sys
 import threading
+from dataclasses import dataclass
+from pathlib import Path
 
 from tideq.config import ConfigError, LoadedConfig, load
+from tideq.config.schema import DeviceLogin
+from tideq.contract import BusClient, Message
+from tideq.contract.client import TlsFiles
 
 
 def load_or_report(path: str) -> LoadedConfig | None:
@@ -38,8 +43,76 @@ def add_broker_args(p: argparse.ArgumentParser, default_user: str) -> None:
     p.add_argument("--username", help=f"broker user, also the MQTT client id (default {default_user})")
     p.add_argument("--password", help=f"broker password (visible to `ps`; prefer ${PASSWORD_ENV})")
     p.add_argument("--password-env", default=PASSWORD_ENV, help="environment variable holding the password")
+    p.add_argument("--ca-file", help="CA certificate of the broker (mqtts://); default [broker] ca_file")
+    p.add_argument("--cert-file", help="client certificate, where the broker asks for one")
+    p.add_argument("--key-file", help="key of --cert-file")
 
 
 def broker_password(args: argparse.Namespace) -> str | None:
     """The password from --password, else from the environment variable --password-env names."""
     return args.password or os.environ.get(args.password_env) or None
+
+
+@dataclass(frozen=True)
+class BrokerLogin:
+    """How one process reaches the broker: where, as whom (client id == username), over which TLS."""
+
+    url: str
+    user: str
+    password: str | None
+    tls: TlsFiles | None
+
+    @property
+    def username(self) -> str | None:
+        """Sent only with a password: an open (development) broker takes the client id alone."""
+        return self.user if self.password is not None else None
+
+    def client(self, hall: str, *, will: tuple[str, str | bytes] | tuple[str, Message] | None = None) -> BusClient:
+        return BusClient(
+            self.url, hall, self.user, will=will, username=self.username, password=self.password, tls=self.tls
+        )
+
+
+def _env(name: str | None) -> str | None:
+    return os.environ.get(name) or None if name else None
+
+
+def broker_login(
+    loaded: LoadedConfig, args: argparse.Namespace, default_user: str, device: DeviceLogin | None = None
+) -> BrokerLogin:
+    """The login of a process: command line first (--username, --password / --password-env,
+    --ca-file, --cert-file, --key-file), then the device's `login` in the hall file, then the role's
+    default user. Files in the hall file are relative to it. `args` may lack any of the options."""
+
+    def arg(name: str) -> str | None:
+        value = getattr(args, name, None)
+        return str(value) if value else None
+
+    def path(value: str | None) -> str | None:
+        if not value:
+            return None
+        p = Path(value)
+        return str(p if p.is_absolute() else (loaded.path.parent / p).resolve())
+
+    b = loaded.hall.broker
+    user = arg("username") or (device.username if device and device.username else None) or default_user
+    password = (
+        arg("password") or _env(arg("password_env") or PASSWORD_ENV) or _env(device.password_env if device else None)
+    )
+    url = b.client_url(arg("broker"))
+    ca = arg("ca_file") or path(b.ca_file)
+    cert = arg("cert_file") or path(device.cert_file if device else None)
+    key = arg("key_file") or path(device.key_file if device else None)
+    tls = TlsFiles(ca, cert, key) if (ca or cert or key) else None
+    return BrokerLogin(url, user, password, tls)
+
+
+def broker_tls(loaded: LoadedConfig) -> TlsFiles | None:
+    """TLS files of `[broker]` (ca_file, and the controller's cert_file/key_file), relative to the hall file."""
+    b = loaded.hall.broker
+
+    def path(value: str | None) -> str | None:
+        return str((loaded.path.parent / value).resolve()) if value else None
+
+    files = TlsFiles(path(b.ca_file), path(b.cert_file), path(b.key_file))
+    return files if (files.ca_file or files.cert_file or files.key_file) else None

@@ -42,7 +42,7 @@ def test_acknowledged_tickets_survive_kill_9(broker, tmp_path):
                 try:
                     r = client.request(
                         "ticket",
-                        {"service": "general-consult", "source": client.client_id},
+                        {"service": "general-consult", "source": "kiosk-1"},
                         command_id=cid,
                         timeout=1.0,
                     )
@@ -82,7 +82,7 @@ def test_acknowledged_tickets_survive_kill_9(broker, tmp_path):
         assert len(issued) == len(set(issued)), "a number was issued twice"
         assert set(acked.values()) <= set(issued), "an acknowledged ticket was lost"
         assert issued == [f"H{i:03d}" for i in range(1, len(issued) + 1)], "numbering has a gap or repeat"
-        r = kiosks[0].request("ticket", {"service": "general-consult", "source": "after"}, timeout=5)
+        r = kiosks[0].request("ticket", {"service": "general-consult", "source": "kiosk-2"}, timeout=5)
         assert r["ticket"]["number"] == f"H{len(issued) + 1:03d}"
     finally:
         proc.send_signal(signal.SIGTERM)

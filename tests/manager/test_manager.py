@@ -174,10 +174,11 @@ def test_manager_cli_rejects_a_bad_config(tmp_path, capsys):
 def test_manager_identity_sees_sensors_and_health_and_may_command_tidal(
     qtbot, secure_broker, acl_files, secure_controller, hall
 ):
-    """Under the generated ACL: `manager` reads crowd and health (published here by the controller
-    identity, which may write anything) and its `cmd/tidal` reaches the controller and is answered."""
+    """Under the generated ACL: `manager` reads crowd and health (published here by the camera's own
+    login; a second `controller` session would take over the controller's, one session per login)
+    and its `cmd/tidal` reaches the controller and is answered."""
     pw = acl_files.passwords
-    ctl = BusClient(secure_broker.url, HALL, "controller-test", username="controller", password=pw["controller"])
+    ctl = BusClient(secure_broker.url, HALL, "camera-cam-1", username="camera-cam-1", password=pw["camera-cam-1"])
     ctl.connect()
     bus = IdentityBus(secure_broker.url, HALL, "manager", pw["manager"])
     model = ManagerModel(bus, hall.hall)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 
-from tideq.runtime import add_broker_args, broker_password, load_or_report, wait_for_stop
+from tideq.runtime import add_broker_args, broker_login, load_or_report, wait_for_stop
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,28 +38,23 @@ def run_bridge(args: argparse.Namespace) -> int:
         )
         return 2
     keypad_bus, evaluator_bus = buses[args.keypad_bus], buses.get(args.evaluator_bus or "")
-    user = args.username or f"bridge-{args.keypad_bus}"
-    password = broker_password(args)
-    url, topics = hall.broker.client_url(args.broker), Topics(hall.hall.id)
+    login = broker_login(loaded, args, f"bridge-{args.keypad_bus}", keypad_bus.login)
+    topics = Topics(hall.hall.id)
 
-    def connection(client_id: str, family: str, bus_id: str, addresses: list[int]) -> BusClient:
-        """A connection whose last will marks `bus_id` offline (one will per MQTT connection)."""
-        return BusClient(
-            url,
-            hall.hall.id,
-            client_id,
-            will=will_for(topics, bus_id, family, addresses),
-            username=user if password else None,
-            password=password,
-        )
+    def connection(user: str, family: str, bus_id: str, addresses: list[int]) -> BusClient:
+        """A connection whose last will marks `bus_id` offline (one will per MQTT connection).
+        Each connection is its own login (client id == username, which the broker enforces)."""
+        return replace(login, user=user).client(hall.hall.id, will=will_for(topics, bus_id, family, addresses))
 
-    client = connection(user, "keypad", keypad_bus.id, bus_addresses(hall, keypad_bus))
+    client = connection(login.user, "keypad", keypad_bus.id, bus_addresses(hall, keypad_bus))
+    # the evaluator line's last will needs a second connection; the broker binds client id to
+    # login, so it logs in as `{user}-{evaluator bus}` with the same password (`tideq acl` does so)
     extra = (
         {}
         if evaluator_bus is None
         else {
             evaluator_bus.id: connection(
-                f"{user}-{evaluator_bus.id}", "evaluator", evaluator_bus.id, bus_addresses(hall, evaluator_bus)
+                f"{login.user}-{evaluator_bus.id}", "evaluator", evaluator_bus.id, bus_addresses(hall, evaluator_bus)
             )
         }
     )
@@ -77,7 +73,7 @@ def run_bridge(args: argparse.Namespace) -> int:
     print(
         f"tideq counter-bridge ready: keypads on {args.keypad_bus}"
         + (f", evaluators on {evaluator_bus.id}" if evaluator_bus else "")
-        + f", as {user}",
+        + f", as {login.user}",
         flush=True,
     )
     wait_for_stop()

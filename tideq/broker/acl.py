@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from tideq.config.schema import HallConfig
+from tideq.config.schema import DeviceLogin, HallConfig
 from tideq.contract import Topics
 
 from .errors import AclError
+from .tls import TlsFilesOut, write_tls
 
 PBKDF2_ITERATIONS = 101  # what mosquitto_passwd 2.0 writes; raise it if your broker accepts more
 CREDENTIALS = "credentials.toml"
@@ -44,11 +45,12 @@ class Role(str, Enum):
     WINDOW = "window"  # caller terminal of one window
     EVALUATOR = "evaluator"  # evaluator tablet of one window (sends action `rate`)
     KIOSK = "kiosk"
-    DISPLAY = "display"  # hall boards: read-only
+    DISPLAY = "display"  # hall boards (board-{id}) and window screens (window-screen-{id}): read-only
     BRIDGE = "bridge"  # serial keypad/evaluator bridge: the windows bound on its bus
     LEDSTRIP = "ledstrip"
     CAMERA = "camera"
     ADMIN = "admin"  # appointments import, manual tidal windows
+    IMPORTER = "importer"  # `tideq appointments import`: appointments only
     MANAGER = "manager"  # hall manager console: reads the whole hall, answers the tidal policy
 
 
@@ -64,6 +66,7 @@ class Identity:
     write: tuple[str, ...] = ()
     readwrite: tuple[str, ...] = ()
     health: tuple[str, ...] = ()
+    password_of: str | None = None  # a second connection of another login's process shares its password
 
 
 def own_health(topics: Topics) -> str:
@@ -76,6 +79,18 @@ def _health(topics: Topics, user: str, devices: Iterable[str | None]) -> tuple[s
     return tuple(dict.fromkeys(topics.health(d) for d in devices if d and d != user))
 
 
+@dataclass(frozen=True)
+class TlsListener:
+    """`tideq acl --tls`: a TLS listener on `port` (bound to `bind`, or every address), with a
+    server certificate for `hosts`; `client_certs` also issues one certificate per login and makes
+    the broker require one."""
+
+    hosts: tuple[str, ...] = ("localhost", "127.0.0.1")
+    port: int = 8883
+    bind: str | None = None
+    client_certs: bool = False
+
+
 @dataclass
 class AclFiles:
     """What `write_acl` produced; `passwords` maps user -> clear password (also in credentials.toml)."""
@@ -83,6 +98,8 @@ class AclFiles:
     out: Path
     identities: list[Identity]
     passwords: dict[str, str] = field(default_factory=dict)
+    tls: TlsFilesOut | None = None
+    tls_port: int | None = None
 
     @property
     def passwd(self) -> Path:
@@ -113,7 +130,7 @@ def identities(hall: HallConfig) -> list[Identity]:
                 Identity(user, role, read=(reply(user), *watch, t.event("call")), write=(t.cmd(f"window/{w.id}"),))
             )
     for k in hall.devices.kiosks:
-        user = _named("kiosk", k.id)
+        user = _login(k.login, _named("kiosk", k.id))
         out.append(
             Identity(
                 user,
@@ -124,12 +141,14 @@ def identities(hall: HallConfig) -> list[Identity]:
             )
         )
     for b in hall.devices.boards:
-        user = _named("display", b.id)
+        user = _login(b.login, _named("board", b.id))
         out.append(Identity(user, Role.DISPLAY, read=(*watch, t.event("#")), health=_health(t, user, (b.id,))))
+    for w in hall.windows:  # `tideq display --window W`: its device id is its login
+        out.append(Identity(f"window-screen-{w.id}", Role.DISPLAY, read=(*watch, t.event("#"))))
     evaluator_buses = [b.id for b in hall.devices.serial_buses if b.kind == "evaluator"]
     for bus in hall.devices.serial_buses:
         if bus.kind == "led":
-            user = f"ledstrip-{bus.id}"
+            user = _login(bus.login, f"ledstrip-{bus.id}")
             out.append(Identity(user, Role.LEDSTRIP, read=(*watch, t.event("#")), health=_health(t, user, (bus.id,))))
         elif bus.kind == "keypad":
             # `tideq counter-bridge --keypad-bus K [--evaluator-bus E]` logs in as bridge-K; it acts for
@@ -140,7 +159,7 @@ def identities(hall: HallConfig) -> list[Identity]:
                 for w in hall.windows
                 if w.keypad_address is not None and (not on_line or w.keypad_address in on_line)
             ]
-            user = f"bridge-{bus.id}"
+            user = _login(bus.login, f"bridge-{bus.id}")
             out.append(
                 Identity(
                     user,
@@ -150,8 +169,14 @@ def identities(hall: HallConfig) -> list[Identity]:
                     health=_health(t, user, (bus.id, *evaluator_buses)),
                 )
             )
+            # with --evaluator-bus E the bridge opens a second connection for E's last will; the
+            # broker binds client id to login, so it logs in as {user}-{E}: E's health, nothing else
+            for e in evaluator_buses:
+                out.append(
+                    Identity(f"{user}-{e}", Role.BRIDGE, health=_health(t, f"{user}-{e}", (e,)), password_of=user)
+                )
     for cam in hall.devices.cameras:
-        user = _named("camera", cam.id)
+        user = _login(cam.login, _named("camera", cam.id))
         out.append(
             Identity(
                 user,
@@ -169,6 +194,11 @@ def identities(hall: HallConfig) -> list[Identity]:
             write=(t.cmd("appointments"), t.cmd("tidal")),
         )
     )
+    out.append(
+        Identity(
+            "importer", Role.IMPORTER, read=(reply("importer"), t.status_controller), write=(t.cmd("appointments"),)
+        )
+    )
     # `tideq manager` sees everything a hall publishes (crowd and device health too), acts only on tidal
     out.append(
         Identity(
@@ -179,6 +209,11 @@ def identities(hall: HallConfig) -> list[Identity]:
         )
     )
     return out
+
+
+def _login(login: DeviceLogin | None, default: str) -> str:
+    """The user a device's `login` names in the hall file, else the role's default."""
+    return login.username if login is not None and login.username else default
 
 
 def _named(role: str, device_id: str) -> str:
@@ -233,8 +268,38 @@ def _write_private(path: Path, text: str, mode: int = 0o600) -> None:
     os.chmod(path, mode)
 
 
-def write_acl(hall: HallConfig, out: Path) -> AclFiles:
-    """Write passwd, acl, a conf snippet and credentials.toml (clear passwords, mode 0600).
+def conf_text(files: AclFiles, tls: TlsListener | None) -> str:
+    """The Mosquitto snippet: logins and ACL for every listener; `use_username_as_clientid` on the
+    listener defined before the include and on the TLS one (a client cannot take over another's
+    session or reply topic by reusing its client id); the TLS listener itself."""
+    lines = [
+        "# include from mosquitto.conf after your listener (or copy): every client must log in, may use",
+        "# only its topics, and its client id is its login",
+        "allow_anonymous false",
+        f"password_file {files.passwd.resolve()}",
+        f"acl_file {files.acl.resolve()}",
+        "use_username_as_clientid true",
+    ]
+    if tls is not None and files.tls is not None:
+        t = files.tls
+        lines += [
+            "",
+            f"# TLS for devices on the network (server certificate for {', '.join(tls.hosts)})",
+            f"listener {tls.port}" + (f" {tls.bind}" if tls.bind else ""),
+            f"cafile {t.ca_cert.resolve()}",
+            f"certfile {t.server_cert.resolve()}",
+            f"keyfile {t.server_key.resolve()}",
+            "tls_version tlsv1.2",
+            f"require_certificate {'true' if tls.client_certs else 'false'}",
+            "use_username_as_clientid true",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def write_acl(hall: HallConfig, out: Path, tls: TlsListener | None = None) -> AclFiles:
+    """Write passwd, acl, a conf snippet and credentials.toml (clear passwords, mode 0600); with
+    `tls`, also a CA, a server certificate (and client certificates) under out/tls/ and a TLS
+    listener in the snippet.
 
     Passwords already in out/credentials.toml are kept, so rerunning after adding a window
     does not lock out every deployed terminal."""
@@ -244,7 +309,8 @@ def write_acl(hall: HallConfig, out: Path) -> AclFiles:
         raise AclError(f"cannot create {out}: {err}") from err
     ids = identities(hall)
     known = _read_credentials(out / CREDENTIALS)
-    passwords = {i.user: known.get(i.user) or secrets.token_urlsafe(18) for i in ids}
+    passwords = {i.user: known.get(i.user) or secrets.token_urlsafe(18) for i in ids if i.password_of is None}
+    passwords.update({i.user: passwords[i.password_of] for i in ids if i.password_of is not None})
     files = AclFiles(out, ids, passwords)
     creds = ["# Clear broker passwords of hall identities. Keep private; hand each device its own line.", "[users]"] + [
         f'"{u}" = "{p}"' for u, p in passwords.items()
@@ -253,9 +319,9 @@ def write_acl(hall: HallConfig, out: Path) -> AclFiles:
     # hashes only; group-readable so `chgrp mosquitto passwd` is all the broker needs
     _write_private(files.passwd, "".join(f"{u}:{hash_password(p)}\n" for u, p in passwords.items()), 0o640)
     files.acl.write_text(acl_text(hall, ids), encoding="utf-8")
-    files.conf.write_text(
-        "# include from mosquitto.conf (or copy): every client must log in, and may use only its topics\n"
-        f"allow_anonymous false\npassword_file {files.passwd.resolve()}\nacl_file {files.acl.resolve()}\n",
-        encoding="utf-8",
-    )
+    if tls is not None:
+        users = [i.user for i in ids] if tls.client_certs else []
+        files.tls = write_tls(out, hall.hall.id, tls.hosts, users)
+        files.tls_port = tls.port
+    files.conf.write_text(conf_text(files, tls), encoding="utf-8")
     return files

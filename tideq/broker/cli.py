@@ -13,17 +13,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     a = sub.add_parser("acl", help="write a Mosquitto password file and ACL binding each identity to its topics")
     a.add_argument("--config", required=True, help="hall .toml file")
     a.add_argument("--out", required=True, help="folder for passwd, acl, mosquitto-tideq.conf, credentials.toml")
+    a.add_argument("--tls", action="store_true", help="also a CA, a server certificate and a TLS listener (tls/)")
+    a.add_argument(
+        "--tls-host",
+        action="append",
+        help="name or address devices use to reach the broker (repeat; default localhost and 127.0.0.1)",
+    )
+    a.add_argument("--tls-port", type=int, default=8883, help="port of the TLS listener (default 8883)")
+    a.add_argument("--tls-bind", help="address the TLS listener binds (default every address)")
+    a.add_argument("--client-certs", action="store_true", help="one client certificate per login, and require one")
     a.set_defaults(func=run_acl)
 
 
 def run_acl(args: argparse.Namespace) -> int:
-    from .acl import AclError, write_acl
+    from .acl import AclError, TlsListener, write_acl
 
     loaded = load_or_report(args.config)
     if loaded is None:
         return 2
     try:
-        files = write_acl(loaded.hall, Path(args.out))
+        tls = None
+        if args.tls or args.client_certs:
+            hosts = tuple(args.tls_host) if args.tls_host else TlsListener.hosts
+            tls = TlsListener(hosts, args.tls_port, args.tls_bind, args.client_certs)
+        files = write_acl(loaded.hall, Path(args.out), tls)
     except AclError as err:
         print(err, file=sys.stderr)
         return 1
@@ -32,4 +45,10 @@ def run_acl(args: argparse.Namespace) -> int:
         f"  {files.passwd}  (hashes; chgrp mosquitto)\n  {files.acl}\n  {files.conf}  (include in mosquitto.conf)\n"
         f"  {files.out / 'credentials.toml'}  (clear passwords, 0600: give each device its own)"
     )
+    if files.tls is not None:
+        print(
+            f"  {files.tls.ca_cert}  (the hall CA: [broker] ca_file on every device; keep ca.key off them)\n"
+            f'  TLS listener on port {files.tls_port}: [broker] url = "mqtts://HOST:{files.tls_port}"'
+            + (f"; {len(files.tls.clients)} client certificates in tls/clients/" if files.tls.clients else "")
+        )
     return 0

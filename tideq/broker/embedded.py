@@ -2,11 +2,17 @@
 
 It runs its own asyncio loop on a daemon thread; the controller then talks to it over
 loopback like any other client, so the code path is the same as with Mosquitto.
+
+It binds loopback only. It has no logins, no ACL and no TLS (amqtt 0.12's password plugin reads
+only its own sha512-crypt/argon2 files and its ACL plugin has no per-login patterns, so it
+cannot enforce what `tideq acl` generates), so bound to any other address it would let anyone on
+the network issue tickets and call windows: it refuses to start and says to use Mosquitto.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import socket
 import threading
@@ -21,8 +27,25 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 or localhost; not 0.0.0.0 (every address)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class EmbeddedBroker:
-    def __init__(self, port: int, host: str = "0.0.0.0") -> None:
+    def __init__(self, port: int, host: str = "127.0.0.1") -> None:
+        if not is_loopback(host):
+            raise EmbeddedBrokerError(
+                f"the embedded broker will not bind {host}: it has no logins, ACL or TLS, so anyone on the "
+                "network could issue tickets and call windows. Keep [broker] embedded_host on 127.0.0.1 for a "
+                "single-box hall; for devices on other machines run Mosquitto with `tideq acl --tls` "
+                "(docs/security.md) and set [broker] url to it"
+            )
         self.host, self.port = host, port
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="embedded-broker", daemon=True)

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import signal
 import threading
 
 from tideq.config.schema import Camera, HallConfig
-from tideq.contract import BusClient, Topics
+from tideq.contract import Topics
 from tideq.drivers.camera.counter import CameraCounter
 from tideq.drivers.camera.detector import DetectorSettings, PersonModel
 from tideq.drivers.camera.errors import CameraConfigError, CameraError
 from tideq.drivers.camera.source import make_source
+from tideq.runtime import add_broker_args
 
 from .publisher import BusPublisher, will_for
 
@@ -24,7 +24,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("camera", help="count people per zone from a camera and publish sensor/crowd/{zone}")
     p.add_argument("--config", required=True, help="hall .toml file")
     p.add_argument("--camera", required=True, help="camera id from [[devices.cameras]]")
-    p.add_argument("--broker", help="mqtt://host:port (default: the hall file's broker)")
     p.add_argument("--rate", type=float, default=2.0, help="updates per second (default 2)")
     p.add_argument(
         "--horizon",
@@ -41,6 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--fill", type=float, default=PersonModel.fill, help="silhouette area / height^2 (calibrated)")
     p.add_argument("--no-hog", action="store_true", help="occupancy only (saves CPU where HOG finds no one)")
     p.add_argument("--no-loop", action="store_true", help="stop at the end of a video file instead of looping")
+    add_broker_args(p, "camera-{id}")
     p.set_defaults(func=run)
 
 
@@ -53,7 +53,7 @@ def find_camera(hall: HallConfig, camera_id: str) -> Camera:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tideq.runtime import load_or_report
+    from tideq.runtime import broker_login, load_or_report
 
     loaded = load_or_report(args.config)
     if loaded is None:
@@ -67,15 +67,10 @@ def run(args: argparse.Namespace) -> int:
     url = camera.url
     if not ("://" in url or url.isdigit() or url.startswith("/")):
         url = str((loaded.path.parent / url).resolve())  # video files relative to the hall file
-    password = os.environ.get(hall.broker.password_env) if hall.broker.password_env else None
-    bus = BusClient(
-        hall.broker.client_url(args.broker),
-        hall.hall.id,
-        f"camera-{camera.id}",
-        will=will_for(Topics(hall.hall.id), camera.id),
-        username=hall.broker.username,
-        password=password,
-    )
+    # its own login (not the controller's [broker] one), client id == login
+    user = camera.id if camera.id.startswith("camera-") else f"camera-{camera.id}"
+    login = broker_login(loaded, args, user, camera.login)
+    bus = login.client(hall.hall.id, will=will_for(Topics(hall.hall.id), camera.id))
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

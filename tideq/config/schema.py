@@ -149,8 +149,19 @@ class BrokerConfig(Strict):
 
     url: str = Field("embedded", description="mqtt://host:port, mqtts://host:port or embedded")
     embedded_port: int = Field(1883, ge=1, le=65535, description="port of the embedded broker")
-    username: str | None = None
-    password_env: str | None = Field(None, description="environment variable holding the password")
+    embedded_host: str = Field(
+        "127.0.0.1",
+        description="address the embedded broker binds; it has no logins or ACL, so it refuses any but loopback",
+    )
+    username: str | None = Field(None, description="the controller's broker login (`tideq acl` names it controller)")
+    password_env: str | None = Field(None, description="environment variable holding the controller's password")
+    ca_file: str | None = Field(
+        None, description="CA certificate that signed the broker's (mqtts://); relative to this file; none: system CAs"
+    )
+    cert_file: str | None = Field(
+        None, description="the controller's client certificate, where the broker asks for one"
+    )
+    key_file: str | None = Field(None, description="the key of cert_file")
 
     @field_validator("url")
     @classmethod
@@ -166,6 +177,10 @@ class BrokerConfig(Strict):
         return f"mqtt://127.0.0.1:{self.embedded_port}" if url == "embedded" else url
 
 
+def _pause_reasons() -> list[str]:
+    return ["午休 lunch", "会议 meeting", "培训 training", "系统故障 system fault", "临时离开 short break"]
+
+
 class Rules(Strict):
     """Queue rules of the hall."""
 
@@ -174,6 +189,16 @@ class Rules(Strict):
     checkin_late_grace_min: int = Field(15, ge=0, description="late arrivals keep priority this long after slot start")
     identity_daily_limit: int = Field(3, ge=1, description="tickets per person per day for identity services")
     max_calls: int = Field(3, ge=1, description="calls (first + recalls) before staff are advised to skip")
+    pause_reasons: list[str] = Field(
+        default_factory=_pause_reasons,
+        description="pause reasons kept as sent (cmd/window pause); any other reason has its digit runs"
+        " (ID, phone numbers) replaced by ***",
+    )
+    sources: list[str] = Field(
+        default_factory=list,
+        description="command sources besides [[devices.kiosks]] (test rigs, gateways); cmd/ticket, checkin and rejoin"
+        " from any other source are refused",
+    )
 
 
 class TidalConfig(Strict):
@@ -197,8 +222,19 @@ class Printer(Strict):
     width_mm: Literal[58, 80] = 80
 
 
+class DeviceLogin(Strict):
+    """`[devices.*.login]`: the device's own broker identity (`tideq acl` writes them all; see
+    docs/security.md). Command-line options (--username, --password-env, --cert-file) win."""
+
+    username: str | None = Field(None, description="broker user and MQTT client id; default the role's name")
+    password_env: str | None = Field(None, description="environment variable holding this device's password")
+    cert_file: str | None = Field(None, description="client certificate (TLS); relative to the hall file")
+    key_file: str | None = Field(None, description="key of cert_file")
+
+
 class Kiosk(Strict):
     id: Ident
+    login: DeviceLogin | None = Field(None, description="its broker login; default user kiosk-{id}")
     printer: str | None = Field(None, description="printer id")
     scanner_url: str | None = None
     idcard_url: str | None = None
@@ -212,6 +248,7 @@ def _zh_then_en() -> list[Literal["zh", "en"]]:
 
 class Board(Strict):
     id: Ident
+    login: DeviceLogin | None = Field(None, description="its broker login; default user board-{id}")
     layout: Literal["1080p", "4k", "portrait"] = "1080p"
     languages: Literal["side-by-side", "alternate", "zh", "en"] = "side-by-side"
     mute: bool = Field(False, description="no voice from this board")
@@ -234,6 +271,9 @@ class SerialBus(Strict):
     id: Ident
     url: str = Field(description="serial port or pyserial URL, e.g. /dev/ttyUSB1 or rfc2217://host:port")
     kind: Literal["led", "keypad", "evaluator"]
+    login: DeviceLogin | None = Field(
+        None, description="login of the process on this line; default ledstrip-{id} or bridge-{id}"
+    )
     baudrate: int = Field(9600, gt=0)
     timeout_ms: int = Field(200, gt=0, description="answer timeout per frame, ms")
     retries: int = Field(2, ge=0, description="resends before a device counts as silent")
@@ -251,6 +291,7 @@ class Zone(Strict):
 
 class Camera(Strict):
     id: Ident
+    login: DeviceLogin | None = Field(None, description="its broker login; default user camera-{id}")
     url: str = Field(description="/dev/video0, rtsp://..., or a video file")
     zones: list[Zone] = Field(min_length=1)
 
@@ -297,6 +338,9 @@ class HallInfo(Strict):
 
 class Storage(Strict):
     data_dir: str = Field("var/tideq", description="folder of the event log; relative to the config file")
+    personal_days: int = Field(
+        30, ge=1, description="days after which names, phones and identity hashes are purged from the event log"
+    )
 
 
 class HallConfig(Strict):

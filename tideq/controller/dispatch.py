@@ -5,11 +5,20 @@ the burst, which publishes it only once it is durable (worker.py).
 Commands are idempotent by id: the cache holds every stored reply since yesterday (reloaded from
 the event log on rebuild), so a kiosk retrying after a dropped link, or after the controller was
 killed between commit and reply, gets the first answer and never a second ticket.
+
+Only acknowledgements are stored. A refusal changes nothing, so it is kept in memory only, in a
+bounded cache of the last REFUSALS_KEPT (oldest out first): an attacker sending refused commands
+under new ids cannot grow memory or the database. Idempotency still holds: what it protects is
+that a retry never *changes state twice*, and a refused command changed nothing. A retry of a
+recent refusal gets the same answer from the cache; a retry after the refusal left the cache (or
+after a restart) is simply carried out again and answered for the hall as it is now — refused
+again, or accepted once (the acceptance is then stored and every later retry gets it).
 """
 
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +37,7 @@ from .inbox import Command
 
 log = logging.getLogger(__name__)
 
+REFUSALS_KEPT = 4096  # refusals answered again from memory; older ones are recomputed on retry
 MAX_PARSE = 8 * 1024 * 1024  # beyond this not even the id is read: the payload is rejected unanswered
 
 
@@ -101,12 +111,19 @@ class Dispatcher:
     def __init__(self, topics: Topics, handlers: Handlers) -> None:
         self.handlers = handlers
         self.replies: dict[str, ReplyBody] = {}  # command id -> the first answer, once stored
+        self.refused: OrderedDict[str, ReplyBody] = OrderedDict()  # the last refusals (memory only, bounded)
         self._cmd_prefix = topics.cmd("")
         self._reply_prefix = topics.reply("")
 
     def restore(self, replies: dict[str, ReplyBody]) -> None:
         """The cache as stored in the event log (on start and after every rebuild)."""
         self.replies = replies
+
+    def _refused(self, cid: str, reply: ReplyBody) -> None:
+        self.refused[cid] = reply
+        self.refused.move_to_end(cid)
+        while len(self.refused) > REFUSALS_KEPT:
+            self.refused.popitem(last=False)
 
     def remember(self, replies: Mapping[str, ReplyBody]) -> None:
         """Replies of a burst that is now durable."""
@@ -128,10 +145,12 @@ class Dispatcher:
                     cid if isinstance(cid, str) else None,
                 ),
             )
-        if not isinstance(cid, str):
-            burst.outbox.append((reply_to, failure(cid, R.bad_payload("'id' (a UUID string) is missing"))))
+        if not isinstance(cid, str) or not is_topic_level(cid):  # never echoed: it may be anything
+            burst.outbox.append(
+                (reply_to, failure(None, R.bad_payload("'id' must be 1-64 characters [A-Za-z0-9_.:-] (a UUID)")))
+            )
             return Outcome.ANSWERED
-        cached = self.replies.get(cid) or burst.replies.get(cid)
+        cached = self.replies.get(cid) or burst.replies.get(cid) or self.refused.get(cid)
         if cached is not None:  # a retry: same answer, nothing changes
             burst.outbox.append((reply_to, cached))
             return Outcome.ANSWERED
@@ -152,7 +171,10 @@ class Dispatcher:
                 if done.notices:
                     burst.notices += done.notices
                     burst.tidal_dirty = True
-        burst.replies[cid] = reply
+        if reply.ok:
+            burst.replies[cid] = reply  # stored with the burst's events
+        else:
+            self._refused(cid, reply)
         burst.outbox.append((reply_to, reply))
         return Outcome.ANSWERED
 

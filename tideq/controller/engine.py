@@ -8,6 +8,8 @@ events through `apply()` therefore gives exactly the live state. Time is always 
 from __future__ import annotations
 
 import bisect
+import copy
+import dataclasses
 import hashlib
 import hmac
 from collections.abc import Callable, Iterable, Mapping
@@ -93,6 +95,33 @@ class Engine:
         self.call_mix = CallMix()
         self.arrivals: dict[str, list[datetime]] = {s.id: [] for s in self.cfg.services}
         self.tidal_log: list[TidalSwitch] = []
+
+    def clone(self) -> Engine:
+        """An independent copy of the state (the rollback point of a burst, see worker.py): the hall
+        file and the secret are shared; tickets, windows and every counter are copied, the ticket
+        objects once, so the queues of the copy point into the copy. Far cheaper than deepcopy
+        (docs/reliability.md); test_engine checks that it copies every attribute there is."""
+        c = Engine.__new__(Engine)
+        c.cfg, c.tz, c.secret, c.services = self.cfg, self.tz, self.secret, self.services
+        c.appointments = {k: _copy(a) for k, a in self.appointments.items()}
+        c.day = self.day
+        c.tickets = {n: _copy(t) for n, t in self.tickets.items()}
+        c.counters = dict(self.counters)
+        c.walkins = dict(self.walkins)
+        c.identity_count = dict(self.identity_count)
+        c.waiting = {sid: {n: c.tickets[n] for n in q} for sid, q in self.waiting.items()}
+        c.class_count = {sid: dict(cc) for sid, cc in self.class_count.items()}
+        c.windows = {
+            wid: dataclasses.replace(w, services=list(w.services), ratings=list(w.ratings))
+            for wid, w in self.windows.items()
+        }
+        c.calls = list(self.calls)
+        c.service_time = {sid: copy.deepcopy(st) for sid, st in self.service_time.items()}
+        c.seq = self.seq
+        c.call_mix = copy.deepcopy(self.call_mix)
+        c.arrivals = {sid: list(a) for sid, a in self.arrivals.items()}
+        c.tidal_log = list(self.tidal_log)
+        return c
 
     def local_day(self, now: datetime) -> date:
         return now.astimezone(self.tz).date()
@@ -226,8 +255,8 @@ class Engine:
                 a["service"],
                 datetime.fromisoformat(a["start"]),
                 datetime.fromisoformat(a["end"]),
-                a["name_masked"],
-                a["phone_masked"],
+                a.get("name_masked", ""),
+                a.get("phone_masked", ""),
                 a.get("identity"),
                 old.ticket if old else None,
             )
@@ -720,6 +749,13 @@ def missing_entries(table: Mapping[E, object], keys: type[E]) -> list[str]:
 for _missing in (missing_entries(FOLDS, Kind), missing_entries(WINDOW_ACTIONS, WindowAction)):
     if _missing:  # pragma: no cover - caught by tests/controller/test_tables.py
         raise ControllerError(f"engine table misses {_missing}")
+
+
+def _copy(obj: _T) -> _T:
+    """A shallow copy of a plain dataclass instance (its fields are immutable values)."""
+    new = object.__new__(type(obj))
+    new.__dict__.update(obj.__dict__)
+    return new
 
 
 def _dt(value: str | None) -> datetime | None:

@@ -1,8 +1,15 @@
 """What each command does: validate its payload against its model, call the engine, and build
-the result its reply carries. A Refusal propagates to dispatch.py, which answers with it."""
+the result its reply carries. A Refusal propagates to dispatch.py, which answers with it.
+
+Free text never carries an ID or phone number into the event log: `source` of cmd/ticket,
+checkin and rejoin must be a device the hall file knows ([[devices.kiosks]] and
+[rules] sources), and every `reason` (pause, transfer, tidal) has its runs of five or more
+digits (ID numbers, phone numbers) replaced by `***`; a pause reason from [rules] pause_reasons
+is kept as it is."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -39,6 +46,26 @@ LATE_NOTE = BiText.of(
 )
 
 
+DIGIT_RUN = re.compile(r"[0-9０-９](?:[\s.\-]?[0-9０-９]){4,}[XxＸ]?")  # 5+ digits: an ID, a phone number
+KNOWN_SHOWN = 20  # known sources named in a refusal at most
+
+
+def scrub_reason(text: str | None) -> str | None:
+    """A free-text reason without digit runs that could be an ID or a phone number."""
+    return None if text is None else DIGIT_RUN.sub("***", text)
+
+
+def pause_reason(text: str | None, allowed: list[str]) -> str | None:
+    """A configured pause reason (or one of its words, e.g. `lunch` for `午休 lunch`) as sent;
+    anything else scrubbed."""
+    if text is None:
+        return None
+    t = text.strip().casefold()
+    if any(t == a.casefold() or t in a.casefold().split() for a in allowed):
+        return text
+    return scrub_reason(text)
+
+
 @dataclass(frozen=True, slots=True)
 class Done:
     """A command carried out: its reply's result, the events it made, and tidal notices to announce."""
@@ -73,10 +100,13 @@ class Handlers:
             raise R.unknown_command(name)
         match validate(spec.model, body):
             case TicketCmd() as cmd:
+                self._source(engine, cmd.source)
                 return self._ticket(engine, cmd, now)
             case CheckinCmd() as cmd:
+                self._source(engine, cmd.source)
                 return self._checkin(engine, cmd, now)
             case RejoinCmd() as cmd:
+                self._source(engine, cmd.source)
                 events = engine.rejoin(cmd.ticket, now)
                 return Done({"ticket": engine.ticket_view(engine.ticket(cmd.ticket), now)}, events)
             case WindowCmd() as cmd:
@@ -87,6 +117,17 @@ class Handlers:
                 items = [a.model_dump(mode="json", exclude_none=True) for a in cmd.appointments]
                 return Done({"imported": len(items)}, engine.import_appointments(items, now))
         raise R.unknown_command(name)  # pragma: no cover - COMMANDS holds only the models above
+
+    @staticmethod
+    def _source(engine: Engine, source: str) -> None:
+        """`source` names a device of this hall (free text there could carry an ID or phone number)."""
+        cfg = engine.cfg
+        known = [k.id for k in cfg.devices.kiosks] + list(cfg.rules.sources)
+        if source not in known:
+            shown = ", ".join(known[:KNOWN_SHOWN]) + (" …" if len(known) > KNOWN_SHOWN else "")
+            raise R.bad_payload(
+                f"'source' must be a device of this hall ([[devices.kiosks]] or [rules] sources): one of {shown}"
+            )
 
     @staticmethod
     def _ticket(engine: Engine, cmd: TicketCmd, now: datetime) -> Done:
@@ -121,7 +162,11 @@ class Handlers:
             ticket=cmd.ticket,
             to_service=cmd.to_service,
             to_window=cmd.to_window,
-            reason=cmd.reason,
+            reason=(
+                pause_reason(cmd.reason, engine.cfg.rules.pause_reasons)
+                if cmd.action is WindowAction.PAUSE
+                else scrub_reason(cmd.reason)
+            ),
             rating=cmd.rating,
         )
         w = engine.windows[wid]
@@ -134,7 +179,7 @@ class Handlers:
         )
 
     def _tidal(self, engine: Engine, cmd: TidalCmd, now: datetime) -> Done:
-        reason = cmd.reason or "manual"
+        reason = scrub_reason(cmd.reason) or "manual"
         wid = cmd.window or ""
         engine.window(wid)
         notices: tuple[Decision, ...] = ()

@@ -1,20 +1,26 @@
 """What a durable burst puts on the bus: rejections, replies, tidal notices, call and tidal
-events, and the retained state topics its events changed (all four on a refresh)."""
+events, and the retained state topics its events changed (all four on a refresh), and
+`health/controller`. Each message is published on its own: one that fails (a builder bug, a
+refusing client library) is logged and counted, and the rest of the burst still goes out. The
+burst is already stored, so a kiosk that missed its reply gets it on retry."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from enum import Enum
+from functools import partial
 from types import MappingProxyType
 
 from tideq.contract import BusClient, ControllerStatus, Message, RejectedEvent, TidalEvent, TidalKind, Topics
 from tideq.contract.wire import scrub
 
-from .burst import Burst
+from .burst import Burst, Rejection
 from .engine import Engine, missing_entries
 from .errors import ControllerError
-from .events import Kind
+from .events import Event, Kind
+from .health import DEVICE, ControllerHealth
 from .state import call_event, calls_state, services_state, windows_state
 from .tidal import TidalPolicy
 from .tidal_state import tidal_state
@@ -53,6 +59,7 @@ if missing_entries(DIRTY, Kind):  # pragma: no cover - caught by tests/controlle
     raise ControllerError(f"DIRTY misses {missing_entries(DIRTY, Kind)}")
 ALL = frozenset(Retained)
 REJECTION_DETAIL = 500  # characters of a rejection's detail that go on the bus
+log = logging.getLogger(__name__)
 
 
 class Publisher:
@@ -61,6 +68,7 @@ class Publisher:
     def __init__(self, bus: BusClient, topics: Topics, policy: TidalPolicy) -> None:
         self.bus = bus
         self.topics = topics
+        self.failed = 0  # messages that could not be published
         self.builders: dict[Retained, Callable[[Engine, datetime], Message]] = {
             S: services_state,
             W: windows_state,
@@ -68,22 +76,27 @@ class Publisher:
             T: lambda engine, now: tidal_state(engine, policy, now),
         }
 
+    def health(self, health: ControllerHealth, now: datetime, refresh: bool) -> None:
+        """`health/controller` (retained) when it changed, and on every refresh."""
+        if health.changed or refresh:
+            health.changed = False
+            self._send(self.topics.health(DEVICE), lambda: health.message(now), retain=True)
+
+    def _send(self, topic: str, build: Callable[[], Message | str], retain: bool = False) -> None:
+        try:
+            self.bus.publish(topic, build(), retain=retain)
+        except Exception:  # one message must not cost the burst its other messages
+            self.failed += 1
+            log.exception("could not publish on %s", topic)
+
     def publish(self, burst: Burst, engine: Engine, now: datetime, refresh: bool) -> None:
         """Everything the burst made known; call only once it is durable."""
-        bus, topics = self.bus, self.topics
+        bus = _Guarded(self)
+        topics = self.topics
         if refresh:
             bus.publish(topics.status_controller, ControllerStatus.ONLINE.value, retain=True)
         for r in burst.rejected:
-            bus.publish(
-                topics.event("rejected"),
-                RejectedEvent(
-                    ts=now,
-                    command=scrub(r.command, REJECTION_DETAIL),
-                    id=None if r.cid is None else scrub(r.cid, 64),
-                    code=r.code,
-                    detail=scrub(r.detail, REJECTION_DETAIL),
-                ),
-            )
+            bus.publish(topics.event("rejected"), partial(_rejected, r, now))
         for topic, reply in burst.outbox:
             bus.publish(topic, reply)
         for d in burst.notices:
@@ -94,16 +107,41 @@ class Publisher:
         for e in burst.events:
             dirty |= DIRTY[e.kind]
             if e.kind in (Kind.CALLED, Kind.RECALLED):
-                bus.publish(
-                    topics.event("call"),
-                    call_event(
-                        engine, e.data["ticket"], e.data["window"], e.data["service"], e.kind is Kind.RECALLED, e.at
-                    ),
-                )
+                bus.publish(topics.event("call"), partial(_call, engine, e))
             elif e.kind in (Kind.TIDAL_OPENED, Kind.TIDAL_CLOSED):
-                bus.publish(
-                    topics.event("tidal"),
-                    TidalEvent.model_validate({**e.data, "ts": e.at, "kind": TidalKind(e.kind.value)}),
-                )
+                bus.publish(topics.event("tidal"), partial(_tidal, e))
         for name in sorted(dirty):
-            bus.publish(topics.state(name.value), self.builders[name](engine, now), retain=True)
+            bus.publish(topics.state(name.value), partial(self.builders[name], engine, now), retain=True)
+
+
+def _rejected(r: Rejection, now: datetime) -> RejectedEvent:
+    return RejectedEvent(
+        ts=now,
+        command=scrub(r.command, REJECTION_DETAIL),
+        id=None if r.cid is None else scrub(r.cid, 64),
+        code=r.code,
+        detail=scrub(r.detail, REJECTION_DETAIL),
+    )
+
+
+def _call(engine: Engine, e: Event) -> Message:
+    d = e.data
+    return call_event(engine, d["ticket"], d["window"], d["service"], e.kind is Kind.RECALLED, e.at)
+
+
+def _tidal(e: Event) -> Message:
+    return TidalEvent.model_validate({**e.data, "ts": e.at, "kind": TidalKind(e.kind.value)})
+
+
+class _Guarded:
+    """`bus.publish` with each message built and sent on its own (Publisher._send)."""
+
+    def __init__(self, publisher: Publisher) -> None:
+        self._p = publisher
+
+    def publish(self, topic: str, message: Message | str | Callable[[], Message | str], retain: bool = False) -> None:
+        self._p._send(topic, message if callable(message) else partial(_same, message), retain)
+
+
+def _same(message: Message | str) -> Message | str:
+    return message

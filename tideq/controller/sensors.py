@@ -13,11 +13,15 @@ from datetime import datetime, timedelta
 
 from tideq.contract import PayloadError, decode
 from tideq.contract.sensors import CrowdReading as CrowdMessage
+from tideq.contract.wire import is_topic_level
 
 from .inbox import Reading
 from .tidal import CrowdReading
 
 log = logging.getLogger(__name__)
+
+MAX_ZONES = 256  # zones kept at most: readings for new zones beyond this are ignored (logged)
+MAX_AGE_S = 86400.0  # a reading dated further off than this counts as this old
 
 
 def wall_now() -> datetime:
@@ -33,10 +37,20 @@ class CrowdReadings:
 
     def record(self, reading: Reading, now: datetime) -> None:
         """Keep the zone's level; an unreadable reading is logged and leaves the last one standing."""
+        zone = reading.zone
+        if not is_topic_level(zone):
+            log.warning("crowd reading for an unusable zone name %r ignored", zone[:80])
+            return
+        if zone not in self.zones and len(self.zones) >= MAX_ZONES:
+            log.warning("crowd reading for zone %s ignored: %d zones known already", zone, MAX_ZONES)
+            return
         try:
             msg = decode(CrowdMessage, reading.payload)
         except PayloadError as err:
-            log.warning("unreadable crowd reading for zone %s: %s", reading.zone, err)
+            log.warning("unreadable crowd reading for zone %s: %s", zone, err)
             return
-        age = max(0.0, (self._wall() - msg.ts).total_seconds())
-        self.zones[reading.zone] = (msg.level.value, now - timedelta(seconds=age))
+        try:  # a camera clock years off must not overflow the date arithmetic
+            age = min(MAX_AGE_S, max(0.0, (self._wall() - msg.ts).total_seconds()))
+        except OverflowError:
+            age = MAX_AGE_S
+        self.zones[zone] = (msg.level.value, now - timedelta(seconds=age))

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from tideq.config import LoadedConfig
 from tideq.contract import BusClient, Topics
+from tideq.runtime import broker_tls
 
 from .burst import ReplyBody
 from .clock import Clock, HallClock
@@ -46,13 +47,14 @@ class ControllerService:
         secret = load_secret(loaded, data_dir)
         self.inbox: Inbox = queue.SimpleQueue()
         creds = self.cfg.broker
-        self.bus = BusClient(
+        self.bus = BusClient(  # client id == login under an ACL (the broker binds them)
             broker_url,
             self.cfg.hall.id,
-            f"tideq-controller-{self.cfg.hall.id}",
+            creds.username or f"tideq-controller-{self.cfg.hall.id}",
             will=(self.topics.status_controller, "offline"),
             username=creds.username,
             password=os.environ.get(creds.password_env) if creds.password_env else None,
+            tls=broker_tls(loaded),
         )
         self.tidal = TidalPolicy(self.cfg.tidal)
         self.sensors = CrowdReadings()

@@ -5,19 +5,31 @@ transaction (group commit), and only then are replies, events and changed state 
 acknowledged ticket survives kill -9 and power loss. State is republished every REFRESH_S with a
 fresh `ts`, so readers can tell a live controller from a hung one.
 
-Failures: an unexpected engine error rebuilds the engine from disk plus the burst's accepted
-events; a failed write rebuilds from disk and answers the burst's commands `storage_failed`.
+Failures never abort a burst and never leave the engine ahead of the event log. The worker keeps
+a twin of the engine, `durable`, that holds exactly what is stored (it folds each burst's events
+once they are committed). A command that fails unexpectedly is answered `internal_error` and the
+engine goes back to the twin plus the burst's events accepted before it (a copy and a re-fold,
+no disk read), so the other commands of the burst keep their answers. A failed write puts the
+engine back to the twin and answers the burst's commands `storage_failed`; `health/controller`
+says `degraded` with the fix until a write succeeds again. A failure to publish one message is
+logged and the rest of the burst is still published (its replies are stored: a retry gets them).
+
+On rebuild an event that cannot be read or folded is quarantined (store.quarantine), logged and
+reported on `health/controller`; the fold restarts without it, so a restart never fails on a
+day's events.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import queue
 import threading
 import time
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timedelta
+from functools import partial
 
 from tideq.config.schema import HallConfig
 
@@ -27,11 +39,12 @@ from .clock import HallClock
 from .dispatch import Dispatcher, Outcome
 from .engine import Engine
 from .errors import StoreError
-from .events import Event
+from .events import Event, Kind
+from .health import ControllerHealth
 from .inbox import Command, Connected, Inbox, Item, Reading, Stop
 from .publisher import Publisher
 from .sensors import CrowdReadings
-from .store import EventStore
+from .store import EventStore, Row
 from .tidal_runner import TidalRunner
 
 log = logging.getLogger(__name__)
@@ -40,6 +53,13 @@ BATCH = 256  # inbox items per burst at most
 REFRESH_S = 10.0  # retained state republished at least this often
 IDLE_S = 1.0  # an idle worker wakes this often (refresh, tidal policy, day roll)
 CARRY_DAYS = 60  # appointment imports this old still count on rebuild
+CHECKPOINT_S = 60.0  # an idle worker truncates the WAL at most this often
+MAX_QUARANTINE_PASSES = 1000  # a fold restarts at most this often (one bad event each time)
+
+
+def clone(engine: Engine) -> Engine:
+    """A copy of the engine's state to roll back to (Engine.clone)."""
+    return engine.clone()
 
 
 class Worker:
@@ -66,7 +86,12 @@ class Worker:
         self.tides = tides
         self.publisher = publisher
         self.engine = Engine(cfg, secret)
+        self.durable = Engine(cfg, secret)  # exactly what the event log holds (the rollback point)
+        self.health = ControllerHealth()
         self.processed = 0  # inbox items taken so far
+        self.rollbacks = 0  # commands rolled back after an unexpected error
+        self._last_checkpoint = time.monotonic()
+        self._purged_day: date | None = None
         self._thread = threading.Thread(target=self._run, name="controller", daemon=True)
 
     # lifecycle ------------------------------------------------------------------------
@@ -80,12 +105,27 @@ class Worker:
             self._thread.join(timeout)
 
     def rebuild(self) -> None:
-        """State is a fold of today's events (plus earlier appointment imports)."""
+        """State is a fold of today's events (plus earlier appointment imports). An event that
+        cannot be read or folded is quarantined and the fold starts again without it."""
         now = self.clock.now()
         day = self.engine.local_day(now)
-        self.engine = Engine(self.cfg, self.engine.secret)
-        for e in self.store.events_for(day, day - timedelta(days=CARRY_DAYS)):
-            self.engine.apply(e)
+        self._purge(day)
+        rows = self.store.rows_for(day, day - timedelta(days=CARRY_DAYS))
+        skip: set[int] = set()
+        for _ in range(MAX_QUARANTINE_PASSES):
+            engine = Engine(self.cfg, self.engine.secret)
+            bad = _fold(engine, rows, skip)
+            if bad is None:
+                break
+            seq, err = bad
+            skip.add(seq)
+            reason = f"{type(err).__name__}: {err}"
+            log.error("event %d cannot be folded and is quarantined (%s); the hall carries on without it", seq, reason)
+            self.store.quarantine(seq, reason)
+        _keep_numbers(engine, [r for r in rows if r[0] in skip])
+        self.engine = engine
+        self.durable = clone(engine)
+        self.health.quarantined(max(self.store.quarantined(day), len(skip)))  # today's: a new day starts clean
         self.dispatcher.restore(self.store.replies_for(day - timedelta(days=1)))
         log.info(
             "rebuilt %s: %d tickets today, %d appointments",
@@ -93,6 +133,19 @@ class Worker:
             len(self.engine.tickets),
             len(self.engine.appointments),
         )
+
+    def _purge(self, today: date) -> None:
+        """Personal fields older than [storage] personal_days leave the event log (on start and daily)."""
+        if self._purged_day == today:
+            return
+        self._purged_day = today
+        try:
+            n = self.store.purge_personal(today - timedelta(days=self.cfg.storage.personal_days))
+        except StoreError as err:
+            log.error("personal data purge failed: %s", err)
+            return
+        if n:
+            log.info("purged personal fields from %d events older than %d days", n, self.cfg.storage.personal_days)
 
     # the loop -------------------------------------------------------------------------
     def _run(self) -> None:
@@ -127,21 +180,48 @@ class Worker:
         """Apply a burst, store it durably, then publish what it changed."""
         now = self.clock.now()
         burst = Burst()
-        burst.events += self.engine.roll_day(now)
+        self._guard("day roll", burst, lambda: burst.events.extend(self.engine.roll_day(now)))
         for item in items:
             match item:
                 case Command():
-                    if self.dispatcher.handle(self.engine, item, now, burst) is Outcome.FAULT:
-                        self._recover(burst.events)
+                    self._command(item, now, burst)
                 case Reading():
-                    self.sensors.record(item, now)
+                    self._guard("crowd reading", burst, partial(self.sensors.record, item, now))
                 case Connected() | Stop():
                     pass
         if self.tides.due(refresh):
-            self.tides.run(self.engine, now, self.sensors.zones, burst)
+            self._guard("tidal policy", burst, lambda: self.tides.run(self.engine, now, self.sensors.zones, burst))
         self._commit(burst, now)
         self.processed += len(items)
         self.publisher.publish(burst, self.engine, now, refresh)
+        self.publisher.health(self.health, now, refresh)
+        if not items:
+            self._idle(now)
+
+    def _command(self, item: Command, now: datetime, burst: Burst) -> None:
+        """One command; whatever goes wrong in it is rolled back to before it (its answer, if it
+        could not be built, is lost: the client retries)."""
+        accepted, answered = len(burst.events), len(burst.outbox)
+        try:
+            outcome = self.dispatcher.handle(self.engine, item, now, burst)
+        except Exception:  # a bug in dispatch itself: this command only
+            log.exception("command on %s failed outside its handler; rolled back", item.topic[:200])
+            del burst.events[accepted:]
+            del burst.outbox[answered:]
+            outcome = Outcome.FAULT
+        if outcome is Outcome.FAULT:
+            self._rollback(burst.events)
+
+    def _guard(self, what: str, burst: Burst, step: Callable[[], object]) -> None:
+        """Run a step of the burst that is not a command; if it fails, the engine goes back to
+        before it and the burst carries on."""
+        accepted = len(burst.events)
+        try:
+            step()
+        except Exception:
+            log.exception("%s failed; engine rolled back to before it", what)
+            del burst.events[accepted:]
+            self._rollback(burst.events)
 
     def _commit(self, burst: Burst, now: datetime) -> None:
         """Group commit: the burst's events and replies in one fsynced transaction."""
@@ -149,15 +229,60 @@ class Worker:
             return
         try:
             self.store.append(self.engine.day or now.date(), burst.events, burst.replies)
-        except StoreError:
-            log.exception("event log write failed; state rebuilt from disk, commands refused")
-            self.rebuild()
+        except StoreError as err:
+            log.error("event log write failed; engine back to the stored state, commands refused: %s", err)
+            self.engine = clone(self.durable)
             burst.refuse_all(R.storage_failed())
-        else:
-            self.dispatcher.remember(burst.replies)
+            self.health.storage_failed(str(err))
+            return
+        self.health.storage_ok()
+        if any(e.kind is Kind.DAY_OPENED for e in burst.events):
+            self.health.quarantined(0)  # a new hall day folds none of yesterday's events
+        self.dispatcher.remember(burst.replies)
+        try:
+            for e in burst.events:
+                self.durable.apply(e)
+        except Exception:  # the twin disagrees with the engine: a bug; both are rebuilt from disk
+            log.exception("durable twin could not fold a stored event; rebuilding from disk")
+            self.rebuild()
 
-    def _recover(self, accepted: list[Event]) -> None:
-        """After an unexpected engine error: rebuild from disk plus this burst's accepted events."""
-        self.rebuild()
+    def _rollback(self, accepted: list[Event]) -> None:
+        """Back to the stored state plus this burst's events accepted so far (no disk read)."""
+        self.rollbacks += 1
+        engine = clone(self.durable)
         for e in accepted:
-            self.engine.apply(e)
+            engine.apply(e)
+        self.engine = engine
+
+    def _idle(self, now: datetime) -> None:
+        """Housekeeping when the inbox is quiet: truncate the WAL, purge personal data daily."""
+        if time.monotonic() - self._last_checkpoint >= CHECKPOINT_S:
+            self._last_checkpoint = time.monotonic()
+            self.store.checkpoint()
+        self._purge(self.engine.local_day(now))
+
+
+def _keep_numbers(engine: Engine, quarantined: list[Row]) -> None:
+    """A quarantined ticket_issued still used its number: never issue it again today."""
+    for _, kind, _at, data in quarantined:
+        if kind != Kind.TICKET_ISSUED.value:
+            continue
+        try:
+            d = json.loads(data)
+            service, n = d["service"], int(d["number"][1:])
+        except (ValueError, KeyError, TypeError, IndexError):
+            continue  # unreadable: nothing to keep (the counter is a fold of what reads)
+        if isinstance(service, str) and service in engine.counters:
+            engine.counters[service] = max(engine.counters[service], n)
+
+
+def _fold(engine: Engine, rows: list[Row], skip: set[int]) -> tuple[int, Exception] | None:
+    """Fold stored rows into `engine`; the first row that fails, and why (None when all folded)."""
+    for seq, kind, at, data in rows:
+        if seq in skip:
+            continue
+        try:
+            engine.apply(Event.from_row(kind, at, data))
+        except Exception as err:  # any unreadable or un-appliable event is quarantined
+            return seq, err
+    return None

@@ -7,7 +7,7 @@ import argparse
 import logging
 import sys
 
-from tideq.runtime import add_broker_args, broker_password, load_or_report
+from tideq.runtime import add_broker_args, broker_login, load_or_report
 
 log = logging.getLogger(__name__)
 
@@ -60,13 +60,10 @@ def run_counter(args: argparse.Namespace) -> int:
     assert isinstance(app, QApplication)  # a QCoreApplication could not show a window
     role = "evaluator" if args.evaluator else "window"
     kind = DeviceKind.EVALUATOR if args.evaluator else DeviceKind.COUNTER
-    user = args.username or f"{role}-{args.window}"  # the device id of its health is its login
+    login = broker_login(loaded, args, f"{role}-{args.window}")
+    user = login.user  # the device id of its health is its login
     bus = IdentityBus(
-        loaded.hall.broker.client_url(args.broker),
-        hall.hall.id,
-        user,
-        broker_password(args),
-        will=presence_will(hall.hall.id, user, kind),
+        login.url, hall.hall.id, user, login.password, will=presence_will(hall.hall.id, user, kind), tls=login.tls
     )
     presence = Presence(bus, user, kind)
     keep: list[object] = [presence]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from tideq.config import LoadedConfig
 from tideq.config.schema import Kiosk
 from tideq.contract import DeviceKind, Health, HealthState, ServicesState, Topics
+from tideq.contract.client import TlsFiles
 from tideq.ui.qtbus import QtBus
 
 from .errors import DeviceError, KioskSetupError
@@ -36,6 +37,15 @@ class KioskOptions:
     idcard_url: str | None = None
     scanner_url: str | None = None
     camera_url: str | None = None
+    # its broker login: user (also the client id; default kiosk-{id}), password, TLS files
+    username: str | None = None
+    password: str | None = None
+    tls: TlsFiles | None = None
+
+
+def kiosk_user(kiosk_id: str) -> str:
+    """The kiosk's broker login and client id, as `tideq acl` names it (kiosk "k1" -> kiosk-k1)."""
+    return kiosk_id if kiosk_id.startswith("kiosk-") else f"kiosk-{kiosk_id}"
 
 
 class KioskApp:
@@ -48,11 +58,15 @@ class KioskApp:
         self.hall, self.kiosk, self.options = hall, kiosk, options
         # a crashed kiosk (or a cut cable) must not say "ok" for ever: the broker says offline for it
         will = Health.last_will(kiosk.id, DeviceKind.KIOSK, datetime.now().astimezone())
+        user = options.username or kiosk_user(kiosk.id)
         self.bus = QtBus(
             options.broker_url,
             hall.hall.id,
-            f"tideq-kiosk-{kiosk.id}",
+            user,  # == its login: the ACL lets it read only reply/{login}
             will=(Topics(hall.hall.id).health(kiosk.id), will),
+            username=user if options.password is not None else None,
+            password=options.password,
+            tls=options.tls,
         )
         self.devices: list[Any] = []
         self.attention: dict[str, str] = {}  # part -> reason, the `problems` of the kiosk's health

@@ -9,6 +9,8 @@ import signal
 import sys
 import time
 
+from tideq.runtime import add_broker_args
+
 log = logging.getLogger(__name__)
 
 
@@ -16,7 +18,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("kiosk", help="run a visitor touch kiosk (take a number, check in, guide)")
     p.add_argument("--config", required=True, help="hall .toml file")
     p.add_argument("--id", required=True, dest="kiosk_id", help="kiosk id from [[devices.kiosks]]")
-    p.add_argument("--broker", help="mqtt://host:port; default from the hall file")
     p.add_argument("--windowed", action="store_true", help="1920x1080 window instead of full screen")
     p.add_argument("--printer", help="printer URL overriding the configured one, e.g. virtual://demo")
     p.add_argument("--idcard", help="ID card reader serial URL overriding the config")
@@ -25,6 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--idle", type=float, default=60.0, help="seconds without a touch before returning home")
     p.add_argument("--no-voice", action="store_true", help="no voice prompts in large mode")
     p.add_argument("--exit-when-ready", action="store_true", help=argparse.SUPPRESS)  # benchmarks, smoke tests
+    add_broker_args(p, "kiosk-{id}")
     p.set_defaults(func=run_kiosk)
 
 
@@ -33,9 +35,9 @@ def run_kiosk(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from tideq.runtime import load_or_report
+    from tideq.runtime import broker_login, load_or_report
 
-    from .app import KioskApp, KioskOptions
+    from .app import KioskApp, KioskOptions, kiosk_user
     from .errors import KioskError
     from .model import Link
 
@@ -43,8 +45,13 @@ def run_kiosk(args: argparse.Namespace) -> int:
     if loaded is None:
         return 2
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    device = next((k for k in loaded.hall.devices.kiosks if k.id == args.kiosk_id), None)
+    login = broker_login(loaded, args, kiosk_user(args.kiosk_id), device.login if device else None)
     opts = KioskOptions(
-        loaded.hall.broker.client_url(args.broker),
+        login.url,
+        username=login.user,
+        password=login.password,
+        tls=login.tls,
         printer_url=args.printer,
         idle_s=args.idle,
         voice=not args.no_voice,

@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from tideq.runtime import add_broker_args, broker_password, load_or_report
+from tideq.runtime import add_broker_args, broker_login, load_or_report
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +40,15 @@ def run_manager(args: argparse.Namespace) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)  # a QCoreApplication could not show a window
-    user = args.username or "manager"  # the device id of its health is its login
+    login = broker_login(loaded, args, "manager")
+    user = login.user  # the device id of its health is its login
     bus = IdentityBus(
-        loaded.hall.broker.client_url(args.broker),
+        login.url,
         hall.hall.id,
         user,
-        broker_password(args),
+        login.password,
         will=presence_will(hall.hall.id, user, DeviceKind.MANAGER),
+        tls=login.tls,
     )
     presence = Presence(bus, user, DeviceKind.MANAGER)
     model = ManagerModel(bus, hall, lang=Lang(args.lang))

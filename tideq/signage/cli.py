@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import argparse
 import sys
-import uuid
+
+from tideq.runtime import add_broker_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("ledstrips", help="drive the LED strips of one serial line from state/windows and event/call")
     p.add_argument("--config", required=True, help="hall .toml file")
     p.add_argument("--bus", required=True, help='id of a [[devices.serial_buses]] entry with kind = "led"')
-    p.add_argument("--broker", help="mqtt://host:port; default from the hall file")
+    add_broker_args(p, "ledstrip-{bus}")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from tideq.contract import BusClient, BusError, Topics
-    from tideq.runtime import load_or_report, wait_for_stop
+    from tideq.contract import BusError, Topics
+    from tideq.runtime import broker_login, load_or_report, wait_for_stop
 
     from .controller import LedStripController, strip_addresses
     from .errors import SignageError
@@ -29,8 +30,8 @@ def run(args: argparse.Namespace) -> int:
     hall = loaded.hall
     bus = next((b for b in hall.devices.serial_buses if b.id == args.bus), None)
     will = will_for(Topics(hall.hall.id), args.bus, strip_addresses(bus, hall.windows) if bus else [])
-    client_id = f"tideq-led-{args.bus}-{uuid.uuid4().hex[:4]}"
-    client = BusClient(hall.broker.client_url(args.broker), hall.hall.id, client_id, will=will)
+    login = broker_login(loaded, args, f"ledstrip-{args.bus}", bus.login if bus else None)
+    client = login.client(hall.hall.id, will=will)  # client id == its login
     try:
         strips = LedStripController.from_hall(client, hall, args.bus).start()
         client.connect(wait=False)
