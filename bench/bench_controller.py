@@ -152,7 +152,7 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=100)
     ap.add_argument("--procs", type=int, default=2, help="client processes generating the load")
     a = ap.parse_args()
-    ticket = {"service": "general-consult", "source": "bench"}
+    ticket = {"service": "general-consult", "source": "kiosk-1"}
     with Mosquitto() as broker, tempfile.TemporaryDirectory() as tmp:
         echo = Echo(broker.url)
         proc = start_controller(broker.url, Path(tmp))

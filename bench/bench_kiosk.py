@@ -101,7 +101,7 @@ def bench_taps(broker: str, n: int) -> tuple[list[float], list[float]]:
     c = BusClient(broker, "xian-hitech", "bench-baseline").connect()
     for i in range(n):
         t0 = time.perf_counter()
-        r = c.send("ticket", {"service": SERVICES[i % len(SERVICES)], "source": "bench"})
+        r = c.send("ticket", {"service": SERVICES[i % len(SERVICES)], "source": "kiosk-1"})
         base.append((time.perf_counter() - t0) * 1000)
         assert r.ok, r
     c.close()

@@ -41,7 +41,7 @@ def clean_retained(broker) -> None:
 
 
 def issue(client: BusClient, service: str = "tax", priority: str = "normal") -> str:
-    reply = client.send("ticket", {"service": service, "source": "test", "priority": priority}, timeout=5)
+    reply = client.send("ticket", {"service": service, "source": "kiosk-1", "priority": priority}, timeout=5)
     assert reply.ok and reply.ticket is not None, reply
     return reply.ticket.number
 

@@ -43,7 +43,7 @@ def test_a_call_reaches_the_led_strip_over_the_serial_line(tmp_path, broker, con
         try:
             assert "ready" in proc.stdout.readline()
             assert strips.wait_text(5, "5号窗口", timeout=10), strips.shows(5)  # idle: the window's name
-            assert client.send("ticket", {"service": "tax", "source": "k"}).ok
+            assert client.send("ticket", {"service": "tax", "source": "kiosk-2"}).ok
             assert client.send("window/5", {"action": "next"}).ok
             assert strips.wait_text(5, "请B001号", timeout=5), strips.shows(5)
         finally:

@@ -40,9 +40,9 @@ def body(c, **kw):
     "payload, code",
     [
         ({"service": "tax"}, "bad_payload"),  # no source
-        ({"service": "tax", "source": "k", "priority": "vip"}, "bad_payload"),
-        ({"service": "passport-office", "source": "k"}, "unknown_service"),
-        ({"service": "tax", "source": "k", "identity": "1234567890"}, "bad_payload"),  # clear ID number
+        ({"service": "tax", "source": "kiosk-2", "priority": "vip"}, "bad_payload"),
+        ({"service": "passport-office", "source": "kiosk-2"}, "unknown_service"),
+        ({"service": "tax", "source": "kiosk-2", "identity": "1234567890"}, "bad_payload"),  # clear ID number
     ],
 )
 def test_bad_ticket_commands_are_refused_with_a_code(raw, controller, payload, code):
@@ -59,7 +59,7 @@ def test_unknown_window_and_command(raw):
 
 
 def test_wrong_or_missing_version(raw):
-    b = body(raw, service="tax", source="k")
+    b = body(raw, service="tax", source="kiosk-2")
     b["v"] = 2
     assert send(raw, "ticket", b)["error"]["code"] == "unsupported_version"
     del b["v"]
@@ -72,20 +72,20 @@ def test_malformed_json_is_reported_on_event_rejected(raw, controller):
     raw.publish("tideq/xian-hitech/cmd/ticket", b"\xff\xfe\x00")
     assert raw.rejected.get(timeout=5)["code"] == "bad_json"
     assert raw.rejected.get(timeout=5)["code"] == "bad_json"
-    r = send(raw, "ticket", body(raw, service="tax", source="k"))  # still serving
+    r = send(raw, "ticket", body(raw, service="tax", source="kiosk-2"))  # still serving
     assert r["ok"] and r["ticket"]["number"] == "B001"
 
 
 def test_deeply_nested_json_is_rejected_and_the_burst_goes_on(raw, controller):
     raw.publish("tideq/xian-hitech/cmd/ticket", b"[" * 5000 + b"]" * 5000)  # json.loads: RecursionError
-    r = send(raw, "ticket", body(raw, service="tax", source="k"))
+    r = send(raw, "ticket", body(raw, service="tax", source="kiosk-2"))
     assert r["ok"] and r["ticket"]["number"] == "B001"
     rej = raw.rejected.get(timeout=5)
     assert rej["code"] == "bad_json" and "nested" in rej["detail"]
 
 
 def test_reply_to_outside_the_hall_is_never_used(raw):
-    b = body(raw, service="tax", source="k")
+    b = body(raw, service="tax", source="kiosk-2")
     b["reply_to"] = "tideq/other-hall/cmd/ticket"
     raw.publish("tideq/xian-hitech/cmd/ticket", json.dumps(b))
     rej = raw.rejected.get(timeout=5)
@@ -93,7 +93,7 @@ def test_reply_to_outside_the_hall_is_never_used(raw):
 
 
 def test_oversized_payload(raw, controller):
-    r = send(raw, "ticket", body(raw, service="tax", source="k", padding="x" * 70_000))
+    r = send(raw, "ticket", body(raw, service="tax", source="kiosk-2", padding="x" * 70_000))
     assert r["error"]["code"] == "payload_too_large"
     assert controller.engine.tickets == {}
 

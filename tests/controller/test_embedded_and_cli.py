@@ -72,17 +72,17 @@ def test_state_is_rebuilt_from_the_log_on_restart(hall, broker, tmp_path, clock,
     monkeypatch.setenv("TIDEQ_HALL_SECRET", "x")
     svc = ControllerService(hall, broker.url, tmp_path, clock).start()
     c = BusClient(broker.url, "xian-hitech", f"r-{uuid.uuid4().hex[:6]}").connect()
-    first = c.request("ticket", {"service": "tax", "source": "k"})
-    c.request("ticket", {"service": "tax", "source": "k"})
+    first = c.request("ticket", {"service": "tax", "source": "kiosk-2"})
+    c.request("ticket", {"service": "tax", "source": "kiosk-2"})
     c.request("window/5", {"action": "next"})
     svc.stop()
     svc = ControllerService(hall, broker.url, tmp_path, clock).start()
     try:
         assert svc.engine.windows["5"].ticket == "B001"
         assert list(svc.engine.waiting["tax"]) == ["B002"]
-        again = c.request("ticket", {"service": "tax", "source": "k"}, command_id=first["id"])
+        again = c.request("ticket", {"service": "tax", "source": "kiosk-2"}, command_id=first["id"])
         assert again == first  # idempotency survives restart
-        assert c.request("ticket", {"service": "tax", "source": "k"})["ticket"]["number"] == "B003"
+        assert c.request("ticket", {"service": "tax", "source": "kiosk-2"})["ticket"]["number"] == "B003"
     finally:
         c.close()
         svc.stop()

@@ -97,8 +97,10 @@ def test_five_tickets_and_a_deeply_nested_payload_in_one_burst(idle, replies):
 
 def test_a_lone_surrogate_in_id_is_refused_and_the_burst_goes_on(idle, replies):
     to = f"{HALL}/reply/{replies.client_id}"
-    evil = raw("ticket", ('{"v":1,"id":"\\ud800","reply_to":"' + to + '","service":"tax","source":"k"}').encode())
-    evil2 = raw("ticket", ('{"v":1,"id":"a","reply_to":"' + to + '\\ud800","service":"tax","source":"k"}').encode())
+    evil = raw("ticket", ('{"v":1,"id":"\\ud800","reply_to":"' + to + '","service":"tax","source":"kiosk-1"}').encode())
+    evil2 = raw(
+        "ticket", ('{"v":1,"id":"a","reply_to":"' + to + '\\ud800","service":"tax","source":"kiosk-1"}').encode()
+    )
     good = command(replies, "ticket", service="tax", source="kiosk-1")
     idle.process([evil, evil2, good])
     assert answers(replies, 1)[cid(good)]["ticket"]["number"] == "B001"

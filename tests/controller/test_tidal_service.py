@@ -40,7 +40,7 @@ def watcher(broker):
 
 def overload(client: BusClient, n: int = 40) -> None:
     for _ in range(n):
-        assert client.request("ticket", {"service": "business-setup", "source": "k"})["ok"]
+        assert client.request("ticket", {"service": "business-setup", "source": "kiosk-2"})["ok"]
 
 
 def wait_for(q: queue.Queue, pred, clock, step_s: float = 30, rounds: int = 20, each_step=lambda: None) -> dict:

@@ -57,7 +57,7 @@ def cid(c: Command) -> str:
 
 
 def test_one_burst_is_one_transaction_and_answers_in_order(idle, replies):
-    burst = [command(replies, "ticket", service="tax", source="k") for _ in range(5)]
+    burst = [command(replies, "ticket", service="tax", source="kiosk-2") for _ in range(5)]
     idle.process([*burst, Connected(), Reading("zone-a", b"{}")])
     got = answers(replies, 5)
     assert [got[cid(c)]["ticket"]["number"] for c in burst] == ["B001", "B002", "B003", "B004", "B005"]
@@ -67,7 +67,7 @@ def test_one_burst_is_one_transaction_and_answers_in_order(idle, replies):
 
 
 def test_the_smuggled_oversize_key_is_just_an_unknown_key(idle, replies):
-    c = command(replies, "ticket", service="tax", source="k", _too_large=70_000)
+    c = command(replies, "ticket", service="tax", source="kiosk-2", _too_large=70_000)
     idle.process([c])
     assert answers(replies, 1)[cid(c)]["ticket"]["number"] == "B001"
 
@@ -78,9 +78,9 @@ def test_an_engine_fault_is_answered_and_the_burst_keeps_its_accepted_tickets(id
         raise RuntimeError("bug")
 
     monkeypatch.setattr(Engine, "rejoin", broken)
-    first = command(replies, "ticket", service="tax", source="k")
-    bad = command(replies, "rejoin", ticket="B001", source="k")
-    last = command(replies, "ticket", service="tax", source="k")
+    first = command(replies, "ticket", service="tax", source="kiosk-2")
+    bad = command(replies, "rejoin", ticket="B001", source="kiosk-2")
+    last = command(replies, "ticket", service="tax", source="kiosk-2")
     idle.process([first, bad, last])
     got = answers(replies, 3)
     assert got[cid(bad)]["error"]["code"] == "internal_error"
@@ -91,7 +91,7 @@ def test_an_engine_fault_is_answered_and_the_burst_keeps_its_accepted_tickets(id
 
 def test_a_failed_write_refuses_the_burst_and_a_retry_gets_the_ticket(idle, replies):
     idle.store.db.execute("CREATE TRIGGER full BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk full'); END")
-    c = command(replies, "ticket", service="tax", source="k")
+    c = command(replies, "ticket", service="tax", source="kiosk-2")
     idle.process([c])
     assert answers(replies, 1)[cid(c)]["error"]["code"] == "storage_failed"
     assert idle.engine.tickets == {} and cid(c) not in idle.replies
@@ -103,7 +103,7 @@ def test_a_failed_write_refuses_the_burst_and_a_retry_gets_the_ticket(idle, repl
 def test_stop_is_taken_after_what_was_queued_before_it(hall, broker, tmp_path, clock, monkeypatch, replies):
     monkeypatch.setenv("TIDEQ_HALL_SECRET", HALL_SECRET)
     svc = ControllerService(hall, broker.url, tmp_path / "data", clock).start()
-    burst = [command(replies, "ticket", service="tax", source="k") for _ in range(40)]
+    burst = [command(replies, "ticket", service="tax", source="kiosk-2") for _ in range(40)]
     for c in burst:
         svc.inbox.put(c)
     svc.stop()

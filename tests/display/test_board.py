@@ -31,7 +31,7 @@ def test_several_calls_show_together(qtbot, controller, client, make_board) -> N
     _, board = make_board()
     windows = ["1", "5", "8", "11", "13"]
     for w, s in zip(windows, ["business-setup", "tax", "social-insurance", "real-estate", "housing-fund"], strict=True):
-        assert client.send("ticket", {"service": s, "source": "k", "identity": f"{int(w):064x}"}).ok
+        assert client.send("ticket", {"service": s, "source": "kiosk-2", "identity": f"{int(w):064x}"}).ok
     numbers = [call(client, w) for w in windows]
     qtbot.waitUntil(lambda: sorted(now_calling(board)) == sorted(numbers), timeout=WAIT)
     assert now_calling(board)[0] == numbers[-1]  # newest first, highlighted row
@@ -97,7 +97,7 @@ def test_no_state_received_for_stale_s_shows_stale(qtbot, controller, client, ma
 def test_privacy_nothing_but_ticket_numbers(qtbot, controller, client, broker, make_board) -> None:
     """Identity hashes, names and phones sent along (by mistake or malice) are never drawn."""
     identity = "ab" * 32
-    reply = client.send("ticket", {"service": "social-insurance", "source": "k", "identity": identity})
+    reply = client.send("ticket", {"service": "social-insurance", "source": "kiosk-2", "identity": identity})
     assert reply.ok and reply.ticket is not None
     number = call(client, "8")
     _, board = make_board()

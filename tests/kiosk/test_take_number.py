@@ -38,7 +38,7 @@ def test_waiting_and_eta_are_live_from_state(qtbot, rig, client):
     tap(qtbot, home_tile(rig, Screen.SERVICES))
     tile = service_tile(qtbot, rig, "business-setup")
     for _ in range(3):
-        assert client.send("ticket", {"service": "business-setup", "source": "test"}).ok
+        assert client.send("ticket", {"service": "business-setup", "source": "kiosk-1"}).ok
     qtbot.waitUntil(lambda: "等候 3 人" in tile.sub.text(), timeout=T)
     assert "分钟" in tile.sub.text()
 
@@ -123,7 +123,7 @@ def test_identity_limit_per_person_per_day(qtbot, rig, hall):
 
 def test_quota_reached_offers_alternatives(qtbot, rig, client):
     for _ in range(QUOTA):
-        assert client.send("ticket", {"service": QUOTA_SERVICE, "source": "test"}).ok
+        assert client.send("ticket", {"service": QUOTA_SERVICE, "source": "kiosk-1"}).ok
     tap(qtbot, home_tile(rig, Screen.SERVICES))
     tile = service_tile(qtbot, rig, QUOTA_SERVICE)
     qtbot.waitUntil(lambda: tile.alert.text() == rig.model.t("services.quota"), timeout=T)

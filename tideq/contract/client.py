@@ -12,6 +12,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
@@ -33,6 +34,16 @@ def parse_broker_url(url: str) -> tuple[str, int, bool]:
         raise BusError(f"broker URL {url!r} is not mqtt://host:port or mqtts://host:port")
     tls = u.scheme == "mqtts"
     return u.hostname, u.port or (8883 if tls else 1883), tls
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    """What a client needs for `mqtts://`: the hall's CA (None: the system's CAs), and a client
+    certificate and key where the broker asks for one (`require_certificate true`)."""
+
+    ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
 
 
 Handler = Callable[[str, bytes], None]
@@ -65,15 +76,20 @@ class BusClient:
         will: tuple[str, str | bytes] | tuple[str, Message] | None = None,
         username: str | None = None,
         password: str | None = None,
+        tls: TlsFiles | None = None,
     ) -> None:
         self.topics = Topics(hall)
         self.client_id = client_id
-        self.host, self.port, tls = parse_broker_url(url)
+        self.host, self.port, use_tls = parse_broker_url(url)
         self._mqtt = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True)
         self._mqtt.max_inflight_messages_set(1000)
         self._mqtt.max_queued_messages_set(0)
-        if tls:
-            self._mqtt.tls_set()
+        if use_tls:
+            files = tls or TlsFiles()
+            try:  # verifies the broker's certificate and host name against the CA
+                self._mqtt.tls_set(ca_certs=files.ca_file, certfile=files.cert_file, keyfile=files.key_file)
+            except (OSError, ValueError) as err:
+                raise BusError(f"TLS files for {url} unusable ({files}): {err}") from err
         if username:
             self._mqtt.username_pw_set(username, password)
         if will:
@@ -83,6 +99,8 @@ class BusClient:
         self._lock = threading.Lock()
         self._pending: dict[str, tuple[threading.Event, list[dict[str, Any]]]] = {}
         self.connected = threading.Event()
+        self.refused: str | None = None  # the broker's reason when it refused the last connect (bad login)
+        self._settled = threading.Event()  # connected, or refused
         self.on_connection: Callable[[bool], None] | None = None
         self._mqtt.on_connect = self._on_connect
         self._mqtt.on_disconnect = self._on_disconnect
@@ -95,14 +113,23 @@ class BusClient:
     # connection -----------------------------------------------------------------------
     def connect(self, timeout: float = 5.0, wait: bool = True) -> BusClient:
         """Connect and start the network thread; reconnects by itself afterwards."""
-        self._mqtt.reconnect_delay_set(0.2, 5)  # type: ignore[arg-type]  # paho takes float seconds; 0.2 s matters
+        # paho doubles the wait after every failed attempt up to the maximum and resets it only on a
+        # CONNACK: with a 5 s cap a broker down for 3 s came back to clients 3-4 s later
+        # (bench/bench_broker_restart.py). A 1 s cap keeps every process current within ~1 s of
+        # the broker being back; one refused connect a second per client costs the broker nothing.
+        self._mqtt.reconnect_delay_set(0.2, 1)  # type: ignore[arg-type]  # paho takes float seconds; 0.2 s matters
         try:
             self._mqtt.connect_async(self.host, self.port, keepalive=10)
         except OSError as err:
             raise BrokerUnreachable(f"cannot reach broker {self.host}:{self.port}: {err}") from err
         self._mqtt.loop_start()
-        if wait and not self.connected.wait(timeout):
+        if wait and not (self._settled.wait(timeout) and self.connected.is_set()):
             self._mqtt.loop_stop()
+            if self.refused:
+                raise BrokerUnreachable(
+                    f"broker {self.host}:{self.port} refused {self.client_id!r}: {self.refused} "
+                    "(wrong or missing username/password? see docs/security.md)"
+                )
             raise BrokerUnreachable(f"broker {self.host}:{self.port} did not accept a connection within {timeout}s")
         return self
 
@@ -113,7 +140,10 @@ class BusClient:
     def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, rc: Any, props: Any = None) -> None:
         if rc.is_failure:
             log.warning("broker refused connection: %s", rc)
+            self.refused = str(rc)
+            self._settled.set()
             return
+        self.refused = None
         with self._lock:
             subs = list(self._subs.items())
         if not subs:
@@ -128,6 +158,7 @@ class BusClient:
 
     def _ready(self) -> None:
         self.connected.set()
+        self._settled.set()
         if self.on_connection:
             self.on_connection(True)
 

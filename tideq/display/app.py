@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject
 
 from tideq.config.schema import Board, HallConfig
 from tideq.contract import STATE_TOPICS, CallEvent, DeviceKind, Health, HealthState, Topics
+from tideq.runtime import BrokerLogin
 from tideq.ui.qtbus import QtBus
 
 from .errors import UnknownScreen
@@ -63,18 +64,28 @@ class DisplayApp(QObject):
         clock: HallClock | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         client_id: str | None = None,
+        login: BrokerLogin | None = None,
     ) -> None:
         super().__init__()
         self.hall = hall
         self.board = board
         self.url = broker_url
         self.model = BoardModel(hall, board, clock, monotonic, parent=self)
-        cid = client_id or f"tideq-display-{board.id}-{uuid.uuid4().hex[:6]}"
+        cid = (login.user if login else None) or client_id or f"tideq-display-{board.id}-{uuid.uuid4().hex[:6]}"
         topics = Topics(hall.hall.id)
         self.health_topic = topics.health(board.id)
         # a board that crashes (or loses its cable) must not say "ok" for ever: the broker says offline
         will = Health.last_will(board.id, DeviceKind.BOARD, datetime.now().astimezone())
-        self.bus = QtBus(broker_url, hall.hall.id, cid, parent=self, will=(self.health_topic, will))
+        self.bus = QtBus(
+            broker_url,
+            hall.hall.id,
+            cid,  # == its login under an ACL
+            parent=self,
+            will=(self.health_topic, will),
+            username=login.username if login else None,
+            password=login.password if login else None,
+            tls=login.tls if login else None,
+        )
         self.bus.message.connect(self.model.on_message)
         self.bus.connection.connect(self._on_connection)  # first: `ok` goes out once per connect
         self.bus.connection.connect(self.model.on_connection)
@@ -95,7 +106,6 @@ class DisplayApp(QObject):
     def stop(self) -> None:
         if self.voice is not None:
             self.voice.stop()
-            self._voice_bus.close()
         self._say_goodbye()
         self.bus.stop()
 
@@ -147,10 +157,9 @@ class DisplayApp(QObject):
     def start_voice(self, cache_dir: Path, clips: Path | None = None, player: Any = None) -> bool:
         """Speak calls through tideq.drivers.audio if it and a player are installed; False if not."""
         try:
-            from tideq.contract import BusClient
             from tideq.drivers.audio import AplayPlayer, ClipSynth, EspeakSynth, Lang, SoxPlayer, VoiceError
 
-            from .announcer import Announcer, VoiceConfig
+            from .announcer import Announcer, Call, VoiceConfig
         except ImportError as err:
             log.warning("voice announcer not available (%s); the board stays silent", err)
             return False
@@ -168,9 +177,10 @@ class DisplayApp(QObject):
         except VoiceError as err:
             log.warning("voice disabled: %s", err)
             return False
-        self._voice_bus = BusClient(self.url, self.hall.hall.id, f"{self.bus.client.client_id}-voice")
-        self.voice.subscribe(self._voice_bus)
-        self._voice_bus.connect(wait=False)
+        # the board's own connection: a second one would need a second login (client id == login);
+        # `message` arrives on the GUI thread and the announcer only enqueues, so nothing blocks
+        voice = self.voice
+        self.bus.message.connect(lambda _t, m: voice.announce(Call.from_event(m)) if isinstance(m, CallEvent) else None)
         return True
 
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from tideq.config.schema import HallConfig
+from tideq.runtime import BrokerLogin, add_broker_args
 
 from .errors import BadSize, DisplayError
 
@@ -22,7 +23,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--board", help="board id from [[devices.boards]]")
     which.add_argument("--window", help="window id from [[windows]]: run that window's screen")
-    p.add_argument("--broker", help="mqtt://host:port; default from the hall file")
     p.add_argument("--windowed", action="store_true", help="a normal window instead of full screen")
     p.add_argument("--size", help="WIDTHxHEIGHT, e.g. 1920x1080; default from the board layout")
     p.add_argument(
@@ -31,6 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-voice", action="store_true", help="do not speak calls (the board's mute also does)")
     p.add_argument("--voice-cache", default="var/voice-cache", help="folder for rendered announcements")
     p.add_argument("--clips", help="folder of recorded clips (docs/voice.md); default: espeak-ng")
+    add_broker_args(p, "board-{id}, or window-screen-{id} with --window")
     p.set_defaults(func=run_display)
 
 
@@ -45,20 +46,31 @@ def parse_size(value: str) -> tuple[int, int]:
 
 
 def run_display(args: argparse.Namespace) -> int:
-    from tideq.runtime import load_or_report
+    from tideq.runtime import broker_login, load_or_report
 
     loaded = load_or_report(args.config)
     if loaded is None:
         return 2
+    hall = loaded.hall
+    if args.board:
+        device = next((b for b in hall.devices.boards if b.id == args.board), None)
+        login = broker_login(loaded, args, display_user(args.board), device.login if device else None)
+    else:
+        login = broker_login(loaded, args, f"window-screen-{args.window}")
     try:
         size = parse_size(args.size) if args.size else None
-        return _run(loaded.hall, loaded.hall.broker.client_url(args.broker), args, size)
+        return _run(hall, login, args, size)
     except DisplayError as err:
         print(f"tideq display: {err}", file=sys.stderr)
         return 2
 
 
-def _run(hall: HallConfig, url: str, args: argparse.Namespace, size: tuple[int, int] | None) -> int:
+def display_user(board_id: str) -> str:
+    """A board's broker login and client id, as `tideq acl` names it (board "main" -> board-main)."""
+    return board_id if board_id.startswith("board-") else f"board-{board_id}"
+
+
+def _run(hall: HallConfig, login: BrokerLogin, args: argparse.Namespace, size: tuple[int, int] | None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QWidget
 
@@ -69,7 +81,8 @@ def _run(hall: HallConfig, url: str, args: argparse.Namespace, size: tuple[int, 
 
     board = board_config(hall, args.board, args.window, args.languages)
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    display = DisplayApp(hall, board, url)
+    url = login.url
+    display = DisplayApp(hall, board, url, login=login)
     view: QWidget = (
         BoardWidget(display.model, Layout(board.layout)) if args.board else WindowScreen(display.model, args.window)
     )

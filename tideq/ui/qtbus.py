@@ -16,6 +16,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from tideq.contract import BusClient, BusError, ErrorCode, Message, PayloadError, Reply, decode
+from tideq.contract.client import TlsFiles
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +37,10 @@ class QtBus(QObject):
         username: str | None = None,
         password: str | None = None,
         will: tuple[str, Message] | None = None,
+        tls: TlsFiles | None = None,
     ) -> None:
         super().__init__(parent)
-        self.client = BusClient(url, hall, client_id, username=username, password=password, will=will)
+        self.client = BusClient(url, hall, client_id, username=username, password=password, will=will, tls=tls)
         self.topics = self.client.topics
         self.client.on_connection = self.connection.emit
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"{client_id}-req")
@@ -114,9 +116,17 @@ class IdentityBus(QtBus):
         parent: QObject | None = None,
         *,
         will: tuple[str, Message] | None = None,
+        tls: TlsFiles | None = None,
     ) -> None:
         super().__init__(
-            url, hall, user, parent, username=user if password is not None else None, password=password, will=will
+            url,
+            hall,
+            user,
+            parent,
+            username=user if password is not None else None,
+            password=password,
+            will=will,
+            tls=tls,
         )
 
     @property
