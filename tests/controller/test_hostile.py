@@ -5,13 +5,11 @@ of the event log."""
 from __future__ import annotations
 
 import json
-import queue
 import sqlite3
 import uuid
 
 import pytest
 
-from tideq.contract import BusClient
 from tideq.controller.engine import Engine
 from tideq.controller.inbox import Command, Reading
 from tideq.controller.service import ControllerService
@@ -19,31 +17,6 @@ from tideq.controller.service import ControllerService
 from ..conftest import HALL_SECRET
 
 HALL = "tideq/xian-hitech"
-
-
-@pytest.fixture
-def idle(hall, broker, tmp_path, clock, monkeypatch):
-    monkeypatch.setenv("TIDEQ_HALL_SECRET", HALL_SECRET)
-    svc = ControllerService(hall, broker.url, tmp_path / "data", clock)
-    svc.rebuild()
-    svc.bus.connect()
-    yield svc
-    svc.stop()
-
-
-@pytest.fixture
-def replies(broker):
-    c = BusClient(broker.url, "xian-hitech", f"h-{uuid.uuid4().hex[:6]}")
-    q: queue.Queue = queue.Queue()
-    c.subscribe(f"{HALL}/reply/{c.client_id}", lambda t, p: q.put(json.loads(p)))
-    rejected: queue.Queue = queue.Queue()
-    c.subscribe(f"{HALL}/event/rejected", lambda t, p: rejected.put(json.loads(p)))
-    health: queue.Queue = queue.Queue()
-    c.subscribe(f"{HALL}/health/controller", lambda t, p: health.put(json.loads(p)))
-    c.connect()
-    c.q, c.rejected, c.health = q, rejected, health
-    yield c
-    c.close()
 
 
 def body(client, **args) -> dict:

@@ -8,9 +8,6 @@ import json
 import queue
 import uuid
 
-import pytest
-
-from tideq.contract import BusClient
 from tideq.controller.engine import Engine
 from tideq.controller.inbox import Command, Connected, Reading, Stop
 from tideq.controller.service import ControllerService
@@ -18,28 +15,6 @@ from tideq.controller.service import ControllerService
 from ..conftest import HALL_SECRET
 
 HALL = "tideq/xian-hitech"
-
-
-@pytest.fixture
-def idle(hall, broker, tmp_path, clock, monkeypatch):
-    """A controller with its bus connected and state rebuilt, but no worker thread: the test is the writer."""
-    monkeypatch.setenv("TIDEQ_HALL_SECRET", HALL_SECRET)
-    svc = ControllerService(hall, broker.url, tmp_path / "data", clock)
-    svc.rebuild()
-    svc.bus.connect()
-    yield svc
-    svc.stop()
-
-
-@pytest.fixture
-def replies(broker):
-    c = BusClient(broker.url, "xian-hitech", f"w-{uuid.uuid4().hex[:6]}")
-    q: queue.Queue = queue.Queue()
-    c.subscribe(f"{HALL}/reply/{c.client_id}", lambda t, p: q.put(json.loads(p)))
-    c.connect()
-    c.q = q
-    yield c
-    c.close()
 
 
 def command(client, name: str, **args) -> Command:
