@@ -50,14 +50,13 @@ def saturate(url: str, kiosks: int, seconds: float, command: str, args: dict, ha
 
     client.subscribe(client.topics.reply(client.client_id), on_reply)
     client.connect()
-    topic = client.topics.cmd(command)
-    reply_to = client.topics.reply(client.client_id)
+    topic = client.topics.cmd(client.client_id, command)
     t0 = time.perf_counter()
     stop = t0 + seconds
     sent = 0
     while time.perf_counter() < stop:
         if window.acquire(timeout=1):
-            client.publish(topic, {"v": 1, "id": uuid.uuid4().hex, "reply_to": reply_to, **args})
+            client.publish(topic, {"v": 1, "id": uuid.uuid4().hex, **args})
             sent += 1
     for _ in range(kiosks):  # drain what is still in flight
         window.acquire(timeout=5)
@@ -118,18 +117,18 @@ def paced(url: str, rate: float, seconds: float, command: str, args: dict, hall:
 
 
 class Echo:
-    """The baseline responder: answers every cmd/echo at once, through the same broker."""
+    """The baseline responder: answers every cmd/+/echo at once, through the same broker."""
 
     def __init__(self, url: str) -> None:
         self.bus = BusClient(url, ECHO_HALL, "echo")
-        self.bus.subscribe(self.bus.topics.cmd("echo"), self._on)
+        self.bus.subscribe(self.bus.topics.cmd("+", "echo"), self._on)
         self.bus.connect()
 
     def _on(self, topic: str, payload: bytes) -> None:
         import json
 
         body = json.loads(payload)
-        self.bus.publish(body["reply_to"], {"v": 1, "id": body["id"], "ok": True})
+        self.bus.publish(self.bus.topics.reply_for(topic), {"v": 1, "id": body["id"], "ok": True})
 
 
 def fsync_rate(path: Path, n: int = 500) -> float:

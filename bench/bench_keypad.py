@@ -65,9 +65,11 @@ def main() -> None:
             with got:
                 received[(topic.rsplit("/", 1)[1], body["id"])] = t
                 got.notify_all()
-            responder.publish(body["reply_to"], {"v": 1, "id": body["id"], "ok": True, "ticket": {"number": "A001"}})
+            responder.publish(
+                responder.topics.reply_for(topic), {"v": 1, "id": body["id"], "ok": True, "ticket": {"number": "A001"}}
+            )
 
-        responder.subscribe(responder.topics.cmd("window/+"), on_cmd)
+        responder.subscribe(responder.topics.cmd("+", "window/+"), on_cmd)
         responder.connect()
         client = BusClient(broker.url, "bench", "bench-bridge").connect()
         master = KeypadMaster(

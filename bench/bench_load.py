@@ -70,7 +70,7 @@ CAMERA_HZ = 2.0  # a camera's update rate at a busy hall (tideq camera --rate de
 ERROR_CODES = {
     "bad_json",
     "bad_payload",
-    "bad_reply_to",
+    "bad_sender",
     "payload_too_large",
     "unsupported_version",
     "unknown_command",
@@ -266,7 +266,7 @@ class Echo:
 
     def __init__(self, url: str, hall: str) -> None:
         self.responder = BusClient(url, hall, f"load-echo-{uuid.uuid4().hex[:4]}")
-        self.responder.subscribe(self.responder.topics.cmd("echo-bench"), self._echo)
+        self.responder.subscribe(self.responder.topics.cmd("+", "echo-bench"), self._echo)
         self.responder.connect()
         self.client = BusClient(url, hall, f"load-echo-client-{uuid.uuid4().hex[:4]}").connect()
         self.ms: list[float] = []
@@ -276,7 +276,7 @@ class Echo:
         import json
 
         body = json.loads(payload)
-        self.responder.publish(body["reply_to"], {"v": 1, "id": body["id"], "ok": True})
+        self.responder.publish(self.responder.topics.reply_for(topic), {"v": 1, "id": body["id"], "ok": True})
 
     def run(self, seconds: float, rate: float = 10.0) -> list[float]:
         ms: list[float] = []

@@ -8,42 +8,47 @@ import importlib
 import logging
 import sys
 
-# module paths exposing `register(subparsers) -> None`; each adds one or more subcommands
-COMMAND_MODULES = [
-    "tideq.config.cli",
-    "tideq.controller.cli",
-    "tideq.importer.cli",
-    "tideq.drivers.printer.cli",
-    "tideq.camera.cli",
-    "tideq.signage.cli",
-    "tideq.kiosk.cli",
-    "tideq.display.cli",
-    "tideq.counter.cli",
-    "tideq.manager.cli",
-    "tideq.bridge.cli",
-    "tideq.broker.cli",
-    "tideq.sim.cli",
-    "tideq.demo",
-]
+# subcommand -> the module whose `register(subparsers) -> None` adds it
+COMMANDS = {
+    "check-config": "tideq.config.cli",
+    "controller": "tideq.controller.cli",
+    "appointments": "tideq.importer.cli",
+    "printer-test": "tideq.drivers.printer.cli",
+    "printer-sim": "tideq.drivers.printer.cli",
+    "camera": "tideq.camera.cli",
+    "ledstrips": "tideq.signage.cli",
+    "kiosk": "tideq.kiosk.cli",
+    "display": "tideq.display.cli",
+    "counter": "tideq.counter.cli",
+    "manager": "tideq.manager.cli",
+    "counter-bridge": "tideq.bridge.cli",
+    "acl": "tideq.broker.cli",
+    "simulate": "tideq.sim.cli",
+    "demo": "tideq.demo",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every subcommand, or only of `command`'s module: a service that restarts
+    after a crash should not first import numpy, OpenCV and Pillow for the others (the controller
+    is back online that much sooner, docs/reliability.md)."""
     parser = argparse.ArgumentParser(prog="tideq", description="Edge queue controller for service halls")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug output")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as err:
-            if err.name and name.startswith(err.name):
-                continue  # that part of tideq is not built yet
-            raise
-        module.register(sub)
+    modules = [COMMANDS[command]] if command in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
+    for name in modules:
+        importlib.import_module(name).register(sub)
     return parser
 
 
+def _command(argv: list[str]) -> str | None:
+    """The subcommand named on the command line (after the global options), if any."""
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(_command(argv))
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

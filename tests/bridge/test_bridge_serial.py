@@ -59,12 +59,14 @@ def hall_config(hall_id: str, **window_overrides: Any) -> HallConfig:
 
 @dataclass
 class FakeWindowController:
-    """Answers `cmd/window/+` per the contract, idempotent by id. Test double of the controller."""
+    """Answers `cmd/+/window/+` per the contract on the sender's reply topic, idempotent by id.
+    Test double of the controller."""
 
     url: str
     hall: HallConfig
     drop_first: int = 0  # requests swallowed without a reply (a lost reply)
     received: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    senders: list[str] = field(default_factory=list)
     executed: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -73,7 +75,7 @@ class FakeWindowController:
         self._serving: dict[str, str] = {}
         self._issued: dict[str, int] = {}
         self.client = BusClient(self.url, self.hall.hall.id, "fake-controller")
-        self.client.subscribe(self.client.topics.cmd("window/+"), self._on_cmd)
+        self.client.subscribe(self.client.topics.cmd("+", "window/+"), self._on_cmd)
         self.client.connect()
 
     def wait(self, predicate, timeout: float = T) -> bool:
@@ -84,10 +86,11 @@ class FakeWindowController:
         return [b for w, b in self.received if window is None or w == window]
 
     def _on_cmd(self, topic: str, payload: bytes) -> None:
-        window = topic.rsplit("/", 1)[1]
+        *_, sender, _window, window = topic.split("/")
         body = json.loads(payload)
         with self.cond:
             self.received.append((window, body))
+            self.senders.append(sender)
             if self.drop_first > 0:
                 self.drop_first -= 1
                 self.cond.notify_all()
@@ -97,7 +100,7 @@ class FakeWindowController:
                 answer = self._answers[body["id"]] = self._apply(window, body)
                 self.executed.append((window, body))
             self.cond.notify_all()
-        self.client.publish(body["reply_to"], answer)
+        self.client.publish(self.client.topics.reply(sender), answer)
 
     def _apply(self, window: str, body: dict[str, Any]) -> Reply:
         action = body["action"]
@@ -205,7 +208,7 @@ def test_key_publishes_on_its_own_window_and_shows_the_ticket(rig: Rig) -> None:
     assert rig.controller.wait(lambda: len(rig.controller.received) == 1)
     window, body = rig.controller.received[0]
     assert window == "1" and body["action"] == "next" and body["v"] == 1
-    assert uuid.UUID(body["id"]) and body["reply_to"].endswith("/reply/bridge-kp")
+    assert uuid.UUID(body["id"]) and rig.controller.senders == ["bridge-kp"]
     assert shows(rig.kp1, "呼叫 A001")
     assert rig.kp1.shown[-1][0] is DisplayStyle.OK
     assert rig.kp2.shown == []

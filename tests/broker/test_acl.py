@@ -19,6 +19,7 @@ from tideq.broker.acl import AclFiles, acl_text, hash_password, identities
 from tideq.cli import main
 from tideq.config import EXAMPLE_HALL
 from tideq.contract import BrokerUnreachable, BusClient, DeviceKind, Health, HealthState, RequestTimeout
+from tideq.controller.dispatch import reply_key
 from tideq.controller.model import TicketStatus, WindowStatus
 from tideq.counter.terminal import CallerTerminal
 from tideq.counter.terminal_model import CallerModel
@@ -61,7 +62,7 @@ def test_window_5_acts_on_its_window_but_cannot_reach_window_6(clients, secure_c
     # the controller handles commands in arrival order and caches every answer by id: once a
     # later command is answered, the dropped one cannot still be on its way
     assert w5.send("window/5", {"action": "recall"}, timeout=5).ok
-    assert cid not in secure_controller.replies
+    assert reply_key("window-5", cid) not in secure_controller.replies
     assert engine.windows["6"].status is WindowStatus.IDLE and engine.windows["6"].ticket is None
     assert engine.tickets["B002"].status is TicketStatus.WAITING
 
@@ -78,6 +79,64 @@ def test_window_5_cannot_read_another_clients_replies(clients):
     # window-5's own reply is published after both: delivered in order, so nothing else is coming
     assert w5.send("window/5", {"action": "pause"}, timeout=5).ok
     assert not overheard.is_set()
+
+
+def test_a_kiosk_speaks_only_as_itself(clients, secure_broker, acl_files, secure_controller):
+    """kiosk-1 cannot publish under kiosk-2's id (the broker drops it), cannot take a number in
+    kiosk-2's name (the controller refuses it), and its answers go only to its own topic."""
+    kiosk = clients["kiosk-1"]
+    kiosk2 = login(secure_broker, acl_files, "kiosk-2")
+    try:
+        dropped = str(uuid.uuid4())
+        kiosk.publish(
+            kiosk.topics.cmd("kiosk-2", "ticket"), {"v": 1, "id": dropped, "service": "tax", "source": "kiosk-2"}
+        )
+        refused = kiosk.send("ticket", {"service": "tax", "source": "kiosk-2"}, timeout=5)
+        assert not refused.ok and refused.error is not None and refused.error.code.value == "bad_payload"
+        assert "'kiosk-1'" in refused.error.message.en
+        # in arrival order: once kiosk-2's own command is answered, the dropped one is not coming
+        own = kiosk2.send("ticket", {"service": "tax", "source": "kiosk-2"}, timeout=5)
+        assert own.ok and own.ticket is not None and own.ticket.number == "B001"
+        assert reply_key("kiosk-2", dropped) not in secure_controller.replies
+        assert list(secure_controller.engine.tickets) == ["B001"]
+    finally:
+        kiosk2.close()
+
+
+def test_the_evaluator_of_a_window_only_rates(clients, secure_broker, acl_files, secure_controller):
+    """evaluator-5 may publish on window 5's command topic (the ACL cannot see the action); the
+    controller, which knows the sender from the topic, refuses anything but `rate`."""
+    assert clients["kiosk-1"].send("ticket", {"service": "tax", "source": "kiosk-1"}, timeout=5).ok
+    tablet = login(secure_broker, acl_files, "evaluator-5")
+    try:
+        refused = tablet.send("window/5", {"action": "next"}, timeout=5)
+        assert not refused.ok and refused.error is not None and "only rates" in refused.error.message.en
+        assert secure_controller.engine.windows["5"].ticket is None
+        assert clients["window-5"].send("window/5", {"action": "next"}, timeout=5).ok
+        assert clients["window-5"].send("window/5", {"action": "finish"}, timeout=5).ok
+        rated = tablet.send("window/5", {"action": "rate", "ticket": "B001", "rating": 5}, timeout=5)
+        assert rated.ok, rated
+    finally:
+        tablet.close()
+
+
+def test_a_login_cannot_take_over_another_clients_session(clients, secure_broker, acl_files):
+    """The broker names every client after its login: kiosk-1's password with client id
+    "window-5" neither disconnects window-5 nor acts for it."""
+    w5 = clients["window-5"]
+    dropped = threading.Event()
+    w5.on_connection = lambda up: None if up else dropped.set()
+    impostor = BusClient(
+        secure_broker.url, HALL, "window-5", username="kiosk-1", password=acl_files.passwords["kiosk-1"]
+    )
+    impostor.connect(timeout=5)
+    try:
+        with pytest.raises(RequestTimeout):  # its cmd/window-5/... is dropped, reply/window-5 unreadable
+            impostor.request("window/5", {"action": "pause"}, timeout=NO_REPLY_S)
+        assert w5.send("window/5", {"action": "resume"}, timeout=5).ok  # window-5's session is its own
+        assert not dropped.is_set()
+    finally:
+        impostor.close()
 
 
 def test_wrong_or_missing_password_is_refused(secure_broker, acl_files):
@@ -116,15 +175,23 @@ def test_terminal_logs_in_as_its_window(qtbot, secure_broker, acl_files, secure_
 def test_acl_grants_each_role_only_its_topics(hall):
     ids = {i.user: i for i in identities(hall.hall)}
     p = f"tideq/{HALL}"
-    assert ids["window-5"].write == (f"{p}/cmd/window/5",)
+    assert ids["window-5"].write == (f"{p}/cmd/window-5/window/5",)
     assert f"{p}/reply/window-5" in ids["window-5"].read and f"{p}/state/#" in ids["window-5"].read
-    assert ids["evaluator-5"].write == (f"{p}/cmd/window/5",)
-    assert set(ids["kiosk-1"].write) >= {f"{p}/cmd/ticket", f"{p}/cmd/checkin", f"{p}/cmd/rejoin"}
+    assert ids["evaluator-5"].write == (f"{p}/cmd/evaluator-5/window/5",)
+    assert set(ids["kiosk-1"].write) == {
+        f"{p}/cmd/kiosk-1/ticket",
+        f"{p}/cmd/kiosk-1/checkin",
+        f"{p}/cmd/kiosk-1/rejoin",
+    }
+    # a login publishes commands only under its own client id (the controller answers that id)
+    for i in ids.values():
+        assert all(t.split("/")[3] == i.user for t in i.write if "/cmd/" in t), i.user
     assert not any("cmd/window" in t or "cmd/tidal" in t for t in ids["kiosk-1"].write)
     assert ids["board-main"].write == () and ids["board-main"].readwrite == ()
     assert ids["controller"].readwrite == (f"{p}/#",)
     bridge = ids["bridge-keypads-1"].write
-    assert f"{p}/cmd/window/1" in bridge and f"{p}/cmd/window/12" not in bridge  # keypad 12 is on keypads-2
+    assert f"{p}/cmd/bridge-keypads-1/window/1" in bridge
+    assert f"{p}/cmd/bridge-keypads-1/window/12" not in bridge  # keypad 12 is on keypads-2
     text = acl_text(hall.hall, ids.values())
     block = text.split("user window-5\n")[1].split("\n\n")[0]
     assert block.count("topic write") == 1 and "readwrite" not in block
@@ -166,7 +233,7 @@ def test_bridge_identity_may_command_exactly_the_windows_its_bridge_polls(hall):
     for bus in keypad_buses:
         bridge = SerialCounterBridge.from_config(hall.hall, None, keypad_bus=bus)  # opens no port before start()
         polled = {bridge.window_of_keypad[a] for a in bridge.keypads.addresses}
-        allowed = {t.rsplit("/", 1)[1] for t in ids[f"bridge-{bus.id}"].write if "/cmd/window/" in t}
+        allowed = {t.rsplit("/", 1)[1] for t in ids[f"bridge-{bus.id}"].write if "/window/" in t}
         assert polled == allowed and polled
 
 

@@ -30,7 +30,9 @@ def test_every_role_gets_exactly_what_its_acl_means(secure_broker, acl_files, ha
     kiosk = next(u for u in users if u.startswith("kiosk-"))
     t = f"tideq/{hall.hall.hall.id}"
     can = {(c.topic, c.action) for c in result.cells if c.user == kiosk and c.actual}
-    assert (f"{t}/cmd/ticket", PUBLISH) in can and (f"{t}/cmd/window/5", PUBLISH) not in can
+    assert (f"{t}/cmd/{kiosk}/ticket", PUBLISH) in can and (f"{t}/cmd/{kiosk}/window/5", PUBLISH) not in can
+    others = [c for c in result.cells if c.user == kiosk and "/cmd/" in c.topic and f"/cmd/{kiosk}/" not in c.topic]
+    assert others and not any(c.actual for c in others)  # never under another login's id
     assert (f"{t}/reply/{kiosk}", SUBSCRIBE) in can and (f"{t}/reply/window-5", SUBSCRIBE) not in can
     assert (f"{t}/state/services", PUBLISH) not in can
 

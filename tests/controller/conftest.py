@@ -10,11 +10,28 @@ import pytest
 
 from tideq.contract import BusClient
 from tideq.controller.engine import Engine
+from tideq.controller.inbox import Command
 from tideq.controller.service import ControllerService
 
 from ..conftest import HALL_SECRET, THURSDAY_10, TZ  # noqa: F401  (re-exported for the tests here)
 
 PREFIX = "tideq/xian-hitech"
+
+
+def command(client, name: str, **args) -> Command:
+    """`cmd/{client id}/{name}` with a fresh id, as the inbox receives it from the broker."""
+    body = {"v": 1, "id": str(uuid.uuid4()), **args}
+    return Command(f"{PREFIX}/cmd/{client.client_id}/{name}", json.dumps(body).encode())
+
+
+def answers(client, n: int) -> dict[str, dict]:
+    """The next `n` replies on the client's reply queue, by command id."""
+    out = [client.q.get(timeout=5) for _ in range(n)]
+    return {r["id"]: r for r in out}
+
+
+def cid(c: Command) -> str:
+    return json.loads(c.payload)["id"]
 
 
 @pytest.fixture

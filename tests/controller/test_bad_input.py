@@ -28,12 +28,12 @@ def raw(broker, controller):
 
 def send(c, topic: str, body) -> dict:
     payload = body if isinstance(body, (bytes, str)) else json.dumps(body)
-    c.publish(f"tideq/xian-hitech/cmd/{topic}", payload)
+    c.publish(f"tideq/xian-hitech/cmd/{c.client_id}/{topic}", payload)
     return c.replies.get(timeout=5)
 
 
 def body(c, **kw):
-    return {"v": 1, "id": str(uuid.uuid4()), "reply_to": REPLY.format(c.client_id), **kw}
+    return {"v": 1, "id": str(uuid.uuid4()), **kw}
 
 
 @pytest.mark.parametrize(
@@ -68,8 +68,8 @@ def test_wrong_or_missing_version(raw):
 
 
 def test_malformed_json_is_reported_on_event_rejected(raw, controller):
-    raw.publish("tideq/xian-hitech/cmd/ticket", b"{not json")
-    raw.publish("tideq/xian-hitech/cmd/ticket", b"\xff\xfe\x00")
+    raw.publish(f"tideq/xian-hitech/cmd/{raw.client_id}/ticket", b"{not json")
+    raw.publish(f"tideq/xian-hitech/cmd/{raw.client_id}/ticket", b"\xff\xfe\x00")
     assert raw.rejected.get(timeout=5)["code"] == "bad_json"
     assert raw.rejected.get(timeout=5)["code"] == "bad_json"
     r = send(raw, "ticket", body(raw, service="tax", source="kiosk-2"))  # still serving
@@ -77,19 +77,21 @@ def test_malformed_json_is_reported_on_event_rejected(raw, controller):
 
 
 def test_deeply_nested_json_is_rejected_and_the_burst_goes_on(raw, controller):
-    raw.publish("tideq/xian-hitech/cmd/ticket", b"[" * 5000 + b"]" * 5000)  # json.loads: RecursionError
+    nested = b"[" * 5000 + b"]" * 5000  # json.loads: RecursionError
+    raw.publish(f"tideq/xian-hitech/cmd/{raw.client_id}/ticket", nested)
     r = send(raw, "ticket", body(raw, service="tax", source="kiosk-2"))
     assert r["ok"] and r["ticket"]["number"] == "B001"
     rej = raw.rejected.get(timeout=5)
     assert rej["code"] == "bad_json" and "nested" in rej["detail"]
 
 
-def test_reply_to_outside_the_hall_is_never_used(raw):
-    b = body(raw, service="tax", source="kiosk-2")
-    b["reply_to"] = "tideq/other-hall/cmd/ticket"
-    raw.publish("tideq/xian-hitech/cmd/ticket", json.dumps(b))
+def test_a_command_without_a_sender_level_is_reported_with_the_topic_to_use(raw, controller):
+    """`cmd/ticket` (no client id in the topic) names nobody to answer: reported on event/rejected
+    with the topic a client must use, and nothing happens."""
+    raw.publish("tideq/xian-hitech/cmd/ticket", json.dumps(body(raw, service="tax", source="kiosk-2")))
     rej = raw.rejected.get(timeout=5)
-    assert rej["code"] == "bad_reply_to" and rej["id"] == b["id"]
+    assert rej["code"] == "unknown_command" and "cmd/{client_id}/ticket" in rej["detail"]
+    assert controller.engine.tickets == {}
 
 
 def test_oversized_payload(raw, controller):

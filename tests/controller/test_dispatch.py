@@ -14,21 +14,21 @@ from tideq.controller.sensors import CrowdReadings
 from .conftest import THURSDAY_10, TZ
 
 
-def test_a_readable_object_keeps_its_id_and_reply_to():
-    got = parse("ticket", json.dumps({"id": "c1", "reply_to": "r", "service": "tax"}).encode())
-    assert isinstance(got, Readable) and got.cid == "c1" and got.reply_to == "r" and got.body["service"] == "tax"
+def test_a_readable_object_keeps_its_id():
+    got = parse("ticket", json.dumps({"id": "c1", "service": "tax"}).encode())
+    assert isinstance(got, Readable) and got.cid == "c1" and got.body["service"] == "tax"
 
 
 def test_oversize_is_its_own_outcome_with_who_to_answer():
-    payload = json.dumps({"id": "c2", "reply_to": "r", "padding": "x" * MAX_PAYLOAD}).encode()
-    assert parse("ticket", payload) == TooLarge("c2", "r", len(payload), MAX_PAYLOAD)
+    payload = json.dumps({"id": "c2", "padding": "x" * MAX_PAYLOAD}).encode()
+    assert parse("ticket", payload) == TooLarge("c2", len(payload), MAX_PAYLOAD)
     assert isinstance(parse("appointments", payload), Readable)  # imports may be larger
-    big = json.dumps({"id": "c3", "reply_to": "r", "padding": "x" * MAX_IMPORT_PAYLOAD}).encode()
-    assert parse("appointments", big) == TooLarge("c3", "r", len(big), MAX_IMPORT_PAYLOAD)
+    big = json.dumps({"id": "c3", "padding": "x" * MAX_IMPORT_PAYLOAD}).encode()
+    assert parse("appointments", big) == TooLarge("c3", len(big), MAX_IMPORT_PAYLOAD)
 
 
 def test_a_body_cannot_smuggle_the_oversize_outcome():
-    got = parse("ticket", json.dumps({"id": "c4", "reply_to": "r", "_too_large": 70_000}).encode())
+    got = parse("ticket", json.dumps({"id": "c4", "_too_large": 70_000}).encode())
     assert isinstance(got, Readable)
 
 

@@ -103,3 +103,23 @@ def test_store_migrates_an_old_log(tmp_path):
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.replies_for(__import__("datetime").date(2026, 1, 1)) == {}
     store.close()
+
+
+def test_tideq_controller_imports_only_what_it_runs():
+    """A controller restarted after a crash is online sooner for not importing numpy, OpenCV,
+    Qt, Pillow and matplotlib for the other subcommands (docs/reliability.md, restart to online)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from tideq.cli import build_parser; build_parser('controller'); "
+        "import tideq.controller.service; "
+        "print(sorted(m for m in ('cv2', 'numpy', 'PySide6', 'PIL', 'matplotlib', 'escpos') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    # and the full parser still knows every subcommand
+    everything = subprocess.run(
+        [sys.executable, "-m", "tideq.cli", "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "controller" in everything and "kiosk" in everything and "demo" in everything

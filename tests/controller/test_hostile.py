@@ -5,39 +5,30 @@ of the event log."""
 from __future__ import annotations
 
 import json
+import queue
 import sqlite3
 import uuid
 
 import pytest
 
+from tideq.contract import BusClient
 from tideq.controller.engine import Engine
 from tideq.controller.inbox import Command, Reading
+from tideq.controller.publisher import REJECTED_BURST, RateLimit
 from tideq.controller.service import ControllerService
 
 from ..conftest import HALL_SECRET
+from .conftest import answers, cid, command
 
 HALL = "tideq/xian-hitech"
 
 
-def body(client, **args) -> dict:
-    return {"v": 1, "id": str(uuid.uuid4()), "reply_to": f"{HALL}/reply/{client.client_id}", **args}
+def body(**args) -> dict:
+    return {"v": 1, "id": str(uuid.uuid4()), **args}
 
 
-def command(client, name: str, **args) -> Command:
-    return Command(f"{HALL}/cmd/{name}", json.dumps(body(client, **args)).encode())
-
-
-def raw(name: str, payload: bytes) -> Command:
-    return Command(f"{HALL}/cmd/{name}", payload)
-
-
-def answers(client, n: int) -> dict[str, dict]:
-    out = [client.q.get(timeout=5) for _ in range(n)]
-    return {r["id"]: r for r in out}
-
-
-def cid(c: Command) -> str:
-    return json.loads(c.payload)["id"]
+def raw(client, name: str, payload: bytes) -> Command:
+    return Command(f"{HALL}/cmd/{client.client_id}/{name}", payload)
 
 
 def restart(svc: ControllerService) -> Engine:
@@ -51,15 +42,7 @@ def numbers(svc: ControllerService) -> list[str]:
 
 def test_five_tickets_and_a_deeply_nested_payload_in_one_burst(idle, replies):
     good = [command(replies, "ticket", service="tax", source="kiosk-1") for _ in range(5)]
-    nested = raw(
-        "ticket",
-        b'{"v":1,"id":"x","reply_to":"'
-        + f"{HALL}/reply/{replies.client_id}".encode()
-        + b'","a":'
-        + b"[" * 5000
-        + b"]" * 5000
-        + b"}",
-    )
+    nested = raw(replies, "ticket", b'{"v":1,"id":"x","a":' + b"[" * 5000 + b"]" * 5000 + b"}")
     idle.process([*good[:3], nested, *good[3:]])
     got = answers(replies, 5)
     assert sorted(got[cid(c)]["ticket"]["number"] for c in good) == [f"B00{i}" for i in range(1, 6)]
@@ -69,11 +52,8 @@ def test_five_tickets_and_a_deeply_nested_payload_in_one_burst(idle, replies):
 
 
 def test_a_lone_surrogate_in_id_is_refused_and_the_burst_goes_on(idle, replies):
-    to = f"{HALL}/reply/{replies.client_id}"
-    evil = raw("ticket", ('{"v":1,"id":"\\ud800","reply_to":"' + to + '","service":"tax","source":"kiosk-1"}').encode())
-    evil2 = raw(
-        "ticket", ('{"v":1,"id":"a","reply_to":"' + to + '\\ud800","service":"tax","source":"kiosk-1"}').encode()
-    )
+    evil = raw(replies, "ticket", b'{"v":1,"id":"\\ud800","service":"tax","source":"kiosk-1"}')
+    evil2 = raw(replies, "ticket", b'{"v":1,"id":"a","service":"tax\\ud800","source":"kiosk-1"}')
     good = command(replies, "ticket", service="tax", source="kiosk-1")
     idle.process([evil, evil2, good])
     assert answers(replies, 1)[cid(good)]["ticket"]["number"] == "B001"
@@ -102,14 +82,58 @@ def test_crowd_readings_cannot_stop_the_hall(idle, replies, payload):
     assert numbers(restart(idle) and idle) == ["B001"]
 
 
-def test_a_control_character_in_reply_to_never_reaches_the_broker(controller, replies):
-    b = body(replies, service="tax", source="kiosk-1")
-    b["reply_to"] += "\u0001"
-    replies.publish(f"{HALL}/cmd/ticket", json.dumps(b))
-    assert replies.rejected.get(timeout=5)["code"] == "bad_reply_to"
-    ok = body(replies, service="tax", source="kiosk-1")
-    replies.publish(f"{HALL}/cmd/ticket", json.dumps(ok))
-    assert replies.q.get(timeout=5)["ticket"]["number"] == "B001"  # still connected and answering
+@pytest.mark.parametrize("sender", ["k\u0001", "k\u0000", "k\u0085", "k 1", "k\ud800"])
+def test_a_control_character_in_the_sender_never_reaches_the_broker(idle, replies, sender):
+    """The reply topic comes from the command topic's sender level: one that is not topic-safe
+    (a control character would make Mosquitto drop the controller) is rejected, never answered."""
+    evil = Command(f"{HALL}/cmd/{sender}/ticket", json.dumps(body(service="tax", source="kiosk-1")).encode())
+    good = command(replies, "ticket", service="tax", source="kiosk-1")
+    idle.process([evil, good])
+    assert answers(replies, 1)[cid(good)]["ticket"]["number"] == "B001"  # still connected and answering
+    rejected = replies.rejected.get(timeout=5)
+    assert rejected["code"] == "bad_sender" and rejected["command"] == "ticket"
+    assert numbers(idle) == ["B001"]
+
+
+def test_a_reply_to_in_the_payload_is_ignored_the_answer_goes_to_the_sender(controller, replies, broker):
+    """Contract v1 derives the reply topic from the command topic: naming another client's reply
+    topic in the payload changes nothing."""
+    victim = BusClient(broker.url, "xian-hitech", f"v-{uuid.uuid4().hex[:6]}").connect()
+    ear = BusClient(broker.url, "xian-hitech", f"e-{uuid.uuid4().hex[:6]}")
+    heard: queue.Queue = queue.Queue()  # everything the controller sent into the victim's topic
+    ear.subscribe(f"{HALL}/reply/{victim.client_id}", lambda _t, p: heard.put(json.loads(p)))
+    ear.connect()
+    try:
+        b = body(service="tax", source="kiosk-1", reply_to=f"{HALL}/reply/{victim.client_id}")
+        replies.publish(f"{HALL}/cmd/{replies.client_id}/ticket", json.dumps(b))
+        assert replies.q.get(timeout=5)["ticket"]["number"] == "B001"
+        reply = victim.send("ticket", {"service": "tax", "source": "kiosk-1"}, timeout=5)
+        assert reply.ticket is not None and reply.ticket.number == "B002"
+        # the controller publishes in order on one connection: an answer to the first command
+        # sent into the victim's topic would arrive before the victim's own
+        assert heard.get(timeout=5)["ticket"]["number"] == "B002"
+    finally:
+        victim.close()
+        ear.close()
+
+
+def test_the_same_id_from_two_senders_gets_two_answers(idle, replies, broker):
+    """Idempotency is per sender: another client reusing an id (guessed or by chance) gets its own
+    ticket, never the first client's."""
+    other = BusClient(broker.url, "xian-hitech", f"o-{uuid.uuid4().hex[:6]}")
+    got: queue.Queue = queue.Queue()
+    other.subscribe(f"{HALL}/reply/{other.client_id}", lambda _t, p: got.put(json.loads(p)))
+    other.connect()
+    try:
+        mine = command(replies, "ticket", service="tax", source="kiosk-1")
+        theirs = Command(f"{HALL}/cmd/{other.client_id}/ticket", mine.payload)
+        idle.process([mine, theirs, mine])
+        first, retry = replies.q.get(timeout=5), replies.q.get(timeout=5)
+        assert first["ticket"]["number"] == retry["ticket"]["number"] == "B001"
+        assert got.get(timeout=5)["ticket"]["number"] == "B002"
+        assert numbers(idle) == ["B001", "B002"]
+    finally:
+        other.close()
 
 
 @pytest.mark.parametrize(
@@ -142,11 +166,8 @@ def test_storage_failed_carries_no_ticket(idle, replies):
 
 @pytest.mark.parametrize("v", ["true", "1e0", "1.0", '"1"'])
 def test_version_must_be_the_integer_one(idle, replies, v):
-    to = f"{HALL}/reply/{replies.client_id}"
-    c = raw(
-        "ticket",
-        f'{{"v":{v},"id":"v-{uuid.uuid4().hex[:8]}","reply_to":"{to}","service":"tax","source":"kiosk-1"}}'.encode(),
-    )
+    payload = f'{{"v":{v},"id":"v-{uuid.uuid4().hex[:8]}","service":"tax","source":"kiosk-1"}}'
+    c = raw(replies, "ticket", payload.encode())
     idle.process([c])
     r = replies.q.get(timeout=5)
     assert r["ok"] is False and r["error"]["code"] in ("unsupported_version", "bad_payload")
@@ -323,10 +344,7 @@ def test_personal_fields_are_purged_after_the_configured_days(hall, broker, tmp_
 
 @pytest.mark.parametrize("bad_id", ["\u0001", "a b", "x" * 65, "", "a/b", "\u00e9"])
 def test_an_id_that_is_not_topic_safe_is_refused_without_echoing_it(idle, replies, bad_id):
-    to = f"{HALL}/reply/{replies.client_id}"
-    c = raw(
-        "ticket", json.dumps({"v": 1, "id": bad_id, "reply_to": to, "service": "tax", "source": "kiosk-1"}).encode()
-    )
+    c = raw(replies, "ticket", json.dumps({"v": 1, "id": bad_id, "service": "tax", "source": "kiosk-1"}).encode())
     good = command(replies, "ticket", service="tax", source="kiosk-1")
     idle.process([c, good])
     first, second = replies.q.get(timeout=5), replies.q.get(timeout=5)
@@ -377,3 +395,25 @@ def test_a_quarantine_of_yesterday_does_not_degrade_today(idle, replies, clock):
     assert not idle.worker.health.problems
     idle.rebuild()  # and after a restart
     assert not idle.worker.health.problems and idle.store.quarantined() == 1
+
+
+def test_rejections_are_rate_limited_and_counted():
+    now = [0.0]
+    limit = RateLimit(rate=10, burst=5, clock=lambda: now[0])
+    assert [limit.allow() for _ in range(8)] == [True] * 5 + [False] * 3 and limit.held_back == 3
+    now[0] += 0.1  # one token back
+    assert limit.allow() and not limit.allow()
+
+
+def test_a_flood_of_unreadable_commands_costs_the_bus_a_bounded_number_of_events(idle, replies):
+    flood = [raw(replies, "ticket", b"{not json") for _ in range(300)]
+    good = command(replies, "ticket", service="tax", source="kiosk-1")
+    idle.process([*flood, good])
+    assert answers(replies, 1)[cid(good)]["ticket"]["number"] == "B001"
+    assert idle.publisher.rejections.held_back >= 300 - REJECTED_BURST - 10  # a second of refill at most
+    idle.publisher.rejections.tokens = 1.0  # the next one goes out and says how many were held back
+    idle.process([raw(replies, "ticket", b"[")])
+    last = None
+    while last is None or last["held_back"] == 0:
+        last = replies.rejected.get(timeout=5)
+    assert last["held_back"] >= 300 - REJECTED_BURST - 10

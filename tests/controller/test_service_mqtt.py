@@ -74,8 +74,12 @@ def test_clean_stop_publishes_offline(broker, hall, tmp_path, clock, monkeypatch
     monkeypatch.setenv("TIDEQ_HALL_SECRET", "x")
     watcher = BusClient(broker.url, "xian-hitech", f"w-{uuid.uuid4().hex[:6]}").connect()
     q = collector(watcher, "tideq/xian-hitech/status/controller")
+    health = collector(watcher, "tideq/xian-hitech/health/controller")
     svc = ControllerService(hall, broker.url, tmp_path / "d", clock).start()
     wait_msg(q, lambda t, p: p == b"online")
+    wait_msg(health, lambda t, p: json.loads(p)["state"] == "ok")
     svc.stop()
     wait_msg(q, lambda t, p: p == b"offline")
+    # retained health says so too: a dashboard reading health alone does not show a stopped controller ok
+    wait_msg(health, lambda t, p: json.loads(p)["state"] == "offline")
     watcher.close()

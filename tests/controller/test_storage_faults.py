@@ -24,6 +24,7 @@ from tideq.controller.service import ControllerService
 from tideq.controller.store import EventStore
 
 from ..conftest import HALL_SECRET
+from .conftest import command
 
 HALL = "tideq/xian-hitech"
 root_only = pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs needs root")
@@ -69,8 +70,7 @@ def watcher(broker):
 
 
 def ticket(client) -> Command:
-    body = {"v": 1, "id": str(uuid.uuid4()), "reply_to": f"{HALL}/reply/{client.client_id}", "service": "tax"}
-    return Command(f"{HALL}/cmd/ticket", json.dumps({**body, "source": "kiosk-1"}).encode())
+    return command(client, "ticket", service="tax", source="kiosk-1")
 
 
 def health_until(client, state: str) -> dict:
@@ -198,8 +198,7 @@ def test_the_wal_stays_bounded_over_many_bursts(hall, broker, tmp_path, clock, m
                 }
                 for j in range(150)
             ]
-            body = {"v": 1, "id": f"imp-{i}", "reply_to": f"{HALL}/reply/{watcher.client_id}", "appointments": appts}
-            svc.process([Command(f"{HALL}/cmd/appointments", json.dumps(body).encode())])
+            svc.process([command(watcher, "appointments", appointments=appts)])
             big.append(svc.store.wal_bytes())
         for _ in range(300):
             assert watcher.q.get(timeout=10)["ok"]

@@ -4,31 +4,17 @@ inbox, recovery from an engine fault and from a failed write."""
 
 from __future__ import annotations
 
-import json
 import queue
-import uuid
 
+from tideq.controller.dispatch import reply_key
 from tideq.controller.engine import Engine
 from tideq.controller.inbox import Command, Connected, Reading, Stop
 from tideq.controller.service import ControllerService
 
 from ..conftest import HALL_SECRET
+from .conftest import answers, cid, command
 
 HALL = "tideq/xian-hitech"
-
-
-def command(client, name: str, **args) -> Command:
-    body = {"v": 1, "id": str(uuid.uuid4()), "reply_to": f"{HALL}/reply/{client.client_id}", **args}
-    return Command(f"{HALL}/cmd/{name}", json.dumps(body).encode())
-
-
-def answers(client, n: int) -> dict[str, dict]:
-    out = [client.q.get(timeout=5) for _ in range(n)]
-    return {r["id"]: r for r in out}
-
-
-def cid(c: Command) -> str:
-    return json.loads(c.payload)["id"]
 
 
 def test_one_burst_is_one_transaction_and_answers_in_order(idle, replies):
@@ -37,7 +23,7 @@ def test_one_burst_is_one_transaction_and_answers_in_order(idle, replies):
     got = answers(replies, 5)
     assert [got[cid(c)]["ticket"]["number"] for c in burst] == ["B001", "B002", "B003", "B004", "B005"]
     stored = idle.store.db.execute("SELECT COUNT(*) FROM events WHERE kind = 'ticket_issued'").fetchone()[0]
-    assert stored == 5 and set(idle.replies) >= {cid(c) for c in burst}
+    assert stored == 5 and set(idle.replies) >= {reply_key(replies.client_id, cid(c)) for c in burst}
     assert idle.processed == 7
 
 
@@ -94,3 +80,29 @@ def _drain(q: queue.SimpleQueue) -> list:
             out.append(q.get_nowait())
         except queue.Empty:
             return out
+
+
+def test_the_tidal_policy_waits_for_a_quiet_burst_but_not_for_ever(hall):
+    """A burst carrying commands leaves the policy's periodic look to the next quiet burst, up to
+    BUSY_GRACE_S: replies first, the policy after, and a busy hall is still looked at."""
+    from tideq.controller.tidal import TidalPolicy
+    from tideq.controller.tidal_runner import BUSY_GRACE_S, TidalRunner
+
+    now = [100.0]
+    runner = TidalRunner(TidalPolicy(hall.hall.tidal), every_s=1.0, monotonic=lambda: now[0])
+    runner._last = now[0]
+    now[0] += 1.5
+    assert runner.due(False, busy=False) and not runner.due(False, busy=True)
+    assert runner.due(True, busy=True)  # a refresh (or a reconnect) always runs it
+    now[0] += BUSY_GRACE_S
+    assert runner.due(False, busy=True)
+
+
+def test_the_periodic_refresh_waits_for_a_burst_without_commands():
+    from tideq.controller.worker import DEFER_S, REFRESH_S, refresh_due
+
+    cmd = Command(f"{HALL}/cmd/k/ticket", b"{}")
+    assert not refresh_due(REFRESH_S - 0.1, [])
+    assert refresh_due(REFRESH_S + 0.1, []) and not refresh_due(REFRESH_S + 0.1, [cmd])
+    assert refresh_due(REFRESH_S + DEFER_S + 0.1, [cmd])  # late enough: even a busy burst refreshes
+    assert refresh_due(0.0, [cmd, Connected()])  # a reconnect always does

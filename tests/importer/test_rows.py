@@ -127,7 +127,7 @@ def test_batches_stay_within_5000_items_and_2_mib():
     runs = list(batches([(f"row {i}", fat) for i in range(20_000)]))
     assert len(runs) > 4 and sum(map(len, runs)) == 20_000
     for run in runs:
-        body = {"v": 1, "id": "x" * 64, "reply_to": "tideq/xian-hitech/reply/" + "c" * 64}
+        body: dict = {"v": 1, "id": "x" * 64}
         body["appointments"] = [a for _, a in run]
         AppointmentsCmd.model_validate(body)
         assert len(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()) <= MAX_IMPORT_PAYLOAD

@@ -77,15 +77,24 @@ def test_retry_after_dropped_link_reuses_the_id(qtbot, rig, controller, broker, 
         tap(qtbot, rig.view(Screen.REFUSAL).buttons[Action.RETRY])
         wait_screen(qtbot, rig, Screen.TICKET)
         assert sent == [cid]
-        # the same id again (a reply lost on the way back): the controller answers with the first ticket
+        # the same id again from the kiosk (a reply lost on the way back): the first ticket again.
+        # A second connection cannot share the kiosk's client id, so it publishes on the kiosk's
+        # command topic and listens on its reply topic (an open test broker allows both)
+        import json
+        import queue
+
         from tideq.contract import BusClient
 
-        c = BusClient(broker.url, "xian-hitech", "test-retry").connect()
+        c = BusClient(broker.url, "xian-hitech", "test-retry")
+        answers: queue.Queue = queue.Queue()
+        c.subscribe(c.topics.reply("kiosk-1"), lambda _t, p: answers.put(json.loads(p)))
+        c.connect()
         try:
-            again_reply = c.send("ticket", {"service": "tax", "source": "kiosk-1"}, command_id=cid)
+            c.publish(c.topics.cmd("kiosk-1", "ticket"), {"v": 1, "id": cid, "service": "tax", "source": "kiosk-1"})
+            again_reply = answers.get(timeout=5)
         finally:
             c.close()
-        assert again_reply.ticket is not None and again_reply.ticket.number == rig.model.ticket.number == "B001"
+        assert again_reply["id"] == cid and again_reply["ticket"]["number"] == rig.model.ticket.number == "B001"
         assert len(again.engine.tickets) == 1
     finally:
         again.stop()

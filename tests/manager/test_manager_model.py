@@ -344,7 +344,7 @@ def test_wording_of_a_proposal_and_its_inputs(fake):
 def test_manager_identity_reads_the_whole_hall_and_writes_only_cmd_tidal(hall):
     ids = {i.user: i for i in identities(hall.hall)}
     p = "tideq/xian-hitech"
-    assert ids["manager"].write == (f"{p}/cmd/tidal",)
+    assert ids["manager"].write == (f"{p}/cmd/manager/tidal",)
     assert {
         f"{p}/reply/manager",
         f"{p}/state/#",

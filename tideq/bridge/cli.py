@@ -6,6 +6,7 @@ import argparse
 import sys
 from dataclasses import replace
 
+from tideq.config.logins import bridge_user
 from tideq.runtime import add_broker_args, broker_login, load_or_report, wait_for_stop
 
 
@@ -38,7 +39,7 @@ def run_bridge(args: argparse.Namespace) -> int:
         )
         return 2
     keypad_bus, evaluator_bus = buses[args.keypad_bus], buses.get(args.evaluator_bus or "")
-    login = broker_login(loaded, args, f"bridge-{args.keypad_bus}", keypad_bus.login)
+    login = broker_login(loaded, args, bridge_user(args.keypad_bus), keypad_bus.login)
     topics = Topics(hall.hall.id)
 
     def connection(user: str, family: str, bus_id: str, addresses: list[int]) -> BusClient:

@@ -27,7 +27,7 @@ _TICKET = re.compile(r"^([A-Z]?)(\d{1,4})$")
 
 
 def command_for(key: Key, arg: str, window: str, hall: HallConfig) -> dict[str, Any]:
-    """The arguments of `cmd/window/{window}` for a press (without v, id, reply_to)."""
+    """The arguments of `cmd/{login}/window/{window}` for a press (without v and id)."""
     if key is Key.CALL:
         return {"action": "call", "ticket": _ticket_number(arg, window, hall)}
     if key is Key.TRANSFER:

@@ -1,11 +1,13 @@
 """Broker identities of a hall: a Mosquitto password file and an ACL that binds each identity
 to the topics its role needs (`tideq acl --config FILE --out DIR`).
 
-The contract puts scope in the topic (`cmd/window/{id}`, `reply/{client_id}`) precisely so the
-broker, not each client's good manners, enforces "window 3 acts only for window 3". A publish the
-ACL denies is dropped by Mosquitto (over MQTT 3.1.1 with no error to the sender), so it never
-reaches the controller. Convention: a client connects with client id == username, which makes
-its reply topic `reply/{username}`, the only reply topic it may read.
+The contract puts identity and scope in the topic (`cmd/{client_id}/window/{id}`,
+`reply/{client_id}`) precisely so the broker, not each client's good manners, enforces "window 3
+acts only for window 3" and "kiosk-1 speaks only as kiosk-1". A publish the ACL denies is dropped
+by Mosquitto (over MQTT 3.1.1 with no error to the sender), so it never reaches the controller.
+A client's id is its username (`use_username_as_clientid`): a login publishes commands only
+under `cmd/{its username}/`, the controller answers them only on `reply/{its username}`, the only
+reply topic that login may read, and no login can take over another's session.
 
 Health is bound the same way: one `pattern` line lets every login publish `health/{its username}`
 (its retained presence and its last will; Mosquitto 2 refuses a connection whose will it may not
@@ -27,7 +29,17 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from tideq.config.schema import DeviceLogin, HallConfig
+from tideq.config.logins import (
+    board_user,
+    bridge_user,
+    camera_user,
+    evaluator_user,
+    kiosk_user,
+    ledstrip_user,
+    login_user,
+    window_user,
+)
+from tideq.config.schema import HallConfig
 from tideq.contract import Topics
 
 from .errors import AclError
@@ -124,31 +136,32 @@ def identities(hall: HallConfig) -> list[Identity]:
 
     out = [Identity("controller", Role.CONTROLLER, readwrite=(t.t("#"),))]
     for w in hall.windows:
-        for role in (Role.WINDOW, Role.EVALUATOR):
-            user = f"{role.value}-{w.id}"
+        for role, user in ((Role.WINDOW, window_user(w.id)), (Role.EVALUATOR, evaluator_user(w.id))):
             out.append(
-                Identity(user, role, read=(reply(user), *watch, t.event("call")), write=(t.cmd(f"window/{w.id}"),))
+                Identity(
+                    user, role, read=(reply(user), *watch, t.event("call")), write=(t.cmd(user, f"window/{w.id}"),)
+                )
             )
     for k in hall.devices.kiosks:
-        user = _login(k.login, _named("kiosk", k.id))
+        user = login_user(k.login, kiosk_user(k.id))
         out.append(
             Identity(
                 user,
                 Role.KIOSK,
                 read=(reply(user), *watch),
-                write=(t.cmd("ticket"), t.cmd("checkin"), t.cmd("rejoin")),
+                write=(t.cmd(user, "ticket"), t.cmd(user, "checkin"), t.cmd(user, "rejoin")),
                 health=_health(t, user, (k.id, k.printer)),
             )
         )
     for b in hall.devices.boards:
-        user = _login(b.login, _named("board", b.id))
+        user = login_user(b.login, board_user(b.id))
         out.append(Identity(user, Role.DISPLAY, read=(*watch, t.event("#")), health=_health(t, user, (b.id,))))
     for w in hall.windows:  # `tideq display --window W`: its device id is its login
         out.append(Identity(f"window-screen-{w.id}", Role.DISPLAY, read=(*watch, t.event("#"))))
     evaluator_buses = [b.id for b in hall.devices.serial_buses if b.kind == "evaluator"]
     for bus in hall.devices.serial_buses:
         if bus.kind == "led":
-            user = _login(bus.login, f"ledstrip-{bus.id}")
+            user = login_user(bus.login, ledstrip_user(bus.id))
             out.append(Identity(user, Role.LEDSTRIP, read=(*watch, t.event("#")), health=_health(t, user, (bus.id,))))
         elif bus.kind == "keypad":
             # `tideq counter-bridge --keypad-bus K [--evaluator-bus E]` logs in as bridge-K; it acts for
@@ -159,13 +172,13 @@ def identities(hall: HallConfig) -> list[Identity]:
                 for w in hall.windows
                 if w.keypad_address is not None and (not on_line or w.keypad_address in on_line)
             ]
-            user = _login(bus.login, f"bridge-{bus.id}")
+            user = login_user(bus.login, bridge_user(bus.id))
             out.append(
                 Identity(
                     user,
                     Role.BRIDGE,
                     read=(reply(user), *watch),
-                    write=tuple(t.cmd(f"window/{w}") for w in windows),
+                    write=tuple(t.cmd(user, f"window/{w}") for w in windows),
                     health=_health(t, user, (bus.id, *evaluator_buses)),
                 )
             )
@@ -176,7 +189,7 @@ def identities(hall: HallConfig) -> list[Identity]:
                     Identity(f"{user}-{e}", Role.BRIDGE, health=_health(t, f"{user}-{e}", (e,)), password_of=user)
                 )
     for cam in hall.devices.cameras:
-        user = _login(cam.login, _named("camera", cam.id))
+        user = login_user(cam.login, camera_user(cam.id))
         out.append(
             Identity(
                 user,
@@ -191,12 +204,15 @@ def identities(hall: HallConfig) -> list[Identity]:
             "admin",
             Role.ADMIN,
             read=(reply("admin"), *watch, t.event("#")),
-            write=(t.cmd("appointments"), t.cmd("tidal")),
+            write=(t.cmd("admin", "appointments"), t.cmd("admin", "tidal")),
         )
     )
     out.append(
         Identity(
-            "importer", Role.IMPORTER, read=(reply("importer"), t.status_controller), write=(t.cmd("appointments"),)
+            "importer",
+            Role.IMPORTER,
+            read=(reply("importer"), t.status_controller),
+            write=(t.cmd("importer", "appointments"),),
         )
     )
     # `tideq manager` sees everything a hall publishes (crowd and device health too), acts only on tidal
@@ -205,20 +221,10 @@ def identities(hall: HallConfig) -> list[Identity]:
             "manager",
             Role.MANAGER,
             read=(reply("manager"), *watch, t.event("#"), t.t("sensor/#"), t.t("health/#")),
-            write=(t.cmd("tidal"),),
+            write=(t.cmd("manager", "tidal"),),
         )
     )
     return out
-
-
-def _login(login: DeviceLogin | None, default: str) -> str:
-    """The user a device's `login` names in the hall file, else the role's default."""
-    return login.username if login is not None and login.username else default
-
-
-def _named(role: str, device_id: str) -> str:
-    """`kiosk-{id}`, without doubling a prefix the id already has (kiosk "kiosk-1" is user kiosk-1)."""
-    return device_id if device_id.startswith(f"{role}-") else f"{role}-{device_id}"
 
 
 def acl_text(hall: HallConfig, ids: Iterable[Identity]) -> str:

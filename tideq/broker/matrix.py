@@ -4,8 +4,9 @@ tests/broker/test_acl_matrix.py).
 
 What "allowed" means is read from the `Identity` list (`topic read/write/readwrite` filters and
 the `health/%u` pattern), not from the ACL text, so the check is independent of how the file is
-written. Topics probed: every concrete topic a hall uses (each command, state, event, sensor,
-health and reply topic of every login) plus a concrete instance of every filter in the ACL.
+written. Topics probed: every concrete topic a hall uses (each command under the ids of two
+logins per role; state, event, sensor, health and reply topics of every login) plus a concrete
+instance of every filter in the ACL.
 
 How the broker is observed, with no sleeps:
 - publish: the login publishes a marker on every topic (QoS 1; Mosquitto acknowledges and drops
@@ -77,8 +78,14 @@ def _concrete(filter_: str) -> str:
 
 def probe_topics(hall: HallConfig, ids: Sequence[Identity]) -> list[str]:
     t = Topics(hall.hall.id)
-    topics = [t.cmd(c) for c in ("ticket", "checkin", "rejoin", "tidal", "appointments")]
-    topics += [t.cmd(f"window/{w.id}") for w in hall.windows]
+    # every command under the ids of two logins of each role (a login speaking as another of its
+    # role, or of another role), plus every login's own command topics (from its write filters)
+    senders: dict[str, list[str]] = {}
+    for i in ids:
+        if len(senders.setdefault(i.role.value, [])) < 2:
+            senders[i.role.value].append(i.user)
+    names = ["ticket", "checkin", "rejoin", "tidal", "appointments", *(f"window/{w.id}" for w in hall.windows)]
+    topics = [t.cmd(u, c) for us in senders.values() for u in us for c in names]
     topics += [t.state(s) for s in ("services", "windows", "calls", "tidal")]
     topics += [t.status_controller, t.event("call"), t.event("tidal")]
     topics += [t.sensor_crowd(z.id) for cam in hall.devices.cameras for z in cam.zones]

@@ -7,6 +7,7 @@ import logging
 import signal
 import threading
 
+from tideq.config.logins import camera_user
 from tideq.config.schema import Camera, HallConfig
 from tideq.contract import Topics
 from tideq.drivers.camera.counter import CameraCounter
@@ -68,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     if not ("://" in url or url.isdigit() or url.startswith("/")):
         url = str((loaded.path.parent / url).resolve())  # video files relative to the hall file
     # its own login (not the controller's [broker] one), client id == login
-    user = camera.id if camera.id.startswith("camera-") else f"camera-{camera.id}"
+    user = camera_user(camera.id)
     login = broker_login(loaded, args, user, camera.login)
     bus = login.client(hall.hall.id, will=will_for(Topics(hall.hall.id), camera.id))
     stop = threading.Event()

@@ -212,16 +212,17 @@ class BusClient:
     def request(
         self, command: str, args: dict[str, Any], *, timeout: float = 3.0, command_id: str | None = None
     ) -> dict[str, Any]:
-        """Publish `cmd/{command}` and wait for the reply. Retrying with the same
-        `command_id` is safe: the controller answers a repeat with the first answer."""
+        """Publish `cmd/{client_id}/{command}` and wait for the reply on `reply/{client_id}`.
+        Retrying with the same `command_id` is safe: the controller answers a repeat with the
+        first answer."""
         cid = command_id or str(uuid.uuid4())
         done = threading.Event()
         box: list[dict[str, Any]] = []
         with self._lock:
             self._pending[cid] = (done, box)
-        body = {"v": CONTRACT_VERSION, "id": cid, "reply_to": self.topics.reply(self.client_id), **args}
+        body = {"v": CONTRACT_VERSION, "id": cid, **args}
         try:
-            self.publish(self.topics.cmd(command), body, qos=1)
+            self.publish(self.topics.cmd(self.client_id, command), body, qos=1)
             if not done.wait(timeout):
                 raise RequestTimeout(f"no reply to cmd/{command} within {timeout}s (controller offline?)")
             return box[0]

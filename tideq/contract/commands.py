@@ -1,4 +1,5 @@
-"""Commands: what clients publish to `cmd/{name}` (the controller answers on `reply_to`)."""
+"""Commands: what a client publishes to `cmd/{its client id}/{name}`; the controller answers on
+`reply/{that client id}` (topics.py), so the reply topic is bound to the sender by the broker's ACL."""
 
 from __future__ import annotations
 
@@ -35,7 +36,6 @@ class Command(Message):
     """The envelope every command carries."""
 
     id: CommandId
-    reply_to: Annotated[SafeStr, Field(max_length=256, description="tideq/{hall}/reply/{client_id}")]
 
 
 class TicketCmd(Command):

@@ -40,10 +40,13 @@ class TidalEvent(Message):
 
 
 class RejectedEvent(Message):
-    """`event/rejected`: a command nobody can be answered for (no usable `reply_to`)."""
+    """`event/rejected`: a command nobody can be answered for (unreadable, or no usable sender in its
+    topic). At most about 10 a second go out; `held_back` counts those left out since the last one."""
 
     ts: Timestamp
-    command: SafeStr
+    command: SafeStr = Field(description="the command part of the topic (ticket, window/3, ...)")
+    sender: SafeStr | None = Field(None, description="the client id of the topic, when it was usable")
     id: SafeStr | None = None
     code: ErrorCode
     detail: SafeStr = ""
+    held_back: int = Field(0, ge=0, description="rejections not published since the previous event/rejected")

@@ -1,4 +1,4 @@
-"""Replies: what the controller answers on a command's `reply_to`."""
+"""Replies: what the controller answers on `reply/{client_id}`, the sender of the command topic."""
 
 from __future__ import annotations
 

@@ -43,9 +43,28 @@ class Topics:
     def sensor_crowd(self, zone: str) -> str:
         return self.t(f"sensor/crowd/{zone}")
 
-    def cmd(self, name: str) -> str:
-        """cmd/ticket, cmd/checkin, cmd/window/{id}, cmd/tidal, cmd/appointments, ..."""
-        return self.t(f"cmd/{name}")
+    def cmd(self, sender: str, name: str) -> str:
+        """`cmd/{sender}/{name}`: cmd/kiosk-1/ticket, cmd/window-3/window/3, cmd/admin/tidal, ...
+
+        The sender is the publisher's client id (its login under an ACL): the broker lets a login
+        publish only under its own id, and the controller answers on that id's reply topic, so no
+        client can make the controller answer into another's topic."""
+        return self.t(f"cmd/{sender}/{name}")
+
+    def commands(self, sender: str = "+") -> str:
+        """The filter of every command (the controller's subscription), or of one sender's."""
+        return self.t(f"cmd/{sender}/#")
+
+    def split_cmd(self, topic: str) -> tuple[str, str]:
+        """(sender, name) of a command topic: `.../cmd/kiosk-1/window/3` -> ("kiosk-1", "window/3");
+        the sender may be anything a publisher wrote (check it with `wire.is_topic_level`)."""
+        sender, _, name = topic.removeprefix(self.t("cmd/")).partition("/")
+        return sender, name
+
+    def reply_for(self, command_topic: str) -> str:
+        """Where the answer to a command published on `command_topic` goes."""
+        return self.reply(self.split_cmd(command_topic)[0])
 
     def reply(self, client_id: str) -> str:
+        """Where the controller answers the commands of `client_id` (derived from the command topic)."""
         return self.t(f"reply/{client_id}")

@@ -190,7 +190,7 @@ class ErrorCode(str, Enum):
 
     BAD_JSON = "bad_json"
     BAD_PAYLOAD = "bad_payload"
-    BAD_REPLY_TO = "bad_reply_to"
+    BAD_SENDER = "bad_sender"
     PAYLOAD_TOO_LARGE = "payload_too_large"
     UNSUPPORTED_VERSION = "unsupported_version"
     UNKNOWN_COMMAND = "unknown_command"

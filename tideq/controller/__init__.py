@@ -9,7 +9,7 @@ Pure (no I/O, no clock reads, no threads):
 The process (service.py wires these):
   inbox.py        what paho's thread enqueues: Command, Reading, Connected, Stop
   worker.py       the single worker thread: bursts, group commit, publishing only after durability
-  dispatch.py     one command: parse, size, id and reply_to, idempotency cache -> handlers.py -> reply
+  dispatch.py     one command: sender from the topic, parse, size, id, idempotency cache -> handlers.py -> reply
   sensors.py      crowd readings dated on the hall clock; tidal_runner.py runs the policy each second
   publisher.py    what a durable burst publishes; tidal_state.py the state/tidal payload
   store.py        the SQLite event log; hall_secret.py the hall secret; clock.py hall clocks

@@ -16,12 +16,13 @@ ReplyBody = Reply  # the value kept for idempotency
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
-    """A command nobody can be answered for (unreadable, or no usable reply_to): goes on event/rejected."""
+    """A command nobody can be answered for (unreadable, or no usable sender): goes on event/rejected."""
 
     command: str
     code: ErrorCode
     detail: str
     cid: str | None = None  # the id, when it was a string
+    sender: str | None = None  # the client id of the command topic, when it was usable
 
 
 @dataclass
@@ -29,7 +30,7 @@ class Burst:
     """The events, replies and notices of one burst, in the order they arose."""
 
     events: list[Event] = field(default_factory=list)
-    replies: dict[str, ReplyBody] = field(default_factory=dict)  # command id -> reply, stored with the events
+    replies: dict[str, ReplyBody] = field(default_factory=dict)  # reply_key(sender, id) -> reply, stored
     outbox: list[tuple[str, ReplyBody]] = field(default_factory=list)  # (reply topic, reply), in arrival order
     notices: list[Decision] = field(default_factory=list)  # tidal warnings, proposals, drains, declines
     rejected: list[Rejection] = field(default_factory=list)

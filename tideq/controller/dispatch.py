@@ -1,10 +1,14 @@
-"""One command through the controller: parse and size-check the payload, check its id and
-reply_to, answer a retry from the idempotency cache, else run it (handlers.py). The reply joins
+"""One command through the controller: read the sender and command from the topic
+(`cmd/{sender}/{name}`), parse and size-check the payload, check its id, answer a retry from the
+idempotency cache, else run it (handlers.py). The reply goes to `reply/{sender}`, derived from the
+command topic: under the generated ACL a login publishes commands only under its own client id
+(tideq acl), so the broker, not the payload, says who asked and where the answer goes. It joins
 the burst, which publishes it only once it is durable (worker.py).
 
-Commands are idempotent by id: the cache holds every stored reply since yesterday (reloaded from
-the event log on rebuild), so a kiosk retrying after a dropped link, or after the controller was
-killed between commit and reply, gets the first answer and never a second ticket.
+Commands are idempotent by sender and id: the cache holds every stored reply since yesterday
+(reloaded from the event log on rebuild), so a kiosk retrying after a dropped link, or after the
+controller was killed between commit and reply, gets the first answer and never a second ticket;
+another client sending the same id gets its own answer, never the first client's ticket.
 
 Only acknowledgements are stored. A refusal changes nothing, so it is kept in memory only, in a
 bounded cache of the last REFUSALS_KEPT (oldest out first): an attacker sending refused commands
@@ -51,17 +55,12 @@ class Readable:
     def cid(self) -> object:
         return self.body.get("id")
 
-    @property
-    def reply_to(self) -> object:
-        return self.body.get("reply_to")
-
 
 @dataclass(frozen=True, slots=True)
 class TooLarge:
     """A JSON object past its command's limit: answered `payload_too_large`, never run."""
 
     cid: object
-    reply_to: object
     size: int
     limit: int
 
@@ -97,8 +96,13 @@ def parse(name: str, payload: bytes) -> Parsed:
         return Unreadable(err.code, err.detail)
     limit = limit_for(name)
     if len(payload) > limit:
-        return TooLarge(body.get("id"), body.get("reply_to"), len(payload), limit)
+        return TooLarge(body.get("id"), len(payload), limit)
     return Readable(body)
+
+
+def reply_key(sender: str, cid: str) -> str:
+    """The idempotency key: a command id is the sender's own (`/` is in neither)."""
+    return f"{sender}/{cid}"
 
 
 def failure(cid: object, refusal: Refusal) -> ReplyBody:
@@ -110,10 +114,9 @@ class Dispatcher:
 
     def __init__(self, topics: Topics, handlers: Handlers) -> None:
         self.handlers = handlers
-        self.replies: dict[str, ReplyBody] = {}  # command id -> the first answer, once stored
+        self.topics = topics
+        self.replies: dict[str, ReplyBody] = {}  # reply_key(sender, id) -> the first answer, once stored
         self.refused: OrderedDict[str, ReplyBody] = OrderedDict()  # the last refusals (memory only, bounded)
-        self._cmd_prefix = topics.cmd("")
-        self._reply_prefix = topics.reply("")
 
     def restore(self, replies: dict[str, ReplyBody]) -> None:
         """The cache as stored in the event log (on start and after every rebuild)."""
@@ -130,27 +133,29 @@ class Dispatcher:
         self.replies.update(replies)
 
     def handle(self, engine: Engine, command: Command, now: datetime, burst: Burst) -> Outcome:
-        name = command.topic.removeprefix(self._cmd_prefix)
-        parsed = parse(name, command.payload)
-        if isinstance(parsed, Unreadable):
-            return self._reject(burst, Rejection(name, parsed.code, parsed.detail))
-        cid, reply_to = parsed.cid, parsed.reply_to
-        if not isinstance(reply_to, str) or not self._reply_topic_ok(reply_to):
+        sender, name = self.topics.split_cmd(command.topic)
+        if not is_topic_level(sender):
             return self._reject(
                 burst,
-                Rejection(
-                    name,
-                    ErrorCode.BAD_REPLY_TO,
-                    f"reply_to {reply_to!r} must be {self._reply_prefix}<client_id>",
-                    cid if isinstance(cid, str) else None,
-                ),
+                Rejection(name or sender, ErrorCode.BAD_SENDER, "commands go to cmd/{client_id}/{command}"),
             )
+        if not name:  # cmd/ticket of a client that predates the sender level: nobody to answer
+            return self._reject(
+                burst,
+                Rejection(sender, ErrorCode.UNKNOWN_COMMAND, f"publish to cmd/{{client_id}}/{sender} (contract v1)"),
+            )
+        reply_to = self.topics.reply(sender)  # derived: the broker bound the sender to its login
+        parsed = parse(name, command.payload)
+        if isinstance(parsed, Unreadable):
+            return self._reject(burst, Rejection(name, parsed.code, parsed.detail, sender=sender))
+        cid = parsed.cid
         if not isinstance(cid, str) or not is_topic_level(cid):  # never echoed: it may be anything
             burst.outbox.append(
                 (reply_to, failure(None, R.bad_payload("'id' must be 1-64 characters [A-Za-z0-9_.:-] (a UUID)")))
             )
             return Outcome.ANSWERED
-        cached = self.replies.get(cid) or burst.replies.get(cid) or self.refused.get(cid)
+        key = reply_key(sender, cid)
+        cached = self.replies.get(key) or burst.replies.get(key) or self.refused.get(key)
         if cached is not None:  # a retry: same answer, nothing changes
             burst.outbox.append((reply_to, cached))
             return Outcome.ANSWERED
@@ -158,11 +163,11 @@ class Dispatcher:
             reply = failure(cid, R.payload_too_large(parsed.size, parsed.limit))
         else:
             try:
-                done = self.handlers.run(engine, name, parsed.body, now)
+                done = self.handlers.run(engine, name, parsed.body, now, sender)
             except Refusal as refusal:
                 reply = failure(cid, refusal)
             except Exception:  # a bug, not the visitor's fault: answer, and let the worker rebuild state
-                log.exception("command %s %s failed", name, cid)
+                log.exception("command %s %s of %s failed", name, cid, sender)
                 burst.outbox.append((reply_to, failure(cid, R.internal_error())))
                 return Outcome.FAULT
             else:
@@ -172,20 +177,17 @@ class Dispatcher:
                     burst.notices += done.notices
                     burst.tidal_dirty = True
         if reply.ok:
-            burst.replies[cid] = reply  # stored with the burst's events
+            burst.replies[key] = reply  # stored with the burst's events
         else:
-            self._refused(cid, reply)
+            self._refused(key, reply)
         burst.outbox.append((reply_to, reply))
         return Outcome.ANSWERED
-
-    def _reply_topic_ok(self, topic: str) -> bool:
-        """The client's own reply topic: one level of topic-safe characters under this hall's prefix
-        (a control character would make Mosquitto drop the controller for a malformed packet)."""
-        return topic.startswith(self._reply_prefix) and is_topic_level(topic.removeprefix(self._reply_prefix))
 
     @staticmethod
     def _reject(burst: Burst, rejection: Rejection) -> Outcome:
         """A command nobody can be answered for: report it where integrators can see it."""
-        log.warning("rejected cmd/%s: %s %s", rejection.command, rejection.code.value, rejection.detail)
+        log.warning(
+            "rejected cmd/%s/%s: %s %s", rejection.sender, rejection.command, rejection.code.value, rejection.detail
+        )
         burst.rejected.append(rejection)
         return Outcome.REJECTED

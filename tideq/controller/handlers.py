@@ -2,10 +2,11 @@
 the result its reply carries. A Refusal propagates to dispatch.py, which answers with it.
 
 Free text never carries an ID or phone number into the event log: `source` of cmd/ticket,
-checkin and rejoin must be a device the hall file knows ([[devices.kiosks]] and
-[rules] sources), and every `reason` (pause, transfer, tidal) has its runs of five or more
-digits (ID numbers, phone numbers) replaced by `***`; a pause reason from [rules] pause_reasons
-is kept as it is."""
+checkin and rejoin must be a device the hall file knows ([[devices.kiosks]] and [rules]
+sources), and a kiosk's own id when a kiosk's login sent it (the sender is the client id of the
+command topic, which the broker binds to the login); every `reason` (pause, transfer, tidal) has
+its runs of five or more digits (ID numbers, phone numbers) replaced by `***`; a pause reason
+from [rules] pause_reasons is kept as it is."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from tideq.config.logins import evaluator_user, kiosk_logins
+from tideq.config.schema import HallConfig
 from tideq.contract import (
     COMMANDS,
     AppointmentInfo,
@@ -89,28 +92,30 @@ def validate(model: type[Command], body: dict[str, Any]) -> Command:
 class Handlers:
     """Runs one validated command on the engine; the tidal policy answers cmd/tidal and drains."""
 
-    def __init__(self, tidal: TidalPolicy) -> None:
+    def __init__(self, cfg: HallConfig, tidal: TidalPolicy) -> None:
         self.tidal = tidal
+        self.known_sources = [k.id for k in cfg.devices.kiosks] + list(cfg.rules.sources)
+        self.kiosks = kiosk_logins(cfg)  # kiosk login -> its device id
 
-    def run(self, engine: Engine, name: str, body: dict[str, Any], now: datetime) -> Done:
-        """Carry out `cmd/{name}`; raises a Refusal (nothing changed) when the hall says no."""
+    def run(self, engine: Engine, name: str, body: dict[str, Any], now: datetime, sender: str) -> Done:
+        """Carry out `cmd/{sender}/{name}`; raises a Refusal (nothing changed) when the hall says no."""
         base, _, arg = name.partition("/")
         spec = COMMANDS.get(base)
         if spec is None or spec.scoped != bool(arg) or "/" in arg:
             raise R.unknown_command(name)
         match validate(spec.model, body):
             case TicketCmd() as cmd:
-                self._source(engine, cmd.source)
+                self._source(sender, cmd.source)
                 return self._ticket(engine, cmd, now)
             case CheckinCmd() as cmd:
-                self._source(engine, cmd.source)
+                self._source(sender, cmd.source)
                 return self._checkin(engine, cmd, now)
             case RejoinCmd() as cmd:
-                self._source(engine, cmd.source)
+                self._source(sender, cmd.source)
                 events = engine.rejoin(cmd.ticket, now)
                 return Done({"ticket": engine.ticket_view(engine.ticket(cmd.ticket), now)}, events)
             case WindowCmd() as cmd:
-                return self._window(engine, arg, cmd, now)
+                return self._window(engine, arg, cmd, now, sender)
             case TidalCmd() as cmd:
                 return self._tidal(engine, cmd, now)
             case AppointmentsCmd() as cmd:
@@ -118,11 +123,13 @@ class Handlers:
                 return Done({"imported": len(items)}, engine.import_appointments(items, now))
         raise R.unknown_command(name)  # pragma: no cover - COMMANDS holds only the models above
 
-    @staticmethod
-    def _source(engine: Engine, source: str) -> None:
-        """`source` names a device of this hall (free text there could carry an ID or phone number)."""
-        cfg = engine.cfg
-        known = [k.id for k in cfg.devices.kiosks] + list(cfg.rules.sources)
+    def _source(self, sender: str, source: str) -> None:
+        """`source` names a device of this hall (free text there could carry an ID or phone number),
+        and a kiosk names only itself."""
+        own = self.kiosks.get(sender)
+        if own is not None and source != own:
+            raise R.bad_payload(f"'source' of kiosk login {sender!r} must be its own device id {own!r}")
+        known = self.known_sources
         if source not in known:
             shown = ", ".join(known[:KNOWN_SHOWN]) + (" …" if len(known) > KNOWN_SHOWN else "")
             raise R.bad_payload(
@@ -152,7 +159,11 @@ class Handlers:
             result["note"] = LATE_NOTE
         return Done(result, events)
 
-    def _window(self, engine: Engine, wid: str, cmd: WindowCmd, now: datetime) -> Done:
+    def _window(self, engine: Engine, wid: str, cmd: WindowCmd, now: datetime, sender: str) -> Done:
+        if sender == evaluator_user(wid) and cmd.action is not WindowAction.RATE:
+            raise R.bad_payload(
+                f"the evaluator of window {wid} only rates (action 'rate'); staff act from the caller terminal"
+            )
         if cmd.action in (WindowAction.NEXT, WindowAction.CALL) and wid in self.tidal.draining():
             raise R.window_draining(wid)
         events, t = engine.window_action(

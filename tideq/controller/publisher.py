@@ -7,6 +7,7 @@ burst is already stored, so a kiosk that missed its reply gets it on retry."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from enum import Enum
@@ -59,7 +60,32 @@ if missing_entries(DIRTY, Kind):  # pragma: no cover - caught by tests/controlle
     raise ControllerError(f"DIRTY misses {missing_entries(DIRTY, Kind)}")
 ALL = frozenset(Retained)
 REJECTION_DETAIL = 500  # characters of a rejection's detail that go on the bus
+REJECTED_PER_S = 10.0  # event/rejected at most this often on average ...
+REJECTED_BURST = 50.0  # ... after a burst of this many
 log = logging.getLogger(__name__)
+
+
+class RateLimit:
+    """A token bucket: a flood of unreadable commands costs the bus REJECTED_PER_S events a second,
+    not one per command; what it held back is counted and carried by the next event that goes out."""
+
+    def __init__(
+        self, rate: float = REJECTED_PER_S, burst: float = REJECTED_BURST, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.rate, self.burst, self.clock = rate, burst, clock
+        self.tokens = burst
+        self.at = clock()
+        self.held_back = 0  # since the last event that went out
+
+    def allow(self) -> bool:
+        t = self.clock()
+        self.tokens = min(self.burst, self.tokens + (t - self.at) * self.rate)
+        self.at = t
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        self.held_back += 1
+        return False
 
 
 class Publisher:
@@ -69,6 +95,7 @@ class Publisher:
         self.bus = bus
         self.topics = topics
         self.failed = 0  # messages that could not be published
+        self.rejections = RateLimit()
         self.builders: dict[Retained, Callable[[Engine, datetime], Message]] = {
             S: services_state,
             W: windows_state,
@@ -96,7 +123,9 @@ class Publisher:
         if refresh:
             bus.publish(topics.status_controller, ControllerStatus.ONLINE.value, retain=True)
         for r in burst.rejected:
-            bus.publish(topics.event("rejected"), partial(_rejected, r, now))
+            if self.rejections.allow():
+                bus.publish(topics.event("rejected"), partial(_rejected, r, now, self.rejections.held_back))
+                self.rejections.held_back = 0
         for topic, reply in burst.outbox:
             bus.publish(topic, reply)
         for d in burst.notices:
@@ -114,13 +143,15 @@ class Publisher:
             bus.publish(topics.state(name.value), partial(self.builders[name], engine, now), retain=True)
 
 
-def _rejected(r: Rejection, now: datetime) -> RejectedEvent:
+def _rejected(r: Rejection, now: datetime, held_back: int) -> RejectedEvent:
     return RejectedEvent(
         ts=now,
         command=scrub(r.command, REJECTION_DETAIL),
+        sender=None if r.sender is None else scrub(r.sender, 64),
         id=None if r.cid is None else scrub(r.cid, 64),
         code=r.code,
         detail=scrub(r.detail, REJECTION_DETAIL),
+        held_back=held_back,
     )
 
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tideq.config import LoadedConfig
-from tideq.contract import BusClient, Topics
+from tideq.contract import BusClient, DeviceKind, Health, HealthState, Topics
 from tideq.runtime import broker_tls
 
 from .burst import ReplyBody
@@ -24,6 +24,7 @@ from .dispatch import Dispatcher
 from .engine import Engine
 from .hall_secret import load_secret
 from .handlers import Handlers
+from .health import DEVICE
 from .inbox import Command, Connected, Inbox, Item, Reading
 from .publisher import Publisher
 from .sensors import CrowdReadings
@@ -58,7 +59,7 @@ class ControllerService:
         )
         self.tidal = TidalPolicy(self.cfg.tidal)
         self.sensors = CrowdReadings()
-        self.dispatcher = Dispatcher(self.topics, Handlers(self.tidal))
+        self.dispatcher = Dispatcher(self.topics, Handlers(self.cfg, self.tidal))
         self.publisher = Publisher(self.bus, self.topics, self.tidal)
         self.worker = Worker(
             self.cfg,
@@ -72,7 +73,7 @@ class ControllerService:
             self.publisher,
         )
         self.bus.on_connection = self._on_connection
-        self.bus.subscribe(self.topics.cmd("#"), self._on_command, qos=1)
+        self.bus.subscribe(self.topics.commands(), self._on_command, qos=1)
         self.bus.subscribe(self.topics.sensor_crowd("+"), self._on_reading, qos=1)
 
     # what the worker owns -------------------------------------------------------------
@@ -82,7 +83,7 @@ class ControllerService:
 
     @property
     def replies(self) -> dict[str, ReplyBody]:
-        """The idempotency cache: command id -> first answer."""
+        """The idempotency cache: reply_key(sender, id) -> first answer."""
         return self.dispatcher.replies
 
     @property
@@ -101,9 +102,15 @@ class ControllerService:
         return self
 
     def stop(self) -> None:
-        """Clean stop: finish what is queued, say offline (retained), disconnect."""
+        """Clean stop: finish what is queued, say offline on status/controller and health/controller
+        (both retained: a dashboard reading health alone must not show a stopped controller `ok`),
+        disconnect. After a crash the broker's last will covers status/controller."""
         self.worker.stop(STOP_TIMEOUT_S)
+        stopped = Health(
+            ts=self.clock.now(), device=DEVICE, kind=DeviceKind.CONTROLLER, state=HealthState.OFFLINE, reason="stopped"
+        )
         try:
+            self.bus.publish(self.topics.health(DEVICE), stopped, retain=True)
             self.bus.publish(self.topics.status_controller, "offline", retain=True).wait_for_publish(3)
         except (RuntimeError, ValueError):
             log.warning("could not publish offline on stop")

@@ -19,6 +19,7 @@ from .tidal import ENGINE_ACTIONS, CrowdReading, TidalPolicy
 log = logging.getLogger(__name__)
 
 POLICY_EVERY_S = 1.0  # the policy looks at the hall at most this often (and on every refresh)
+BUSY_GRACE_S = 3.0  # on bursts with commands it waits this much longer (a quiet burst runs it first)
 
 
 class TidalRunner:
@@ -32,8 +33,11 @@ class TidalRunner:
         self._monotonic = monotonic
         self._last = -math.inf
 
-    def due(self, refresh: bool) -> bool:
-        return refresh or self._monotonic() - self._last >= self.every_s
+    def due(self, refresh: bool, busy: bool = False) -> bool:
+        """Time to look: on a refresh, or every `every_s`; a burst carrying commands leaves it to
+        the next quiet burst unless it is BUSY_GRACE_S late (replies first, the policy after)."""
+        late = self._monotonic() - self._last
+        return refresh or late >= self.every_s + (BUSY_GRACE_S if busy else 0.0)
 
     def run(self, engine: Engine, now: datetime, crowd: Mapping[str, CrowdReading], burst: Burst) -> None:
         """Let the policy look at the hall; its engine actions join the burst's events."""

@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 BATCH = 256  # inbox items per burst at most
 REFRESH_S = 10.0  # retained state republished at least this often
 IDLE_S = 1.0  # an idle worker wakes this often (refresh, tidal policy, day roll)
+DEFER_S = 3.0  # the periodic refresh and tidal run wait this long for a burst without commands
 CARRY_DAYS = 60  # appointment imports this old still count on rebuild
 CHECKPOINT_S = 60.0  # an idle worker truncates the WAL at most this often
 MAX_QUARANTINE_PASSES = 1000  # a fold restarts at most this often (one bad event each time)
@@ -152,7 +153,7 @@ class Worker:
         last_refresh = -math.inf
         while True:
             items = self._take()
-            refresh = time.monotonic() - last_refresh > REFRESH_S or any(isinstance(i, Connected) for i in items)
+            refresh = refresh_due(time.monotonic() - last_refresh, items)
             try:
                 self.process(items, refresh)
             except Exception:  # the controller never dies on input; log and carry on
@@ -189,7 +190,7 @@ class Worker:
                     self._guard("crowd reading", burst, partial(self.sensors.record, item, now))
                 case Connected() | Stop():
                     pass
-        if self.tides.due(refresh):
+        if self.tides.due(refresh, busy=any(isinstance(i, Command) for i in items)):
             self._guard("tidal policy", burst, lambda: self.tides.run(self.engine, now, self.sensors.zones, burst))
         self._commit(burst, now)
         self.processed += len(items)
@@ -260,6 +261,16 @@ class Worker:
             self._last_checkpoint = time.monotonic()
             self.store.checkpoint()
         self._purge(self.engine.local_day(now))
+
+
+def refresh_due(since_s: float, items: Sequence[Item]) -> bool:
+    """Republish all four state topics now? After a reconnect, and every REFRESH_S; the periodic
+    one waits for a burst without commands (up to DEFER_S late), so it never adds to a visitor's
+    or a clerk's reply time."""
+    if any(isinstance(i, Connected) for i in items):
+        return True
+    busy = any(isinstance(i, Command) for i in items)
+    return since_s > REFRESH_S + (DEFER_S if busy else 0.0)
 
 
 def _keep_numbers(engine: Engine, quarantined: list[Row]) -> None:

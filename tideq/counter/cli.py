@@ -7,6 +7,7 @@ import argparse
 import logging
 import sys
 
+from tideq.config.logins import evaluator_user, window_user
 from tideq.runtime import add_broker_args, broker_login, load_or_report
 
 log = logging.getLogger(__name__)
@@ -58,9 +59,8 @@ def run_counter(args: argparse.Namespace) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)  # a QCoreApplication could not show a window
-    role = "evaluator" if args.evaluator else "window"
     kind = DeviceKind.EVALUATOR if args.evaluator else DeviceKind.COUNTER
-    login = broker_login(loaded, args, f"{role}-{args.window}")
+    login = broker_login(loaded, args, (evaluator_user if args.evaluator else window_user)(args.window))
     user = login.user  # the device id of its health is its login
     bus = IdentityBus(
         login.url, hall.hall.id, user, login.password, will=presence_will(hall.hall.id, user, kind), tls=login.tls

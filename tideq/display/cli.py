@@ -9,6 +9,7 @@ import signal
 import sys
 from pathlib import Path
 
+from tideq.config.logins import board_user
 from tideq.config.schema import HallConfig
 from tideq.runtime import BrokerLogin, add_broker_args
 
@@ -54,7 +55,7 @@ def run_display(args: argparse.Namespace) -> int:
     hall = loaded.hall
     if args.board:
         device = next((b for b in hall.devices.boards if b.id == args.board), None)
-        login = broker_login(loaded, args, display_user(args.board), device.login if device else None)
+        login = broker_login(loaded, args, board_user(args.board), device.login if device else None)
     else:
         login = broker_login(loaded, args, f"window-screen-{args.window}")
     try:
@@ -63,11 +64,6 @@ def run_display(args: argparse.Namespace) -> int:
     except DisplayError as err:
         print(f"tideq display: {err}", file=sys.stderr)
         return 2
-
-
-def display_user(board_id: str) -> str:
-    """A board's broker login and client id, as `tideq acl` names it (board "main" -> board-main)."""
-    return board_id if board_id.startswith("board-") else f"board-{board_id}"
 
 
 def _run(hall: HallConfig, login: BrokerLogin, args: argparse.Namespace, size: tuple[int, int] | None) -> int:

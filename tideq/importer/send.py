@@ -19,7 +19,7 @@ from tideq.contract import BusClient, ErrorCode
 from tideq.contract.wire import MAX_IMPORT_PAYLOAD
 
 MAX_ITEMS = 5000  # AppointmentsCmd.appointments max_length
-ENVELOPE = 1024  # room for v, id, reply_to and the brackets
+ENVELOPE = 1024  # room for v, id and the brackets
 ROW_ERRORS = {ErrorCode.BAD_PAYLOAD, ErrorCode.UNKNOWN_SERVICE, ErrorCode.SERVICE_NOT_BOOKABLE}
 
 Item = tuple[str, dict[str, Any]]  # (where in the file, the appointment)

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from tideq.config import LoadedConfig
+from tideq.config.logins import kiosk_user
 from tideq.config.schema import Kiosk
 from tideq.contract import DeviceKind, Health, HealthState, ServicesState, Topics
 from tideq.contract.client import TlsFiles
@@ -41,11 +42,6 @@ class KioskOptions:
     username: str | None = None
     password: str | None = None
     tls: TlsFiles | None = None
-
-
-def kiosk_user(kiosk_id: str) -> str:
-    """The kiosk's broker login and client id, as `tideq acl` names it (kiosk "k1" -> kiosk-k1)."""
-    return kiosk_id if kiosk_id.startswith("kiosk-") else f"kiosk-{kiosk_id}"
 
 
 class KioskApp:

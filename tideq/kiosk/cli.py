@@ -35,9 +35,10 @@ def run_kiosk(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from tideq.config.logins import kiosk_user
     from tideq.runtime import broker_login, load_or_report
 
-    from .app import KioskApp, KioskOptions, kiosk_user
+    from .app import KioskApp, KioskOptions
     from .errors import KioskError
     from .model import Link
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from tideq.config.logins import ledstrip_user
 from tideq.runtime import add_broker_args
 
 
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     hall = loaded.hall
     bus = next((b for b in hall.devices.serial_buses if b.id == args.bus), None)
     will = will_for(Topics(hall.hall.id), args.bus, strip_addresses(bus, hall.windows) if bus else [])
-    login = broker_login(loaded, args, f"ledstrip-{args.bus}", bus.login if bus else None)
+    login = broker_login(loaded, args, ledstrip_user(args.bus), bus.login if bus else None)
     client = login.client(hall.hall.id, will=will)  # client id == its login
     try:
         strips = LedStripController.from_hall(client, hall, args.bus).start()
