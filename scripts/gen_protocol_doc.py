@@ -30,7 +30,13 @@ ISO 8601 with offset. Payloads are at most 64 KiB (`cmd/appointments`: 2 MiB), n
 """
 
 SECTIONS: list[tuple[str, list[tuple[str, type[BaseModel]]]]] = [
-    ("Commands", [(f"cmd/{{client_id}}/{s.name}" + ("/{window}" if s.scoped else ""), s.model) for s in commands.COMMANDS.values()]),
+    (
+        "Commands",
+        [
+            (f"cmd/{{client_id}}/{s.name}" + ("/{window}" if s.scoped else ""), s.model)
+            for s in commands.COMMANDS.values()
+        ],
+    ),
     ("Replies", [("reply/{client_id}", replies.Reply)]),
     ("Retained state", [(f"state/{name}", m) for name, m in state.STATE_TOPICS.items()]),
     (
