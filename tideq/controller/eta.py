@@ -151,12 +151,12 @@ def excess_wait_s(
 #   within seconds; an unpaused break, a clerk who never came, a tidal window nobody walked over
 #   to, all look alike: time passes, nobody is called. The stretch is folded from events
 #   (WindowState.neglect_*), so presence is a pure function of the state and `now`.
-# - pace: each window's service times relative to its services' live means, an EWMA shrunk toward
-#   1 (the prior) by PACE_PRIOR pseudo-observations, so a new day starts on the queue model and a
-#   clerk at 1.7x the mean gets there within a few dozen visitors.
+# - pace: each window's speed relative to its services' live means (decayed ratio of sums, shrunk
+#   toward 1 by PACE_PRIOR pseudo-visits, so a new day starts on the queue model); it splits the
+#   prior model's rate among the windows, so it matters only for who is away (effective_rate).
 ABSENT_AFTER_S = 120.0  # idle with people waiting this long, in one stretch: nobody is there
-PACE_ALPHA = 0.05  # weight of one finish in a window's pace (~40-visit memory)
-PACE_PRIOR = 8.0  # pseudo-visits at pace 1.0 (the queue model) a window's pace is shrunk toward
+PACE_ALPHA = 0.03  # weight of one finish in a window's pace (~30-visit memory)
+PACE_PRIOR = 10.0  # pseudo-visits at pace 1.0 (the queue model) a window's pace is shrunk toward
 PACE_MIN, PACE_MAX = 0.02, 5.0  # a finish pressed by mistake; a visitor left "serving" at lunch
 
 
@@ -225,11 +225,17 @@ def effective_rate(
     now: datetime,
     after_s: float | None = None,
 ) -> tuple[float, int, list[tuple[float, float]]]:
-    """(departures of `sid` per second from the windows really serving it, at their own pace; idle
-    windows among them; the absent windows as (seconds until expected back, their rate))."""
-    rate = 0.0
-    idle = 0
-    returns: list[tuple[float, float]] = []
+    """(departures of `sid` per second from the windows really serving it; idle windows among them;
+    the absent windows as (seconds until expected back, their rate)).
+
+    The prior model's rate (every open window, the service means of recent finishes) is split
+    among the windows by their pace, and only the present windows' part counts. With every window
+    there this is the prior model exactly: its service means are completion-weighted, so a slow
+    clerk already weighs in them as much as their finishes do (and per-window paces, a few dozen
+    finishes each, would only add their noise). When a window is away, its pace decides how much
+    of the hall's rate leaves with it: a slow clerk's absence costs less than a fast one's."""
+    prior = paced = 0.0
+    parts: list[tuple[WindowState, float]] = []
     for w in windows:
         if sid not in w.services or not w.open:
             continue
@@ -238,11 +244,18 @@ def effective_rate(
         else:
             shares = mix.shares(w.id, w.services)
             share, window_mean = shares[sid], sum(p * mean_s[s] for s, p in shares.items())
-        r = share * pace.speed(w.id) / window_mean
+        r = share / window_mean
+        prior += r
+        paced += r * pace.speed(w.id)
+        parts.append((w, r * pace.speed(w.id)))
+    scale = prior / paced if paced > 0 else 0.0
+    rate, idle = 0.0, 0
+    returns: list[tuple[float, float]] = []
+    for w, r in parts:
         if absent(w, now, after_s):
-            returns.append((expected_back_s(w, now), r))
+            returns.append((expected_back_s(w, now), r * scale))
             continue
-        rate += r
+        rate += r * scale
         idle += w.status is WindowStatus.IDLE
     return rate, idle, returns
 

@@ -88,7 +88,7 @@ class StaffModel:
         rate = np.full(u.shape, steady)
         for b, r in breaking:
             rate += r * b.present(t + u)
-        lam = np.cumsum(rate) * dt
+        lam = (np.cumsum(rate) - rate / 2) * dt  # at the midpoints u
         term = np.exp(-lam)
         cdf = term.copy()
         for j in range(1, k + 1):
