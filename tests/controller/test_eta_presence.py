@@ -162,7 +162,11 @@ def test_presence_replays_from_the_events(hall_engine):
         replay.apply(ev)
     for wid in TAX:
         a, b = e.windows[wid], replay.windows[wid]
-        assert (a.neglect_since, a.neglect_longest_s, a.neglect_first) == (b.neglect_since, b.neglect_longest_s, b.neglect_first)
+        assert (a.neglect_since, a.neglect_longest_s, a.neglect_first) == (
+            b.neglect_since,
+            b.neglect_longest_s,
+            b.neglect_first,
+        )
     now = s(900)
     assert replay.announced_eta_s("tax", 1, now) == e.announced_eta_s("tax", 1, now)
     assert replay.pace.speed("5") == e.pace.speed("5")

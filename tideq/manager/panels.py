@@ -293,9 +293,9 @@ class WindowGrid(Card):
             )
             tile.rating.setText(satisfaction(w.rated, w.satisfied, lang) or " ")
             marks = []
-            if w.unattended_since is not None:
+            if w.unattended_since is not None:  # alone: two marks would crowd out the tile's name
                 marks.append("无人" if zh else "AWAY")
-            if w.tidal:
+            elif w.tidal:
                 marks.append("潮汐" if zh else "TIDAL")
             if w.id in m.tidal.draining:
                 marks.append("收尾" if zh else "DRAIN")

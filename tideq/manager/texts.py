@@ -166,14 +166,15 @@ def unattended_line(
     w = names.short_window(window, lang)
     if tidal:
         w = w.replace("号窗口", "号潮汐窗口") if zh else f"Tidal {w}"
-    s = "、".join(names.short_service(x, lang) for x in services) if zh else ", ".join(
-        names.short_service(x, lang) for x in services
+    s = (
+        "、".join(names.short_service(x, lang) for x in services)
+        if zh
+        else ", ".join(names.short_service(x, lang) for x in services)
     )
     if zh:
         return f"{w}已开放，但{minutes(away_s, lang)}无人叫号（{s} {waiting}人等候），请安排人员或暂停该窗口"
     return (
-        f"{w} is open but nobody has called for {minutes(away_s, lang)} ({s}: {waiting} waiting); "
-        "staff it or pause it"
+        f"{w} is open but nobody has called for {minutes(away_s, lang)} ({s}: {waiting} waiting); staff it or pause it"
     )
 
 
