@@ -4,8 +4,9 @@
     QT_QPA_PLATFORM=offscreen python scripts/screenshots_manager.py [OUT_DIR]
 
 Writes manager-zh.png and manager-en.png (1920x1080) into docs/screenshots/ (or OUT_DIR): a live
-proposal for 企业开办, a tidal window opened by hand, windows serving and paused with the day's
-satisfaction, crowd readings and device health (a caller terminal whose last will said offline).
+proposal for 企业开办, a tidal window opened by hand, another that nobody staffs (the unattended-window
+alert, issue 13), windows serving and paused with the day's satisfaction, crowd readings and device
+health (a caller terminal whose last will said offline).
 """
 
 from __future__ import annotations
@@ -140,6 +141,8 @@ def main(out: Path) -> None:
             assert wait_until(lambda: bool(model.services) and bool(model.windows))
             assert kiosk.send("tidal", {"action": "open", "window": "19", "service": "tax"}, timeout=5).ok
             window("19", "next")
+            # a tidal window opened for 企业开办 that nobody walked over to: open, idle, never calls
+            assert kiosk.send("tidal", {"action": "open", "window": "20", "service": "business-setup"}, timeout=5).ok
             assert wait_until(lambda: bool(model.open_tidal) and bool(model.log))
             for _ in range(20):  # the policy needs sustain_s of evidence on the hall clock
                 clock.advance(seconds=30)
@@ -147,7 +150,15 @@ def main(out: Path) -> None:
                 if wait_until(lambda: bool(model.proposals), 1.5):
                     break
             assert model.proposals, "no proposal"
-            assert wait_until(lambda: len(model.crowd) == 2 and len(model.health) == 11 + staff)  # + the console
+            for wid in ("7", "10", "14", "15", "18"):  # staffed windows call whoever waits for them
+                kiosk.send(f"window/{wid}", {"action": "next"}, timeout=5)
+            clock.advance(seconds=150)  # window 20 has sat idle with 企业开办 waiting past the 2 min of eta.absent
+            crowd(kiosk, "zone-a", 24, CrowdLevel.BUSY)
+            assert wait_until(lambda: bool(model.unattended()), 15), "window 20 not reported unattended"
+            assert wait_until(lambda: len(model.crowd) == 2 and len(model.health) == 12 + staff), (
+                len(model.crowd),
+                sorted(model.health),
+            )  # + the console and the controller
             for lang in Lang:
                 model.set_lang(lang)
                 grab(console, out / f"manager-{lang.value}.png", SIZE)

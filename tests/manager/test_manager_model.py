@@ -380,3 +380,41 @@ def test_a_move_proposal_reads_as_a_switch(hall) -> None:
     names = Names(hall.hall)
     assert proposal_title(view.proposals[0], names, Lang.ZH) == "19号窗口改办税务办理"
     assert proposal_title(view.proposals[0], names, Lang.EN) == "Switch Window 19 to Tax Services"
+
+
+def test_an_open_window_nobody_serves_is_an_alert_in_both_languages(fake, qtbot):
+    from tideq.manager.console import ManagerConsole
+
+    bus, model, _ = fake
+    service = {"name": {"zh": "企业开办", "en": "Business Setup"}, "prefix": "A", "open": True, "windows_open": 2}
+    bus.feed(
+        T.state("services"),
+        {"v": 1, "ts": NOW.isoformat(), "services": [{"id": "business-setup", "waiting": 6, **service}]},
+    )
+    since = (NOW - timedelta(minutes=14)).isoformat()
+    bus.feed(
+        T.state("windows"),
+        {
+            "v": 1,
+            "ts": NOW.isoformat(),
+            "windows": [
+                window("20", services=["business-setup"], tidal=True, unattended_since=since),
+                window("1", "serving", ticket="A001", services=["business-setup"]),
+            ],
+        },
+    )
+    [u] = model.unattended()
+    assert u.window.id == "20" and u.away_s == 14 * 60 and u.waiting == 6
+    view = ManagerConsole(model)
+    qtbot.addWidget(view)
+    text = view.alerts.alerts.text()
+    assert "无人服务" in text and "20号潮汐窗口已开放，但14分钟无人叫号（企业开办 6人等候）" in text
+    assert "无人" in view.windows.tiles["20"].mark.text() and not view.windows.tiles["1"].mark.text()
+    model.set_lang(Lang.EN)
+    text = view.alerts.alerts.text()
+    assert "UNSTAFFED" in text and "Tidal Window 20 is open but nobody has called for 14 min" in text
+    bus.feed(  # somebody sat down and called: the alert goes
+        T.state("windows"),
+        {"v": 1, "ts": NOW.isoformat(), "windows": [window("20", "serving", ticket="A002", tidal=True)]},
+    )
+    assert model.unattended() == [] and "UNSTAFFED" not in view.alerts.alerts.text()

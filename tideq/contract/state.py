@@ -49,6 +49,12 @@ class WindowItem(Part):
     skipped: Count = 0
     transferred: Count = 0
     ratings: Ratings = Field(default_factory=dict, description='today\'s ratings by value, e.g. {"5": 20, "4": 3}')
+    unattended_since: Timestamp | None = Field(
+        None,
+        description="open but nobody serving: it has sat idle while people it could call waited (2 min in one "
+        "stretch), and has called nobody since this time; null while it serves. Such a window does not count "
+        "in the announced waits",
+    )
 
     @field_validator("ratings")
     @classmethod

@@ -25,7 +25,16 @@ from tideq.contract import BiText, TicketInfo
 
 from . import refusals as R
 from .errors import ControllerError
-from .eta import CallMix, ServiceTime, departure_rate, wait_for_rate
+from .eta import (
+    CallMix,
+    ServiceTime,
+    WindowPace,
+    absent,
+    announced_wait_s,
+    departure_rate,
+    effective_rate,
+    wait_for_rate,
+)
 from .events import Event, Kind
 from .hours import is_open, next_opening
 from .model import Appointment, Call, Priority, Ticket, TicketStatus, WindowAction, WindowState, WindowStatus
@@ -93,6 +102,7 @@ class Engine:
         self.service_time = {s.id: ServiceTime(float(s.mean_service_s)) for s in self.cfg.services}
         self.seq = 0
         self.call_mix = CallMix()
+        self.pace = WindowPace()
         self.arrivals: dict[str, list[datetime]] = {s.id: [] for s in self.cfg.services}
         self.tidal_log: list[TidalSwitch] = []
 
@@ -119,6 +129,7 @@ class Engine:
         c.service_time = {sid: copy.deepcopy(st) for sid, st in self.service_time.items()}
         c.seq = self.seq
         c.call_mix = copy.deepcopy(self.call_mix)
+        c.pace = copy.deepcopy(self.pace)
         c.arrivals = {sid: list(a) for sid, a in self.arrivals.items()}
         c.tidal_log = list(self.tidal_log)
         return c
@@ -152,6 +163,31 @@ class Engine:
     def apply(self, e: Event) -> None:
         """Fold one event into the state. The only place state changes (one fold per `Kind`)."""
         FOLDS[e.kind](self, e)
+        if e.kind in OWN_ACTIONS and e.data.get("window") in self.windows:
+            self._acted(self.windows[e.data["window"]], e.at)
+        if e.kind in QUEUE_CHANGES:
+            self._track_neglect(e.at)
+
+    @staticmethod
+    def _acted(w: WindowState, at: datetime) -> None:
+        """Somebody is at the window: its presence record starts over (eta.absent); if it was away,
+        the absence joins the day's record of how long its absences last."""
+        if w.neglect_first is not None and absent(w, at):
+            w.absences += 1
+            w.absent_s += (at - w.neglect_first).total_seconds()
+        w.neglect_since = w.neglect_first = None
+        w.neglect_longest_s = 0.0
+
+    def _track_neglect(self, at: datetime) -> None:
+        """Open and close each window's stretch of sitting idle while people it could call wait."""
+        for w in self.windows.values():
+            if w.status is WindowStatus.IDLE and any(self.waiting[s] for s in w.services):
+                if w.neglect_since is None:
+                    w.neglect_since = at
+                    w.neglect_first = w.neglect_first or at
+            elif w.neglect_since is not None:
+                w.neglect_longest_s = max(w.neglect_longest_s, (at - w.neglect_since).total_seconds())
+                w.neglect_since = None
 
     def _fold_day_opened(self, e: Event) -> None:
         day = date.fromisoformat(e.data["day"])
@@ -221,7 +257,10 @@ class Engine:
         w.status, w.ticket = WindowStatus.IDLE, None
         w.served += 1
         if t.first_called_at:
-            self.service_time[t.service].observe((e.at - t.first_called_at).total_seconds())
+            took = (e.at - t.first_called_at).total_seconds()
+            st = self.service_time[t.service]
+            self.pace.observe(w.id, took / st.mean_s)
+            st.observe(took)
 
     def _fold_rated(self, e: Event) -> None:
         self._rate(self.tickets[e.data["ticket"]], self.windows[e.data["window"]], e.data["rating"])
@@ -671,6 +710,14 @@ class Engine:
         )
         return wait_for_rate(ahead, self.departure_rate(sid, without), idle)
 
+    def announced_eta_s(self, sid: str, ahead: int, now: datetime) -> int | None:
+        """The wait a ticket of `sid` with `ahead` before it announces (eta.effective_rate): the
+        windows really serving it, at their own pace. `eta_s` (every open window at the average
+        pace) stays the prior model and what the tidal policy reads."""
+        means = {s: st.mean_s for s, st in self.service_time.items()}
+        rate, idle, returns = effective_rate(sid, self.windows.values(), means, self.call_mix, self.pace, now)
+        return announced_wait_s(ahead, rate, idle, returns)
+
     def oldest_wait_s(self, sid: str, now: datetime) -> float:
         """How long the longest-waiting visitor of `sid` has waited (0 if nobody waits)."""
         starts = [t.queued_at or t.issued_at for t in self.waiting[sid].values()]
@@ -691,7 +738,7 @@ class Engine:
             issued_at=t.issued_at,
             status=t.status,
             ahead=ahead,
-            eta_s=self.eta_s(t.service, ahead) if t.status is TicketStatus.WAITING else 0,
+            eta_s=self.announced_eta_s(t.service, ahead, now) if t.status is TicketStatus.WAITING else 0,
             verify=self.verify_string(t),
             window=t.window or None,
         )
@@ -726,6 +773,20 @@ FOLDS: Mapping[Kind, Fold] = MappingProxyType(
         Kind.TIDAL_CLOSED: Engine._fold_tidal_closed,
     }
 )
+# events by which a window's staff show they are there (the event's "window"), and events that can
+# change whether a window sits idle while people wait (eta.absent)
+OWN_ACTIONS = frozenset(
+    {
+        Kind.CALLED,
+        Kind.RECALLED,
+        Kind.SKIPPED,
+        Kind.FINISHED,
+        Kind.TRANSFERRED,
+        Kind.WINDOW_RESUMED,
+        Kind.TIDAL_OPENED,
+    }
+)
+QUEUE_CHANGES = frozenset(FOLDS) - {Kind.RATED, Kind.APPOINTMENTS_IMPORTED, Kind.DAY_OPENED}
 WINDOW_ACTIONS: Mapping[WindowAction, WindowHandler] = MappingProxyType(
     {
         WindowAction.NEXT: Engine._act_next,

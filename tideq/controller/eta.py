@@ -21,8 +21,9 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 
-from .model import WindowState
+from .model import WindowState, WindowStatus
 
 WINDOW = 100  # completions kept per service
 MIN_S, MAX_S = 30.0, 3600.0
@@ -138,3 +139,140 @@ def excess_wait_s(
     wq: float = rho ** (math.sqrt(2 * (max(servers, 0.5) + 1)) - 1) / slack
     total += lam * until * wq * math.exp(-slack * target_s)
     return total
+
+
+# ---------------------------------------------------------------------- what windows actually do
+# Issue 13: an "open" window is not a serving one. The announced wait counts the windows that are
+# really calling, at the pace they really keep; the prior model above is what it falls back on.
+#
+# - presence: an open window that sits idle while people it could call are waiting is neglecting
+#   its queue; once that has lasted ABSENT_AFTER_S (in one stretch, since its own last action) it
+#   counts as absent until it calls, finishes, resumes or is opened again. Staff who are there call
+#   within seconds; an unpaused break, a clerk who never came, a tidal window nobody walked over
+#   to, all look alike: time passes, nobody is called. The stretch is folded from events
+#   (WindowState.neglect_*), so presence is a pure function of the state and `now`.
+# - pace: each window's speed relative to its services' live means (decayed ratio of sums, shrunk
+#   toward 1 by PACE_PRIOR pseudo-visits, so a new day starts on the queue model); it splits the
+#   prior model's rate among the windows, so it matters only for who is away (effective_rate).
+ABSENT_AFTER_S = 120.0  # idle with people waiting this long, in one stretch: nobody is there
+PACE_ALPHA = 0.03  # weight of one finish in a window's pace (~30-visit memory)
+PACE_PRIOR = 10.0  # pseudo-visits at pace 1.0 (the queue model) a window's pace is shrunk toward
+PACE_MIN, PACE_MAX = 0.02, 5.0  # a finish pressed by mistake; a visitor left "serving" at lunch
+
+
+class WindowPace:
+    """Per window, how fast it serves relative to its services' live means (1.0 = an average clerk).
+
+    Kept as a speed (visits' worth of mean time per unit of time it took: a ratio of decayed sums,
+    the rate's own estimator) and shrunk toward 1.0 in that space: the service means are completion-
+    weighted, so the windows' speeds average to 1.0 when all are busy, and shrinking a speed keeps
+    the hall's total rate where the prior model puts it (shrinking a service time would not)."""
+
+    def __init__(self) -> None:
+        self._visits: dict[str, float] = {}  # decayed count of finishes
+        self._took: dict[str, float] = {}  # decayed sum of their durations / the service's mean
+        self._n: dict[str, int] = {}
+
+    def observe(self, window: str, ratio: float) -> None:
+        r = min(max(ratio, PACE_MIN), PACE_MAX)
+        keep = 1 - PACE_ALPHA
+        self._visits[window] = keep * self._visits.get(window, 0.0) + 1
+        self._took[window] = keep * self._took.get(window, 0.0) + r
+        self._n[window] = self._n.get(window, 0) + 1
+
+    def speed(self, window: str) -> float:
+        """The window's speed, shrunk toward 1.0 by PACE_PRIOR visits at the mean."""
+        return (self._visits.get(window, 0.0) + PACE_PRIOR) / (self._took.get(window, 0.0) + PACE_PRIOR)
+
+    def factor(self, window: str) -> float:
+        """Its service time as a multiple of the mean (1 / speed)."""
+        return 1 / self.speed(window)
+
+    def samples(self, window: str) -> int:
+        return self._n.get(window, 0)
+
+
+def neglected_s(w: WindowState, now: datetime) -> float:
+    """Longest stretch since the window's own last action that it sat idle while people it could
+    call were waiting (the stretch still running counts up to `now`)."""
+    run = w.neglect_longest_s
+    if w.neglect_since is not None:
+        run = max(run, (now - w.neglect_since).total_seconds())
+    return run
+
+
+def absent(w: WindowState, now: datetime, after_s: float | None = None) -> bool:
+    """An open window nobody is serving at (see above)."""
+    return w.open and neglected_s(w, now) > (ABSENT_AFTER_S if after_s is None else after_s)
+
+
+def expected_back_s(w: WindowState, now: datetime) -> float:
+    """Seconds until an absent window is expected to serve again: its absences of the day that it
+    came back from last `absent_s / absences` on average (a break is a break); with none yet, or
+    once this one has outlasted them, as long again as it has lasted (a window that has been away
+    for an hour is not expected back in a minute, and one that never came never counts)."""
+    gone = (now - w.neglect_first).total_seconds() if w.neglect_first else neglected_s(w, now)
+    typical = w.absent_s / w.absences if w.absences else 0.0
+    return typical - gone if typical > gone else gone
+
+
+def effective_rate(
+    sid: str,
+    windows: Iterable[WindowState],
+    mean_s: Mapping[str, float],
+    mix: CallMix,
+    pace: WindowPace,
+    now: datetime,
+    after_s: float | None = None,
+) -> tuple[float, int, list[tuple[float, float]]]:
+    """(departures of `sid` per second from the windows really serving it; idle windows among them;
+    the absent windows as (seconds until expected back, their rate)).
+
+    The prior model's rate (every open window, the service means of recent finishes) is split
+    among the windows by their pace, and only the present windows' part counts. With every window
+    there this is the prior model exactly: its service means are completion-weighted, so a slow
+    clerk already weighs in them as much as their finishes do (and per-window paces, a few dozen
+    finishes each, would only add their noise). When a window is away, its pace decides how much
+    of the hall's rate leaves with it: a slow clerk's absence costs less than a fast one's."""
+    prior = paced = 0.0
+    parts: list[tuple[WindowState, float]] = []
+    for w in windows:
+        if sid not in w.services or not w.open:
+            continue
+        if len(w.services) == 1:
+            share, window_mean = 1.0, mean_s[sid]
+        else:
+            shares = mix.shares(w.id, w.services)
+            share, window_mean = shares[sid], sum(p * mean_s[s] for s, p in shares.items())
+        r = share / window_mean
+        prior += r
+        paced += r * pace.speed(w.id)
+        parts.append((w, r * pace.speed(w.id)))
+    scale = prior / paced if paced > 0 else 0.0
+    rate, idle = 0.0, 0
+    returns: list[tuple[float, float]] = []
+    for w, r in parts:
+        if absent(w, now, after_s):
+            returns.append((expected_back_s(w, now), r * scale))
+            continue
+        rate += r * scale
+        idle += w.status is WindowStatus.IDLE
+    return rate, idle, returns
+
+
+def announced_wait_s(ahead: int, rate_per_s: float, idle: int, returns: list[tuple[float, float]]) -> int | None:
+    """Seconds until the visitor is called: `ahead - idle + 1` departures from the windows serving
+    now at `rate_per_s`, joined by each absent window from when it is expected back. None if no
+    open window serves the service at all."""
+    need = max(0, ahead - idle + 1)
+    if need == 0:
+        return 0
+    if rate_per_s <= 0 and not returns:
+        return None
+    t, done, r = 0.0, 0.0, rate_per_s
+    for back_s, more in sorted(returns):
+        if r > 0 and done + r * (back_s - t) >= need:
+            break
+        done += r * (back_s - t)
+        t, r = back_s, r + more
+    return round(t + (need - done) / r)

@@ -74,6 +74,13 @@ class WindowState:
     skipped: int = 0
     transferred: int = 0
     ratings: list[int] = field(default_factory=list)
+    # presence (eta.absent): stretches of sitting idle while people it could call wait, since the
+    # window's own last action (call, recall, skip, finish, transfer, resume, tidal opening)
+    neglect_since: datetime | None = None  # the stretch running now
+    neglect_longest_s: float = 0.0  # the longest finished stretch
+    neglect_first: datetime | None = None  # start of the first stretch: nobody has called since
+    absences: int = 0  # today's absences it came back from (eta.absent, then an own action)
+    absent_s: float = 0.0  # their total length, s (from the first stretch's start to the return)
 
     @property
     def tidal(self) -> bool:

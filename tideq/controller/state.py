@@ -17,6 +17,7 @@ from tideq.contract import (
 )
 
 from .engine import Engine
+from .eta import absent
 from .hours import is_open, next_opening
 from .model import Call
 
@@ -35,7 +36,7 @@ def services_state(engine: Engine, now: datetime) -> ServicesState:
                 open=open_now,
                 next_open=None if open_now else next_opening(engine.cfg, svc, now),
                 waiting=waiting,
-                eta_s=engine.eta_s(svc.id, waiting),
+                eta_s=engine.announced_eta_s(svc.id, waiting, now),
                 windows_open=sum(1 for w in engine.windows.values() if svc.id in w.services and w.open),
                 quota_left=(svc.daily_quota - engine.walkins[svc.id]) if svc.daily_quota else None,
                 capacity=round(cap, 2),
@@ -61,6 +62,7 @@ def windows_state(engine: Engine, now: datetime) -> WindowsState:
                 skipped=s.skipped,
                 transferred=s.transferred,
                 ratings={str(r): s.ratings.count(r) for r in range(1, 6) if r in s.ratings},
+                unattended_since=s.neglect_first if absent(s, now) else None,
             )
         )
     return WindowsState(ts=now, windows=out)

@@ -69,8 +69,8 @@ class ManagerConsole(QWidget):
         self.setFont(QFont(self.family, 11))
         self._build()
         self._renderers = {
-            Part.SERVICES: [self.services.refresh],
-            Part.WINDOWS: [self.windows.refresh],
+            Part.SERVICES: [self.services.refresh, self.alerts.refresh],
+            Part.WINDOWS: [self.windows.refresh, self.alerts.refresh],
             Part.TIDAL: [
                 self.alerts.refresh,
                 self.tidal.refresh,

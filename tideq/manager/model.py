@@ -121,6 +121,16 @@ class HealthCell:
 
 
 @dataclass(frozen=True)
+class Unattended:
+    """An open window nobody is serving at (`unattended_since` in state/windows): the controller no
+    longer counts it in the announced waits; the manager should staff it or pause it."""
+
+    window: WindowItem
+    away_s: float  # since when nobody has called, by the controller's clock (the state's `ts`)
+    waiting: int  # visitors of its services waiting
+
+
+@dataclass(frozen=True)
 class DeviceGroup:
     """Staff devices of one kind that are all fine, shown as one count rather than a chip each."""
 
@@ -160,6 +170,7 @@ class ManagerModel(QObject):
         self._pool = {w.id for w in hall.windows if w.tidal_pool}
         self.services: list[ServiceItem] = []
         self.windows: list[WindowItem] = []
+        self.windows_ts: datetime | None = None  # the controller's clock when it published them
         self.tidal = TidalState(ts=now(), mode=TidalMode(hall.tidal.mode))  # the hall file's mode until state/tidal
         self.crowd: dict[str, CrowdReading] = {}
         self.health: dict[str, Health] = {}
@@ -241,6 +252,21 @@ class ManagerModel(QObject):
             else:
                 cells.append(c)
         return cells, [DeviceGroup(kind, tuple(devs)) for kind, devs in fine.items() if devs]
+
+    def unattended(self) -> list[Unattended]:
+        """Open windows nobody serves at, longest first (tidal windows nobody walked over to, clerks
+        who left without pausing)."""
+        waiting = {s.id: s.waiting for s in self.services}
+        out = [
+            Unattended(
+                w,
+                max(0.0, ((self.windows_ts or w.unattended_since) - w.unattended_since).total_seconds()),
+                sum(waiting.get(s, 0) for s in w.services),
+            )
+            for w in self.windows
+            if w.unattended_since is not None
+        ]
+        return sorted(out, key=lambda u: -u.away_s)
 
     def pool_windows(self) -> list[str]:
         return [w.id for w in self.hall.windows if w.tidal_pool]
@@ -344,7 +370,7 @@ class ManagerModel(QObject):
             self.services = msg.services
             part = Part.SERVICES
         elif isinstance(msg, WindowsState) and topic == t.state("windows"):
-            self.windows = msg.windows
+            self.windows, self.windows_ts = msg.windows, msg.ts
             part = Part.WINDOWS
         elif isinstance(msg, TidalState) and topic == t.state("tidal"):
             self.tidal = msg

@@ -55,6 +55,7 @@ from .texts import (
     proposal_title,
     reason_tail,
     satisfaction,
+    unattended_line,
 )
 
 STATUS_COLOR = {
@@ -72,6 +73,7 @@ SEVERITY_COLOR = {
 }
 ALERT_BG = {AlertLevel.WARNING: "#fef7e0", AlertLevel.CRITICAL: "#fce8e6"}
 TIDAL_COLOR = "#7b3fe4"
+UNATTENDED_COLOR = "#c5221f"  # an open window nobody serves at
 
 
 def font(family: str, size: int, bold: bool = False) -> QFont:
@@ -291,15 +293,18 @@ class WindowGrid(Card):
             )
             tile.rating.setText(satisfaction(w.rated, w.satisfied, lang) or " ")
             marks = []
-            if w.tidal:
+            if w.unattended_since is not None:  # alone: two marks would crowd out the tile's name
+                marks.append("无人" if zh else "AWAY")
+            elif w.tidal:
                 marks.append("潮汐" if zh else "TIDAL")
             if w.id in m.tidal.draining:
                 marks.append("收尾" if zh else "DRAIN")
             tile.mark.setText(" ".join(marks))
+            mark_bg = UNATTENDED_COLOR if w.unattended_since is not None else TIDAL_COLOR
             tile.mark.setStyleSheet(
-                f"color: white; background: {TIDAL_COLOR}; border-radius: 3px; padding: 0 3px;" if marks else ""
+                f"color: white; background: {mark_bg}; border-radius: 3px; padding: 0 3px;" if marks else ""
             )
-            border = TIDAL_COLOR if w.tidal else "#dde1e7"
+            border = UNATTENDED_COLOR if w.unattended_since is not None else TIDAL_COLOR if w.tidal else "#dde1e7"
             tile.setStyleSheet(
                 f"QFrame#tile {{ background: white; border: 1px solid {border}; "
                 f"border-left: 6px solid {color}; border-radius: 6px; }}"
@@ -381,6 +386,10 @@ class AlertsPanel(Card):
         for card in self.cards.values():
             card.refresh()
         rows = []
+        for u in m.unattended():
+            line = unattended_line(u.window.id, u.window.tidal, u.away_s, u.waiting, u.window.services, m.names, lang)
+            tag = "无人服务" if zh else "UNSTAFFED"
+            rows.append(f"<span style='color:#c5221f'><b>⚠ {tag}</b></span> {html.escape(line)}")
         for a in m.tidal.alerts:
             color = "#c5221f" if a.level is AlertLevel.CRITICAL else "#b06000"
             tag = ("严重" if zh else "CRITICAL") if a.level is AlertLevel.CRITICAL else ("预警" if zh else "WARNING")

@@ -157,6 +157,27 @@ def proposal_title(p: ProposalItem, names: Names, lang: Lang) -> str:
     return f"关闭{w}（{s}）" if lang is Lang.ZH else f"Close {w} ({s})"
 
 
+def unattended_line(
+    window: str, tidal: bool, away_s: float, waiting: int, services: list[str], names: Names, lang: Lang
+) -> str:
+    """20号潮汐窗口已开放，但14分钟无人叫号（企业开办 6人等候）/ Tidal Window 20 is open but nobody has
+    called for 14 min (Business Setup: 6 waiting)."""
+    zh = lang is Lang.ZH
+    w = names.short_window(window, lang)
+    if tidal:
+        w = w.replace("号窗口", "号潮汐窗口") if zh else f"Tidal {w}"
+    s = (
+        "、".join(names.short_service(x, lang) for x in services)
+        if zh
+        else ", ".join(names.short_service(x, lang) for x in services)
+    )
+    if zh:
+        return f"{w}已开放，但{minutes(away_s, lang)}无人叫号（{s} {waiting}人等候），请安排人员或暂停该窗口"
+    return (
+        f"{w} is open but nobody has called for {minutes(away_s, lang)} ({s}: {waiting} waiting); staff it or pause it"
+    )
+
+
 def proposal_inputs(p: ProposalItem, lang: Lang) -> str:
     return key_inputs(decision_inputs(p.inputs), lang)
 

@@ -24,8 +24,9 @@ from tideq.controller.tidal import Action, Decision
 
 from .policies import SimPolicy
 from .scenarios import Dist, Scenario, ServiceLoad, lognormal_params
+from .staff import PLAIN, StaffModel
 
-ARRIVE, APPOINT, DONE, NOSHOW, READY, TICK, SAMPLE = range(7)
+ARRIVE, APPOINT, DONE, NOSHOW, READY, TICK, SAMPLE, BACK = range(8)
 ROLLING_N = 10  # the rolling-average predictor: mean wait of the service's last 10 calls
 SAMPLE_S = 60.0
 SLOT_S = 1800.0
@@ -38,12 +39,16 @@ class Visit:
     issued_s: float  # seconds since the first day's midnight
     due_s: float  # wait counts from here (slot start for an appointment on time)
     ahead: int
-    idle: int  # idle windows serving the service at issue
+    idle: int  # idle windows serving the service at issue (staffed ones: the staff model's truth)
     eta_s: int | None  # what the ticket announced
     rolling_s: float  # what a rolling average of recent waits would have announced
     appointment: bool = False
     no_show: bool = False
     called_s: float | None = None
+    prior_s: int | None = None  # the queue model alone (every open window at the average pace; before issue 13)
+    les_s: float = 0.0  # last to enter service: the wait of the service's latest visitor called
+    hol_s: float = 0.0  # head of line: how long the service's longest-waiting visitor has waited
+    ideal_s: float | None = None  # the staff model's true expected wait when every staffed window is busy
 
     @property
     def wait_s(self) -> float | None:
@@ -79,8 +84,11 @@ class Simulation:
         seed: int = 0,
         tick_s: float = 15.0,
         progress: Callable[[float], None] | None = None,
+        staff: StaffModel = PLAIN,
     ) -> None:
         self.sc = scenario
+        self.staff = staff
+        self.back: dict[str, float] = {}  # windows whose clerk is away: when the return is scheduled
         self.policy = policy
         self.rng = random.Random(seed)
         self.tick_s = tick_s
@@ -166,6 +174,9 @@ class Simulation:
             self._apply(self.policy.step(eng, now), t, now)
         elif kind == SAMPLE:
             self._sample(t)
+        elif kind == BACK:
+            self.back.pop(key, None)
+            self._dispatch(now, t)
 
     # ------------------------------------------------------------------ visitors
     def _arrivals(self, day: object) -> None:
@@ -243,11 +254,12 @@ class Simulation:
             self.offset + t,
             self.offset + due,
             ahead,
-            eng.capacity(sid)[1],
-            eng.eta_s(sid, ahead),
+            self._staffed_idle(sid, t),
+            eng.announced_eta_s(sid, ahead, now),
             sum(recent) / len(recent) if recent else 0.0,
             appointment,
         )
+        self._baselines(v, ticket, t, now)
         v.no_show = not appointment and self.rng.random() < self.loads[sid].no_show
         self.visits[f"{self.offset}:{ticket.number}"] = v
         self._dispatch(now, t)
@@ -260,6 +272,8 @@ class Simulation:
             w = eng.windows[wid]
             if w.status is not WindowStatus.IDLE or wid in draining or eng.next_for(wid, now) is None:
                 continue
+            if self._away(wid, t):
+                continue
             _, ticket = eng.window_action(wid, "next", now)
             assert ticket is not None
             v = self.visits[f"{self.offset}:{ticket.number}"]
@@ -268,7 +282,7 @@ class Simulation:
                 self._push(t + self.sc.no_show_wait_s, NOSHOW, wid)
             else:
                 self.recent[ticket.service].append(max(0.0, v.called_s - v.due_s))
-                self._push(t + self._service_time(self.loads[ticket.service]), DONE, wid)
+                self._push(t + self._service_time(self.loads[ticket.service]) * self.staff.pace_of(wid), DONE, wid)
 
     def _service_time(self, ld: ServiceLoad) -> float:
         if ld.dist is Dist.EXPONENTIAL:
@@ -293,6 +307,35 @@ class Simulation:
                 eng.window_action(wid, "pause", now, reason="staff on the way")
                 self._push(t + self.sc.setup_s, READY, wid, self.generation[wid])
         self._dispatch(now, t)
+
+    # ------------------------------------------------------------------ staff (issue 13)
+    def _away(self, wid: str, t: float) -> bool:
+        """Whether the clerk of `wid` is away at `t`; schedules the dispatch at their return."""
+        back = self.staff.away_until(wid, t)
+        if back is None:
+            return False
+        if back != float("inf") and wid not in self.back:
+            self.back[wid] = back
+            self._push(back, BACK, wid)
+        return True
+
+    def _staffed_idle(self, sid: str, t: float) -> int:
+        """Idle windows serving `sid` whose clerk is there (the engine counts every open idle window)."""
+        return sum(
+            1
+            for w in self.engine.windows.values()
+            if sid in w.services and w.status is WindowStatus.IDLE and self.staff.away_until(w.id, t) is None
+        )
+
+    def _baselines(self, v: Visit, ticket: Ticket, t: float, now: datetime) -> None:
+        """What the other predictors would have announced, and the staff model's true expected wait."""
+        eng, sid = self.engine, ticket.service
+        v.prior_s = eng.eta_s(sid, v.ahead)
+        v.les_s = self.recent[sid][-1] if self.recent[sid] else 0.0
+        v.hol_s = eng.oldest_wait_s(sid, now)
+        windows = [w.id for w in eng.windows.values() if sid in w.services and w.open]
+        if all(len(eng.windows[w].services) == 1 for w in windows):
+            v.ideal_s = self.staff.ideal_wait_s(v.ahead, t, windows, self.loads[sid].mean_s)
 
     def _sample(self, t: float) -> None:
         eng = self.engine

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
-from .core import Result
+from .core import Result, Visit
 
 OVER_S = 1800.0
 
@@ -44,20 +45,40 @@ def mean_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {k: round(sum(r[k] for r in rows) / len(rows), 4) for k in rows[0]}
 
 
-def mms_eta_error(r: Result, windows: int, mean_s: float, min_n: int = 100) -> dict[str, Any]:
-    """RMS relative error of the announced wait in an M/M/s run, against the 1/sqrt(k+1) floor.
+Predictor = Callable[[Visit], float | None]
+PREDICTORS: dict[str, Predictor] = {
+    "tideq": lambda v: v.eta_s,  # what the ticket announced
+    "prior": lambda v: v.prior_s,  # the queue model alone, every open window serving (before issue 13)
+    "les": lambda v: v.les_s,  # last to enter service
+    "hol": lambda v: v.hol_s,  # head of line
+    "oracle": lambda v: v.ideal_s,  # the staff model's truth: what no predictor can beat on average
+}
 
-    For a visitor who finds every window busy with k people ahead, the wait is Erlang(k+1, s*mu):
-    its mean (k+1)/(s*mu) is the best possible announcement and its relative spread is
-    1/sqrt(k+1). The error is (announced - actual) / that mean; visitors served at once are left out.
+
+def eta_error(
+    r: Result,
+    predict: Predictor = PREDICTORS["tideq"],
+    min_n: int = 100,
+    ideal: Callable[[Visit], float | None] = lambda v: v.ideal_s,
+) -> dict[str, Any]:
+    """RMS relative error of a predictor of the wait, against the 1/sqrt(k+1) floor.
+
+    For a visitor who finds every staffed window busy with k people ahead, the wait is the time to
+    the (k+1)-th departure: in M/M/s, Erlang(k+1, s*mu), whose mean (k+1)/(s*mu) is the best
+    possible announcement and whose relative spread is 1/sqrt(k+1). The error is (announced -
+    actual) / that mean (`ideal`: the staff model's true expected wait, Visit.ideal_s; with every
+    window staffed by an average clerk, exactly (k+1)/(s*mu)); visitors served at once are left out.
+    `pooled_ratio` is the RMS over all of them divided by the RMS of their floors; `bias` the mean
+    relative error (negative: waits announced too short).
     """
     err: dict[int, list[float]] = defaultdict(list)
     for v in r.visits:
-        if v.called_s is None or v.no_show or v.eta_s is None or v.idle > 0:
+        if v.called_s is None or v.no_show or v.idle > 0:
             continue
-        k = v.ahead
-        ideal = (k + 1) * mean_s / windows
-        err[k].append((v.eta_s - (v.called_s - v.issued_s)) / ideal)
+        p, mean = predict(v), ideal(v)
+        if p is None or not mean:
+            continue
+        err[v.ahead].append((p - (v.called_s - v.issued_s)) / mean)
     per_k = {
         k: {"n": len(e), "rms": math.sqrt(sum(x * x for x in e) / len(e)), "floor": 1 / math.sqrt(k + 1)}
         for k, e in sorted(err.items())
@@ -66,15 +87,24 @@ def mms_eta_error(r: Result, windows: int, mean_s: float, min_n: int = 100) -> d
     for row in per_k.values():
         row["ratio"] = row["rms"] / row["floor"]
     all_e = [(x, k) for k, e in err.items() for x in e]
+    if not all_e:
+        return {"pooled_ratio": math.nan, "max_ratio": math.nan, "bias": math.nan, "per_k": {}, "n": 0}
     pooled = math.sqrt(sum(x * x for x, _ in all_e) / len(all_e)) / math.sqrt(
         sum(1 / (k + 1) for _, k in all_e) / len(all_e)
     )
     return {
         "pooled_ratio": pooled,
         "max_ratio": max((row["ratio"] for row in per_k.values()), default=float("nan")),
+        "bias": sum(x for x, _ in all_e) / len(all_e),
         "per_k": per_k,
         "n": len(all_e),
     }
+
+
+def mms_eta_error(r: Result, windows: int, mean_s: float, min_n: int = 100) -> dict[str, Any]:
+    """`eta_error` of the announced wait in an M/M/s run of `windows` average clerks: the ideal is
+    (k+1) * mean_s / windows (what the simulator's plain staff model records as Visit.ideal_s)."""
+    return eta_error(r, min_n=min_n, ideal=lambda v: (v.ahead + 1) * mean_s / windows)
 
 
 def eta_mse(r: Result, start_s: float = 0.0, end_s: float = float("inf")) -> dict[str, float]:
