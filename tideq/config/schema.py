@@ -398,7 +398,8 @@ class HallConfig(Strict):
                 for s in w.pool_services:
                     if s not in known:
                         raise ValueError(
-                            f"windows[{i}].pool_services ({w.id}) names unknown service {s!r}; use one of {sorted(known)}"
+                            f"windows[{i}].pool_services ({w.id}) names unknown service {s!r}; "
+                            f"use one of {sorted(known)}"
                         )
                 if len(set(w.pool_services)) != len(w.pool_services):
                     raise ValueError(f"windows[{i}].pool_services ({w.id}) lists a service twice; list each once")
