@@ -17,7 +17,7 @@ import sys
 import time
 
 from tideq.config import EXAMPLE_HALL, load
-from tideq.sim import policies, scenarios, staff, stats
+from tideq.sim import bound, policies, scenarios, staff, stats
 from tideq.sim.core import Simulation
 from tideq.sim.validate import MMC, ciw_wait_s, tideq_wait_s
 
@@ -116,6 +116,49 @@ def policies_bench(cfg, seeds: range) -> None:  # type: ignore[no-untyped-def]
         f"{min(switches):.0f}-{max(switches):.0f} switches a day near this window-hours): "
         f"{eq / 60:.1f} min interpolated; tideq / it = {tideq['p90_wait_s'] / eq:.3f}"
     )
+
+
+def bound_bench(cfg, seeds: range) -> None:  # type: ignore[no-untyped-def]
+    """Every policy against the clairvoyant bound (tideq/sim/bound.py), seed by seed: the bound's
+    schedule is solved for the seed's arrivals within tideq's window-hours of that seed and played
+    in the simulator with the same seed."""
+    sc = scenarios.build("peak-day", cfg)
+    t = cfg.tidal
+    makers = {
+        "static": lambda: policies.StaticPolicy(),
+        "tideq": lambda: policies.TideqPolicy(t),
+        "threshold": lambda: policies.make("threshold", t),
+        "threshold >3": lambda: policies.ThresholdPolicy(3, 1, float(t.sustain_s), limits=t),
+        "unlimited": lambda: policies.make("threshold-unlimited", t),
+        "unlimited >3": lambda: policies.ThresholdPolicy(3, 1, float(t.sustain_s)),
+    }
+    rows: dict[str, list[dict[str, float]]] = {name: [] for name in (*makers, "bound")}
+    solve_s, gaps = [], []
+    for seed in seeds:
+        for name, make in makers.items():
+            rows[name].append(stats.summary(Simulation(sc, make(), seed).run()))
+        best = bound.clairvoyant(sc, seed, rows["tideq"][-1]["window_hours"])
+        rows["bound"].append(best.summary)
+        solve_s.append(best.solve_s / len(best.tried))
+        gaps.append(best.bound.gap)
+    print(f"## peak-day against the clairvoyant bound, {len(seeds)} seeds (seed by seed, same arrivals)")
+    print(f"bound: MILP over 5-min slots, HiGHS {bound.highspy.Highs().version()} (highspy), 1 thread")
+    print(
+        f"  solve {statistics.mean(solve_s):.1f} s per MILP (max {max(solve_s):.1f}), 4 per seed; "
+        f"gap max {max(gaps):.3f}"
+    )
+    b90 = [r["p90_wait_s"] for r in rows["bound"]]
+    for name, rs in rows.items():
+        s = stats.mean_summary(rs)
+        ratio = statistics.mean(r["p90_wait_s"] / b for r, b in zip(rs, b90, strict=True))
+        print(line(name, s) + f"  p90/bound {ratio:.3f}")
+    static, tideq = stats.mean_summary(rows["static"]), stats.mean_summary(rows["tideq"])
+    ratio = statistics.mean(r["p90_wait_s"] / b for r, b in zip(rows["tideq"], b90, strict=True))
+    print(f"goal p90 tideq / bound <= 1.15: {ratio:.3f} ({'met' if ratio <= 1.15 else 'NOT met'})")
+    cut = 1 - tideq["p90_wait_s"] / static["p90_wait_s"]
+    wh = tideq["window_hours"] / static["window_hours"] - 1
+    print(f"goal p90 >= 40 % below static: {cut:.1%} ({'met' if cut >= 0.4 else 'NOT met'})")
+    print(f"goal window-hours <= +5 % of static: {wh:+.1%} ({'met' if wh <= 0.05 else 'NOT met'})")
 
 
 def eta_bench(seeds: range) -> None:
@@ -226,12 +269,15 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, default=8)
     ap.add_argument("--config", default=str(EXAMPLE_HALL))
-    ap.add_argument("--skip", nargs="*", default=[], choices=["policies", "eta", "staff", "validation"])
+    ap.add_argument("--skip", nargs="*", default=[], choices=["policies", "bound", "eta", "staff", "validation"])
+    ap.add_argument("--bound-seeds", type=int, default=8)
     a = ap.parse_args()
     cfg = load(a.config).hall
     t0 = time.time()
     if "policies" not in a.skip:
         policies_bench(cfg, range(a.seeds))
+    if "bound" not in a.skip:
+        bound_bench(cfg, range(a.bound_seeds))
     if "eta" not in a.skip:
         eta_bench(range(a.seeds))
     if "staff" not in a.skip:

@@ -92,3 +92,38 @@ def test_configuration_reference_is_current():
         [sys.executable, "scripts/gen_config_doc.py", "--check"], cwd=Path(__file__).resolve().parents[2]
     )
     assert r.returncode == 0, "run: python scripts/gen_config_doc.py"
+
+
+POOL_19 = '[[windows]]\nid = "19"\nname = { zh = "19号窗口（潮汐）", en = "Window 19 (tidal)" }\ntidal_pool = true\n'
+
+
+def test_pool_services_default_to_every_service_and_can_be_narrowed(tmp_path):
+    assert POOL_19 in GOOD
+    cfg = load(EXAMPLE_HALL).hall
+    assert cfg.pool_services("19") == [s.id for s in cfg.services]
+    assert cfg.pool_services("5") == [], "a window outside the pool has no pool services"
+    narrowed = GOOD.replace(POOL_19, POOL_19 + 'pool_services = ["tax", "business-setup"]\n', 1)
+    cfg = load(write(tmp_path, narrowed)).hall
+    assert cfg.pool_services("19") == ["business-setup", "tax"]  # hall-file order
+    assert cfg.pool_services("20") == [s.id for s in cfg.services]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ('["taxes"]', "unknown service 'taxes'"),
+        ("[]", "is empty"),
+        ('["tax", "tax"]', "lists a service twice"),
+    ],
+)
+def test_pool_services_errors_name_the_field(tmp_path, value, message):
+    bad = GOOD.replace(POOL_19, POOL_19 + f"pool_services = {value}\n", 1)
+    with pytest.raises(ConfigError, match=message) as info:
+        load(write(tmp_path, bad))
+    assert "pool_services" in str(info.value)
+
+
+def test_pool_services_only_on_a_pool_window(tmp_path):
+    bad = GOOD.replace('services = ["tax"]\n', 'services = ["tax"]\npool_services = ["tax"]\n', 1)
+    with pytest.raises(ConfigError, match=r"pool_services .*only a tidal pool window"):
+        load(write(tmp_path, bad))

@@ -138,6 +138,13 @@ class Window(Strict):
     name: Text = Field(description='e.g. { zh = "5号窗口", en = "Window 5" }')
     services: list[str] = Field(default_factory=list, description="service ids served, in order")
     tidal_pool: bool = Field(False, description="a flexible window the tidal policy may open")
+    pool_services: list[str] | None = Field(
+        None,
+        description=(
+            "tidal pool windows only: the services it may serve when opened (综合性应急窗口), one or several; "
+            "omitted: every service of the hall"
+        ),
+    )
     led_address: int | None = Field(None, ge=1, le=247, description="RS-485 address of its LED strip")
     keypad_address: int | None = Field(None, ge=1, le=247, description="RS-485 address of its keypad")
     evaluator_address: int | None = Field(None, ge=1, le=247)
@@ -377,6 +384,25 @@ class HallConfig(Strict):
                     raise ValueError(f"windows[{i}] ({w.id}) serves unknown service {s!r}; use one of {sorted(known)}")
             if not w.services and not w.tidal_pool:
                 raise ValueError(f"windows[{i}] ({w.id}) serves no service; list services or set tidal_pool = true")
+            if w.pool_services is not None:
+                if not w.tidal_pool:
+                    raise ValueError(
+                        f"windows[{i}].pool_services ({w.id}): only a tidal pool window has pool services; "
+                        "set tidal_pool = true or remove pool_services"
+                    )
+                if not w.pool_services:
+                    raise ValueError(
+                        f"windows[{i}].pool_services ({w.id}) is empty; list at least one service, "
+                        "or omit it to allow every service"
+                    )
+                for s in w.pool_services:
+                    if s not in known:
+                        raise ValueError(
+                            f"windows[{i}].pool_services ({w.id}) names unknown service {s!r}; "
+                            f"use one of {sorted(known)}"
+                        )
+                if len(set(w.pool_services)) != len(w.pool_services):
+                    raise ValueError(f"windows[{i}].pool_services ({w.id}) lists a service twice; list each once")
         printers = {p.id for p in self.devices.printers}
         for k in self.devices.kiosks:
             if k.printer and k.printer not in printers:
@@ -388,6 +414,15 @@ class HallConfig(Strict):
 
     def window(self, wid: str) -> Window | None:
         return next((w for w in self.windows if w.id == wid), None)
+
+    def pool_services(self, wid: str) -> list[str]:
+        """The services tidal pool window `wid` may serve when opened, in hall-file order (its
+        `pool_services`, or every service); empty for a window that is not in the pool."""
+        w = self.window(wid)
+        if w is None or not w.tidal_pool:
+            return []
+        allowed = set(w.pool_services) if w.pool_services is not None else None
+        return [s.id for s in self.services if allowed is None or s.id in allowed]
 
 
 def _unique(values: list[str], where: str, field: str) -> None:

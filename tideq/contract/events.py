@@ -37,6 +37,7 @@ class TidalEvent(Message):
     level: AlertLevel | None = None
     moved_to: Short | None = None
     moved_from: Short | None = None
+    services: list[Short] | None = None  # tidal_opened: every service the window serves, by priority
 
 
 class RejectedEvent(Message):

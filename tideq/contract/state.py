@@ -103,8 +103,12 @@ class AlertItem(Part):
 
 
 class OpenTidal(Part):
+    """An open tidal window: `service` is the one it was opened for; `services` all it serves, by
+    priority (that one first); empty from a controller older than comprehensive pool windows."""
+
     window: Short
     service: Short | None = None
+    services: list[Short] = Field(default_factory=list)
     since: Timestamp | None = None
     reason: SafeStr | BiText | None = None
 

@@ -220,6 +220,7 @@ class ErrorCode(str, Enum):
     TIDAL_NOT_POOL = "tidal_not_pool"
     TIDAL_ALREADY_OPEN = "tidal_already_open"
     TIDAL_NOT_OPEN = "tidal_not_open"
+    TIDAL_NOT_ALLOWED = "tidal_not_allowed"  # the hall file's pool_services of that window leave the service out
     NO_PROPOSAL = "no_proposal"
     STORAGE_FAILED = "storage_failed"
     INTERNAL_ERROR = "internal_error"

@@ -12,7 +12,7 @@ import copy
 import dataclasses
 import hashlib
 import hmac
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum
@@ -304,7 +304,10 @@ class Engine:
         d = e.data
         w = self.windows[d["window"]]
         w.tidal_service, w.tidal_since, w.tidal_reason = d["service"], e.at, d.get("reason")
-        w.services = [d["service"]]
+        # the services it serves, by priority (the service it opened for first); an event logged
+        # before comprehensive pool windows carries only `service`
+        w.services = list(d.get("services") or [d["service"]])
+        self.call_mix.prefer(w.id, w.services)
         if w.status is WindowStatus.CLOSED:
             w.status = WindowStatus.IDLE
         self.tidal_log.append(
@@ -469,15 +472,18 @@ class Engine:
         w = self.windows[wid]
         best: tuple[Any, ...] | None = None
         chosen: Ticket | None = None
-        for sid in w.services:
+        for rank, sid in enumerate(w.services):
+            # an open tidal window calls its services by priority (the list's order); any other
+            # window calls across its services by class, then by wait
+            order = rank if w.tidal else 0
             for t in self.waiting.get(sid, {}).values():
                 if t.target_window and t.target_window != wid:
                     continue
-                key = (0 if t.target_window == wid else 1, *t.order_key(now))
+                key = (0 if t.target_window == wid else 1, order, *t.order_key(now))
                 if best is None or key < best:
                     best, chosen = key, t
         for t in self._targeted_elsewhere(wid):
-            key = (0, *t.order_key(now))
+            key = (0, 0, *t.order_key(now))
             if best is None or key < best:
                 best, chosen = key, t
         return chosen
@@ -617,8 +623,17 @@ class Engine:
 
     # ------------------------------------------------------------------ tidal
     def tidal_open(
-        self, wid: str, service: str, now: datetime, reason: str = "manual", inputs: dict[str, Any] | None = None
+        self,
+        wid: str,
+        service: str,
+        now: datetime,
+        reason: str = "manual",
+        inputs: dict[str, Any] | None = None,
+        services: Sequence[str] | None = None,
     ) -> list[Event]:
+        """Open pool window `wid` for `service` (潮汐窗口, a comprehensive emergency window): it
+        serves `service` first, then `services` in their order (default: the rest of the services
+        the hall file allows it, in hall-file order); every one must be among those allowed."""
         w = self.window(wid)
         svc = self.service(service)
         if not w.tidal_pool:
@@ -627,10 +642,23 @@ class Engine:
             raise R.tidal_already_open(wid, w.tidal_service or "")
         if w.ticket:
             raise R.window_busy(w.id, w.ticket)
-        data: dict[str, Any] = {"window": wid, "service": svc.id, "reason": reason}
+        order = self._pool_order(wid, svc.id, services)
+        data: dict[str, Any] = {"window": wid, "service": svc.id, "services": order, "reason": reason}
         if inputs:
             data["inputs"] = inputs
         return self._emit([Event(Kind.TIDAL_OPENED, now, data)])
+
+    def _pool_order(self, wid: str, primary: str, services: Sequence[str] | None) -> list[str]:
+        """The services pool window `wid` serves, by priority: `primary`, then `services` (or the
+        rest of its allowed set); refused if the hall file does not allow one of them there."""
+        allowed = self.cfg.pool_services(wid)
+        rest = [s for s in allowed if s != primary] if services is None else list(services)
+        order = list(dict.fromkeys([primary, *rest]))
+        for sid in order:
+            self.service(sid)
+            if sid not in allowed:
+                raise R.tidal_not_allowed(wid, sid, allowed)
+        return order
 
     def tidal_close(
         self, wid: str, now: datetime, reason: str = "manual", inputs: dict[str, Any] | None = None
@@ -646,10 +674,17 @@ class Engine:
         return self._emit([Event(Kind.TIDAL_CLOSED, now, data)])
 
     def tidal_move(
-        self, wid: str, service: str, now: datetime, reason: str = "manual", inputs: dict[str, Any] | None = None
+        self,
+        wid: str,
+        service: str,
+        now: datetime,
+        reason: str = "manual",
+        inputs: dict[str, Any] | None = None,
+        services: Sequence[str] | None = None,
     ) -> list[Event]:
         """Give an open tidal window straight to another service: a closing and an opening at the
-        same instant, marked `moved_to` / `moved_from` (one switch for the hall, two events)."""
+        same instant, marked `moved_to` / `moved_from` (one switch for the hall, two events). The
+        window then serves `service` first, then `services` (as for `tidal_open`)."""
         w = self.window(wid)
         svc = self.service(service)
         if not w.tidal:
@@ -658,9 +693,16 @@ class Engine:
             raise R.tidal_already_open(wid, svc.id)
         if w.ticket:
             raise R.window_busy(w.id, w.ticket)
+        order = self._pool_order(wid, svc.id, services)
         old = w.tidal_service
         closed: dict[str, Any] = {"window": wid, "service": old, "reason": reason, "moved_to": svc.id}
-        opened: dict[str, Any] = {"window": wid, "service": svc.id, "reason": reason, "moved_from": old}
+        opened: dict[str, Any] = {
+            "window": wid,
+            "service": svc.id,
+            "services": order,
+            "reason": reason,
+            "moved_from": old,
+        }
         if inputs:
             closed["inputs"] = opened["inputs"] = inputs
         return self._emit([Event(Kind.TIDAL_CLOSED, now, closed), Event(Kind.TIDAL_OPENED, now, opened)])

@@ -67,6 +67,14 @@ class CallMix:
             share[s] = (1 - MIX_ALPHA) * share[s] + MIX_ALPHA * (s == service)
         self._share[window] = share
 
+    def prefer(self, window: str, services: list[str]) -> None:
+        """A tidal window calls its services by priority: until its calls say otherwise, count
+        all of it for the first (the service it was opened for), none for the rest."""
+        if len(services) > 1:
+            self._share[window] = {s: float(i == 0) for i, s in enumerate(services)}
+        else:
+            self._share.pop(window, None)
+
     def shares(self, window: str, services: list[str]) -> dict[str, float]:
         """Shares of `services` at `window`, summing to 1; equal split until calls are seen."""
         known = self._share.get(window, {})

@@ -292,6 +292,17 @@ def tidal_not_pool(wid: str) -> Refusal:
     )
 
 
+def tidal_not_allowed(wid: str, service: str, allowed: list[str]) -> Refusal:
+    return Refusal(
+        ErrorCode.TIDAL_NOT_ALLOWED,
+        B(f"{wid}号窗口不办理该业务", f"window {wid} may not serve {service}"),
+        B(
+            f"请选择可办理该业务的潮汐窗口（此窗口可办：{'、'.join(allowed)}）",
+            f"choose a pool window whose pool_services include it (this one: {', '.join(allowed)})",
+        ),
+    )
+
+
 def tidal_already_open(wid: str, service: str) -> Refusal:
     return Refusal(
         ErrorCode.TIDAL_ALREADY_OPEN,

@@ -74,7 +74,9 @@ def calls_state(engine: Engine, now: datetime) -> CallsState:
 
 def open_tidal(engine: Engine) -> list[OpenTidal]:
     return [
-        OpenTidal(window=w.id, service=w.tidal_service, since=w.tidal_since, reason=w.tidal_reason)
+        OpenTidal(
+            window=w.id, service=w.tidal_service, services=list(w.services), since=w.tidal_since, reason=w.tidal_reason
+        )
         for w in engine.windows.values()
         if w.tidal
     ]

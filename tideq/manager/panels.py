@@ -288,9 +288,13 @@ class WindowGrid(Card):
             tile.status.setText(pick(STATUS_TEXT[w.status], lang))
             tile.status.setStyleSheet(f"color: {color};")
             tile.ticket.setText(w.ticket or " ")
-            tile.services.setText(
-                " / ".join(m.names.short_service(s, lang) for s in w.services) or ("潮汐池" if zh else "tidal pool")
-            )
+            shown = list(w.services)
+            if w.tidal and len(shown) > 2:  # a comprehensive pool window: its first service, then how many more
+                more = len(shown) - 1
+                label = f"{m.names.short_service(shown[0], lang)} +{more}{'项' if zh else ''}"
+            else:
+                label = " / ".join(m.names.short_service(s, lang) for s in shown)
+            tile.services.setText(label or ("潮汐池" if zh else "tidal pool"))
             tile.rating.setText(satisfaction(w.rated, w.satisfied, lang) or " ")
             marks = []
             if w.unattended_since is not None:  # alone: two marks would crowd out the tile's name

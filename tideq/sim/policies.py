@@ -87,6 +87,7 @@ class ThresholdPolicy:
                     w
                     for w in engine.windows.values()
                     if w.tidal_pool
+                    and sid in engine.cfg.pool_services(w.id)
                     and not w.tidal
                     and not w.ticket
                     and w.status is not WindowStatus.PAUSED

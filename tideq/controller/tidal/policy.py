@@ -184,7 +184,7 @@ class TidalPolicy:
             return [], held
         if self._switches(engine, now) >= self.cfg.max_switches_per_hour:
             return [], reasons.budget_used()
-        window, ranking = self._choose(engine)
+        window, ranking = self._choose(engine, sid)
         movable = self._movable(engine, now, sg)
         if movable and (
             movable[0]["cool"] or (window is None and movable[0]["loss_s"] <= self.tuning.move_factor * sg.gain_s)
@@ -192,8 +192,15 @@ class TidalPolicy:
             return self._move(engine, now, sg, movable, inputs), None
         if window is None:
             return [], reasons.no_free_window()
+        order = self._priority(engine, window, sid)
         d = Decision(
-            Action.OPEN, now, sid, window, reasons.open_window(engine, window, sg), {**inputs, "candidates": ranking}
+            Action.OPEN,
+            now,
+            sid,
+            window,
+            reasons.open_window(engine, window, sg),
+            {**inputs, "candidates": ranking, "services": list(order)},
+            services=order,
         )
         self._claimed.add(window)
         self._short_since[sid] = now  # the next window for it needs its own sustained evidence
@@ -209,6 +216,8 @@ class TidalPolicy:
         ranked: list[MoveCandidate] = []
         for w in engine.windows.values():
             if not w.tidal or w.tidal_service == sg.service or w.id in self._moving or w.id in self._moved_now:
+                continue
+            if sg.service not in engine.cfg.pool_services(w.id):
                 continue
             if w.id not in self._closing_now and (  # closed (or proposed for closing) just now: a move replaces that
                 w.id in self._proposals or w.id in self._claimed or not self._by_policy(engine, w.id)
@@ -252,7 +261,16 @@ class TidalPolicy:
     def _move_decision(
         self, engine: Engine, now: datetime, wid: str, origin: str, sg: Signals, inputs: dict[str, Any]
     ) -> Decision:
-        d = Decision(Action.MOVE, now, sg.service, wid, reasons.move(engine, wid, origin, sg), inputs)
+        order = self._priority(engine, wid, sg.service)
+        d = Decision(
+            Action.MOVE,
+            now,
+            sg.service,
+            wid,
+            reasons.move(engine, wid, origin, sg),
+            {**inputs, "services": list(order)},
+            services=order,
+        )
         self._short_since[sg.service] = now  # the next window for it needs its own sustained evidence
         self._claimed.add(wid)
         self._moved_now[wid] = sg.service
@@ -306,12 +324,24 @@ class TidalPolicy:
                 return reasons.manually_closed()
         return None
 
-    def _choose(self, engine: Engine) -> tuple[str | None, list[PoolCandidate]]:
-        """Idle pool windows first (closed, or idle with nobody waiting for them), then the least loaded."""
+    def _priority(self, engine: Engine, wid: str, sid: str) -> tuple[str, ...]:
+        """What pool window `wid` serves when opened for `sid`, by priority: `sid`, then the other
+        services its pool_services allow, the most valuable window first (`window_gain_s`, as the
+        services are judged), then hall-file order."""
+        allowed = engine.cfg.pool_services(wid)
+        rank = {s: i for i, s in enumerate(allowed)}
+        gain = {s: self._signals[s].gain_s if s in self._signals else 0.0 for s in allowed}
+        rest = sorted((s for s in allowed if s != sid), key=lambda s: (-gain[s], rank[s]))
+        return (sid, *rest)
+
+    def _choose(self, engine: Engine, sid: str) -> tuple[str | None, list[PoolCandidate]]:
+        """Idle pool windows first (closed, or idle with nobody waiting for them), then the least
+        loaded; only windows whose pool_services allow `sid`."""
         ranked = []
         for i, w in enumerate(engine.windows.values()):
             if (
                 not w.tidal_pool
+                or sid not in engine.cfg.pool_services(w.id)
                 or w.tidal
                 or w.ticket
                 or w.status is WindowStatus.PAUSED

@@ -126,6 +126,8 @@ class Decision:
     reason: Text  # {"zh", "en"}: short, shown to the manager and on boards
     inputs: dict[str, Any] = field(default_factory=dict)
     level: AlertLevel | None = None
+    services: tuple[str, ...] = ()  # OPEN/MOVE: what the window serves, by priority ( `service` first);
+    # empty: the engine's default (the rest of the window's pool_services, in hall-file order)
 
     @property
     def engine_reason(self) -> str:
@@ -134,12 +136,13 @@ class Decision:
     def apply(self, engine: Engine, now: datetime) -> list[Event]:
         """Carry out an OPEN, CLOSE or MOVE on the engine (the `inputs` mark it as the policy's own)."""
         inputs = {**self.inputs, "by": "policy"}
+        order = list(self.services) or None
         if self.action is Action.OPEN:
-            return engine.tidal_open(self.window or "", self.service or "", now, self.engine_reason, inputs)
+            return engine.tidal_open(self.window or "", self.service or "", now, self.engine_reason, inputs, order)
         if self.action is Action.CLOSE:
             return engine.tidal_close(self.window or "", now, self.engine_reason, inputs)
         if self.action is Action.MOVE:
-            return engine.tidal_move(self.window or "", self.service or "", now, self.engine_reason, inputs)
+            return engine.tidal_move(self.window or "", self.service or "", now, self.engine_reason, inputs, order)
         return []
 
     def event(self) -> TidalEvent:
