@@ -128,7 +128,9 @@ class Lighting:
     `drift`: daylight through the windows, a slow sinusoid of the whole hall (period
     `drift_period_s`). `window_side`: the sun moving onto the left of the view, a gradient that
     grows to this extra fraction by `window_by_s`. `switch_s`: a bank of lights over the right
-    half switched off (factor `switch_factor`, soft edge across the middle) at that time."""
+    half switched off (factor `switch_factor`, soft edge across the middle) at that time.
+    `patch`: a sharp-edged sun patch (x0, y0, x1, y1 as fractions) brightening the floor there
+    by up to `patch_gain`, creeping in linearly from `patch_from_s` over `patch_over_s`."""
 
     drift: float = 0.08
     drift_period_s: float = 3600.0
@@ -136,6 +138,10 @@ class Lighting:
     window_by_s: float = 2400.0
     switch_s: float | None = None
     switch_factor: float = 0.7
+    patch: tuple[float, float, float, float] | None = None
+    patch_gain: float = 0.5
+    patch_from_s: float = 0.0
+    patch_over_s: float = 900.0
 
     def at(self, t: float, size: tuple[int, int]) -> np.ndarray:
         w, h = size
@@ -145,7 +151,11 @@ class Lighting:
         if self.switch_s is not None and t >= self.switch_s:
             right = 1.0 / (1.0 + np.exp(-(x - 0.5) / 0.05))  # the off bank's light fades across the middle
             factor *= 1.0 - (1.0 - self.switch_factor) * right
-        return np.repeat(factor[None, :], h, axis=0)
+        light = np.repeat(factor[None, :], h, axis=0)
+        if self.patch is not None and t > self.patch_from_s:
+            x0, y0, x1, y1 = (round(v * n) for v, n in zip(self.patch, (w, h, w, h), strict=True))
+            light[y0:y1, x0:x1] *= 1.0 + self.patch_gain * min(1.0, (t - self.patch_from_s) / self.patch_over_s)
+        return light
 
 
 @dataclass(frozen=True)
