@@ -110,7 +110,7 @@ def test_reference_holds_people_seated_for_30_minutes_while_mog2_fades(long_run:
 
 def test_people_who_leave_after_a_long_wait_stop_counting(long_run: tuple[WaitingScene, Run]) -> None:
     """Where a person sat for 40 minutes the floor reappears as the reference remembers it."""
-    sc, r = long_run
+    _, r = long_run
     before, after = r.window(39 * 60, 40 * 60 - 1), r.window(41 * 60, 42 * 60 - 1)
     for z in SEATED:
         t_before = r.frames[before[0]].truth[z]

@@ -7,11 +7,14 @@ Two estimators, each wrong in its own way:
   it seldom counts something that is not a person, but it misses people who are partly
   hidden, seated, cut by the frame edge or smaller than its 64x128 window. Its count is a
   *lower bound*.
-- **Occupancy** (MOG2 background subtraction): foreground pixels whose implied foot point is
-  inside the zone, each weighted by 1 / (expected silhouette area of a person standing there),
-  so a near person and a far one both add about 1. It sees everyone who differs from the
-  learnt empty hall, but merges overlapping people (under-counts dense crowds) and counts
-  bags, moved chairs and shadows; a person motionless for `background_s` fades into it.
+- **Occupancy**: foreground pixels whose implied foot point is inside the zone, each weighted
+  by 1 / (expected silhouette area of a person standing there), so a near person and a far
+  one both add about 1. The foreground is, by default (`method="reference"`), the difference
+  from a light-normalised reference of the empty hall that adapts only where the hall is
+  empty (reference.py), so people sitting still stay counted; or MOG2 background subtraction
+  (`method="mog2"`), in which a person motionless for `background_s` fades out. Either sees
+  everyone who differs from the empty hall, but merges overlapping people (under-counts
+  dense crowds) and counts bags and moved chairs (MOG2 also ignores shadows).
 
 **Fusion**: `fused = max(hog, occupancy)`. HOG being a lower bound, when occupancy is below it
 the occupancy is wrong (a person absorbed into the background, a calibration too large);
@@ -27,6 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
 import cv2
 import numpy as np
 

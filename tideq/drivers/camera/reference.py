@@ -145,7 +145,9 @@ class ReferenceForeground:
         # the floor around it (the nearest floor that can be seen), not the hall's average
         for sigma, min_support in ((4.0, 0.02), (0.8, 0.1)):
             k = 2 * math.ceil(2 * sigma) + 1
-            n, d, sup = (cv2.GaussianBlur(a, (k, k), sigma, borderType=cv2.BORDER_REPLICATE) for a in (num, den, support))
+            n, d, sup = (
+                cv2.GaussianBlur(a, (k, k), sigma, borderType=cv2.BORDER_REPLICATE) for a in (num, den, support)
+            )
             ok = (sup > min_support) & (d > 1e-3)
             cell_gain[ok] = n[ok] / d[ok]
         return cv2.resize(cell_gain, (w, h), interpolation=cv2.INTER_LINEAR)

@@ -244,9 +244,9 @@ class WaitingScene:
                 raise ValueError(f"zone {zid} has {len(free)} seats, not {n}")
             for k in rng.permutation(len(free))[:n]:
                 x, y = free[int(k)]
-                seat = Placement(int(rng.integers(len(maker.sprites))), (x, y), bool(rng.integers(2)))
+                chair = Placement(int(rng.integers(len(maker.sprites))), (x, y), bool(rng.integers(2)))
                 entrance = (float(rng.uniform(0.1, 0.9) * w), h - 1.0)
-                self.visitors.append(Visitor(seat, entrance, empty_s + float(rng.uniform(0, arrive_over_s))))
+                self.visitors.append(Visitor(chair, entrance, empty_s + float(rng.uniform(0, arrive_over_s))))
         order = rng.permutation(len(self.visitors))
         for i in order[:leavers]:
             self.visitors[i] = replace(self.visitors[i], leave_s=leave_s)
@@ -254,8 +254,8 @@ class WaitingScene:
         spare = [s for z in self.zones for s in seats[z.id] if s not in taken]
         for k in rng.permutation(len(spare))[:late]:
             x, y = spare[int(k)]
-            seat = Placement(int(rng.integers(len(maker.sprites))), (x, y), bool(rng.integers(2)))
-            self.visitors.append(Visitor(seat, (float(rng.uniform(0.1, 0.9) * w), h - 1.0), late_s))
+            chair = Placement(int(rng.integers(len(maker.sprites))), (x, y), bool(rng.integers(2)))
+            self.visitors.append(Visitor(chair, (float(rng.uniform(0.1, 0.9) * w), h - 1.0), late_s))
 
     def _seats(self, zone: ZoneGeometry, rows: int) -> list[tuple[float, float]]:
         """Seat positions (foot points) in rows across the zone, spaced by the perspective."""
