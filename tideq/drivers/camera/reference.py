@@ -92,7 +92,7 @@ class ReferenceForeground:
         # the frame brought back to the reference's light: a person's contrast does not shrink
         # when the lights dim, so one threshold holds all day
         normalised = frame / np.maximum(gain, 1e-3)[:, :, None]
-        diff = cv2.absdiff(normalised, self.reference).max(axis=2)
+        diff = _channel_max(cv2.absdiff(normalised, self.reference))
         assert self._ref_gray is not None
         limit = self.s.threshold + self.s.threshold_rel * self._ref_gray
         fg = cv2.morphologyEx((diff > limit).astype(np.uint8), cv2.MORPH_OPEN, self._open)
@@ -158,11 +158,21 @@ class ReferenceForeground:
             return
         assert self.reference is not None
         alpha = 1.0 - math.exp(-dt / self.s.adapt_s)
-        empty = cv2.dilate(fg, self._guard) == 0
-        self.reference[empty] += alpha * (normalised[empty] - self.reference[empty])
+        empty = (cv2.dilate(fg, self._guard) == 0).astype(np.uint8)
+        cv2.accumulateWeighted(normalised, self.reference, alpha, mask=empty)
         self._ref_gray = _gray(self.reference)
 
 
+_MEAN = np.full((1, 3), 1 / 3, np.float32)
+
+
 def _gray(img: np.ndarray) -> np.ndarray:
-    """Mean of the channels (float32): the same weight for every channel, like the difference."""
-    return np.asarray(img.mean(axis=2), dtype=np.float32)
+    """Mean of the channels (float32): the same weight for every channel, like the difference.
+    (cv2, not numpy's mean over axis 2, which is 10x slower on interleaved channels.)"""
+    return cv2.transform(np.asarray(img, np.float32), _MEAN)
+
+
+def _channel_max(img: np.ndarray) -> np.ndarray:
+    """Largest of the channels per pixel."""
+    h, w = img.shape[:2]
+    return cv2.reduce(img.reshape(h * w, img.shape[2]), 1, cv2.REDUCE_MAX).reshape(h, w)
