@@ -296,11 +296,19 @@ class Zone(Strict):
     crowded: int = Field(25, ge=1, description="count at which the level is crowded")
 
 
+CountMethod = Literal["reference", "mog2"]
+
+
 class Camera(Strict):
     id: Ident
     login: DeviceLogin | None = Field(None, description="its broker login; default user camera-{id}")
     url: str = Field(description="/dev/video0, rtsp://..., or a video file")
     zones: list[Zone] = Field(min_length=1)
+    method: CountMethod = Field(
+        "reference",
+        description="occupancy: 'reference' (difference from the empty hall learnt at start; counts people "
+        "sitting still) or 'mog2' (motion; a still person fades out in ~15 min)",
+    )
 
 
 class Devices(Strict):

@@ -75,7 +75,8 @@ class CameraCounter:
         self.source = source
         self.publisher = publisher
         self.rate_hz = rate_hz
-        s = replace(settings or DetectorSettings(), rate_hz=rate_hz)  # never mutate the caller's settings
+        # never mutate the caller's settings; the hall file's camera says how to count
+        s = replace(settings or DetectorSettings(), rate_hz=rate_hz, method=camera.method)
         self.detector = CrowdDetector([(z.id, z.polygon) for z in camera.zones], person or PersonModel(), s)
         self.trackers = {z.id: ZoneTracker(z.id, z.busy, z.crowded) for z in camera.zones}
         self.backoff = backoff or Backoff()
@@ -88,9 +89,9 @@ class CameraCounter:
         self.on_update: Callable[[list[ZoneReading]], None] | None = None
         self.on_retry: Callable[[float, CameraUnavailable], None] | None = None  # (delay, error)
 
-    def process(self, frame: np.ndarray) -> list[ZoneReading]:
-        """One update from one frame (no I/O besides publishing)."""
-        estimates = self.detector.process(frame)
+    def process(self, frame: np.ndarray, ts: float | None = None) -> list[ZoneReading]:
+        """One update from one frame read at `ts` (the counter's clock; no I/O besides publishing)."""
+        estimates = self.detector.process(frame, ts)
         readings = [self.trackers[zid].update(est) for zid, est in estimates.items()]
         for r in readings:
             self.publisher.crowd(r.zone, r.count, r.level)
@@ -136,7 +137,7 @@ class CameraCounter:
                     opened, last = False, None
                     self._lost(err)
                     continue
-                self.process(frame)
+                self.process(frame, started)
                 if last is not None:
                     dt = max(1e-6, started - last)
                     self.fps = 1 / dt if self.fps == 0 else 0.8 * self.fps + 0.2 / dt

@@ -7,11 +7,14 @@ Two estimators, each wrong in its own way:
   it seldom counts something that is not a person, but it misses people who are partly
   hidden, seated, cut by the frame edge or smaller than its 64x128 window. Its count is a
   *lower bound*.
-- **Occupancy** (MOG2 background subtraction): foreground pixels whose implied foot point is
-  inside the zone, each weighted by 1 / (expected silhouette area of a person standing there),
-  so a near person and a far one both add about 1. It sees everyone who differs from the
-  learnt empty hall, but merges overlapping people (under-counts dense crowds) and counts
-  bags, moved chairs and shadows; a person motionless for `background_s` fades into it.
+- **Occupancy**: foreground pixels whose implied foot point is inside the zone, each weighted
+  by 1 / (expected silhouette area of a person standing there), so a near person and a far
+  one both add about 1. The foreground is, by default (`method="reference"`), the difference
+  from a light-normalised reference of the empty hall that adapts only where the hall is
+  empty (reference.py), so people sitting still stay counted; or MOG2 background subtraction
+  (`method="mog2"`), in which a person motionless for `background_s` fades out. Either sees
+  everyone who differs from the empty hall, but merges overlapping people (under-counts
+  dense crowds) and counts bags and moved chairs (MOG2 also ignores shadows).
 
 **Fusion**: `fused = max(hog, occupancy)`. HOG being a lower bound, when occupancy is below it
 the occupancy is wrong (a person absorbed into the background, a calibration too large);
@@ -31,6 +34,9 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from tideq.config.schema import CountMethod
+
+from .reference import ReferenceForeground, ReferenceSettings
 from .zones import ZoneGeometry
 
 
@@ -97,12 +103,14 @@ class DetectorSettings:
     size_tolerance: float = 2.0  # a HOG person may be this many times bigger/smaller than the model
     use_hog: bool = True
     use_occupancy: bool = True
-    background_s: float = 900.0  # a motionless person fades into the background in about this time
+    method: CountMethod = "reference"  # occupancy foreground: difference from the empty hall, or MOG2 motion
+    reference: ReferenceSettings = field(default_factory=ReferenceSettings)
+    background_s: float = 900.0  # mog2: a motionless person fades into the background in about this time
     warmup_frames: int = 10  # first frames learn the empty hall quickly
     relearn_fraction: float = 0.6  # more of the frame than this in foreground: lights changed, relearn
     background_ratio: float = 0.7  # MOG2 TB; lower keeps still people foreground longer
     overlap_correction: bool = True  # undo the overlap of people in dense zones (see Occupancy._uncover)
-    rate_hz: float = 2.0  # updates per second (turns background_s into a learning rate)
+    rate_hz: float = 2.0  # updates per second: the time step when frames come without timestamps
 
 
 class HogPeople:
@@ -127,18 +135,23 @@ class HogPeople:
 
 
 class Occupancy:
-    """MOG2 foreground mask -> per-zone person estimate through precomputed weight maps."""
+    """Foreground mask (difference from the empty-hall reference, or MOG2) -> per-zone person
+    estimate through precomputed weight maps."""
 
     def __init__(self, settings: DetectorSettings, person: PersonModel) -> None:
+        if settings.method not in ("reference", "mog2"):
+            raise ValueError(f"unknown occupancy method {settings.method!r}; use 'reference' or 'mog2'")
         self.s = settings
         self.person = person
+        self.reference = ReferenceForeground(settings.reference, settings.warmup_frames, settings.relearn_fraction)
         self.mog = cv2.createBackgroundSubtractorMOG2(history=500, varThreshold=16, detectShadows=True)
         self.mog.setBackgroundRatio(settings.background_ratio)
         self.frames = 0
-        self.rate = -math.log(settings.background_ratio) / max(1.0, settings.rate_hz * settings.background_s)
+        self.rate_per_s = -math.log(settings.background_ratio) / max(1e-3, settings.background_s)
         self._maps: dict[str, np.ndarray] = {}
         self._capacity: dict[str, float] = {}
         self._size: tuple[int, int] | None = None
+        self.last_mask: np.ndarray | None = None  # foreground of the last frame, 0/1 at processing size
 
     def prepare(self, zones: Sequence[ZoneGeometry], size: tuple[int, int]) -> None:
         """Weight maps at processing size: pixel (x, y) counts for the zone holding the foot
@@ -159,21 +172,30 @@ class Occupancy:
             self._maps[z.id] = body * weight[:, None]
             self._capacity[z.id] = float(self._maps[z.id].sum())
 
-    def apply(self, frame: np.ndarray) -> dict[str, float]:
+    def apply(self, frame: np.ndarray, dt: float) -> dict[str, float]:
+        """One frame, `dt` seconds after the previous one -> estimated people per zone."""
         assert self._size is not None, "prepare() first"
         img = cv2.resize(frame, self._size, interpolation=cv2.INTER_AREA)
-        lr = 1.0 / (self.frames + 1) if self.frames < self.s.warmup_frames else self.rate
-        fg = self.mog.apply(img, learningRate=lr)
-        self.frames += 1
-        fg = cv2.morphologyEx((fg == 255).astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-        if self.frames > self.s.warmup_frames and fg.mean() > self.s.relearn_fraction:
-            self.frames = 0  # the whole scene changed (lights, camera moved): learn it again
+        if img.ndim == 2:
+            img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+        fg = self.reference.apply(img, dt) if self.s.method == "reference" else self._mog2(img, dt)
+        self.last_mask = fg
         fgf = fg.astype(np.float32)
         out: dict[str, float] = {}
         for zid, m in self._maps.items():
             covered = float(cv2.sumElems(cv2.multiply(fgf, m))[0])
             out[zid] = self._uncover(covered, self._capacity[zid]) if self.s.overlap_correction else covered
         return out
+
+    def _mog2(self, img: np.ndarray, dt: float) -> np.ndarray:
+        """MOG2 at a learning rate that makes a motionless person background in `background_s`."""
+        lr = 1.0 / (self.frames + 1) if self.frames < self.s.warmup_frames else min(1.0, self.rate_per_s * dt)
+        fg = self.mog.apply(img, learningRate=lr)
+        self.frames += 1
+        fg = cv2.morphologyEx((fg == 255).astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+        if self.frames > self.s.warmup_frames and fg.mean() > self.s.relearn_fraction:
+            self.frames = 0  # the whole scene changed (lights, camera moved): learn it again
+        return fg
 
     @staticmethod
     def _uncover(covered: float, capacity: float) -> float:
@@ -201,6 +223,7 @@ class CrowdDetector:
         self.zones: list[ZoneGeometry] = []
         self._n = 0
         self._last_hog: dict[str, int] = {}
+        self._last_ts: float | None = None
         self.last_detections: list[Detection] = []
 
     def _setup(self, size: tuple[int, int]) -> None:
@@ -210,11 +233,18 @@ class CrowdDetector:
         ow = min(w, self.settings.occ_width)
         self.occ.prepare(self.zones, (ow, round(h * ow / w)))
 
-    def process(self, frame: np.ndarray) -> dict[str, ZoneEstimate]:
+    def process(self, frame: np.ndarray, ts: float | None = None) -> dict[str, ZoneEstimate]:
+        """One frame taken at `ts` seconds (any monotonic clock; None: `1 / rate_hz` after the
+        last). The time step sets how fast the background or the reference adapts."""
         size = (frame.shape[1], frame.shape[0])
         if size != self._frame_size:
             self._setup(size)
-        occ = self.occ.apply(frame) if self.settings.use_occupancy else {}
+        dt = 1.0 / self.settings.rate_hz
+        if ts is not None:
+            if self._last_ts is not None:
+                dt = min(max(0.0, ts - self._last_ts), 60.0)  # a stalled source does not make one huge step
+            self._last_ts = ts
+        occ = self.occ.apply(frame, dt) if self.settings.use_occupancy else {}
         if self.settings.use_hog and self._n % max(1, self.settings.hog_every) == 0:
             self.last_detections = [d for d in self.hog.detect(frame) if self._plausible(d, size[1])]
             self._last_hog = {z.id: sum(1 for d in self.last_detections if z.contains(*d.foot)) for z in self.zones}
