@@ -111,7 +111,9 @@ def parse_object(payload: bytes | str, *, max_bytes: int = MAX_PAYLOAD) -> dict[
     if len(raw) > max_bytes:
         raise PayloadError(ErrorCode.PAYLOAD_TOO_LARGE, f"payload of {len(raw)} bytes exceeds {max_bytes}")
     try:
-        body = pydantic_core.from_json(raw, allow_inf_nan=False)
+        # cache only keys: every reading and command brings new value strings (`ts`, ids), and
+        # caching them too filled ~1.5 MB of a long-running controller for nothing
+        body = pydantic_core.from_json(raw, allow_inf_nan=False, cache_strings="keys")
     except ValueError as err:
         detail = str(err)[:200]
         if "recursion limit" in detail:
