@@ -527,7 +527,7 @@ class LogPanel(Card):
             self.list.addItem(log_line(e, m.names, lang))
         if not m.log:
             self.list.addItem(
-                "开机以来暂无潮汐决策" if lang is Lang.ZH else "no tidal decision since the console started"
+                "今日暂无潮汐决策" if lang is Lang.ZH else "no tidal decision today"
             )
 
 
