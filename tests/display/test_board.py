@@ -180,6 +180,24 @@ def test_board_speaks_calls_in_its_configured_languages(qtbot, controller, clien
     assert all(r.copy.name[5:].startswith("espeak-en-") for r in player.records)  # English only, no Chinese
 
 
+def test_a_board_without_a_sound_device_warns_once_and_shows_calls(
+    qtbot, controller, client, make_board, tmp_path, caplog
+) -> None:
+    from tideq.drivers.audio.player import SubprocessPlayer
+
+    class NoCard(SubprocessPlayer):
+        command = ("sh", "-c", "echo 'play FAIL sox: no default audio device configured' >&2; exit 1", "{}")
+
+    app, board = make_board()
+    with caplog.at_level("WARNING"):
+        assert not app.start_voice(tmp_path / "cache", player=NoCard())
+        ticket(client, "tax")
+        number = call(client, "5")
+        qtbot.waitUntil(lambda: now_calling(board) == [number], timeout=WAIT)
+    voice = [r for r in caplog.records if "sound device" in r.getMessage()]
+    assert len(voice) == 1 and voice[0].exc_info is None and app.voice is None
+
+
 def test_highlight_lasts_highlight_s_in_real_seconds_whatever_the_hall_speed(
     qtbot, controller, client, clock, make_board
 ) -> None:
