@@ -157,7 +157,9 @@ def call_key(c: CallView) -> tuple[str, str, bool, datetime]:
     return c.ticket, c.window, c.recall, c.at.replace(microsecond=0)
 
 
-def current_calls(calls: tuple[CallView, ...], age_s: Callable[[CallView], float], highlight_s: float) -> list[CallView]:
+def current_calls(
+    calls: tuple[CallView, ...], age_s: Callable[[CallView], float], highlight_s: float
+) -> list[CallView]:
     """Calls to show as "now calling": younger than highlight_s by `age_s` (real seconds, see
     BoardModel), newest first, one per window (a window that called again has moved on) and one
     per ticket (a recall replaces the call). The newest call of a window or ticket decides: an

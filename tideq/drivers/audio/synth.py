@@ -99,7 +99,13 @@ class ClipSynth:
     """
 
     def __init__(
-        self, folder: Path, cache_dir: Path | VoiceCache, *, fmt: Format = ESPEAK_FORMAT, gap_ms: int = 0, sox: str = "sox"
+        self,
+        folder: Path,
+        cache_dir: Path | VoiceCache,
+        *,
+        fmt: Format = ESPEAK_FORMAT,
+        gap_ms: int = 0,
+        sox: str = "sox",
     ) -> None:
         self.folder = Path(folder)
         if not self.folder.is_dir():
