@@ -38,11 +38,12 @@ def test_several_calls_show_together(qtbot, controller, client, make_board) -> N
 
 
 def test_highlight_expires_into_recent_calls(qtbot, controller, client, clock, make_board) -> None:
-    app, board = make_board()
+    mono = FakeMonotonic()
+    app, board = make_board(monotonic=mono)
     ticket(client, "tax")
     number = call(client, "5")
     qtbot.waitUntil(lambda: now_calling(board) == [number], timeout=WAIT)
-    clock.advance(seconds=app.board.highlight_s + 1)
+    mono.t += app.board.highlight_s + 1
     app.model.tick()
     qtbot.waitUntil(lambda: now_calling(board) == [] and number in board.texts("recent.ticket"), timeout=WAIT)
 
@@ -177,3 +178,65 @@ def test_board_speaks_calls_in_its_configured_languages(qtbot, controller, clien
     qtbot.waitUntil(lambda: len(player.records) >= 2, timeout=WAIT * 3)
     assert len(player.records) == 2
     assert all(r.copy.name[5:].startswith("espeak-en-") for r in player.records)  # English only, no Chinese
+
+
+def test_a_board_without_a_sound_device_warns_once_and_shows_calls(
+    qtbot, controller, client, make_board, tmp_path, caplog
+) -> None:
+    from tideq.drivers.audio.player import SubprocessPlayer
+
+    class NoCard(SubprocessPlayer):
+        command = ("sh", "-c", "echo 'play FAIL sox: no default audio device configured' >&2; exit 1", "{}")
+
+    app, board = make_board()
+    with caplog.at_level("WARNING"):
+        assert not app.start_voice(tmp_path / "cache", player=NoCard())
+        ticket(client, "tax")
+        number = call(client, "5")
+        qtbot.waitUntil(lambda: now_calling(board) == [number], timeout=WAIT)
+    voice = [r for r in caplog.records if "sound device" in r.getMessage()]
+    assert len(voice) == 1 and voice[0].exc_info is None and app.voice is None
+
+
+def test_highlight_lasts_highlight_s_in_real_seconds_whatever_the_hall_speed(
+    qtbot, controller, client, clock, make_board
+) -> None:
+    """A demo hall clock runs 20x: the highlight is for people, so it is counted in real seconds."""
+    mono = FakeMonotonic()
+    app, board = make_board(monotonic=mono)
+    ticket(client, "tax")
+    number = call(client, "5")
+    qtbot.waitUntil(lambda: now_calling(board) == [number], timeout=WAIT)
+    clock.advance(seconds=app.board.highlight_s * 20)  # hall time flies, real time stood still
+    ticket(client, "tax")  # fresh state stamped with the new hall time
+    qtbot.waitUntil(lambda: app.model.state.newest_ts == clock.now(), timeout=WAIT)
+    app.model.tick()
+    assert now_calling(board) == [number]
+    mono.t += app.board.highlight_s - 1
+    app.model.tick()
+    assert now_calling(board) == [number]
+    mono.t += 2
+    app.model.tick()
+    qtbot.waitUntil(lambda: now_calling(board) == [] and number in board.texts("recent.ticket"), timeout=WAIT)
+
+
+def test_a_recall_shows_as_now_calling_again_after_the_first_call_expired(
+    qtbot, controller, client, clock, make_board
+) -> None:
+    mono = FakeMonotonic()
+    app, board = make_board(monotonic=mono)
+    ticket(client, "tax")
+    number = call(client, "5")
+    qtbot.waitUntil(lambda: now_calling(board) == [number], timeout=WAIT)
+    clock.advance(seconds=90)
+    mono.t += app.board.highlight_s + 1
+    app.model.tick()
+    qtbot.waitUntil(lambda: now_calling(board) == [], timeout=WAIT)
+    assert client.send("window/5", {"action": "recall"}).ok
+    qtbot.waitUntil(lambda: now_calling(board) == [number] and bool(board.texts("call.recall")), timeout=WAIT)
+    mono.t += 1
+    app.model.tick()
+    assert now_calling(board) == [number]
+    mono.t += app.board.highlight_s
+    app.model.tick()
+    qtbot.waitUntil(lambda: now_calling(board) == [] and number in board.texts("recent.ticket"), timeout=WAIT)

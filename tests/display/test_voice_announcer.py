@@ -153,3 +153,21 @@ def test_end_to_end_from_mosquitto_event_call(broker, synth: EspeakSynth, tmp_pa
     assert threads == {"voice-announcer"}
     assert_no_overlap(player)
     assert duration(ann.spoken[0].wav) > 2.0
+
+
+def test_a_player_that_fails_is_one_warning_without_traceback_and_the_worker_lives(
+    synth: EspeakSynth, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tideq.drivers.audio import PlayerError
+    from tideq.drivers.audio.player import Player
+
+    class Broken(Player):
+        def play(self, wav: Path) -> None:
+            raise PlayerError("play FAIL sox: Sorry, there is no default audio device configured")
+
+    ann = Announcer(synth, Broken(), VoiceConfig(order=(Lang.EN,)))
+    with caplog.at_level("DEBUG", logger="tideq.display.announcer"):
+        run(ann, *(Call(f"A00{n}", "1") for n in range(1, 6)))
+    warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "no default audio device" in warnings[0].getMessage()
+    assert all(r.exc_info is None for r in caplog.records) and ann.failed == 5

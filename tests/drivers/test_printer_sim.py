@@ -122,3 +122,15 @@ def test_paper_sensor_bits(tmp_path, paper, byte4) -> None:
     vp = VirtualPrinter("bits", tmp_path)
     vp.set_state(paper=paper)
     assert vp.status_byte(4) == byte4
+
+
+def test_a_printer_started_again_on_its_folder_numbers_on_and_overwrites_nothing(tmp_path) -> None:
+    first = VirtualPrinter("kiosk-1", tmp_path)
+    first.session(lambda b: None).feed(b"first\n\x1dV\x00")
+    t1 = first.wait_for_tickets(1, 1)[0]
+    before = t1.png.read_bytes()
+    again = VirtualPrinter("kiosk-1", tmp_path)  # a continued demo day: same folder, new printer
+    again.session(lambda b: None).feed(b"second\n\x1dV\x00")
+    t2 = again.wait_for_tickets(1, 1)[0]
+    assert (t1.png.name, t2.png.name) == ("kiosk-1-0001.png", "kiosk-1-0002.png")
+    assert t1.png.read_bytes() == before and "first" in t1.txt.read_text(encoding="utf-8")

@@ -109,3 +109,35 @@ def test_missing_clip_names_the_file_to_record(clip_dir: Path, tmp_path: Path) -
     with pytest.raises(SynthError, match=r"docs/voice\.md"):
         ClipSynth(tmp_path / "nope", tmp_path)
     assert Format(1, 2, 22050) == synth.fmt
+
+
+def test_the_cache_is_bounded_and_evicts_the_least_recently_used(tmp_path: Path) -> None:
+    from tideq.drivers.audio import VoiceCache
+
+    probe = EspeakSynth(tmp_path / "probe").render(build("A001", "1"), Lang.EN)
+    one = probe.stat().st_size
+    cache = VoiceCache(tmp_path / "cache", max_bytes=int(one * 3.5))  # room for about three sentences
+    synth = EspeakSynth(cache)
+    first = synth.render(build("A001", "1"), Lang.EN)
+    second = synth.render(build("A002", "1"), Lang.EN)
+    synth.render(build("A003", "1"), Lang.EN)
+    assert synth.render(build("A001", "1"), Lang.EN) == first and synth.stats.hits == 1  # used again: now newest
+    for n in range(4, 9):
+        synth.render(build(f"A00{n}", "1"), Lang.EN)
+        total = sum(p.stat().st_size for p in (tmp_path / "cache").glob("*.wav"))
+        assert total <= cache.max_bytes and total == cache.size
+    assert not second.exists() and cache.evicted >= 5
+    # a restart counts what is on disk and keeps the limit
+    again = VoiceCache(tmp_path / "cache", max_bytes=int(one * 1.5))
+    assert again.size <= again.max_bytes and len(list((tmp_path / "cache").glob("*.wav"))) == 1
+
+
+def test_a_player_without_a_sound_device_fails_its_probe_once_with_the_reason() -> None:
+    from tideq.drivers.audio import NoSoundDevice
+    from tideq.drivers.audio.player import SubprocessPlayer
+
+    class NoCard(SubprocessPlayer):  # what aplay/play print on a box without a sound card
+        command = ("sh", "-c", "echo \"ALSA lib confmisc.c:855:(parse_card) cannot find card '0'\" >&2; exit 1", "{}")
+
+    with pytest.raises(NoSoundDevice, match="cannot find card"):
+        NoCard().probe()

@@ -418,3 +418,62 @@ def test_an_open_window_nobody_serves_is_an_alert_in_both_languages(fake, qtbot)
         {"v": 1, "ts": NOW.isoformat(), "windows": [window("20", "serving", ticket="A002", tidal=True)]},
     )
     assert model.unattended() == [] and "UNSTAFFED" not in view.alerts.alerts.text()
+
+
+def decision(kind: str, window: str, at: datetime, **kw: Any) -> dict[str, Any]:
+    return {"ts": at.isoformat(), "kind": kind, "window": window, "service": "tax", "reason": "r", **kw}
+
+
+def test_the_log_follows_every_state_of_the_days_decisions_not_only_the_first(fake):
+    """The race behind test_a_console_started_mid_day_has_the_days_decisions: a console that starts
+    between a decision and the state that lists it first gets the older retained snapshot; the
+    next state/tidal (with the closing) must reach the log too."""
+    bus, model, _ = fake
+    opened = decision("tidal_opened", "19", NOW - timedelta(minutes=5))
+    closed = decision("tidal_closed", "19", NOW - timedelta(minutes=1))
+    bus.feed(T.state("tidal"), tidal_state(decisions=[opened]))
+    assert [e.kind for e in model.log] == [TidalKind.OPENED]
+    bus.feed(T.state("tidal"), tidal_state(decisions=[closed, opened]))
+    assert [(e.kind, e.window) for e in model.log] == [(TidalKind.CLOSED, "19"), (TidalKind.OPENED, "19")]
+
+
+def test_a_live_decision_keeps_its_inputs_and_warnings_stay_beside_the_states_decisions(fake):
+    bus, model, _ = fake
+    at = NOW - timedelta(minutes=2)
+    live = decision("tidal_opened", "20", at, inputs={**INPUTS, "by": "policy", "confirmed": True})
+    bus.feed(
+        T.event("tidal"),
+        {"v": 1, "kind": "tidal_warn", "service": "tax", "ts": (at - timedelta(minutes=1)).isoformat()},
+    )
+    bus.feed(T.event("tidal"), {"v": 1, **live})
+    bus.feed(T.state("tidal"), tidal_state(decisions=[decision("tidal_opened", "20", at, inputs={"by": "policy"})]))
+    assert [e.kind for e in model.log] == [TidalKind.OPENED, TidalKind.WARN]
+    assert model.log[0].actor is Actor.CONFIRMED and model.log[0].inputs.waiting == 40  # the event's, not the state's
+
+
+def test_a_previous_days_decisions_leave_the_log_with_the_new_days_state(fake):
+    bus, model, _ = fake
+    bus.feed(
+        T.state("tidal"),
+        tidal_state(
+            ts=(NOW - timedelta(days=1)).isoformat(),
+            decisions=[decision("tidal_opened", "21", NOW - timedelta(days=1))],
+        ),
+    )
+    assert len(model.log) == 1
+    bus.feed(T.state("tidal"), tidal_state(decisions=[]))
+    assert list(model.log) == []
+
+
+def test_the_idle_hint_speaks_of_confirming_only_in_confirm_mode(fake, qtbot):
+    from tideq.manager.console import ManagerConsole
+
+    bus, model, _ = fake
+    view = ManagerConsole(model)
+    qtbot.addWidget(view)
+    bus.feed(T.state("tidal"), tidal_state(mode="confirm"))
+    assert "确认或拒绝" in view.result.text()
+    bus.feed(T.state("tidal"), tidal_state(mode="auto"))
+    assert "确认" not in view.result.text() and "自动" in view.result.text()
+    view.log.refresh()
+    assert view.log.list.item(0).text() == "今日暂无潮汐决策"

@@ -41,6 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--fill", type=float, default=PersonModel.fill, help="silhouette area / height^2 (calibrated)")
     p.add_argument("--no-hog", action="store_true", help="occupancy only (saves CPU where HOG finds no one)")
     p.add_argument("--no-loop", action="store_true", help="stop at the end of a video file instead of looping")
+    p.add_argument("--source", help="frames from this device, URL or video file instead of the camera's configured url")
     add_broker_args(p, "camera-{id}")
     p.set_defaults(func=run)
 
@@ -65,8 +66,8 @@ def run(args: argparse.Namespace) -> int:
     except CameraConfigError as err:
         log.error("%s", err)
         return 2
-    url = camera.url
-    if not ("://" in url or url.isdigit() or url.startswith("/")):
+    url = args.source or camera.url
+    if not args.source and not ("://" in url or url.isdigit() or url.startswith("/")):
         url = str((loaded.path.parent / url).resolve())  # video files relative to the hall file
     # its own login (not the controller's [broker] one), client id == login
     user = camera_user(camera.id)

@@ -18,7 +18,7 @@ from typing import Any
 
 from tideq.config.schema import Board
 from tideq.contract import BusClient, CallEvent
-from tideq.drivers.audio.errors import ClipMissing, VoiceError
+from tideq.drivers.audio.errors import ClipMissing, PlayerError, VoiceError
 from tideq.drivers.audio.player import Player
 from tideq.drivers.audio.sentence import Lang, Sentence, build
 from tideq.drivers.audio.synth import Synth
@@ -82,6 +82,8 @@ class Announcer:
         self.on_spoken = on_spoken
         self.spoken: list[Spoken] = []
         self.dropped = 0
+        self.failed = 0  # announcements the player could not play
+        self._player_errors: set[str] = set()
         self._mute = threading.Event()
         if config.mute:
             self._mute.set()
@@ -181,13 +183,28 @@ class Announcer:
                 if wav is None or self.muted or self._stopping.is_set():
                     continue
                 start = time.monotonic()
-                self.player.play(wav)
+                try:
+                    self.player.play(wav)
+                except PlayerError as err:
+                    self._player_failed(call, err)
+                    return
                 spoken = Spoken(call, lang, wav, start, time.monotonic())
                 self.spoken.append(spoken)
                 if self.on_spoken:
                     self.on_spoken(spoken)
         if self.config.gap_s:
             self._stopping.wait(self.config.gap_s)
+
+    def _player_failed(self, call: Call, err: PlayerError) -> None:
+        """A player that fails (the sound device went away) is said once per distinct error, without a
+        traceback; the call stays on the board, and the next call tries the player again."""
+        self.failed += 1
+        text = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
+        if text not in self._player_errors:
+            self._player_errors.add(text)
+            log.warning("voice: could not play the call of %s (%s); calls are still shown", call.ticket, text)
+        else:
+            log.debug("voice: could not play the call of %s (%s)", call.ticket, text)
 
     def _render(self, sentence: Sentence, lang: Lang) -> Path | None:
         try:

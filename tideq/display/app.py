@@ -28,6 +28,7 @@ from .hallstate import Liveness
 from .model import BoardModel, HallClock
 
 log = logging.getLogger(__name__)
+DEFAULT_CACHE_MB = 64.0  # the voice cache's size limit (tideq.drivers.audio.cache), MB
 
 
 def window_screen_id(window_id: str) -> str:
@@ -154,10 +155,22 @@ class DisplayApp(QObject):
             log.warning("display %s: offline health not delivered", self.board.id)
         self.health_state = HealthState.OFFLINE
 
-    def start_voice(self, cache_dir: Path, clips: Path | None = None, player: Any = None) -> bool:
-        """Speak calls through tideq.drivers.audio if it and a player are installed; False if not."""
+    def start_voice(
+        self, cache_dir: Path, clips: Path | None = None, player: Any = None, cache_mb: float = DEFAULT_CACHE_MB
+    ) -> bool:
+        """Speak calls through tideq.drivers.audio if it, a player and a sound device are there; False
+        if not, after one warning that says why (no traceback, nothing logged per call)."""
         try:
-            from tideq.drivers.audio import AplayPlayer, ClipSynth, EspeakSynth, Lang, SoxPlayer, VoiceError
+            from tideq.drivers.audio import (
+                AplayPlayer,
+                ClipSynth,
+                EspeakSynth,
+                Lang,
+                NoSoundDevice,
+                SoxPlayer,
+                VoiceCache,
+                VoiceError,
+            )
 
             from .announcer import Announcer, Call, VoiceConfig
         except ImportError as err:
@@ -168,13 +181,18 @@ class DisplayApp(QObject):
         if b.voice == "clips" and clips is None and b.clips_dir:
             clips = Path(b.clips_dir)
         try:
-            espeak = EspeakSynth(cache_dir)
-            synth = ClipSynth(clips, cache_dir) if clips else espeak
+            cache = VoiceCache(cache_dir, int(cache_mb * 1024 * 1024))
+            espeak = EspeakSynth(cache)
+            synth = ClipSynth(clips, cache) if clips else espeak
             player = player or _first_player(SoxPlayer, AplayPlayer)
+            player.probe()  # once: no sound card is one warning, not a traceback per call
             self.voice = Announcer.for_board(
                 b, synth, player, VoiceConfig(order=order, repeat=b.voice_repeat), fallback=espeak if clips else None
             ).start()
-        except VoiceError as err:
+        except NoSoundDevice as err:
+            log.warning("voice off: %s; calls are shown on the board but not spoken", err)
+            return False
+        except (VoiceError, ValueError) as err:
             log.warning("voice disabled: %s", err)
             return False
         # the board's own connection: a second one would need a second login (client id == login);
@@ -185,6 +203,7 @@ class DisplayApp(QObject):
 
 
 def _first_player(*kinds: Any) -> Any:
+    """The first player whose command is installed."""
     errors = []
     for kind in kinds:
         try:

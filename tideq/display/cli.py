@@ -30,7 +30,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--languages", choices=["side-by-side", "alternate", "zh", "en"], help="override the board's languages setting"
     )
     p.add_argument("--no-voice", action="store_true", help="do not speak calls (the board's mute also does)")
-    p.add_argument("--voice-cache", default="var/voice-cache", help="folder for rendered announcements")
+    p.add_argument(
+        "--voice-cache", help="folder for rendered announcements (default: voice-cache in the hall's data directory)"
+    )
+    p.add_argument(
+        "--voice-cache-mb",
+        type=float,
+        default=64.0,
+        help="size limit of the voice cache, MB; the announcements used longest ago go first (default 64)",
+    )
     p.add_argument("--clips", help="folder of recorded clips (docs/voice.md); default: espeak-ng")
     add_broker_args(p, "board-{id}, or window-screen-{id} with --window")
     p.set_defaults(func=run_display)
@@ -60,6 +68,8 @@ def run_display(args: argparse.Namespace) -> int:
         login = broker_login(loaded, args, f"window-screen-{args.window}")
     try:
         size = parse_size(args.size) if args.size else None
+        if not args.voice_cache:
+            args.voice_cache = str(loaded.data_dir / "voice-cache")
         return _run(hall, login, args, size)
     except DisplayError as err:
         print(f"tideq display: {err}", file=sys.stderr)
@@ -86,7 +96,9 @@ def _run(hall: HallConfig, login: BrokerLogin, args: argparse.Namespace, size: t
         view.resize(*size)
     display.start()
     if args.board and not args.no_voice and not board.mute:
-        display.start_voice(Path(args.voice_cache), Path(args.clips) if args.clips else None)
+        display.start_voice(
+            Path(args.voice_cache), Path(args.clips) if args.clips else None, cache_mb=args.voice_cache_mb
+        )
     if args.windowed or os.environ.get("QT_QPA_PLATFORM") == "offscreen":
         view.show()
     else:

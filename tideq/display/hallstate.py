@@ -152,18 +152,29 @@ def liveness(*, link_up: bool, state: HallState, rx_age_s: float | None, now: da
     return Liveness.LIVE
 
 
-def current_calls(calls: tuple[CallView, ...], now: datetime, highlight_s: float) -> list[CallView]:
-    """Calls to show as "now calling": younger than highlight_s, newest first, one per window
-    (a window that called again has moved on) and one per ticket (a recall replaces the call)."""
+def call_key(c: CallView) -> tuple[str, str, bool, datetime]:
+    """One call whether it came from `event/call` (ts to the second) or `state/calls` (to the ms)."""
+    return c.ticket, c.window, c.recall, c.at.replace(microsecond=0)
+
+
+def current_calls(
+    calls: tuple[CallView, ...], age_s: Callable[[CallView], float], highlight_s: float
+) -> list[CallView]:
+    """Calls to show as "now calling": younger than highlight_s by `age_s` (real seconds, see
+    BoardModel), newest first, one per window (a window that called again has moved on) and one
+    per ticket (a recall replaces the call). The newest call of a window or ticket decides: an
+    expired recall does not bring back the call it repeated."""
     out: list[CallView] = []
     windows: set[str] = set()
     tickets: set[str] = set()
     for c in calls:
-        if (now - c.at).total_seconds() > highlight_s or c.window in windows or c.ticket in tickets:
+        if c.window in windows or c.ticket in tickets:
             continue
-        out.append(c)
         windows.add(c.window)
         tickets.add(c.ticket)
+        if age_s(c) > highlight_s:
+            continue
+        out.append(c)
     return out
 
 

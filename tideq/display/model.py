@@ -31,6 +31,7 @@ from .hallstate import (
     TidalView,
     WindowView,
     alternatives,
+    call_key,
     current_calls,
     liveness,
     recent_calls,
@@ -75,6 +76,7 @@ class BoardModel(QObject):
         self.state = HallState()
         self.link_up = False
         self._last_rx: float | None = None
+        self._born: dict[tuple[str, str, bool, datetime], float] = {}  # call -> monotonic time it was made
         self._picture = self._judge()
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.tick)
@@ -105,6 +107,7 @@ class BoardModel(QObject):
             log.warning("ignored %s: a %s is nothing a board shows", topic, type(message).__name__)
             return
         changed = self.state.apply(message)
+        self._note_calls()
         if isinstance(message, STATE_MESSAGES):  # the controller's pulse, stamped with its clock
             self._last_rx = self.monotonic()
             observe = getattr(self.clock, "observe", None)  # a ControllerClock follows the controller's ts
@@ -127,11 +130,28 @@ class BoardModel(QObject):
         if force or picture != old:
             self.changed.emit()
 
+    def _note_calls(self) -> None:
+        """Date each call the board knows in real (monotonic) time, once, when it first sees it:
+        now, less its age on the hall clock then. `highlight_s` is for people, so it counts real
+        seconds: at a demo's 20x hall clock a call stays highlighted as long as in a real hall,
+        while a call that was already old when the board (re)connected is not highlighted anew."""
+        mono, now = self.monotonic(), self.clock.now()
+        keys = {call_key(c): c for c in self.state.calls}
+        for key, c in keys.items():
+            if key not in self._born:
+                self._born[key] = mono - max(0.0, (now - c.at).total_seconds())
+        for key in [k for k in self._born if k not in keys]:
+            del self._born[key]
+
+    def _age_s(self, c: CallView) -> float:
+        born = self._born.get(call_key(c))
+        return float("inf") if born is None else self.monotonic() - born
+
     def _judge(self) -> Picture:
         now = self.clock.now()
         rx_age = None if self._last_rx is None else self.monotonic() - self._last_rx
         live = liveness(link_up=self.link_up, state=self.state, rx_age_s=rx_age, now=now, stale_s=self.board.stale_s)
-        current = current_calls(self.state.calls, now, self.board.highlight_s) if live is Liveness.LIVE else []
+        current = current_calls(self.state.calls, self._age_s, self.board.highlight_s) if live is Liveness.LIVE else []
         return Picture(live, tuple(current), shown(self.languages, now), now.replace(second=0, microsecond=0))
 
     # what views read ------------------------------------------------------------------------

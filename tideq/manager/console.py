@@ -39,6 +39,20 @@ VERB = {
     TidalCommand.CONFIRM: ("确认", "Confirm"),
     TidalCommand.DECLINE: ("拒绝", "Decline"),
 }
+IDLE_HINT = {  # the result bar before the first command: what the manager can do in this mode
+    TidalMode.CONFIRM: (
+        "点按建议上的按钮确认或拒绝；潮汐窗口可随时手动开关",
+        "Tap a proposal's buttons to confirm or decline; open or close tidal windows by hand any time",
+    ),
+    TidalMode.AUTO: (
+        "策略自动开关潮汐窗口；如需干预，可随时手动开关",
+        "The policy opens and closes tidal windows itself; open or close one by hand to override",
+    ),
+    TidalMode.OFF: (
+        "潮汐策略已关闭：需要时手动开放潮汐窗口",
+        "The tidal policy is off: open a tidal window by hand when a service needs one",
+    ),
+}
 STYLE = """
 QWidget#manager { background: #eef1f5; }
 QFrame#card { background: white; border: 1px solid #dde1e7; border-radius: 8px; }
@@ -77,6 +91,7 @@ class ManagerConsole(QWidget):
                 self.windows.refresh,
                 self.services.refresh,
                 self._render_head,
+                self._render_result,  # the idle hint depends on the mode
             ],
             Part.CROWD: [self.services.refresh],
             Part.HEALTH: [self.health.refresh],
@@ -200,14 +215,7 @@ class ManagerConsole(QWidget):
             w = m.names.short_window(m.pending.window, lang)
             self._result(f"{verb} {w}：发送中…" if zh else f"{verb} {w}: sending…", "", "#f1f3f4", "#3c4043")
         elif m.last is None:
-            self._result(
-                "点按建议上的按钮确认或拒绝；潮汐窗口可随时手动开关"
-                if zh
-                else "Tap a proposal's buttons to confirm or decline; open or close tidal windows by hand any time",
-                "",
-                "#f1f3f4",
-                "#5f6368",
-            )
+            self._result(pick(IDLE_HINT[m.mode], lang), "", "#f1f3f4", "#5f6368")
         else:
             text, guide = m.last.say(lang)
             bg, fg = OUTCOME_STYLE[m.last.outcome]

@@ -37,6 +37,7 @@ from tideq.contract import (
     ServicesState,
     TidalCommand,
     TidalEvent,
+    TidalKind,
     TidalMode,
     TidalState,
     WindowItem,
@@ -145,6 +146,11 @@ _DONE = {
     TidalCommand.DECLINE: ("已拒绝建议：{w}", "Declined the proposal for {w}"),
 }
 _NO_ANSWER = BiText(zh="操作未完成", en="not done")
+_DECIDED = (TidalKind.OPENED, TidalKind.CLOSED)  # what state/tidal.decisions lists
+
+
+def _key(e: LogEntry) -> tuple[datetime, TidalKind, str | None]:
+    return e.at, e.kind, e.window
 
 
 class ManagerModel(QObject):
@@ -374,14 +380,46 @@ class ManagerModel(QObject):
             part = Part.WINDOWS
         elif isinstance(msg, TidalState) and topic == t.state("tidal"):
             self.tidal = msg
-            if not self.log and msg.decisions:  # started mid-day: seed the log with today's openings and closings
-                self.log.extend(log_entry(d) for d in msg.decisions)
+            if self._merge_decisions(msg):
                 self.changed.emit(Part.LOG)
             part = Part.TIDAL
         else:
             return None
         self.last_state = time.monotonic()
         return part
+
+    def _merge_decisions(self, msg: TidalState) -> bool:
+        """Fold `state/tidal.decisions` (the controller's own fold of today's openings and closings,
+        newest first) into the log; True if the log changed.
+
+        The state is the truth for the day's openings and closings up to its `ts`, whenever the
+        console started: a console that first saw an older retained snapshot (published before the
+        last decision, or by an earlier controller) takes every later one too, instead of keeping the
+        first it saw. A live event of the same decision is kept in its place (it carries the policy's
+        inputs, the state only who decided). Live events the state does not list stay: warnings,
+        proposals and declines, an opening newer than the snapshot, or one older than the decisions
+        the state still lists (it keeps the latest 50). Entries of another hall day are dropped."""
+        day = msg.ts.date()
+        shown = [log_entry(d) for d in msg.decisions]
+        live = {_key(e): e for e in self.log}
+        keys = {_key(e) for e in shown}
+        oldest = shown[-1].at if shown else None
+
+        def keep(e: LogEntry) -> bool:
+            if _key(e) in keys or e.at.astimezone(msg.ts.tzinfo).date() != day:
+                return False
+            if e.kind not in _DECIDED:
+                return True
+            return e.at > msg.ts or (oldest is not None and e.at < oldest)
+
+        merged = [live.get(_key(e), e) for e in shown] + [e for e in self.log if keep(e)]
+        merged.sort(key=lambda e: e.at, reverse=True)  # stable: equal times keep the state's order
+        merged = merged[: self.log.maxlen]
+        if merged == list(self.log):
+            return False
+        self.log.clear()
+        self.log.extend(merged)
+        return True
 
     def _on_cleared(self, topic: str) -> None:
         """A retained reading was cleared (a camera or device taken out of service): forget it."""

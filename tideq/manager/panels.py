@@ -526,9 +526,7 @@ class LogPanel(Card):
         for e in m.log:
             self.list.addItem(log_line(e, m.names, lang))
         if not m.log:
-            self.list.addItem(
-                "开机以来暂无潮汐决策" if lang is Lang.ZH else "no tidal decision since the console started"
-            )
+            self.list.addItem("今日暂无潮汐决策" if lang is Lang.ZH else "no tidal decision today")
 
 
 class HealthStrip(QFrame):

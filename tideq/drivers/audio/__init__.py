@@ -3,7 +3,8 @@
 Sentence -> WAV with espeak-ng or recorded clips -> one queued player. See docs/voice.md.
 """
 
-from .errors import ClipMissing, PlayerError, SynthError, VoiceError
+from .cache import VoiceCache
+from .errors import ClipMissing, NoSoundDevice, PlayerError, SynthError, VoiceError
 from .player import AplayPlayer, FilePlayer, Player, PlayRecord, SoxPlayer
 from .sentence import Lang, Sentence, build
 from .synth import ClipSynth, EspeakSynth, Synth, SynthStats
@@ -17,6 +18,7 @@ __all__ = [
     "FilePlayer",
     "Format",
     "Lang",
+    "NoSoundDevice",
     "PlayRecord",
     "Player",
     "PlayerError",
@@ -25,6 +27,7 @@ __all__ = [
     "Synth",
     "SynthError",
     "SynthStats",
+    "VoiceCache",
     "VoiceError",
     "build",
     "duration",

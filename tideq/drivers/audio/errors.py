@@ -17,3 +17,7 @@ class ClipMissing(SynthError):
 
 class PlayerError(VoiceError):
     """The audio player failed (no sound device, player not installed)."""
+
+
+class NoSoundDevice(PlayerError):
+    """The player is installed but the box has no sound output (no card, no PulseAudio)."""

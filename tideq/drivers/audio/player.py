@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
 import threading
 import time
+import wave
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import PlayerError
+from .errors import NoSoundDevice, PlayerError
 from .wav import duration
 
 
@@ -22,6 +24,9 @@ class Player(ABC):
 
     def stop(self) -> None:  # noqa: B027 -- an optional hook: the default no-op is meant, not a forgotten @abstractmethod
         """Interrupt the current playback (shutdown)."""
+
+    def probe(self) -> None:  # noqa: B027 -- an optional hook: players that need no device pass
+        """Check once, before the first call, that this player can be heard; NoSoundDevice if not."""
 
 
 class SubprocessPlayer(Player):
@@ -50,6 +55,23 @@ class SubprocessPlayer(Player):
         with self._lock:
             if self._proc and self._proc.poll() is None:
                 self._proc.terminate()
+
+    def probe(self) -> None:
+        """Play 20 ms of silence: without a sound card or sound server the player fails at once
+        (ALSA: "cannot find card '0'", sox: "no default audio device configured"), which is said
+        once here instead of with every call."""
+        with tempfile.TemporaryDirectory(prefix="tideq-probe-") as tmp:
+            silence = Path(tmp) / "silence.wav"
+            with wave.open(str(silence), "wb") as w:
+                w.setnchannels(1)
+                w.setsampwidth(2)
+                w.setframerate(8000)
+                w.writeframes(b"\x00\x00" * 160)
+            try:
+                self.play(silence)
+            except PlayerError as err:
+                last = str(err).strip().splitlines()[-1] if str(err).strip() else str(err)
+                raise NoSoundDevice(f"no sound device for {self.command[0]} ({last})") from err
 
 
 class AplayPlayer(SubprocessPlayer):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from .cache import VoiceCache
 from .errors import ClipMissing, SynthError
 from .sentence import Lang, Sentence
 from .wav import Format, concat, convert, wav_format
@@ -44,7 +45,7 @@ class EspeakSynth:
 
     def __init__(
         self,
-        cache_dir: Path,
+        cache_dir: Path | VoiceCache,
         *,
         zh_voice: str = "cmn-latn-pinyin",
         en_voice: str = "en",
@@ -55,8 +56,8 @@ class EspeakSynth:
         if found is None:
             raise SynthError(f"{exe} not found; install it (apt-get install espeak-ng) or configure a clip folder")
         self.exe = found
-        self.cache_dir = Path(cache_dir)
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        self.cache = cache_dir if isinstance(cache_dir, VoiceCache) else VoiceCache(Path(cache_dir))
+        self.cache_dir = self.cache.folder
         self.voices = {Lang.ZH: zh_voice, Lang.EN: en_voice}
         self.speed_wpm = speed_wpm
         self.stats = SynthStats()
@@ -67,7 +68,7 @@ class EspeakSynth:
     def say(self, text: str, lang: Lang) -> Path:
         voice = self.voices[lang]
         path = self.cache_dir / f"espeak-{lang.value}-{_key(voice, self.speed_wpm, text)}.wav"
-        if path.exists():
+        if self.cache.hit(path):
             self.stats.hits += 1
             return path
         t0 = time.perf_counter()
@@ -84,6 +85,7 @@ class EspeakSynth:
         if res.returncode or not tmp.exists():
             raise SynthError(f"espeak-ng failed on {text!r} (voice {voice}): {res.stderr.strip()}")
         os.replace(tmp, path)
+        self.cache.added(path)
         self.stats.renders += 1
         self.stats.render_s += time.perf_counter() - t0
         return path
@@ -97,13 +99,19 @@ class ClipSynth:
     """
 
     def __init__(
-        self, folder: Path, cache_dir: Path, *, fmt: Format = ESPEAK_FORMAT, gap_ms: int = 0, sox: str = "sox"
+        self,
+        folder: Path,
+        cache_dir: Path | VoiceCache,
+        *,
+        fmt: Format = ESPEAK_FORMAT,
+        gap_ms: int = 0,
+        sox: str = "sox",
     ) -> None:
         self.folder = Path(folder)
         if not self.folder.is_dir():
             raise SynthError(f"clip folder {self.folder} does not exist; see docs/voice.md for its layout")
-        self.cache_dir = Path(cache_dir)
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        self.cache = cache_dir if isinstance(cache_dir, VoiceCache) else VoiceCache(Path(cache_dir))
+        self.cache_dir = self.cache.folder
         self.fmt = fmt
         self.gap_ms = gap_ms
         self.sox = sox
@@ -126,11 +134,12 @@ class ClipSynth:
     def render(self, sentence: Sentence, lang: Lang) -> Path:
         names = sentence.clips(lang)
         path = self.cache_dir / f"clips-{lang.value}-{_key(self.folder, self.gap_ms, self.fmt, *names)}.wav"
-        if path.exists():
+        if self.cache.hit(path):
             self.stats.hits += 1
             return path
         t0 = time.perf_counter()
         concat([self.clip(n) for n in names], path, self.fmt, self.gap_ms)
+        self.cache.added(path)
         self.stats.renders += 1
         self.stats.render_s += time.perf_counter() - t0
         return path

@@ -70,7 +70,7 @@ class VirtualPrinter:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self._state = SimState()
         self._cond = threading.Condition()
-        self._seq = itertools.count(1)
+        self._seq = itertools.count(_last_seq(self.out_dir, name) + 1)  # never overwrite an earlier ticket
         self.tickets: list[PrintedTicket] = []
         self.discarded = 0  # tickets sent while faulted: a real printer would not print them
         self.status_queries = 0
@@ -238,3 +238,14 @@ def open_virtual(p: PrinterUrl) -> VirtualLink:
     if "width" in p.options:
         opts["width_mm"] = int(p.options["width"])
     return virtual_printer(p.target, **opts).link()
+
+
+def _last_seq(folder: Path, name: str) -> int:
+    """The highest `{name}-NNNN` already in `folder` (0 if none): a printer started again on the same
+    folder (a continued demo day) numbers on instead of overwriting the tickets it printed before."""
+    last = 0
+    for p in folder.glob(f"{name}-*.*"):
+        tail = p.stem[len(name) + 1 :]
+        if tail.isdigit():
+            last = max(last, int(tail))
+    return last
