@@ -7,7 +7,9 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import gc
 import uuid
+from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -22,6 +24,18 @@ pytest_plugins = ["tests.staff"]  # staff-side fixtures, shared by counter, mana
 TZ = ZoneInfo("Asia/Shanghai")
 THURSDAY_10 = datetime(2026, 11, 26, 10, 0, tzinfo=TZ)  # the hall is open: a weekday morning
 HALL_SECRET = "test-secret"
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_the_main_thread() -> Iterator[None]:
+    """Free each test's unreachable objects here, after its other fixtures, on the GUI thread.
+
+    Left to Python's cycle collector, a Qt object of a finished test (a board model and its
+    QTimer, a bus) may be freed whenever some thread allocates: on a paho or worker thread of the
+    next test, and Qt then crashes in the main thread's event loop (a segfault in
+    tests/display/test_board_reconnect.py under load)."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,8 @@ from tideq.display.board import BoardWidget
 from tideq.display.hallstate import Liveness
 from tideq.display.layouts import Layout
 
+from ..staff import dispose
+
 WAIT = 5000
 TICKET = re.compile(r"^[A-Z]\d{3,4}$")
 
@@ -52,6 +54,7 @@ def make_board(qtbot, hall, broker, clock) -> Iterator[MakeBoard]:  # type: igno
     yield make
     for a in apps:
         a.stop()
+    dispose(*apps)  # on the GUI thread, now (tests/staff.py)
 
 
 def now_calling(widget: BoardWidget) -> list[str]:
