@@ -2,7 +2,10 @@
 ETA accuracy with staff who leave, dawdle or never come (staff models), against LES and HOL predictors.
 
     python bench/bench_tidal.py [--seeds 8] [--config tideq/config/halls/xian-hitech.toml]
-        [--skip policies eta staff validation]
+        [--skip policies bound eta staff validation] [--bound-seeds 8] [--ref-evals 90] [--milp] [--jobs 2]
+
+`bound`: every policy against the clairvoyant reference (tideq/sim/reference.py), a
+simulator-in-the-loop search per seed (about 75 s a seed with the default 90 + 2 x 30 schedules).
 
 Prints the figures recorded in docs/benchmarks.md. Takes a few minutes on 2 cores.
 """
@@ -216,8 +219,9 @@ def bound_bench(config: str, seeds: range, evals: int, milp: bool, jobs: int) ->
     wh = tideq["window_hours"] / static["window_hours"] - 1
     print(f"goal p90 >= 40 % below static: {cut:.1%} ({'met' if cut >= 0.4 else 'NOT met'})")
     print(f"goal window-hours <= +5 % of static: {wh:+.1%} ({'met' if wh <= 0.05 else 'NOT met'})")
-    worse = [n for n in names if any(o["refs"][n]["p90_wait_s"] > o["rows"][n]["p90_wait_s"] for o in out)]
-    print(f"reference no worse than any policy at its window-hours, every seed: {'yes' if not worse else worse}")
+    within = [n for n in names if not n.startswith("unlimited")]  # the unlimited rules break the limits
+    worse = [n for n in within if any(o["refs"][n]["p90_wait_s"] > o["rows"][n]["p90_wait_s"] for o in out)]
+    print(f"reference no worse than any policy within the limits at its window-hours, every seed: {worse or 'yes'}")
 
 
 def eta_bench(seeds: range) -> None:

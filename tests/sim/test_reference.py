@@ -108,9 +108,7 @@ def test_tuned_tideq_gains_on_a_small_hall(scenario):
     t = scenario.hall.tidal
     seeds = range(3)
     static = stats.mean_summary([stats.summary(Simulation(scenario, policies.StaticPolicy(), s).run()) for s in seeds])
-    tideq = stats.mean_summary(
-        [stats.summary(Simulation(scenario, policies.TideqPolicy(t), s).run()) for s in seeds]
-    )
+    tideq = stats.mean_summary([stats.summary(Simulation(scenario, policies.TideqPolicy(t), s).run()) for s in seeds])
     assert tideq["p90_wait_s"] <= 0.6 * static["p90_wait_s"]
     assert tideq["window_hours"] <= 1.25 * static["window_hours"]  # one pool window is 1/4 of this hall
     assert tideq["switches"] > 0

@@ -226,24 +226,33 @@ class _Space:
         return any(a <= t < b for a, b in self.spans)
 
     def feasible(self, sched: Schedule) -> bool:
+        return self.violations(sched) == 0
+
+    def violations(self, sched: Schedule) -> int:
+        """How many of the hall's limits the schedule breaks as written (a window's stints overlap,
+        a service it may not serve or an opening outside hours: many). A schedule read from a
+        policy's run may break a few as written (a drain ends its stint before the real closing);
+        the player keeps the limits anyway, so the search only refuses a change that breaks more."""
+        bad = 1000
         by: dict[str, list[Stint]] = {}
         for s in sched:
             if s.window not in self.allowed or not s.services or s.services[0] not in self.allowed[s.window]:
-                return False
+                return bad
             if not (self.open_s <= s.start_s < self.close_s):
-                return False
+                return bad
             by.setdefault(s.window, []).append(s)
+        n = 0
         events: list[tuple[float, bool]] = []  # (time, exempt)
         for stints in by.values():
             stints.sort()
             for i, s in enumerate(stints):
                 nxt = stints[i + 1] if i + 1 < len(stints) else None
                 if nxt is not None and nxt.start_s < s.end_s:
-                    return False
+                    return bad
                 move_next = nxt is not None and nxt.start_s == s.end_s
                 exempt = not move_next and not self.in_hours(s.end_s)
                 if s.end_s - s.start_s < self.min_open_s and not exempt:
-                    return False
+                    n += 1
                 prev_move = i > 0 and stints[i - 1].end_s == s.start_s
                 if not prev_move:
                     events.append((s.start_s, False))
@@ -255,8 +264,8 @@ class _Space:
             if exempt:
                 continue
             if sum(1 for x in times if t - 3600 < x <= t) > self.max_switches:
-                return False
-        return True
+                n += 1
+        return n
 
 
 def _round(t: float, q: float = 60.0) -> float:
@@ -356,6 +365,7 @@ def search(
     current = min(ref.points, key=lambda p: _key(p.summary, budget_wh))
     rng = random.Random(rng_seed * 7919 + seed)
     for k in range(evals):
+        allowed = space.violations(current.schedule)
         if current.schedule not in runs:
             runs[current.schedule] = play(sc, seed, current.schedule)
         hot = _hot(runs[current.schedule], space.open_s, space.close_s)
@@ -365,7 +375,7 @@ def search(
             cand = _neighbour(current.schedule, space, rng, hot, left)
             if rng.random() < 0.3:
                 cand = _neighbour(cand, space, rng, hot, left)
-            if cand not in seen and space.feasible(cand):
+            if cand not in seen and space.violations(cand) <= allowed:
                 break
         else:
             continue
