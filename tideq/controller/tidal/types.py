@@ -73,7 +73,8 @@ class Tuning:
     # visitor of a slow service buys little
     crowd_eta_factor: float = 0.5  # ... and this further share of it when the zone is crowded
     close_queue_factor: float = 0.5  # close only below this share of warn_queue
-    close_load: float = 0.9  # ... and when arrivals are below this share of the capacity left
+    close_load: float = 1.1  # ... and when arrivals are below this share of the capacity left (above 1:
+    # comprehensive pool windows and shared windows absorb a little excess; issue 13 tuning)
     proposal_ttl_s: float = 300.0  # an unconfirmed proposal lapses (and may be proposed again)
     hold_s: float = 1800.0  # after a manual close or a decline: no new proposal for it
     target_wait_s: float = 300.0  # value of a window: visitor-seconds of wait beyond this it saves ...
@@ -82,8 +83,8 @@ class Tuning:
     open_gain_s: float = math.inf  # a window saving this much counts as capacity short, whatever the wait
     # (off: on peak-day it bought its p90 with too many window-hours)
     move_factor: float = 0.5  # with no free pool window, move one whose loss is below this share of the gain
-    close_z: float = 1.5  # close only if arrivals + close_z * their Poisson noise are below close_load
-    # of the capacity left (a peak's noise must not close its window)
+    close_z: float = 0.0  # close only if arrivals + close_z * their Poisson noise are below close_load
+    # of the capacity left (1.5 before issue 13: with comprehensive windows it kept them open +3 h a day)
 
 
 class Thresholds(TypedDict):
