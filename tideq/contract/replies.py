@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from datetime import date
+from typing import Annotated, Any, ClassVar
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 from .common import BiText, Timestamp
-from .vocab import ErrorCode, Priority, TicketStatus, WindowStatus
+from .vocab import BookingStatus, ErrorCode, Priority, RatingChannel, RowStatus, TicketStatus, WindowStatus
 from .wire import Count, Message, Part, SafeStr, Short
 
 
@@ -59,11 +60,52 @@ class ErrorInfo(Part):
         return (self.model_extra or {}).get(key)
 
 
+class RowResult(Part):
+    """What a `per_row` import did with one booking (in the order they were sent)."""
+
+    code: SafeStr
+    status: RowStatus
+    error: ErrorInfo | None = None
+
+
+class BookingInfo(Part):
+    """One booking as the controller knows it (`cmd/booking` cancel, reschedule, status)."""
+
+    code: Short
+    service: Short
+    start: Timestamp
+    end: Timestamp
+    status: BookingStatus
+    ticket: Short | None = None  # checked_in: the ticket it got
+    ticket_status: TicketStatus | None = None  # checked_in: waiting, serving, skipped or done
+    checked_in_at: Timestamp | None = None
+    cancelled_at: Timestamp | None = None
+
+
+class RatingRecord(Part):
+    """One 好差评 rating: what `event/rated` carries and `cmd/booking` `ratings` lists.
+
+    `rating_id` is stable (`{hall}:{day}:{ticket}`, a ticket is rated once), the key by which a
+    receiver stores each rating exactly once."""
+
+    rating_id: Short
+    hall: Short
+    day: date
+    ticket: Short
+    service: Short
+    window: Short
+    staff: Short | None = None  # the window's signed-in staff; null while the hall has no staff sign-in
+    rating: Annotated[int, Field(ge=1, le=5)]
+    channel: RatingChannel
+    at: Timestamp
+
+
 class Reply(Message):
     """`{"v":1,"id":..,"ok":true, <result>}` or `{"v":1,"id":..,"ok":false,"error":{..}}`.
 
     Result fields by command: ticket/rejoin `ticket`; checkin `ticket`, `appointment` (and `note`
-    when late); window `window`, `ticket`; tidal `tidal`; appointments `imported`.
+    when late); window `window`, `ticket`; tidal `tidal`; appointments `imported` (and `results`
+    with `per_row`); booking `booking` (cancel, reschedule, status) or `ratings`, `more` (ratings).
     """
 
     omit_none: ClassVar[bool] = True
@@ -76,6 +118,10 @@ class Reply(Message):
     window: WindowRef | None = None
     tidal: TidalRef | None = None
     imported: Count | None = None
+    results: list[RowResult] | None = None
+    booking: BookingInfo | None = None
+    ratings: list[RatingRecord] | None = None
+    more: bool | None = None  # ratings: another page follows (ask again with offset + len(ratings))
 
     @property
     def code(self) -> ErrorCode | None:
