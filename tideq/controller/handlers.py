@@ -47,8 +47,8 @@ from tideq.contract.wire import validate as validate_model
 
 from . import refusals as R
 from .engine import Engine
-from .model import Appointment
 from .events import Event
+from .model import Appointment
 from .tidal import Decision, TidalPolicy
 
 LATE_NOTE = BiText.of(

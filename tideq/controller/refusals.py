@@ -293,7 +293,7 @@ def appointment_checked_in(code: str, ticket: str) -> Refusal:
         ErrorCode.APPOINTMENT_CHECKED_IN,
         B(f"预约{code}已签到取号（{ticket}号）", f"appointment {code} is checked in (ticket {ticket})"),
         B(
-            f"该预约已在排队，无法取消或改期；如办事人不再办理，窗口叫号未到时过号即可，其他时段请重新预约",
+            f"该预约已在排队，无法取消或改期；如办事人不再办理，窗口叫{ticket}号未到时过号即可，其他时段请重新预约",
             f"it is in the queue now: it can no longer be cancelled or moved; if the visitor leaves, the window"
             f" skips {ticket} when it is called, and another slot is a new booking",
         ),
