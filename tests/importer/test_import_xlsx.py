@@ -18,6 +18,10 @@ from .helpers import id_number, raw_bytes, run_import, stored_imports
 ID_A = id_number("61011319900307123")
 
 
+def at(hour: int, minute: int) -> datetime:
+    return datetime(2026, 11, 26, hour, minute)  # a date cell: no timezone
+
+
 def write_xlsx(path: Path, rows: list[list[object]]) -> Path:
     book = Workbook()
     sheet = book.active
