@@ -49,7 +49,8 @@ class TidalRef(Part):
 
 class ErrorInfo(Part):
     """A refusal: what happened and what to do instead (窗口无否决权), plus the code's extra
-    fields (`next_open`, `ticket`, `reason`, `services`, `status`, `start`, `checkin_opens`, `detail`)."""
+    fields (`next_open`, `ticket`, `reason`, `services`, `status`, `start`, `checkin_opens`, `detail`,
+    `booking`)."""
 
     model_config = ConfigDict(extra="allow")
     code: ErrorCode
@@ -105,7 +106,7 @@ class Reply(Message):
 
     Result fields by command: ticket/rejoin `ticket`; checkin `ticket`, `appointment` (and `note`
     when late); window `window`, `ticket`; tidal `tidal`; appointments `imported` (and `results`
-    with `per_row`); booking `booking` (cancel, reschedule, status) or `ratings`, `more` (ratings).
+    with `per_row`); booking `booking` (cancel, reschedule, status) or `ratings`, `more`, `day` (ratings).
     """
 
     omit_none: ClassVar[bool] = True
@@ -121,6 +122,7 @@ class Reply(Message):
     results: list[RowResult] | None = None
     booking: BookingInfo | None = None
     ratings: list[RatingRecord] | None = None
+    day: date | None = None  # ratings: the hall day they are of (today's when the command gave none)
     more: bool | None = None  # ratings: another page follows (ask again with offset + len(ratings))
 
     @property

@@ -264,6 +264,7 @@ class Handlers:
             {
                 "ratings": [RatingRecord.model_validate(r) for r in page],
                 "more": cmd.offset + len(page) < len(records),
+                "day": day,
             },
             [],
             query=True,

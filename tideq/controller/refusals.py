@@ -284,7 +284,7 @@ def appointment_cancelled(code: str) -> Refusal:
             "请重新预约（掌上预约）或直接取号；预约平台可重新推送该预约",
             "book again on the platform or take a walk-in ticket; the platform can push the booking again",
         ),
-        {"code": code},
+        {"booking": code},
     )
 
 
@@ -297,7 +297,7 @@ def appointment_checked_in(code: str, ticket: str) -> Refusal:
             f"it is in the queue now: it can no longer be cancelled or moved; if the visitor leaves, the window"
             f" skips {ticket} when it is called, and another slot is a new booking",
         ),
-        {"code": code, "ticket": ticket},
+        {"booking": code, "ticket": ticket},
     )
 
 
@@ -309,7 +309,7 @@ def booking_unknown(code: str) -> Refusal:
             "请先推送该预约（POST /booking/v1/bookings）；已过去的预约日不再保留",
             "push it first (POST /booking/v1/bookings); bookings of past days are not kept",
         ),
-        {"code": code},
+        {"booking": code},
     )
 
 
