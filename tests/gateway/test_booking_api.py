@@ -65,6 +65,7 @@ def test_a_batch_with_bad_rows_imports_the_good_ones_with_a_result_per_row(booki
         booking("YY1005", service="社保医保", at=60, name="赵六", phone="+86 139 1234 5678"),
         booking("YY1001"),  # the same code twice in one batch
         {"service": "tax"},  # no code, no times
+        "YY1009",  # not an object
     ]
     r = push(booking_api, "b-1", rows)
     assert r.status_code == 200, r.text
@@ -78,8 +79,9 @@ def test_a_batch_with_bad_rows_imports_the_good_ones_with_a_result_per_row(booki
         (4, "YY1005", "created", None),
         (5, "YY1001", "refused", "bad_payload"),
         (6, None, "refused", "bad_payload"),
+        (7, None, "refused", "bad_payload"),
     ]
-    assert (body["created"], body["updated"], body["unchanged"], body["refused"]) == (2, 0, 0, 5)
+    assert (body["created"], body["updated"], body["unchanged"], body["refused"]) == (2, 0, 0, 6)
     errors = {x["index"]: x["error"] for x in body["results"] if x.get("error")}
     assert "end must be after start" in errors[2]["message"]["en"] and errors[2]["guide"]["zh"]
     assert errors[3]["field"] == "id_number" and "check digit" in errors[3]["message"]["en"]

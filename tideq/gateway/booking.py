@@ -52,6 +52,7 @@ from tideq.contract import (
 )
 from tideq.contract.identity import InvalidIdNumber, identity_hash
 from tideq.contract.privacy import mask_name, mask_phone
+from tideq.contract.wire import scrub
 
 from .keys import ApiKeys
 
@@ -169,7 +170,7 @@ class PushRequest(BaseModel):
         max_length=128,
         description="the platform's id of this batch; with the bookings it makes the push idempotent",
     )
-    bookings: list[Annotated[dict[str, Any], WithJsonSchema(BOOKING_SCHEMA)]] = Field(
+    bookings: list[Annotated[Any, WithJsonSchema(BOOKING_SCHEMA)]] = Field(
         description="the bookings (at most [booking] max_batch, default 1,000)"
     )
 
@@ -422,9 +423,9 @@ def _push(client: BookingClient, pid: str, body: PushRequest) -> PushResponse:
             _refused_whole(reply, items, outcomes)
     results = [outcomes[i] for i in range(len(body.bookings))]
     count = {s: sum(r.status is s for r in results) for s in RowStatus}
-    log.info(
-        "push %s of %s: %d rows, %d refused", body.batch_id[:40], pid, len(results), count[RowStatus.REFUSED]
-    )  # never a personal value, never the key
+    log.info(  # never a personal value, never the key
+        "push %s of %s: %d rows, %d refused", scrub(body.batch_id, 40), pid, len(results), count[RowStatus.REFUSED]
+    )
     return PushResponse(
         batch_id=body.batch_id,
         results=results,
@@ -444,8 +445,16 @@ def _refused_whole(reply: Reply, items: list[tuple[int, dict[str, Any]]], outcom
         outcomes[i] = RowOutcome(index=i, code=a["code"], status=RowStatus.REFUSED, error=err)
 
 
-def _prepare(client: BookingClient, i: int, raw: dict[str, Any], out: dict[int, RowOutcome]) -> dict[str, Any] | None:
+def _prepare(client: BookingClient, i: int, raw: Any, out: dict[int, RowOutcome]) -> dict[str, Any] | None:
     """One booking as `cmd/appointments` carries it (masked, hashed), or its refusal in `out`."""
+    if not isinstance(raw, dict):
+        out[i] = RowOutcome(
+            index=i,
+            code=None,
+            status=RowStatus.REFUSED,
+            error=Error(**_bad("", "not an object {code, service, start, end, ...}", "该条不是预约对象")),
+        )
+        return None
     code = raw.get("code") if isinstance(raw.get("code"), str) else None
     shown = code.strip().upper() if code and re.match(CODE_PATTERN, code.strip()) else None
 
