@@ -96,3 +96,29 @@ def test_status_of_a_booking_is_answered_but_not_stored(logins, controller):
     assert stored_replies(controller) == replies
     raw = gw.request("booking", {"action": "cancel"})
     assert raw["ok"] is False and "needs 'code'" in json.dumps(raw)
+
+
+def test_a_cancel_and_a_reschedule_of_an_earlier_day_survive_a_restart_the_next_day(
+    logins, controller, clock, hall, broker
+):
+    from tideq.controller.service import ControllerService
+
+    gw = logins["gateway"]
+    tomorrow = [
+        {"code": c, "service": "tax", "start": "2026-11-27T10:30:00+08:00", "end": "2026-11-27T11:00:00+08:00"}
+        for c in ("YY8001", "YY8002", "YY8003")
+    ]
+    assert gw.send("appointments", {"appointments": tomorrow, "per_row": True}).ok
+    assert gw.send("booking", {"action": "cancel", "code": "YY8001"}).ok
+    moved = {"start": "2026-11-27T14:00:00+08:00", "end": "2026-11-27T14:30:00+08:00"}
+    assert gw.send("booking", {"action": "reschedule", "code": "YY8002", **moved}).ok
+
+    clock.set(datetime(2026, 11, 27, 9, 0, tzinfo=TZ))
+    fresh = ControllerService(hall, broker.url, controller.data_dir, clock)  # a restart: state from the log
+    fresh.rebuild()
+    appts = fresh.engine.appointments
+    now = clock.now()
+    assert fresh.engine.booking_status(appts["YY8001"], now).value == "cancelled"
+    assert appts["YY8002"].start == datetime(2026, 11, 27, 14, 0, tzinfo=TZ)
+    assert fresh.engine.booking_status(appts["YY8003"], now).value == "pending"
+    fresh.store.close()
