@@ -108,7 +108,8 @@ class Worker:
             self._thread.join(timeout)
 
     def rebuild(self) -> None:
-        """State is a fold of today's events (plus earlier appointment imports). An event that
+        """State is a fold of today's events (plus earlier days' bookings: imports, cancels,
+        reschedules). An event that
         cannot be read or folded is quarantined and the fold starts again without it."""
         now = self.clock.now()
         day = self.engine.local_day(now)
