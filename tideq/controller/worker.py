@@ -109,8 +109,8 @@ class Worker:
 
     def rebuild(self) -> None:
         """State is a fold of today's events (plus earlier days' bookings: imports, cancels,
-        reschedules). An event that
-        cannot be read or folded is quarantined and the fold starts again without it."""
+        reschedules). An event that cannot be read or folded is quarantined and the fold starts
+        again without it."""
         now = self.clock.now()
         day = self.engine.local_day(now)
         self._purge(day)
