@@ -39,6 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSche
 
 from tideq.config.schema import HallConfig
 from tideq.contract import (
+    MAX_IMPORT_PAYLOAD,
     AppointmentIn,
     BiText,
     BookingInfo,
@@ -413,6 +414,9 @@ def _push(client: BookingClient, pid: str, body: PushRequest) -> PushResponse:
             items.append((i, item))
     if items:
         appointments = [a for _, a in items]
+        size = len(json.dumps(appointments, ensure_ascii=False, separators=(",", ":")).encode())
+        if size > MAX_IMPORT_PAYLOAD - 1024:
+            raise HTTPException(413, detail=_too_big(size))
         canonical = json.dumps([pid, body.batch_id, appointments], ensure_ascii=False, sort_keys=True)
         cid = "push-" + hashlib.sha256(canonical.encode()).hexdigest()[:48]
         reply = client.send("appointments", {"appointments": appointments, "per_row": True}, cid)
@@ -546,6 +550,14 @@ def _error(e: ErrorInfo | None) -> Error | None:
     if e is None:
         return None
     return Error.model_validate(e.model_dump(mode="json"))
+
+
+def _too_big(size: int) -> dict[str, Any]:
+    return {
+        "code": "too_many",
+        "message": {"zh": "本批预约数据过大", "en": f"This push is {size // 1024} KiB, over the contract's 2 MiB"},
+        "guide": {"zh": "请拆分为更小的批次分别推送", "en": "Split it into smaller batches, each its own batch_id"},
+    }
 
 
 def _unreachable() -> dict[str, Any]:
