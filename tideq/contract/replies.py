@@ -89,16 +89,16 @@ class RatingRecord(Part):
     `rating_id` is stable (`{hall}:{day}:{ticket}`, a ticket is rated once), the key by which a
     receiver stores each rating exactly once."""
 
-    rating_id: Short
+    rating_id: Short = Field(description="`{hall}:{day}:{ticket}`, stable: the key of exactly-once")
     hall: Short
-    day: date
-    ticket: Short
-    service: Short
-    window: Short
-    staff: Short | None = None  # the window's signed-in staff; null while the hall has no staff sign-in
-    rating: Annotated[int, Field(ge=1, le=5)]
-    channel: RatingChannel
-    at: Timestamp
+    day: date = Field(description="the hall day")
+    ticket: Short = Field(description="the number rated")
+    service: Short = Field(description="the ticket's service when rated")
+    window: Short = Field(description="the window that finished it")
+    staff: Short | None = Field(None, description="the window's signed-in staff; null: no staff sign-in yet")
+    rating: Annotated[int, Field(ge=1, le=5, description="5 非常满意 … 1 非常不满意")]
+    channel: RatingChannel = Field(description="where it was given, told by the sending login")
+    at: Timestamp = Field(description="when it was rated")
 
 
 class Reply(Message):
