@@ -19,7 +19,10 @@ from tideq.config import EXAMPLE_HALL, load
 from tideq.contract import BusClient
 from tideq.testing import ManualClock, Mosquitto
 
-pytest_plugins = ["tests.staff"]  # staff-side fixtures, shared by counter, manager, bridge and broker tests
+pytest_plugins = [
+    "tests.staff",  # staff-side fixtures, shared by counter, manager, bridge and broker tests
+    "tests.gateway.conftest_booking",  # the booking API and the 好差评 outbox (tests/gateway)
+]
 
 TZ = ZoneInfo("Asia/Shanghai")
 THURSDAY_10 = datetime(2026, 11, 26, 10, 0, tzinfo=TZ)  # the hall is open: a weekday morning

@@ -358,6 +358,73 @@ class Storage(Strict):
     )
 
 
+HEX64 = r"^[0-9a-f]{64}$"
+ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
+
+
+class BookingPlatform(Strict):
+    """A booking platform allowed to push bookings to the gateway's booking API, by its API key.
+
+    The hall file never holds a key: give `key_sha256` (the SHA-256 of the key, 64 lower-case hex
+    digits; `printf %s "$KEY" | sha256sum`) or `key_env` (an environment variable with the key)."""
+
+    id: Ident = Field(description="the platform's id: in logs, in the command ids of its pushes")
+    name: str = Field("", description="for people, e.g. 西安市掌上预约")
+    key_sha256: str | None = Field(None, pattern=HEX64, description="SHA-256 (hex) of the platform's API key")
+    key_env: str | None = Field(None, pattern=ENV_NAME, description="environment variable holding the API key")
+
+    @model_validator(mode="after")
+    def _one_key(self) -> BookingPlatform:
+        if (self.key_sha256 is None) == (self.key_env is None):
+            raise ValueError(
+                f"booking platform {self.id}: give exactly one of key_sha256 (the key's SHA-256) or key_env "
+                "(the variable holding the key); never the key itself"
+            )
+        return self
+
+
+class BookingConfig(Strict):
+    """The gateway's booking API (docs/booking-api.md)."""
+
+    platforms: list[BookingPlatform] = Field(
+        default_factory=list, description="[[booking.platforms]]: who may push; none: the API answers 401 to all"
+    )
+    max_batch: int = Field(1000, ge=1, le=5000, description="bookings a push may carry at most")
+    timeout_s: float = Field(10.0, gt=0, description="how long a request waits for the controller, s")
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> BookingConfig:
+        _unique([p.id for p in self.platforms], "booking.platforms", "id")
+        return self
+
+
+class RatingsConfig(Strict):
+    """The 好差评 outbox of the gateway: every rating kept in SQLite and pushed (docs/ratings.md)."""
+
+    push_url: str | None = Field(
+        None,
+        pattern=r"^https?://",
+        description="the provincial platform's endpoint (HTTP POST JSON); none: export only",
+    )
+    token_env: str | None = Field(
+        None, pattern=ENV_NAME, description="environment variable with a Bearer token for push_url, if it needs one"
+    )
+    outbox: str = Field("ratings-outbox.sqlite3", description="the outbox file; relative to the gateway's data dir")
+    timeout_s: float = Field(10.0, gt=0, description="one push's timeout, s")
+    retry_initial_s: float = Field(1.0, gt=0, description="first wait after a failed push, s (then doubled)")
+    retry_max_s: float = Field(60.0, gt=0, description="longest wait between pushes while the endpoint fails, s")
+    catch_up_s: float = Field(
+        300.0, gt=0, description="how often the outbox asks the controller for the day's ratings it may have missed, s"
+    )
+    catch_up_days: int = Field(1, ge=0, le=31, description="past days asked again on start, besides today")
+
+    @model_validator(mode="after")
+    def _retry(self) -> RatingsConfig:
+        if self.retry_max_s < self.retry_initial_s:
+            raise ValueError("ratings.retry_max_s must be at least retry_initial_s")
+        return self
+
+
 class HallConfig(Strict):
     """The whole hall file."""
 
@@ -377,6 +444,12 @@ class HallConfig(Strict):
     )
     elsewhere: list[Elsewhere] = Field(
         default_factory=list, description="[[elsewhere]]: matters handled elsewhere, and where"
+    )
+    booking: BookingConfig = Field(
+        default_factory=BookingConfig, description="[booking]: the gateway's booking API (platforms, API keys)"
+    )
+    ratings: RatingsConfig = Field(
+        default_factory=RatingsConfig, description="[ratings]: the 好差评 outbox (push endpoint, retries)"
     )
 
     @model_validator(mode="after")

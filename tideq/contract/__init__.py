@@ -10,6 +10,7 @@ from .commands import (
     COMMANDS,
     AppointmentIn,
     AppointmentsCmd,
+    BookingCmd,
     CheckinCmd,
     Command,
     CommandSpec,
@@ -20,9 +21,19 @@ from .commands import (
 )
 from .common import BiText, Timestamp
 from .errors import BrokerUnreachable, BusError, ContractError, PayloadError, RequestTimeout
-from .events import CallEvent, RejectedEvent, TidalEvent
+from .events import CallEvent, RatedEvent, RejectedEvent, TidalEvent
 from .health import Health
-from .replies import AppointmentInfo, ErrorInfo, Reply, TicketInfo, TidalRef, WindowRef
+from .replies import (
+    AppointmentInfo,
+    BookingInfo,
+    ErrorInfo,
+    RatingRecord,
+    Reply,
+    RowResult,
+    TicketInfo,
+    TidalRef,
+    WindowRef,
+)
 from .sensors import CrowdReading
 from .state import (
     STATE_TOPICS,
@@ -42,6 +53,8 @@ from .topics import CONTRACT_VERSION, Topics, now_iso
 from .vocab import (
     NOT_RATED,
     AlertLevel,
+    BookingAction,
+    BookingStatus,
     ControllerStatus,
     CrowdLevel,
     DeviceKind,
@@ -52,6 +65,8 @@ from .vocab import (
     Priority,
     ProposalAction,
     Rating,
+    RatingChannel,
+    RowStatus,
     TicketStatus,
     TidalCommand,
     TidalKind,
@@ -74,6 +89,10 @@ __all__ = [
     "AppointmentInfo",
     "AppointmentsCmd",
     "BiText",
+    "BookingAction",
+    "BookingCmd",
+    "BookingInfo",
+    "BookingStatus",
     "BrokerUnreachable",
     "BusClient",
     "BusError",
@@ -102,11 +121,16 @@ __all__ = [
     "Priority",
     "ProposalAction",
     "ProposalItem",
+    "RatedEvent",
     "Rating",
+    "RatingChannel",
+    "RatingRecord",
     "RejectedEvent",
     "RejoinCmd",
     "Reply",
     "RequestTimeout",
+    "RowResult",
+    "RowStatus",
     "ServiceItem",
     "ServicesState",
     "TicketCmd",

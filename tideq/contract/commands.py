@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import Field, StrictInt, field_validator, model_validator
+from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 
 from .common import Timestamp
 from .privacy import mask_name, mask_phone
-from .vocab import NOT_RATED, Priority, Rating, TidalCommand, WindowAction
+from .vocab import NOT_RATED, BookingAction, Priority, Rating, TidalCommand, WindowAction
 from .wire import MAX_IMPORT_PAYLOAD, MAX_PAYLOAD, Message, Part, SafeStr, Short
 
 CommandId = Annotated[
@@ -148,9 +149,44 @@ class AppointmentIn(Part):
 
 
 class AppointmentsCmd(Command):
-    """`cmd/appointments`: import bookings (掌上预约), at most 5,000 a message."""
+    """`cmd/appointments`: import bookings (掌上预约), at most 5,000 a message.
+
+    Without `per_row` a message is imported whole or refused whole (the file importer). With
+    `per_row` (the booking API) each booking is imported or refused on its own and the reply's
+    `results` says, in order, what happened to each (created, updated, unchanged, refused)."""
 
     appointments: list[AppointmentIn] = Field(max_length=5000)
+    per_row: StrictBool = False
+
+
+RATINGS_PAGE = 500  # ratings a `cmd/booking` `ratings` reply carries at most
+
+
+class BookingCmd(Command):
+    """`cmd/booking`: the booking platform cancels, reschedules or asks the status of one booking
+    (`code`); action `ratings` pages through a hall day's 好差评 ratings (`day`, `offset`, `limit`)."""
+
+    action: BookingAction
+    code: AppointmentCode | None = None
+    start: Timestamp | None = Field(None, description="reschedule: the new slot start")
+    end: Timestamp | None = Field(None, description="reschedule: the new slot end")
+    service: Short | None = Field(None, description="reschedule: another bookable service (optional)")
+    reason: Reason | None = None
+    day: date | None = Field(None, description="ratings: the hall day (default today)")
+    offset: StrictInt = Field(0, ge=0, description="ratings: skip this many (in the order they were given)")
+    limit: StrictInt = Field(RATINGS_PAGE, ge=1, le=RATINGS_PAGE, description="ratings: at most this many")
+
+    @model_validator(mode="after")
+    def _args(self) -> BookingCmd:
+        a = self.action
+        if a is not BookingAction.RATINGS and not self.code:
+            raise ValueError(f"action '{a.value}' needs 'code' (the booking's appointment code)")
+        if a is BookingAction.RESCHEDULE:
+            if self.start is None or self.end is None:
+                raise ValueError("action 'reschedule' needs 'start' and 'end' (the new slot)")
+            if self.end <= self.start:
+                raise ValueError("'end' must be after 'start'")
+        return self
 
 
 @dataclass(frozen=True)
@@ -173,5 +209,6 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec("window", WindowCmd, scoped=True),
         CommandSpec("tidal", TidalCmd),
         CommandSpec("appointments", AppointmentsCmd, max_bytes=MAX_IMPORT_PAYLOAD),
+        CommandSpec("booking", BookingCmd),
     )
 }

@@ -7,6 +7,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from .common import BiText, Timestamp
+from .replies import RatingRecord
 from .state import Inputs
 from .vocab import AlertLevel, ErrorCode, TidalKind
 from .wire import Message, SafeStr, Short
@@ -38,6 +39,13 @@ class TidalEvent(Message):
     moved_to: Short | None = None
     moved_from: Short | None = None
     services: list[Short] | None = None  # tidal_opened: every service the window serves, by priority
+
+
+class RatedEvent(RatingRecord, Message):
+    """`event/rated`: a visitor rated the service (好差评, 1..5), with service, window, staff, time
+    and channel; the gateway's outbox pushes each one to the provincial platform exactly once."""
+
+    ts: Timestamp
 
 
 class RejectedEvent(Message):

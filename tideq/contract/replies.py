@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from datetime import date
+from typing import Annotated, Any, ClassVar
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 from .common import BiText, Timestamp
-from .vocab import ErrorCode, Priority, TicketStatus, WindowStatus
+from .vocab import BookingStatus, ErrorCode, Priority, RatingChannel, RowStatus, TicketStatus, WindowStatus
 from .wire import Count, Message, Part, SafeStr, Short
 
 
@@ -48,7 +49,8 @@ class TidalRef(Part):
 
 class ErrorInfo(Part):
     """A refusal: what happened and what to do instead (窗口无否决权), plus the code's extra
-    fields (`next_open`, `ticket`, `reason`, `services`, `status`, `start`, `checkin_opens`, `detail`)."""
+    fields (`next_open`, `ticket`, `reason`, `services`, `status`, `start`, `checkin_opens`, `detail`,
+    `booking`)."""
 
     model_config = ConfigDict(extra="allow")
     code: ErrorCode
@@ -59,11 +61,52 @@ class ErrorInfo(Part):
         return (self.model_extra or {}).get(key)
 
 
+class RowResult(Part):
+    """What a `per_row` import did with one booking (in the order they were sent)."""
+
+    code: SafeStr
+    status: RowStatus
+    error: ErrorInfo | None = None
+
+
+class BookingInfo(Part):
+    """One booking as the controller knows it (`cmd/booking` cancel, reschedule, status)."""
+
+    code: Short
+    service: Short
+    start: Timestamp
+    end: Timestamp
+    status: BookingStatus
+    ticket: Short | None = None  # checked_in: the ticket it got
+    ticket_status: TicketStatus | None = None  # checked_in: waiting, serving, skipped or done
+    checked_in_at: Timestamp | None = None
+    cancelled_at: Timestamp | None = None
+
+
+class RatingRecord(Part):
+    """One 好差评 rating: what `event/rated` carries and `cmd/booking` `ratings` lists.
+
+    `rating_id` is stable (`{hall}:{day}:{ticket}`, a ticket is rated once), the key by which a
+    receiver stores each rating exactly once."""
+
+    rating_id: Short = Field(description="`{hall}:{day}:{ticket}`, stable: the key of exactly-once")
+    hall: Short
+    day: date = Field(description="the hall day")
+    ticket: Short = Field(description="the number rated")
+    service: Short = Field(description="the ticket's service when rated")
+    window: Short = Field(description="the window that finished it")
+    staff: Short | None = Field(None, description="the window's signed-in staff; null: no staff sign-in yet")
+    rating: Annotated[int, Field(ge=1, le=5, description="5 非常满意 … 1 非常不满意")]
+    channel: RatingChannel = Field(description="where it was given, told by the sending login")
+    at: Timestamp = Field(description="when it was rated")
+
+
 class Reply(Message):
     """`{"v":1,"id":..,"ok":true, <result>}` or `{"v":1,"id":..,"ok":false,"error":{..}}`.
 
     Result fields by command: ticket/rejoin `ticket`; checkin `ticket`, `appointment` (and `note`
-    when late); window `window`, `ticket`; tidal `tidal`; appointments `imported`.
+    when late); window `window`, `ticket`; tidal `tidal`; appointments `imported` (and `results`
+    with `per_row`); booking `booking` (cancel, reschedule, status) or `ratings`, `more`, `day` (ratings).
     """
 
     omit_none: ClassVar[bool] = True
@@ -76,6 +119,11 @@ class Reply(Message):
     window: WindowRef | None = None
     tidal: TidalRef | None = None
     imported: Count | None = None
+    results: list[RowResult] | None = None
+    booking: BookingInfo | None = None
+    ratings: list[RatingRecord] | None = None
+    day: date | None = None  # ratings: the hall day they are of (today's when the command gave none)
+    more: bool | None = None  # ratings: another page follows (ask again with offset + len(ratings))
 
     @property
     def code(self) -> ErrorCode | None:

@@ -83,6 +83,42 @@ NOT_RATED = "not_rated"  # the visitor left without rating (`rate` only)
 SATISFIED_AT_LEAST = Rating.FAIR  # 满意率 counts 基本满意 and better as satisfied
 
 
+class RatingChannel(str, Enum):
+    """Where a 好差评 rating was given, told by the login that sent it (`event/rated`)."""
+
+    TABLET = "tablet"  # evaluator-{window}: the evaluator tablet (`tideq counter --evaluator`)
+    KEYPAD = "keypad"  # bridge-{bus}: a serial evaluator or caller keypad on an RS-485 line
+    COUNTER = "counter"  # window-{window}: the caller terminal finished with the visitor's rating
+    OTHER = "other"  # any other login (a test tool, an integration)
+
+
+class BookingAction(str, Enum):
+    """What the booking platform asks of one booking, or of the day's ratings (`cmd/booking`)."""
+
+    CANCEL = "cancel"
+    RESCHEDULE = "reschedule"
+    STATUS = "status"
+    RATINGS = "ratings"  # the day's ratings (the 好差评 outbox catches up with them)
+
+
+class BookingStatus(str, Enum):
+    """Where a booking stands, from the controller's state (`cmd/booking` action `status`)."""
+
+    PENDING = "pending"  # not checked in, its slot not over yet
+    CHECKED_IN = "checked_in"  # checked in at a kiosk: it has a ticket
+    NO_SHOW = "no_show"  # its slot ended and nobody checked it in
+    CANCELLED = "cancelled"  # the platform cancelled it
+
+
+class RowStatus(str, Enum):
+    """What a push did with one booking (`cmd/appointments` with `per_row`)."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"  # the same booking again (a repeated push): nothing changed
+    REFUSED = "refused"  # see its `error`; the other rows are not affected
+
+
 class CrowdLevel(str, Enum):
     """Crowd level of a camera zone, by the zone's thresholds."""
 
@@ -216,6 +252,8 @@ class ErrorCode(str, Enum):
     APPOINTMENT_UNKNOWN = "appointment_unknown"
     APPOINTMENT_OTHER_DAY = "appointment_other_day"
     APPOINTMENT_EARLY = "appointment_early"
+    APPOINTMENT_CANCELLED = "appointment_cancelled"  # checkin or reschedule of a booking the platform cancelled
+    APPOINTMENT_CHECKED_IN = "appointment_checked_in"  # cancel or reschedule after the visitor checked in
     SERVICE_NOT_BOOKABLE = "service_not_bookable"
     TIDAL_NOT_POOL = "tidal_not_pool"
     TIDAL_ALREADY_OPEN = "tidal_already_open"

@@ -11,7 +11,8 @@ controller was killed between commit and reply, gets the first answer and never 
 another client sending the same id gets its own answer, never the first client's ticket.
 
 Only acknowledgements are stored. A refusal changes nothing, so it is kept in memory only, in a
-bounded cache of the last REFUSALS_KEPT (oldest out first): an attacker sending refused commands
+bounded cache of the last REFUSALS_KEPT (oldest out first); so is the answer to a read-only query
+(`cmd/booking` status and ratings): an attacker sending refused commands
 under new ids cannot grow memory or the database. Idempotency still holds: what it protects is
 that a retry never *changes state twice*, and a refused command changed nothing. A retry of a
 recent refusal gets the same answer from the cache; a retry after the refusal left the cache (or
@@ -176,6 +177,10 @@ class Dispatcher:
                 if done.notices:
                     burst.notices += done.notices
                     burst.tidal_dirty = True
+                if done.query:  # read-only: answered again from memory, never grows the event log
+                    self._refused(key, reply)
+                    burst.outbox.append((reply_to, reply))
+                    return Outcome.ANSWERED
         if reply.ok:
             burst.replies[key] = reply  # stored with the burst's events
         else:

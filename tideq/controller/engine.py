@@ -21,10 +21,10 @@ from typing import Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 from tideq.config.schema import HallConfig, Service
-from tideq.contract import BiText, TicketInfo
+from tideq.contract import BiText, BookingStatus, RatingChannel, RowStatus, TicketInfo
 
 from . import refusals as R
-from .errors import ControllerError
+from .errors import ControllerError, Refusal
 from .eta import (
     CallMix,
     ServiceTime,
@@ -55,6 +55,7 @@ class WindowArgs:
     to_window: str | None = None
     reason: str | None = None
     rating: int | str | None = None
+    channel: str | None = None  # where a rating was given (RatingChannel value), told by the sender
 
 
 class TidalSwitch(NamedTuple):
@@ -219,7 +220,8 @@ class Engine:
         if t.identity:
             self.identity_count[t.identity] = self.identity_count.get(t.identity, 0) + 1
         if t.appointment and t.appointment in self.appointments:
-            self.appointments[t.appointment].ticket = t.number
+            appt = self.appointments[t.appointment]
+            appt.ticket, appt.checked_in_at = t.number, e.at
         self._enqueue(t)
 
     def _fold_called(self, e: Event) -> None:
@@ -253,7 +255,7 @@ class Engine:
         t, w = self.tickets[d["ticket"]], self.windows[d["window"]]
         t.status, t.finished_at = TicketStatus.DONE, e.at
         if d.get("rating") is not None:
-            self._rate(t, w, d["rating"])
+            self._rate(t, w, d["rating"], e)
         w.status, w.ticket = WindowStatus.IDLE, None
         w.served += 1
         if t.first_called_at:
@@ -263,7 +265,7 @@ class Engine:
             st.observe(took)
 
     def _fold_rated(self, e: Event) -> None:
-        self._rate(self.tickets[e.data["ticket"]], self.windows[e.data["window"]], e.data["rating"])
+        self._rate(self.tickets[e.data["ticket"]], self.windows[e.data["window"]], e.data["rating"], e)
 
     def _fold_transferred(self, e: Event) -> None:
         d = e.data
@@ -298,7 +300,21 @@ class Engine:
                 a.get("phone_masked", ""),
                 a.get("identity"),
                 old.ticket if old else None,
+                None,  # a booking pushed again after a cancel is booked again
+                old.checked_in_at if old else None,
             )
+
+    def _fold_appointment_cancelled(self, e: Event) -> None:
+        appt = self.appointments.get(e.data["code"])
+        if appt is not None:  # an appointment past the carry horizon is gone: nothing to cancel
+            appt.cancelled_at = e.at
+
+    def _fold_appointment_rescheduled(self, e: Event) -> None:
+        d = e.data
+        appt = self.appointments.get(d["code"])
+        if appt is not None:
+            appt.start, appt.end = datetime.fromisoformat(d["start"]), datetime.fromisoformat(d["end"])
+            appt.service = d.get("service", appt.service)
 
     def _fold_tidal_opened(self, e: Event) -> None:
         d = e.data
@@ -339,8 +355,9 @@ class Engine:
         del self.calls[RECENT_CALLS:]
 
     @staticmethod
-    def _rate(t: Ticket, w: WindowState, rating: int | str) -> None:
-        t.rating = rating
+    def _rate(t: Ticket, w: WindowState, rating: int | str, e: Event) -> None:
+        t.rating, t.rated_at, t.rating_channel = rating, e.at, e.data.get("channel")
+        t.rating_staff = e.data.get("staff")
         if isinstance(rating, int):
             w.ratings.append(rating)
 
@@ -400,6 +417,8 @@ class Engine:
     ) -> tuple[list[Event], Ticket, Appointment, bool]:
         """Check in an appointment. Returns (events, ticket, appointment, late)."""
         appt = self._find_appointment(code, identity, now)
+        if appt.cancelled_at is not None:
+            raise R.appointment_cancelled(appt.code)
         if appt.ticket and appt.ticket in self.tickets:
             return [], self.tickets[appt.ticket], appt, False  # already checked in: same ticket
         svc = self.service(appt.service)
@@ -435,7 +454,7 @@ class Engine:
                 return appt
         elif identity:
             today = self.local_day(now)
-            mine = [a for a in self.appointments.values() if a.identity == identity]
+            mine = [a for a in self.appointments.values() if a.identity == identity and a.cancelled_at is None]
             mine.sort(key=lambda a: (a.start.astimezone(self.tz).date() != today, a.start))
             if mine:
                 return mine[0]
@@ -454,6 +473,112 @@ class Engine:
             seen.add(code)
             clean.append({**a, "code": code})
         return self._emit([Event(Kind.APPOINTMENTS_IMPORTED, now, {"appointments": clean})])
+
+    def import_rows(self, items: list[dict[str, Any]], now: datetime) -> tuple[list[Event], list[dict[str, Any]]]:
+        """A per-row import (the booking API): each booking imported or refused on its own. Returns
+        the one event of the rows that changed (none when nothing did: a repeated push) and one
+        result per item, in order: `{"code", "status", "error"?}` (contract RowResult)."""
+        seen: set[str] = set()
+        clean: list[dict[str, Any]] = []
+        results: list[dict[str, Any]] = []
+        for a in items:
+            code = a["code"].strip().upper()
+            try:
+                svc = self.service(a["service"])
+                if not svc.appointments:
+                    raise R.service_not_bookable(self._name(svc.id))
+                if code in seen:
+                    raise R.duplicate_code(code)
+            except Refusal as refusal:
+                results.append({"code": code, "status": RowStatus.REFUSED, "error": refusal.as_error()})
+                continue
+            seen.add(code)
+            row = {**a, "code": code}
+            old = self.appointments.get(code)
+            if old is None:
+                status = RowStatus.CREATED
+            elif old.cancelled_at is None and _booking_fields(old) == _row_fields(row):
+                status = RowStatus.UNCHANGED
+            else:
+                status = RowStatus.UPDATED
+            results.append({"code": code, "status": status})
+            if status is not RowStatus.UNCHANGED:
+                clean.append(row)
+        events = self._emit([Event(Kind.APPOINTMENTS_IMPORTED, now, {"appointments": clean})]) if clean else []
+        return events, results
+
+    def booking(self, code: str) -> Appointment:
+        appt = self.appointments.get(code.strip().upper())
+        if appt is None:
+            raise R.booking_unknown(code)
+        return appt
+
+    def booking_status(self, appt: Appointment, now: datetime) -> BookingStatus:
+        """Where a booking stands: cancelled, checked in (it has a ticket), no-show (its slot ended
+        without a check-in) or pending."""
+        if appt.cancelled_at is not None:
+            return BookingStatus.CANCELLED
+        if appt.ticket is not None:
+            return BookingStatus.CHECKED_IN
+        return BookingStatus.NO_SHOW if now >= appt.end else BookingStatus.PENDING
+
+    def cancel_booking(self, code: str, now: datetime, reason: str | None = None) -> tuple[list[Event], Appointment]:
+        """The platform cancels a booking; cancelling it again changes nothing. A checked-in
+        booking has a ticket in the queue: it is no longer the platform's to cancel."""
+        appt = self.booking(code)
+        if appt.cancelled_at is not None:
+            return [], appt
+        if appt.ticket is not None:
+            raise R.appointment_checked_in(appt.code, appt.ticket)
+        data: dict[str, Any] = {"code": appt.code}
+        if reason:
+            data["reason"] = reason
+        return self._emit([Event(Kind.APPOINTMENT_CANCELLED, now, data)]), appt
+
+    def reschedule_booking(
+        self, code: str, start: datetime, end: datetime, now: datetime, service: str | None = None
+    ) -> tuple[list[Event], Appointment]:
+        """The platform moves a booking to another slot (and, optionally, service); the same slot
+        again changes nothing."""
+        appt = self.booking(code)
+        if appt.cancelled_at is not None:
+            raise R.appointment_cancelled(appt.code)
+        if appt.ticket is not None:
+            raise R.appointment_checked_in(appt.code, appt.ticket)
+        sid = appt.service
+        if service is not None:
+            svc = self.service(service)
+            if not svc.appointments:
+                raise R.service_not_bookable(self._name(svc.id))
+            sid = svc.id
+        if (appt.start, appt.end, appt.service) == (start, end, sid):
+            return [], appt
+        data = {"code": appt.code, "start": start.isoformat(), "end": end.isoformat(), "service": sid}
+        return self._emit([Event(Kind.APPOINTMENT_RESCHEDULED, now, data)]), appt
+
+    def ratings(self) -> list[dict[str, Any]]:
+        """The hall day's 好差评 ratings (1..5; `not_rated` is no rating), in the order given: the
+        contract's RatingRecord fields. The id `{hall}:{day}:{ticket}` is stable (a ticket is rated
+        once a day), so a receiver keeps each rating once."""
+        rated = [t for t in self.tickets.values() if isinstance(t.rating, int) and t.window and t.rated_at]
+        rated.sort(key=lambda t: (t.rated_at, t.seq))
+        return [self.rating_record(t) for t in rated]
+
+    def rating_record(self, t: Ticket) -> dict[str, Any]:
+        """One rated ticket as the contract's RatingRecord fields."""
+        hall = self.cfg.hall.id
+        return {
+            "rating_id": f"{hall}:{self.day}:{t.number}",
+            "hall": hall,
+            "day": self.day,
+            "ticket": t.number,
+            "service": t.service,
+            "window": t.window,
+            "staff": t.rating_staff,
+            "rating": t.rating,
+            "channel": t.rating_channel or RatingChannel.OTHER.value,
+            "at": t.rated_at,
+        }
 
     def rejoin(self, number: str, now: datetime) -> list[Event]:
         t = self.ticket(number)
@@ -506,14 +631,16 @@ class Engine:
         to_window: str | None = None,
         reason: str | None = None,
         rating: int | str | None = None,
+        channel: str | None = None,
     ) -> tuple[list[Event], Ticket | None]:
-        """One action of a window (`cmd/window/{id}`); each action reads the arguments it needs."""
+        """One action of a window (`cmd/window/{id}`); each action reads the arguments it needs.
+        `channel` (RatingChannel value) is where a rating came from: recorded with it."""
         w = self.window(wid)
         try:
             act = WindowAction(action)
         except ValueError as err:
             raise R.bad_payload(f"unknown window action {action!r}") from err
-        return WINDOW_ACTIONS[act](self, w, now, WindowArgs(ticket, to_service, to_window, reason, rating))
+        return WINDOW_ACTIONS[act](self, w, now, WindowArgs(ticket, to_service, to_window, reason, rating, channel))
 
     def _usable(self, w: WindowState) -> None:
         if w.status is WindowStatus.PAUSED:
@@ -577,6 +704,8 @@ class Engine:
         data: dict[str, Any] = {"ticket": t.number, "window": w.id}
         if args.rating is not None:
             data["rating"] = args.rating
+            if args.channel:
+                data["channel"] = args.channel
         return self._emit([Event(Kind.FINISHED, now, data)]), t
 
     def _act_rate(self, w: WindowState, now: datetime, args: WindowArgs) -> ActionResult:
@@ -584,7 +713,10 @@ class Engine:
         rating = self._needs(args.rating, "rate", "rating")
         if t.status is not TicketStatus.DONE or t.window != w.id or t.rating is not None:
             raise R.not_rateable(t.number)
-        return self._emit([Event(Kind.RATED, now, {"ticket": t.number, "window": w.id, "rating": rating})]), t
+        data: dict[str, Any] = {"ticket": t.number, "window": w.id, "rating": rating}
+        if args.channel:
+            data["channel"] = args.channel
+        return self._emit([Event(Kind.RATED, now, data)]), t
 
     def _act_transfer(self, w: WindowState, now: datetime, args: WindowArgs) -> ActionResult:
         t = self._current(w)
@@ -811,6 +943,8 @@ FOLDS: Mapping[Kind, Fold] = MappingProxyType(
         Kind.WINDOW_PAUSED: Engine._fold_window_paused,
         Kind.WINDOW_RESUMED: Engine._fold_window_resumed,
         Kind.APPOINTMENTS_IMPORTED: Engine._fold_appointments_imported,
+        Kind.APPOINTMENT_CANCELLED: Engine._fold_appointment_cancelled,
+        Kind.APPOINTMENT_RESCHEDULED: Engine._fold_appointment_rescheduled,
         Kind.TIDAL_OPENED: Engine._fold_tidal_opened,
         Kind.TIDAL_CLOSED: Engine._fold_tidal_closed,
     }
@@ -828,7 +962,13 @@ OWN_ACTIONS = frozenset(
         Kind.TIDAL_OPENED,
     }
 )
-QUEUE_CHANGES = frozenset(FOLDS) - {Kind.RATED, Kind.APPOINTMENTS_IMPORTED, Kind.DAY_OPENED}
+QUEUE_CHANGES = frozenset(FOLDS) - {
+    Kind.RATED,
+    Kind.APPOINTMENTS_IMPORTED,
+    Kind.APPOINTMENT_CANCELLED,
+    Kind.APPOINTMENT_RESCHEDULED,
+    Kind.DAY_OPENED,
+}
 WINDOW_ACTIONS: Mapping[WindowAction, WindowHandler] = MappingProxyType(
     {
         WindowAction.NEXT: Engine._act_next,
@@ -859,6 +999,21 @@ def _copy(obj: _T) -> _T:
     new = object.__new__(type(obj))
     new.__dict__.update(obj.__dict__)
     return new
+
+
+def _booking_fields(a: Appointment) -> tuple[Any, ...]:
+    return (a.service, a.start, a.end, a.name_masked, a.phone_masked, a.identity)
+
+
+def _row_fields(row: Mapping[str, Any]) -> tuple[Any, ...]:
+    return (
+        row["service"],
+        datetime.fromisoformat(row["start"]),
+        datetime.fromisoformat(row["end"]),
+        row.get("name_masked", ""),
+        row.get("phone_masked", ""),
+        row.get("identity"),
+    )
 
 
 def _dt(value: str | None) -> datetime | None:

@@ -22,6 +22,8 @@ class Kind(str, Enum):
     WINDOW_PAUSED = "window_paused"
     WINDOW_RESUMED = "window_resumed"
     APPOINTMENTS_IMPORTED = "appointments_imported"
+    APPOINTMENT_CANCELLED = "appointment_cancelled"
+    APPOINTMENT_RESCHEDULED = "appointment_rescheduled"
     TIDAL_OPENED = "tidal_opened"
     TIDAL_CLOSED = "tidal_closed"
 

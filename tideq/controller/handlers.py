@@ -11,22 +11,29 @@ from [rules] pause_reasons is kept as it is."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from tideq.config.logins import evaluator_user, kiosk_logins
+from tideq.config.logins import evaluator_user, kiosk_logins, window_user
 from tideq.config.schema import HallConfig
 from tideq.contract import (
     COMMANDS,
     AppointmentInfo,
     AppointmentsCmd,
     BiText,
+    BookingAction,
+    BookingCmd,
+    BookingInfo,
     CheckinCmd,
     Command,
     ErrorCode,
     PayloadError,
+    RatingChannel,
+    RatingRecord,
     RejoinCmd,
+    RowResult,
     TicketCmd,
     TidalCmd,
     TidalCommand,
@@ -41,6 +48,7 @@ from tideq.contract.wire import validate as validate_model
 from . import refusals as R
 from .engine import Engine
 from .events import Event
+from .model import Appointment
 from .tidal import Decision, TidalPolicy
 
 LATE_NOTE = BiText.of(
@@ -76,6 +84,22 @@ class Done:
     result: dict[str, Any]  # the reply's result fields (contract types), see tideq.contract.Reply
     events: list[Event]
     notices: tuple[Decision, ...] = ()
+    query: bool = False  # a read-only answer (booking status, ratings): not stored in the event log
+
+
+RATINGS_DAYS = 31  # cmd/booking `ratings` answers for today and this many days back
+PastDay = Callable[[date], Engine]  # the engine as it stood at the end of a past hall day (a replay)
+
+
+def rating_channel(sender: str, window: str) -> RatingChannel:
+    """Where a rating was given, from the login that sent it (the broker binds sender to login)."""
+    if sender == evaluator_user(window):
+        return RatingChannel.TABLET
+    if sender.startswith("bridge-"):
+        return RatingChannel.KEYPAD
+    if sender == window_user(window):
+        return RatingChannel.COUNTER
+    return RatingChannel.OTHER
 
 
 def validate(model: type[Command], body: dict[str, Any]) -> Command:
@@ -96,6 +120,7 @@ class Handlers:
         self.tidal = tidal
         self.known_sources = [k.id for k in cfg.devices.kiosks] + list(cfg.rules.sources)
         self.kiosks = kiosk_logins(cfg)  # kiosk login -> its device id
+        self.past_day: PastDay | None = None  # set by the worker: replays a past day from the event log
 
     def run(self, engine: Engine, name: str, body: dict[str, Any], now: datetime, sender: str) -> Done:
         """Carry out `cmd/{sender}/{name}`; raises a Refusal (nothing changed) when the hall says no."""
@@ -120,7 +145,14 @@ class Handlers:
                 return self._tidal(engine, cmd, now)
             case AppointmentsCmd() as cmd:
                 items = [a.model_dump(mode="json", exclude_none=True) for a in cmd.appointments]
+                if cmd.per_row:
+                    events, rows = engine.import_rows(items, now)
+                    results = [RowResult.model_validate(r) for r in rows]
+                    imported = sum(r.status.value != "refused" for r in results)
+                    return Done({"imported": imported, "results": results}, events)
                 return Done({"imported": len(items)}, engine.import_appointments(items, now))
+            case BookingCmd() as cmd:
+                return self._booking(engine, cmd, now)
         raise R.unknown_command(name)  # pragma: no cover - COMMANDS holds only the models above
 
     def _source(self, sender: str, source: str) -> None:
@@ -179,6 +211,7 @@ class Handlers:
                 else scrub_reason(cmd.reason)
             ),
             rating=cmd.rating,
+            channel=rating_channel(sender, wid).value,
         )
         w = engine.windows[wid]
         return Done(
@@ -205,3 +238,50 @@ class Handlers:
             events = []
         w = engine.windows[wid]
         return Done({"tidal": TidalRef(window=w.id, service=w.tidal_service, open=w.tidal)}, events, notices)
+
+    def _booking(self, engine: Engine, cmd: BookingCmd, now: datetime) -> Done:
+        if cmd.action is BookingAction.RATINGS:
+            return self._ratings(engine, cmd, now)
+        code = cmd.code or ""
+        if cmd.action is BookingAction.CANCEL:
+            events, appt = engine.cancel_booking(code, now, scrub_reason(cmd.reason))
+        elif cmd.action is BookingAction.RESCHEDULE:
+            assert cmd.start is not None and cmd.end is not None  # BookingCmd checked
+            events, appt = engine.reschedule_booking(code, cmd.start, cmd.end, now, cmd.service)
+        else:
+            return Done({"booking": booking_info(engine, engine.booking(code), now)}, [], query=True)
+        return Done({"booking": booking_info(engine, appt, now)}, events)
+
+    def _ratings(self, engine: Engine, cmd: BookingCmd, now: datetime) -> Done:
+        today = engine.local_day(now)
+        day = cmd.day or today
+        if day > today or day < today - timedelta(days=RATINGS_DAYS):
+            raise R.bad_payload(f"'day' must be within the last {RATINGS_DAYS} days (today is {today})")
+        source = engine if day == today else (self.past_day(day) if self.past_day else None)
+        records = source.ratings() if source is not None and source.day == day else []
+        page = records[cmd.offset : cmd.offset + cmd.limit]
+        return Done(
+            {
+                "ratings": [RatingRecord.model_validate(r) for r in page],
+                "more": cmd.offset + len(page) < len(records),
+                "day": day,
+            },
+            [],
+            query=True,
+        )
+
+
+def booking_info(engine: Engine, appt: Appointment, now: datetime) -> BookingInfo:
+    """The contract's view of one booking."""
+    t = engine.tickets.get(appt.ticket) if appt.ticket else None
+    return BookingInfo(
+        code=appt.code,
+        service=appt.service,
+        start=appt.start,
+        end=appt.end,
+        status=engine.booking_status(appt, now),
+        ticket=appt.ticket,
+        ticket_status=t.status if t else None,
+        checked_in_at=appt.checked_in_at,
+        cancelled_at=appt.cancelled_at,
+    )

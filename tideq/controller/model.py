@@ -46,6 +46,9 @@ class Ticket:
     rejoined: bool = False
     finished_at: datetime | None = None
     rating: int | str | None = None
+    rated_at: datetime | None = None
+    rating_channel: str | None = None  # RatingChannel value; None in events logged before it was recorded
+    rating_staff: str | None = None  # the window's signed-in staff when rated (no staff sign-in yet: None)
     transfers: int = 0
 
     def order_key(self, now: datetime) -> tuple[int, datetime, int]:
@@ -101,6 +104,8 @@ class Appointment:
     phone_masked: str
     identity: str | None = None
     ticket: str | None = None
+    cancelled_at: datetime | None = None  # the booking platform cancelled it (cmd/booking)
+    checked_in_at: datetime | None = None
 
 
 @dataclass(frozen=True)

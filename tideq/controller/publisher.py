@@ -14,7 +14,16 @@ from enum import Enum
 from functools import partial
 from types import MappingProxyType
 
-from tideq.contract import BusClient, ControllerStatus, Message, RejectedEvent, TidalEvent, TidalKind, Topics
+from tideq.contract import (
+    BusClient,
+    ControllerStatus,
+    Message,
+    RatedEvent,
+    RejectedEvent,
+    TidalEvent,
+    TidalKind,
+    Topics,
+)
 from tideq.contract.wire import scrub
 
 from .burst import Burst, Rejection
@@ -52,6 +61,8 @@ DIRTY: Mapping[Kind, frozenset[Retained]] = MappingProxyType(
         Kind.WINDOW_PAUSED: frozenset({S, W}),
         Kind.WINDOW_RESUMED: frozenset({S, W}),
         Kind.APPOINTMENTS_IMPORTED: frozenset(),
+        Kind.APPOINTMENT_CANCELLED: frozenset(),
+        Kind.APPOINTMENT_RESCHEDULED: frozenset(),
         Kind.TIDAL_OPENED: frozenset({S, W, T}),
         Kind.TIDAL_CLOSED: frozenset({S, W, T}),
     }
@@ -139,6 +150,8 @@ class Publisher:
                 bus.publish(topics.event("call"), partial(_call, engine, e))
             elif e.kind in (Kind.TIDAL_OPENED, Kind.TIDAL_CLOSED):
                 bus.publish(topics.event("tidal"), partial(_tidal, e))
+            if e.kind in (Kind.RATED, Kind.FINISHED) and isinstance(e.data.get("rating"), int):
+                bus.publish(topics.event("rated"), partial(_rated, engine, e))
         for name in sorted(dirty):
             bus.publish(topics.state(name.value), partial(self.builders[name], engine, now), retain=True)
 
@@ -158,6 +171,12 @@ def _rejected(r: Rejection, now: datetime, held_back: int) -> RejectedEvent:
 def _call(engine: Engine, e: Event) -> Message:
     d = e.data
     return call_event(engine, d["ticket"], d["window"], d["service"], e.kind is Kind.RECALLED, e.at)
+
+
+def _rated(engine: Engine, e: Event) -> Message:
+    """`event/rated` from the rated ticket as the engine holds it (service, window, channel, time)."""
+    record = engine.rating_record(engine.tickets[e.data["ticket"]])
+    return RatedEvent.model_validate({**record, "ts": e.at})
 
 
 def _tidal(e: Event) -> Message:

@@ -276,6 +276,43 @@ def appointment_early(opens: datetime) -> Refusal:
     )
 
 
+def appointment_cancelled(code: str) -> Refusal:
+    return Refusal(
+        ErrorCode.APPOINTMENT_CANCELLED,
+        B(f"预约{code}已取消", f"appointment {code} was cancelled"),
+        B(
+            "请重新预约（掌上预约）或直接取号；预约平台可重新推送该预约",
+            "book again on the platform or take a walk-in ticket; the platform can push the booking again",
+        ),
+        {"booking": code},
+    )
+
+
+def appointment_checked_in(code: str, ticket: str) -> Refusal:
+    return Refusal(
+        ErrorCode.APPOINTMENT_CHECKED_IN,
+        B(f"预约{code}已签到取号（{ticket}号）", f"appointment {code} is checked in (ticket {ticket})"),
+        B(
+            f"该预约已在排队，无法取消或改期；如办事人不再办理，窗口叫{ticket}号未到时过号即可，其他时段请重新预约",
+            f"it is in the queue now: it can no longer be cancelled or moved; if the visitor leaves, the window"
+            f" skips {ticket} when it is called, and another slot is a new booking",
+        ),
+        {"booking": code, "ticket": ticket},
+    )
+
+
+def booking_unknown(code: str) -> Refusal:
+    return Refusal(
+        ErrorCode.APPOINTMENT_UNKNOWN,
+        B(f"没有预约{code}", f"no booking {code}"),
+        B(
+            "请先推送该预约（POST /booking/v1/bookings）；已过去的预约日不再保留",
+            "push it first (POST /booking/v1/bookings); bookings of past days are not kept",
+        ),
+        {"booking": code},
+    )
+
+
 def service_not_bookable(name: BiText) -> Refusal:
     return Refusal(
         ErrorCode.SERVICE_NOT_BOOKABLE,

@@ -118,7 +118,7 @@ class ControllerService:
         self.store.close()
 
     def rebuild(self) -> None:
-        """State is a fold of today's events (plus earlier appointment imports)."""
+        """State is a fold of today's events (plus earlier days' bookings: imports, cancels, reschedules)."""
         self.worker.rebuild()
 
     def process(self, items: Sequence[Item], refresh: bool = False) -> None:

@@ -32,6 +32,11 @@ SCHEMA_VERSION = 3
 WAL_AUTOCHECKPOINT = 256  # pages (4 KiB): SQLite checkpoints the WAL past ~1 MiB
 WAL_SIZE_LIMIT = 4 * 1024 * 1024  # bytes the WAL file keeps after a checkpoint
 MIN_FREE_BYTES = 64 * 1024  # less free space than this on the log's disk counts as full
+CARRIED = (  # event kinds of earlier days that still count today: bookings made, cancelled, moved before
+    Kind.APPOINTMENTS_IMPORTED.value,
+    Kind.APPOINTMENT_CANCELLED.value,
+    Kind.APPOINTMENT_RESCHEDULED.value,
+)
 PERSONAL = ("name_masked", "phone_masked", "identity")  # the personal fields purged after storage.personal_days
 
 
@@ -171,12 +176,12 @@ class EventStore:
             raise StoreError(storage_advice(err, self.path)) from err
 
     def rows_for(self, day: date, carry_since: date) -> list[Row]:
-        """Rows to fold for `day` (appointment imports since `carry_since`, then the day's own),
-        quarantined ones left out."""
+        """Rows to fold for `day` (appointment imports, cancels and reschedules since `carry_since`,
+        then the day's own), quarantined ones left out."""
         return self.db.execute(
-            "SELECT seq, kind, at, data FROM events WHERE ((kind = ? AND day >= ? AND day < ?) OR day = ?)"
+            "SELECT seq, kind, at, data FROM events WHERE ((kind IN (?, ?, ?) AND day >= ? AND day < ?) OR day = ?)"
             " AND seq NOT IN (SELECT seq FROM quarantine) ORDER BY seq",
-            (Kind.APPOINTMENTS_IMPORTED.value, carry_since.isoformat(), day.isoformat(), day.isoformat()),
+            (*CARRIED, carry_since.isoformat(), day.isoformat(), day.isoformat()),
         ).fetchall()
 
     def events_for(self, day: date, carry_since: date) -> Iterator[Event]:

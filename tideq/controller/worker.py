@@ -94,6 +94,8 @@ class Worker:
         self._last_checkpoint = time.monotonic()
         self._purged_day: date | None = None
         self._thread = threading.Thread(target=self._run, name="controller", daemon=True)
+        self._past: tuple[date, int, Engine] | None = None  # the last past day replayed (day, events stored)
+        dispatcher.handlers.past_day = self.past_day
 
     # lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
@@ -106,8 +108,9 @@ class Worker:
             self._thread.join(timeout)
 
     def rebuild(self) -> None:
-        """State is a fold of today's events (plus earlier appointment imports). An event that
-        cannot be read or folded is quarantined and the fold starts again without it."""
+        """State is a fold of today's events (plus earlier days' bookings: imports, cancels,
+        reschedules). An event that cannot be read or folded is quarantined and the fold starts
+        again without it."""
         now = self.clock.now()
         day = self.engine.local_day(now)
         self._purge(day)
@@ -134,6 +137,22 @@ class Worker:
             len(self.engine.tickets),
             len(self.engine.appointments),
         )
+
+    def past_day(self, day: date) -> Engine:
+        """The engine as it stood at the end of a past hall day: a pure replay of its stored events
+        (read-only queries such as the day's ratings; an event that does not fold is left out).
+        The last one is kept until the event log grows."""
+        count = self.store.count()
+        if self._past is not None and self._past[:2] == (day, count):
+            return self._past[2]
+        engine = Engine(self.cfg, self.engine.secret)
+        rows = self.store.rows_for(day, day - timedelta(days=CARRY_DAYS))
+        skip: set[int] = set()
+        while (bad := _fold(engine, rows, skip)) is not None and len(skip) < MAX_QUARANTINE_PASSES:
+            skip.add(bad[0])
+            engine = Engine(self.cfg, self.engine.secret)
+        self._past = (day, count, engine)
+        return engine
 
     def _purge(self, today: date) -> None:
         """Personal fields older than [storage] personal_days leave the event log (on start and daily)."""

@@ -8,7 +8,7 @@ own; a bad row is reported (row, column, reason, never a personal value) and the
 sent in batches the contract allows.
 
     columns.py   the header mapping (English and the platform's Chinese headers)
-    export.py    reading the file: CSV (UTF-8 with or without BOM, GB18030/GBK) or JSON
+    export.py    reading the file: XLSX, CSV (UTF-8 with or without BOM, GB18030/GBK) or JSON
     rows.py      one row -> one masked, hashed appointment, or the row's problems
     send.py      batches, sending and the controller's reply per batch
     cli.py       the command

@@ -26,11 +26,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     asub = a.add_subparsers(dest="appointments_cmd", metavar="ACTION", required=True)
     imp = asub.add_parser(
         "import",
-        help="send a CSV or JSON export to the running controller (names and phones masked, ID numbers hashed)",
+        help="send an XLSX, CSV or JSON export to the running controller (names and phones masked, ID numbers hashed)",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    imp.add_argument("file", help="the export: CSV (UTF-8, UTF-8 with BOM, GB18030/GBK) or JSON")
+    imp.add_argument("file", help="the export: XLSX (first sheet), CSV (UTF-8, UTF-8 with BOM, GB18030/GBK) or JSON")
     imp.add_argument("--config", required=True, help="hall .toml file")
     add_broker_args(imp, "importer")
     imp.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the controller, per batch")

@@ -25,6 +25,8 @@ class Column(str, Enum):
     PHONE = "phone"
     ID_NUMBER = "id_number"
     IDENTITY = "identity"
+    DATE = "date"  # 预约日期 with 预约时段: the platform's other way to give start and end
+    SLOT = "slot"
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,18 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     ),
     ColumnSpec(
         Column.SERVICE,
-        ("service", "事项", "业务", "事项名称", "业务名称", "办理事项", "预约事项", "service_id"),
+        (
+            "service",
+            "事项",
+            "业务",
+            "事项名称",
+            "业务名称",
+            "办理事项",
+            "预约事项",
+            "预约业务",
+            "业务事项",
+            "service_id",
+        ),
         True,
         False,
         "a service id of the hall file, or its Chinese or English name",
@@ -61,7 +74,7 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec(Column.END, ("end", "结束时间", "预约结束时间", "end_time"), True, False, "slot end, after the start"),
     ColumnSpec(
         Column.NAME,
-        ("name_masked", "name", "姓名", "预约人", "预约人姓名", "申请人"),
+        ("name_masked", "name", "姓名", "预约人", "预约人姓名", "申请人", "办事人", "联系人"),
         False,
         True,
         "masked here: only the first character is sent",
@@ -87,9 +100,33 @@ COLUMNS: tuple[ColumnSpec, ...] = (
         True,
         "the HMAC already computed (64 hex digits), sent as is",
     ),
+    ColumnSpec(
+        Column.DATE,
+        ("date", "预约日期", "办理日期", "日期"),
+        False,
+        False,
+        "the slot's day, with `slot`, when the export has no start and end columns",
+    ),
+    ColumnSpec(
+        Column.SLOT,
+        ("slot", "预约时段", "时段", "预约时间段", "办理时段"),
+        False,
+        False,
+        "the slot as HH:MM-HH:MM (09:00-09:30, 上午 09:00～09:30), with `date`",
+    ),
 )
 SPECS: dict[Column, ColumnSpec] = {s.column: s for s in COLUMNS}
 REQUIRED: tuple[Column, ...] = tuple(s.column for s in COLUMNS if s.required)
+SLOT_INSTEAD: dict[Column, tuple[Column, Column]] = {
+    Column.START: (Column.DATE, Column.SLOT),
+    Column.END: (Column.DATE, Column.SLOT),
+}  # a required column that `date` + `slot` may stand in for
+
+
+def missing_columns(present: set[Column]) -> list[Column]:
+    """Required fields no column gives (start and end may come from `date` + `slot`)."""
+    return [c for c in REQUIRED if c not in present and not (c in SLOT_INSTEAD and set(SLOT_INSTEAD[c]) <= present)]
+
 
 _NOTE = re.compile(r"[(（][^)）]*[)）]")
 

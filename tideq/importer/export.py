@@ -1,4 +1,10 @@
-"""Reading an export: CSV or JSON, in the encodings the platform and Chinese Excel write.
+"""Reading an export: an Excel workbook (.xlsx), CSV or JSON, in the encodings the platform and
+Chinese Excel write.
+
+XLSX: the first sheet (openpyxl, read-only, cached values of formulas); its first row is the
+header, like CSV. A date/time cell is read as the time it shows (in the hall's timezone unless
+the text says otherwise), a whole number as its digits (a phone number typed as a number), text
+as it is. An `.xls` (Excel 97) file is refused: save it as `.xlsx` or CSV.
 
 CSV: UTF-8 with or without a BOM, UTF-16 with a BOM (Excel's "Unicode text"), else GB18030
 (which contains GBK and GB2312, what Chinese Excel writes for "CSV"); the separator is `,`, tab or
@@ -18,10 +24,12 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Any
 
-from .columns import REQUIRED, SPECS, Column, column_of
+from .columns import SPECS, Column, column_of, missing_columns
 from .errors import ExportUnreadable
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -78,6 +86,10 @@ def read_export(path: Path) -> Export:
     except OSError as err:
         raise ExportUnreadable(f"{path}: cannot read the file: {err.strerror or err}") from err
     try:
+        if data.startswith(XLSX_MAGIC) or path.suffix.lower() == ".xlsx":
+            return _xlsx(path, data)
+        if data.startswith(XLS_MAGIC) or path.suffix.lower() == ".xls":
+            raise ExportUnreadable("is an Excel 97 (.xls) workbook; save it as .xlsx (Excel Workbook) or CSV")
         text, encoding = decode(data)
         if path.suffix.lower() == ".json" or text.lstrip()[:1] in ("[", "{"):
             return _json(path, text, encoding)
@@ -88,6 +100,10 @@ def read_export(path: Path) -> Export:
         raise ExportUnreadable(f"{path}: {err}") from err
 
 
+XLSX_MAGIC = b"PK\x03\x04"  # a zip file: an Office Open XML workbook
+XLS_MAGIC = b"\xd0\xcf\x11\xe0"  # an OLE2 compound file: Excel 97-2003
+
+
 def _csv(path: Path, text: str, encoding: str) -> Export:
     first = text.split("\n", 1)[0]
     delimiter = max((",", "\t", ";"), key=first.count)
@@ -95,11 +111,49 @@ def _csv(path: Path, text: str, encoding: str) -> Export:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as err:
         raise ExportUnreadable(f"not a CSV file: {err}") from err
+    return _table(path, records, "CSV", encoding)
+
+
+def _xlsx(path: Path, data: bytes) -> Export:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
+        raise ExportUnreadable(f"not an Excel workbook (.xlsx): {err}") from err
+    try:
+        sheet = book.worksheets[0] if book.worksheets else None
+        if sheet is None:
+            raise ExportUnreadable("the workbook has no sheet")
+        records = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        book.close()
+    return _table(path, records, "XLSX", "XLSX (first sheet)")
+
+
+def _cell(value: object) -> str:
+    """A spreadsheet cell as the text it shows: a time without seconds when it has none, a whole
+    number without `.0` (a phone number typed as a number), everything else as str()."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="seconds" if value.second or value.microsecond else "minutes")
+    if isinstance(value, date | dt_time):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _table(path: Path, records: list[list[str]], fmt: str, encoding: str) -> Export:
+    """Rows of cells, the first the header (CSV and XLSX)."""
     if not records or not any(c.strip() for c in records[0]):
         raise ExportUnreadable("is empty; the first row must be the header (e.g. 预约码,事项,开始时间,结束时间,...)")
     header = records[0]
     index: dict[int, Column] = {}
-    export = Export(path, "CSV", encoding, [])
+    export = Export(path, fmt, encoding, [])
     for i, h in enumerate(header):
         col = column_of(h)
         if col is None:
@@ -108,11 +162,16 @@ def _csv(path: Path, text: str, encoding: str) -> Export:
             export.duplicates[h.strip()] = col
             continue
         index[i] = col
-    missing = [c for c in REQUIRED if c not in index.values()]
+    missing = missing_columns(set(index.values()))
     if missing:
         raise ExportUnreadable(
             f"the header has no column for {', '.join(c.value for c in missing)}; accepted headers: "
             + "; ".join(f"{c.value}: {' / '.join(SPECS[c].headers)}" for c in missing)
+            + (
+                ""
+                if Column.CODE in missing or Column.SERVICE in missing
+                else "; or 预约日期 (date) with 预约时段 (slot)"
+            )
         )
     for n, record in enumerate(records[1:], start=2):
         if not any(c.strip() for c in record):

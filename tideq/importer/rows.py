@@ -24,7 +24,7 @@ from tideq.contract.identity import InvalidIdNumber, identity_hash
 from tideq.contract.privacy import mask_name, mask_phone
 from tideq.contract.wire import scrub
 
-from .columns import REQUIRED, SPECS, Column
+from .columns import REQUIRED, SLOT_INSTEAD, SPECS, Column
 from .errors import SecretRequired
 from .export import Export, RawRow
 
@@ -172,6 +172,31 @@ _FIELD_COLUMN = {
 }
 
 
+# 09:00-09:30, 9:00～9:30, 上午 09:00至09:30, 09:00—09:30
+_SLOT = re.compile(r"^\D*?(\d{1,2})[:：](\d{2})\s*(?:-|~|～|—|–|至|到)\s*(\d{1,2})[:：](\d{2})\s*$")
+
+
+def _slot(row: _Row, tz: ZoneInfo) -> None:
+    """`date` + `slot` (预约日期 2026-11-26, 预约时段 09:00-09:30) as `start` and `end`, when the
+    row gives no start or end of its own."""
+    v = row.raw.values
+    if Column.START in v or Column.END in v or not (Column.DATE in v or Column.SLOT in v):
+        return
+    if Column.DATE not in v or Column.SLOT not in v:
+        missing = Column.SLOT if Column.DATE in v else Column.DATE
+        row.refuse(missing, "is empty; a row without start and end needs both date and slot")
+        return
+    day = unicodedata.normalize("NFKC", v[Column.DATE]).strip().split(" ")[0].split("T")[0]
+    m = _SLOT.match(unicodedata.normalize("NFKC", v[Column.SLOT]).strip())
+    if not m:
+        row.refuse(Column.SLOT, f"{row.shown(Column.SLOT).strip()} is not a slot; write it as 09:00-09:30")
+        return
+    h1, m1, h2, m2 = m.groups()
+    v[Column.START], v[Column.END] = f"{day} {h1}:{m1}", f"{day} {h2}:{m2}"
+    for col, src in ((Column.START, Column.DATE), (Column.END, Column.SLOT)):
+        row.raw.headers.setdefault(col, row.raw.headers.get(src, src.value))
+
+
 def _check(row: _Row, services: dict[str, Service], tz: ZoneInfo, secret: bytes | None) -> dict[str, Any] | None:
     raw = row.raw
     if raw.invalid:
@@ -179,8 +204,12 @@ def _check(row: _Row, services: dict[str, Service], tz: ZoneInfo, secret: bytes 
         return None
     for col, reason in raw.bad.items():
         row.refuse(col, reason)
+    _slot(row, tz)
     for col in REQUIRED:
         if col not in raw.values and col not in raw.bad:
+            instead = SLOT_INSTEAD.get(col)
+            if instead and any(c in raw.headers or c in raw.values for c in instead):
+                continue  # refused by _slot already
             row.refuse(col, "is empty; every appointment needs it")
     if not row.ok:
         return None
