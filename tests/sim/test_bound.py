@@ -1,16 +1,16 @@
-"""The clairvoyant bound (tideq/sim/bound.py): HiGHS really solves the MILP; the schedule honours
-the hall's limits in the MILP and when played in the simulator; with the same arrivals and no
-more window-hours it is no worse than tideq's policy nor than static staffing."""
+"""The MILP start of the reference (tideq/sim/bound.py): HiGHS really solves it, it sees the
+simulator's arrivals, and its schedule honours the hall's limits. That the reference is no
+worse than each policy is tests/sim/test_reference.py's (the MILP's fluid queues alone are not:
+docs/tidal.md)."""
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
 
 import pytest
 
 from tideq.config.schema import HallConfig, HallInfo, Hours, Service, Text, TidalConfig, Window
-from tideq.sim import bound, policies, scenarios, stats
+from tideq.sim import bound, policies, scenarios
 from tideq.sim.core import Simulation
 
 SPAN = ["09:00-12:00", "13:00-17:30"]
@@ -69,28 +69,3 @@ def test_milp_schedule_honours_the_limits(scenario):
         assert sum(1 for x in moments if m <= x < m + per_hour * b.slot_s) <= t.max_switches_per_hour
     for o in b.openings:  # window 6 may serve only "a"
         assert set(o.services) <= set(scenario.hall.pool_services(b.groups[o.group][0]))
-
-
-def test_played_schedule_is_no_worse_than_tideq_and_static(scenario):
-    t = scenario.hall.tidal
-    seed = 2
-    tideq = stats.summary(Simulation(scenario, policies.TideqPolicy(t), seed).run())
-    static = stats.summary(Simulation(scenario, policies.StaticPolicy(), seed).run())
-    best = bound.clairvoyant(scenario, seed, tideq["window_hours"], time_limit_s=10)
-    s = best.summary
-    assert s["window_hours"] <= tideq["window_hours"]
-    assert s["p90_wait_s"] <= tideq["p90_wait_s"] and s["p90_wait_s"] < static["p90_wait_s"]
-    # played in the simulator, the hall's limits hold too
-    policy = bound.SchedulePolicy(best.bound, t.min_open_s, t.max_switches_per_hour)
-    sim = Simulation(scenario, policy, seed)
-    sim.run()
-    log = sim.engine.tidal_log
-    assert log
-    for s in log:
-        assert sum(1 for x in log if s.at <= x.at < s.at + timedelta(hours=1)) <= t.max_switches_per_hour
-    opened = {}
-    for s in log:
-        if s.opened:
-            opened[s.window] = s.at
-        else:
-            assert (s.at - opened[s.window]).total_seconds() >= t.min_open_s
