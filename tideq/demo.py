@@ -195,6 +195,7 @@ class Hall:
         return not self.stop_event.wait(hall_seconds / self.args.speed)
 
     def _visitors(self) -> None:
+        from tideq.contract.ticket_page import qr_content
         from tideq.drivers.printer import TicketPrint, TicketPrinter
         from tideq.drivers.printer.ticket import Priority as PrintPriority
 
@@ -226,6 +227,7 @@ class Hall:
                 eta_s=t.eta_s or 0,
                 issued_at=t.issued_at,
                 verify=t.verify,
+                qr=qr_content(self.cfg.gateway.public_url, t.page, t.verify),
                 priority=PrintPriority(t.priority.value),
             )
             result = printer.print_ticket(ticket)

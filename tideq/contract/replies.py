@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 from .common import BiText, Timestamp
 from .vocab import ErrorCode, Priority, TicketStatus, WindowStatus
@@ -23,6 +23,11 @@ class TicketInfo(Part):
     eta_s: Count | None = None
     verify: SafeStr
     window: Short | None = None
+    page: SafeStr | None = Field(
+        None,
+        description="token of the ticket's phone page, `{[gateway] public_url}/t/{page}`: what the printed QR "
+        "carries when the hall has a gateway (tideq.contract.ticket_page)",
+    )
 
 
 class AppointmentInfo(Part):

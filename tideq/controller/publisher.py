@@ -22,7 +22,7 @@ from .engine import Engine, missing_entries
 from .errors import ControllerError
 from .events import Event, Kind
 from .health import DEVICE, ControllerHealth
-from .state import call_event, calls_state, services_state, windows_state
+from .state import call_event, calls_state, queue_state, services_state, windows_state
 from .tidal import TidalPolicy
 from .tidal_state import tidal_state
 
@@ -34,13 +34,14 @@ class Retained(str, Enum):
     WINDOWS = "windows"
     CALLS = "calls"
     TIDAL = "tidal"
+    QUEUE = "queue"  # state/queue: changes whenever state/services does (see Publisher.publish)
 
 
-S, W, C, T = Retained.SERVICES, Retained.WINDOWS, Retained.CALLS, Retained.TIDAL
+S, W, C, T, Q = Retained.SERVICES, Retained.WINDOWS, Retained.CALLS, Retained.TIDAL, Retained.QUEUE
 # which retained state topics an event kind changes (checked complete at import)
 DIRTY: Mapping[Kind, frozenset[Retained]] = MappingProxyType(
     {
-        Kind.DAY_OPENED: frozenset({S, W, C, T}),
+        Kind.DAY_OPENED: frozenset({S, W, C, T, Q}),
         Kind.TICKET_ISSUED: frozenset({S}),
         Kind.CALLED: frozenset({S, W, C}),
         Kind.RECALLED: frozenset({C}),
@@ -101,6 +102,7 @@ class Publisher:
             W: windows_state,
             C: calls_state,
             T: lambda engine, now: tidal_state(engine, policy, now),
+            Q: queue_state,
         }
 
     def health(self, health: ControllerHealth, now: datetime, refresh: bool) -> None:
@@ -139,6 +141,8 @@ class Publisher:
                 bus.publish(topics.event("call"), partial(_call, engine, e))
             elif e.kind in (Kind.TIDAL_OPENED, Kind.TIDAL_CLOSED):
                 bus.publish(topics.event("tidal"), partial(_tidal, e))
+        if S in dirty:  # whatever moves a count or a wait moves the queue's order or its waits
+            dirty.add(Q)
         for name in sorted(dirty):
             bus.publish(topics.state(name.value), partial(self.builders[name], engine, now), retain=True)
 
