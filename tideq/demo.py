@@ -104,6 +104,7 @@ class Hall:
         self.controller = ControllerService(controller_cfg, self.url, self.out / "data", self.clock).start()
         self._cleanups.append(self.controller.stop)
         self.printer_url = self._start_printer()
+        self.gateway_url = self._start_gateway()
         kiosks = self.cfg.devices.kiosks
         # the simulated visitors use the last kiosk, so the Qt kiosk (the first) has its own login
         self.visitor_kiosk = kiosks[-1].id if kiosks else "kiosk-1"
@@ -119,6 +120,11 @@ class Hall:
         print(
             f"tideq demo: hall {self.cfg.hall.id} on {self.url}; "
             f"hall clock {self.args.start_at} x{self.args.speed:g}; tickets rendered to {self.out / 'tickets'}",
+            flush=True,
+        )
+        print(
+            f"tideq demo: gateway {self.gateway_url}: hall page {self.gateway_url}/hall, metrics "
+            f"{self.gateway_url}/metrics; each ticket's QR code opens its phone page ({self.gateway_url}/t/...)",
             flush=True,
         )
 
@@ -170,6 +176,31 @@ class Hall:
             b = EmbeddedBroker(free_port(), host="127.0.0.1").start()
             self._cleanups.append(b.stop)
             return b.url
+
+    def _start_gateway(self) -> str:
+        """`tideq gateway` on a thread of the demo, logged in as `gateway`; the tickets' QR codes
+        (printed here and on the Qt kiosk, via the environment) open its pages."""
+        import socket
+
+        from tideq.gateway import GatewayBus, Settings, create_app
+        from tideq.gateway.serve import ServerThread
+        from tideq.testing import free_port
+
+        gw = self.cfg.gateway
+        with socket.socket() as s:
+            port = gw.port if s.connect_ex((gw.host, gw.port)) != 0 else free_port()
+        url = f"http://{gw.host}:{port}"
+        os.environ["TIDEQ_GATEWAY__PUBLIC_URL"] = url  # the Qt kiosk's QR codes, too
+        self.cfg = self.cfg.model_copy(update={"gateway": gw.model_copy(update={"public_url": url})})
+        password = self.acl.passwords["gateway"] if self.acl is not None else None
+        tls = TlsFiles(str(self.ca_file)) if self.acl is not None else None
+        client = BusClient(
+            self.url, self.cfg.hall.id, "gateway", username="gateway" if password else None, password=password, tls=tls
+        )
+        secret = os.environ[self.cfg.hall.secret_env].encode()
+        server = ServerThread(create_app(GatewayBus(client), Settings(self.cfg, secret)), gw.host, port).start()
+        self._cleanups.append(server.stop)
+        return url
 
     def _start_printer(self) -> str:
         from tideq.drivers.printer.sim import PrinterSim

@@ -23,7 +23,7 @@ def test_a_ticket_reply_carries_a_page_token_for_its_number(people):
 
 
 def test_ticket_api_shows_place_and_follows_calls_live(people, gateway, http):
-    first, second, mine = people.ticket(), people.ticket(), people.ticket()
+    first, _second, mine = people.ticket(), people.ticket(), people.ticket()
     s = Stream(http, f"/api/t/{mine.page}/events?lang=en")
     try:
         # the current state at once (or "updating" for the few ms until state/queue holds the number)

@@ -39,8 +39,8 @@ def _window_name(cfg: HallConfig, snap: Snapshot, wid: str) -> dict[str, str]:
         for w in snap.windows.windows:
             if w.id == wid:
                 return _text(w.name)
-    w = cfg.window(wid)
-    return _text(w.name) if w else {"zh": f"{wid}号窗口", "en": f"Window {wid}"}
+    conf = cfg.window(wid)
+    return _text(conf.name) if conf else {"zh": f"{wid}号窗口", "en": f"Window {wid}"}
 
 
 def _service_of(cfg: HallConfig, number: str) -> str | None:
@@ -75,8 +75,7 @@ def ticket_view(cfg: HallConfig, snap: Snapshot, number: str, *, notify_ahead: i
         "rejoin_until": None,
         "controller": snap.controller.value if snap.controller else None,
         "stale": stale,
-        "ts": snap.ts.isoformat() if snap.ts else None,
-    }
+    }  # no `ts`: the 10 s refresh would then push every open page an update that changes nothing
     sid = _service_of(cfg, number)
     w = snap.at_window.get(number)
     place = snap.places.get(number)
