@@ -143,8 +143,21 @@ class Guard:
         scope.setdefault("state", {})["client"] = client
         start = time.perf_counter()
         status = 500
+        done = False
         path = scope.get("path", "")
         private = path.startswith(("/t/", "/api/t/"))
+
+        def record() -> None:
+            nonlocal done
+            if done:
+                return
+            done = True
+            route = scope.get("route")
+            template = getattr(route, "path", None) or ("/static" if path.startswith("/static/") else "other")
+            g.metrics.requests.labels(template, str(status)).inc()
+            log.info(
+                "%s %s %d %.1f ms", scope.get("method", "?"), template, status, (time.perf_counter() - start) * 1e3
+            )
 
         async def send_wrapped(message: Message) -> None:
             nonlocal status
@@ -154,6 +167,8 @@ class Guard:
                 if private:
                     extra.append(NO_STORE)
                 message["headers"] = [*message.get("headers", []), *extra]
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                record()  # before the last bytes go out: the log line exists once the client has the answer
             await send(message)
 
         wait = g.limiter.allow(client) if path != "/metrics" else 0.0
@@ -166,12 +181,7 @@ class Guard:
             else:
                 await self.app(scope, receive, send_wrapped)
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", None) or ("/static" if path.startswith("/static/") else "other")
-            g.metrics.requests.labels(template, str(status)).inc()
-            log.info(
-                "%s %s %d %.1f ms", scope.get("method", "?"), template, status, (time.perf_counter() - start) * 1e3
-            )
+            record()  # a stream the client closed, or an error
 
 
 def _header(headers: dict[bytes, bytes], name: bytes) -> str | None:
