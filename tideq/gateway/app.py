@@ -266,20 +266,22 @@ class Gateway:
         _, title, text = ERRORS[code]
         return HTMLResponse(pages.error_page(lang, title, text, **kw), status_code=status, headers=headers)
 
-    async def stream(self, request: Request, produce: Callable[[], str]) -> AsyncIterator[str]:
+    async def stream(self, request: Request, produce: Callable[[], str | None]) -> AsyncIterator[str]:
         """One SSE stream: the current view at once, then every change, keep-alive comments between."""
         client = request.scope["state"]["client"]
         if not self.streams.take(client):
             raise GatewayError("rate_limited", retry_after=30)
         return self._events(client, produce)
 
-    async def _events(self, client: str, produce: Callable[[], str]) -> AsyncIterator[str]:
+    async def _events(self, client: str, produce: Callable[[], str | None]) -> AsyncIterator[str]:
         try:
             yield f"retry: {RETRY_MS}\n\n"
             seen, last = -1, None
             while True:
                 version = await self.bus.changed(seen, KEEPALIVE_S)
                 body = produce()  # also after a quiet spell: the view may have turned stale
+                if body is None:  # the token expired (a new hall day): end; the reconnect gets the 404
+                    return
                 if body != last:
                     yield f"data: {body}\n\n"
                     last = body
@@ -379,8 +381,10 @@ def create_app(
         request: Request, token: str, lang: str | None = Query(None, pattern="^(zh|en)$")
     ) -> StreamingResponse:
         number = gw.number_for(token)
+        day = bus.snapshot.day
         lg = lang_of(request, lang)
-        events = await gw.stream(request, lambda: gw.ticket_update(number, lg))
+        # a page left open overnight must not show the next day's ticket of the same number
+        events = await gw.stream(request, lambda: gw.ticket_update(number, lg) if bus.snapshot.day == day else None)
         return _sse(events)
 
     @app.get("/hall", response_class=HTMLResponse, summary="The hall live page")

@@ -85,7 +85,10 @@
     var es = new EventSource(data.stream);
     es.onmessage = function (e) { apply(JSON.parse(e.data)); };
     es.onopen = function () { setLive(true, null); };
-    es.onerror = function () { setLive(false); /* EventSource reconnects by itself */ };
+    es.onerror = function () {
+      setLive(false); /* EventSource reconnects by itself, unless the answer was an error (expired) */
+      if (es.readyState === 2) { window.location.reload(); }
+    };
   } else {
     setTimeout(poll, 5000);
   }
