@@ -53,6 +53,19 @@ def test_ticket_api_shows_place_and_follows_calls_live(people, gateway, http):
     assert first.number != mine.number
 
 
+def test_a_page_hears_only_what_changes_its_ticket(people, gateway, http):
+    mine = people.ticket()
+    s = Stream(http, f"/api/t/{mine.page}/events")
+    try:
+        s.until(lambda e: e["view"]["ahead"] == 0)
+        people.ticket("business-setup")  # another service
+        people.ticket()  # behind mine: my place does not change
+        people.act("next")  # calls mine
+        assert s.next()["view"]["status"] == "called"  # the very next event: nothing was sent in between
+    finally:
+        s.close()
+
+
 def test_a_finished_ticket_reads_done(people, gateway, http):
     t = people.ticket()
     s = Stream(http, f"/api/t/{t.page}/events")

@@ -242,14 +242,14 @@ class Gateway:
         def build() -> str:
             view = self.ticket(number)
             html = pages.ticket_main(view, lang, _text(self.settings.hall.hall.name))
-            return _json({"version": self.bus.version, "view": view, "html": html})
+            return _json({"view": view, "html": html})  # no version: a burst elsewhere changes no byte
 
         return self.cached(("t", number, lang, self.stale()), build)
 
     def hall_update(self, lang: str) -> str:
         def build() -> str:
             view = self.hall()
-            return _json({"version": self.bus.version, "view": view, "html": pages.hall_main(view, lang)})
+            return _json({"view": view, "html": pages.hall_main(view, lang)})
 
         return self.cached(("h", lang, self.stale()), build)
 

@@ -50,7 +50,6 @@
     var main = document.getElementById("tq-main");
     if (main && msg.html) { main.outerHTML = msg.html; }
     if (msg.view) { view = msg.view; alertFor(view); }
-    document.documentElement.setAttribute("data-version", String(msg.version));
     setLive(true, null);
   }
 
