@@ -220,3 +220,9 @@ def test_streams_per_client_are_bounded(hall, broker, controller):
         finally:
             for s in streams:
                 s.close()
+        # a closed page gives its slot back (uvicorn reports the disconnect; the stream's finally runs)
+        for _ in range(200):  # each try is a real request: a condition, not a timer
+            with c.stream("GET", "/api/hall/events") as again:
+                if again.status_code == 200:
+                    break
+        assert again.status_code == 200

@@ -108,12 +108,12 @@ class Streams:
         self.by_client: dict[str, int] = {}
         self.open = 0
 
-    def take(self, client: str) -> bool:
-        if self.open >= self.total or self.by_client.get(client, 0) >= self.per_client:
-            return False
+    def full(self, client: str) -> bool:
+        return self.open >= self.total or self.by_client.get(client, 0) >= self.per_client
+
+    def take(self, client: str) -> None:
         self.open += 1
         self.by_client[client] = self.by_client.get(client, 0) + 1
-        return True
 
     def release(self, client: str) -> None:
         self.open -= 1
@@ -269,11 +269,14 @@ class Gateway:
     async def stream(self, request: Request, produce: Callable[[], str | None]) -> AsyncIterator[str]:
         """One SSE stream: the current view at once, then every change, keep-alive comments between."""
         client = request.scope["state"]["client"]
-        if not self.streams.take(client):
+        if self.streams.full(client):
             raise GatewayError("rate_limited", retry_after=30)
         return self._events(client, produce)
 
     async def _events(self, client: str, produce: Callable[[], str | None]) -> AsyncIterator[str]:
+        # counted from the stream's first step to its end (a response that never started streams
+        # holds no slot); the check above and this step are one loop turn apart at most
+        self.streams.take(client)
         try:
             yield f"retry: {RETRY_MS}\n\n"
             seen, last = -1, None
