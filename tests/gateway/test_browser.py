@@ -70,10 +70,10 @@ def fits(page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= W, "wider than a 360 px phone"
 
 
-def snap(page, shots: Path, name: str) -> None:
+def snap(page, shots: Path, name: str, full: bool = False) -> None:
     fits(page)
     path = shots / f"gateway-{name}.png"
-    page.screenshot(path=str(path))
+    page.screenshot(path=str(path), full_page=full)
     img = cv2.imread(str(path))
     assert img is not None and img.shape[1] == W
 
@@ -124,6 +124,7 @@ def test_printed_qr_opens_a_live_page_in_both_languages(served, people, browser,
     people.act("skip")
     expect(zh.locator("#tq-rejoin")).to_contain_text("综合咨询窗口")
     expect(en.locator("#tq-rejoin")).to_contain_text("General Enquiry window")
+    expect(en.locator("#tq-alerts")).to_be_hidden()  # nothing left to alert about
     snap(zh, shots, "ticket-skipped-zh")
     snap(en, shots, "ticket-skipped-en")
     for p in pages.values():
@@ -151,9 +152,9 @@ def test_hall_live_page_with_a_tidal_notice(served, people, browser, shots, brok
     expect(zh.locator(".notice.tidal_open")).to_contain_text("潮汐窗口已开放")
     expect(zh.locator("#svc-business-setup .badge")).to_have_text("潮汐窗口")
     assert zh.evaluate("window.tqMarker") == "not reloaded"
-    snap(zh, shots, "hall-zh")
+    snap(zh, shots, "hall-zh", full=True)
     en = ctx.new_page()
     en.goto(f"{base}/hall?lang=en")
     expect(en.locator(".notice.tidal_open")).to_contain_text("Tidal window open")
     expect(en.locator("#svc-tax .waiting")).to_have_text("1 waiting")
-    snap(en, shots, "hall-en")
+    snap(en, shots, "hall-en", full=True)

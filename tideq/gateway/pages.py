@@ -146,11 +146,13 @@ def hall_main(view: dict[str, Any], lang: str) -> str:
         if s["tidal_windows"]:
             head += f' <span class="badge">{escape(t(lang, "tidal"))}</span>'
         if s["open"]:
-            eta = s["eta_s"]
-            eta_text = (
-                "" if eta is None else (t(lang, "eta_soon") if eta == 0 else t(lang, "eta_short", m=_minutes(eta)))
-            )
-            n = s["waiting"]
+            eta, n = s["eta_s"], s["waiting"]
+            if eta is None:
+                eta_text = ""
+            elif eta == 0:
+                eta_text = t(lang, "eta_soon") if n else t(lang, "no_wait")
+            else:
+                eta_text = t(lang, "eta_short", m=_minutes(eta))
             line = (
                 f'<span class="waiting" data-waiting="{n}">{escape(t(lang, "waiting", n=n))}</span>'
                 f'<span class="eta">{escape(eta_text)}</span>'
