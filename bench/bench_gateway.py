@@ -180,6 +180,11 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
             if "ready" not in line:
                 raise RuntimeError(f"gateway did not start: {line!r}")
             kiosk = BusClient(broker.url, HALL, "kiosk-1").connect()
+            # when each call's event/call reaches a plain subscriber: the controller's and broker's share
+            called_at: list[float] = []
+            listener = BusClient(broker.url, HALL, "bench-listener")
+            listener.subscribe(f"tideq/{HALL}/event/call", lambda t, p: called_at.append(time.perf_counter()))
+            listener.connect()
             windows = {w: BusClient(broker.url, HALL, f"window-{w}").connect() for _, w in SERVICES.values()}
             shares = {**{s: v[0] for s, v in SERVICES.items()}, **OTHERS}
             tickets: list[tuple[str, str]] = []  # (service, token)
@@ -224,6 +229,10 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
 
             page_lat: list[float] = []
             hall_lat: list[float] = []
+            controller_lat: list[float] = []  # command published -> its event/call at a plain subscriber
+            gateway_lat: list[float] = []  # that event/call -> each page's update (gateway and client)
+            firsts: list[float] = []  # per call: to the first page updated (controller, broker, gateway in)
+            spreads: list[float] = []  # per call: first to last page updated (the fan-out)
             order = list(SERVICES.items())
             for k in range(args.calls):
                 sid, (_, wid) = order[k % len(order)]
@@ -233,14 +242,37 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
                 body = json.dumps({"v": 1, "id": str(uuid.uuid4()), "action": "next"})
                 sent = time.perf_counter()
                 windows[wid].publish(f"tideq/{HALL}/cmd/window-{wid}/window/{wid}", body)
+                n_called = len(called_at)
                 got = await wait_all(affected, before, 10)
                 page_lat += [g - sent for g in got]
+                if len(called_at) > n_called:
+                    controller_lat.append(called_at[n_called] - sent)
+                    gateway_lat += [g - called_at[n_called] for g in got]
+                firsts.append(min(got) - sent)
+                spreads.append(max(got) - min(got))
                 hall_lat += [g - sent for g in await wait_all(halls, before, 10)]
             out["call_to_page_ms"] = {
                 "n": len(page_lat),
                 "p50": round(pct(page_lat, 0.5) * 1e3, 1),
                 "p99": round(pct(page_lat, 0.99) * 1e3, 1),
                 "max": round(max(page_lat) * 1e3, 1),
+            }
+            out["command_to_event_call_ms"] = {
+                "p50": round(pct(controller_lat, 0.5) * 1e3, 1),
+                "p99": round(pct(controller_lat, 0.99) * 1e3, 1),
+            }
+            out["event_call_to_page_ms"] = {
+                "p50": round(pct(gateway_lat, 0.5) * 1e3, 1),
+                "p99": round(pct(gateway_lat, 0.99) * 1e3, 1),
+            }
+            out["per_call_first_page_ms"] = {
+                "p50": round(pct(firsts, 0.5) * 1e3, 1),
+                "max": round(max(firsts) * 1e3, 1),
+            }
+            out["per_call_fanout_ms"] = {
+                "p50": round(pct(spreads, 0.5) * 1e3, 1),
+                "max": round(max(spreads) * 1e3, 1),
+                "pages_per_call": round(len(page_lat) / args.calls),
             }
             out["call_to_hall_page_ms"] = {
                 "n": len(hall_lat),
@@ -258,6 +290,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
                 if p.task:
                     p.task.cancel()
             kiosk.close()
+            listener.close()
             for c in windows.values():
                 c.close()
         finally:

@@ -70,3 +70,23 @@ def test_yesterdays_token_ends_at_the_new_day(hall):
             s.close()
         assert c.get(f"/api/t/{token}").status_code == 404
         assert c.get(f"/api/t/{page_token(SECRET, HALL, day2, 'B001')}").json()["view"]["ahead"] == 1
+
+
+def test_quiet_streams_get_keep_alives_and_turn_stale(hall, monkeypatch):
+    """With nothing happening, the shared tick wakes every stream: a keep-alive comment goes out
+    (proxies keep the stream open), and once the state is older than the stale limit the page says so."""
+    import tideq.gateway.views as views
+
+    bus = GatewayBus(None, tick_s=0.05)
+    app = create_app(bus, Settings(hall.hall, SECRET))
+    token = page_token(SECRET, HALL, date(2026, 11, 26), "B001")
+    with ServerThread(app) as srv, httpx.Client(base_url=srv.url, timeout=10) as c:
+        feed(bus, date(2026, 11, 26), ["B001"])
+        assert bus.ready.wait(5)
+        with c.stream("GET", f"/api/t/{token}/events") as r:
+            lines = r.iter_lines()
+            assert next(x for x in lines if x.startswith("data: "))
+            assert next(x for x in lines if x.startswith(":")) == ": keep-alive"
+            monkeypatch.setattr(views, "STALE_S", 0.0)  # the state is now "too old"
+            stale = next(x for x in lines if x.startswith("data: "))
+            assert '"stale":true' in stale and "请留意现场叫号" in stale

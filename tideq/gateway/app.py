@@ -13,7 +13,6 @@ and an access log that names the route, never the token or the client's address.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
@@ -44,7 +43,6 @@ from .views import hall_today, hall_view, is_stale, ticket_view
 
 log = logging.getLogger("tideq.gateway.access")
 
-KEEPALIVE_S = 15.0  # an SSE comment this often: proxies keep the stream, dead clients are noticed
 RETRY_MS = 3000  # EventSource's reconnect delay
 
 CSP = (
@@ -77,6 +75,10 @@ def error_body(code: str, **kw: Any) -> dict[str, Any]:
             "guide": {"zh": t("zh", text, **kw), "en": t("en", text, **kw)},
         },
     }
+
+
+Update = tuple[Any, Callable[[], str]]
+"""(key, render): a stream sends `render()` when `key` differs from what it last sent."""
 
 
 class GatewayError(Exception):
@@ -238,20 +240,41 @@ class Gateway:
             hit = self._cache[key] = build()
         return hit
 
-    def ticket_update(self, number: str, lang: str) -> str:
-        def build() -> str:
-            view = self.ticket(number)
+    def ticket_update(self, number: str, lang: str) -> Update:
+        """(what the page shows, its rendering): the view is cheap, the HTML and JSON are not, so a
+        stream renders only when the key moved (a burst elsewhere in the hall costs each page a few
+        dictionary lookups)."""
+        view = self.ticket(number)
+        win, svc = view["window"], view["service"]
+        key = (
+            view["status"],
+            view["ahead"],
+            view["eta_s"],
+            view["near"],
+            win["id"] if win else None,
+            view["rejoin_until"],
+            view["stale"],
+            view["controller"],
+            svc["id"] if svc else None,
+        )
+
+        def render() -> str:
             html = pages.ticket_main(view, lang, _text(self.settings.hall.hall.name))
-            return _json({"view": view, "html": html})  # no version: a burst elsewhere changes no byte
+            return self.cached(("t", number, lang, *key), lambda: _json({"view": view, "html": html}))
 
-        return self.cached(("t", number, lang, self.stale()), build)
+        return key, render
 
-    def hall_update(self, lang: str) -> str:
-        def build() -> str:
-            view = self.hall()
-            return _json({"view": view, "html": pages.hall_main(view, lang)})
+    def hall_update(self, lang: str) -> Update:
+        stale = self.stale()
 
-        return self.cached(("h", lang, self.stale()), build)
+        def render() -> str:
+            def build() -> str:
+                view = self.hall()
+                return _json({"view": view, "html": pages.hall_main(view, lang)})
+
+            return self.cached(("h", lang, stale), build)
+
+        return (self.bus.version, stale), render
 
     # answers ----------------------------------------------------------------------------
     def error_response(self, scope: Scope, code: str, retry_after: int | None = None, **kw: Any) -> Response:
@@ -266,14 +289,14 @@ class Gateway:
         _, title, text = ERRORS[code]
         return HTMLResponse(pages.error_page(lang, title, text, **kw), status_code=status, headers=headers)
 
-    async def stream(self, request: Request, produce: Callable[[], str | None]) -> AsyncIterator[str]:
+    async def stream(self, request: Request, produce: Callable[[], Update | None]) -> AsyncIterator[str]:
         """One SSE stream: the current view at once, then every change, keep-alive comments between."""
         client = request.scope["state"]["client"]
         if self.streams.full(client):
             raise GatewayError("rate_limited", retry_after=30)
         return self._events(client, produce)
 
-    async def _events(self, client: str, produce: Callable[[], str | None]) -> AsyncIterator[str]:
+    async def _events(self, client: str, produce: Callable[[], Update | None]) -> AsyncIterator[str]:
         # counted from the stream's first step to its end (a response that never started streams
         # holds no slot); the check above and this step are one loop turn apart at most
         self.streams.take(client)
@@ -281,13 +304,14 @@ class Gateway:
             yield f"retry: {RETRY_MS}\n\n"
             seen, last = -1, None
             while True:
-                version = await self.bus.changed(seen, KEEPALIVE_S)
-                body = produce()  # also after a quiet spell: the view may have turned stale
-                if body is None:  # the token expired (a new hall day): end; the reconnect gets the 404
+                version = await self.bus.changed(seen)
+                update = produce()  # also after a quiet spell: the view may have turned stale
+                if update is None:  # the token expired (a new hall day): end; the reconnect gets the 404
                     return
-                if body != last:
-                    yield f"data: {body}\n\n"
-                    last = body
+                key, render = update
+                if key != last:
+                    yield f"data: {render()}\n\n"
+                    last = key
                 elif version == seen:
                     yield ": keep-alive\n\n"
                 seen = version
@@ -330,7 +354,7 @@ def create_app(
             yield
         finally:
             if start_bus:
-                await asyncio.to_thread(bus.stop)
+                await bus.aclose()
 
     app = FastAPI(
         title="tideq gateway",
@@ -372,7 +396,7 @@ def create_app(
     ) -> Response:
         number = gw.number_for(token)
         if fragment:
-            return Response(gw.ticket_update(number, lang_of(request, lang)), media_type="application/json")
+            return Response(gw.ticket_update(number, lang_of(request, lang))[1](), media_type="application/json")
         return JSONResponse({"version": bus.version, "view": gw.ticket(number)})
 
     @app.get(
