@@ -60,6 +60,12 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
+def cpu_s(pid: int) -> float:
+    """utime + stime of a process, seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def pct(values: list[float], q: float) -> float:
     s = sorted(values)
     return s[min(len(s) - 1, round(q * (len(s) - 1)))] if s else float("nan")
@@ -234,6 +240,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
             firsts: list[float] = []  # per call: to the first page updated (controller, broker, gateway in)
             spreads: list[float] = []  # per call: first to last page updated (the fan-out)
             order = list(SERVICES.items())
+            cpu0 = cpu_s(gw.pid)
             for k in range(args.calls):
                 sid, (_, wid) = order[k % len(order)]
                 affected = [p for p in pages if p.service == sid and p.state and p.state[0] != b"done"]
@@ -251,6 +258,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
                 firsts.append(min(got) - sent)
                 spreads.append(max(got) - min(got))
                 hall_lat += [g - sent for g in await wait_all(halls, before, 10)]
+            out["gateway_cpu_ms_per_call"] = round((cpu_s(gw.pid) - cpu0) / args.calls * 1e3, 1)
             out["call_to_page_ms"] = {
                 "n": len(page_lat),
                 "p50": round(pct(page_lat, 0.5) * 1e3, 1),

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -289,22 +289,36 @@ class Gateway:
         _, title, text = ERRORS[code]
         return HTMLResponse(pages.error_page(lang, title, text, **kw), status_code=status, headers=headers)
 
-    async def stream(self, request: Request, produce: Callable[[], Update | None]) -> AsyncIterator[str]:
-        """One SSE stream: the current view at once, then every change, keep-alive comments between."""
+    async def stream(
+        self,
+        request: Request,
+        produce: Callable[[], Update | None],
+        mark: Callable[[], Any],
+        wait: Callable[[Any], Awaitable[Any]],
+    ) -> AsyncIterator[str]:
+        """One SSE stream: the current view at once, then every change, keep-alive comments between.
+        `mark()` is taken before each view is read and `wait(mark)` returns once something after
+        it may have changed the view (or at the tick)."""
         client = request.scope["state"]["client"]
         if self.streams.full(client):
             raise GatewayError("rate_limited", retry_after=30)
-        return self._events(client, produce)
+        return self._events(client, produce, mark, wait)
 
-    async def _events(self, client: str, produce: Callable[[], Update | None]) -> AsyncIterator[str]:
+    async def _events(
+        self,
+        client: str,
+        produce: Callable[[], Update | None],
+        mark: Callable[[], Any],
+        wait: Callable[[Any], Awaitable[Any]],
+    ) -> AsyncIterator[str]:
         # counted from the stream's first step to its end (a response that never started streams
         # holds no slot); the check above and this step are one loop turn apart at most
         self.streams.take(client)
         try:
             yield f"retry: {RETRY_MS}\n\n"
-            seen, last = -1, None
+            last = None
             while True:
-                version = await self.bus.changed(seen)
+                m = mark()
                 update = produce()  # also after a quiet spell: the view may have turned stale
                 if update is None:  # the token expired (a new hall day): end; the reconnect gets the 404
                     return
@@ -312,9 +326,9 @@ class Gateway:
                 if key != last:
                     yield f"data: {render()}\n\n"
                     last = key
-                elif version == seen:
-                    yield ": keep-alive\n\n"
-                seen = version
+                else:
+                    yield ": keep-alive\n\n"  # woken by the tick with nothing new
+                await wait(m)
         finally:
             self.streams.release(client)
 
@@ -411,7 +425,12 @@ def create_app(
         day = bus.snapshot.day
         lg = lang_of(request, lang)
         # a page left open overnight must not show the next day's ticket of the same number
-        events = await gw.stream(request, lambda: gw.ticket_update(number, lg) if bus.snapshot.day == day else None)
+        events = await gw.stream(
+            request,
+            lambda: gw.ticket_update(number, lg) if bus.snapshot.day == day else None,
+            lambda: bus.ticket_mark(number),
+            lambda m: bus.ticket_changed(number, m),
+        )
         return _sse(events)
 
     @app.get("/hall", response_class=HTMLResponse, summary="The hall live page")
@@ -427,7 +446,9 @@ def create_app(
     )
     async def hall_events(request: Request, lang: str | None = Query(None, pattern="^(zh|en)$")) -> StreamingResponse:
         lg = lang_of(request, lang)
-        events = await gw.stream(request, lambda: gw.hall_update(lg))
+        events = await gw.stream(
+            request, lambda: gw.hall_update(lg), lambda: bus.version, lambda v: bus.changed(v, "hall")
+        )
         return _sse(events)
 
     @app.get("/metrics", response_class=PlainTextResponse, summary="Prometheus metrics")

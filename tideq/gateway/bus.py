@@ -16,7 +16,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -42,6 +42,7 @@ from tideq.contract.wire import MAX_IMPORT_PAYLOAD, decode
 
 log = logging.getLogger(__name__)
 
+GROUPS = ("hall",)  # streams woken by every burst (ticket pages are woken by number)
 TICK_S = 15.0  # streams wake at least this often: keep-alive comments, the stale check
 SETTLE_S = 0.005  # one controller burst's messages arrive within this of each other (~1 ms apart)
 
@@ -118,6 +119,13 @@ class Snapshot:
 Listener = Callable[[Message | ControllerStatus], None]
 
 
+def _moved(old: Mapping[str, object], new: Mapping[str, object]) -> set[str]:
+    """Keys whose value differs between the two (added, removed or changed)."""
+    if old is new:
+        return set()
+    return {k for k in old.keys() | new.keys() if old.get(k) != new.get(k)}
+
+
 class GatewayBus:
     """One broker connection (login `gateway`), the snapshot, and the change fan-out.
 
@@ -132,7 +140,14 @@ class GatewayBus:
         self._ticker: asyncio.Task[None] | None = None
         self.snapshot = Snapshot()
         self.version = 0
-        self._event: asyncio.Event | None = None
+        # one wake-up per group, set in this order: the hall page's streams share one cached
+        # rendering and go first; then the ticket pages, each rendering its own
+        self._events: dict[str, asyncio.Event] = {}
+        self._ticket_events: dict[str, asyncio.Event] = {}  # ticket number -> its pages' wake-up
+        self._ticket_seq: dict[str, int] = {}  # ticket number -> wake-ups so far (today)
+        self._all_seq = 0  # wake-ups of every ticket page (tick, controller status, new day)
+        self._dirty: set[str] = set()  # numbers whose place, window or skip moved since the last wake
+        self._dirty_all = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pending: asyncio.TimerHandle | None = None
         self.listeners: list[Listener] = []  # called on the loop for every message (metrics)
@@ -145,7 +160,7 @@ class GatewayBus:
         """Attach to the running loop and connect (the subscriptions are registered first, so the
         retained state arrives as the connection comes up)."""
         self._loop = asyncio.get_running_loop()
-        self._event = asyncio.Event()
+        self._events = {g: asyncio.Event() for g in GROUPS}
         self._ticker = asyncio.create_task(self._tick())
         c = self.client
         if c is None:
@@ -206,10 +221,23 @@ class GatewayBus:
 
     # loop thread ------------------------------------------------------------------------
     def apply(self, msg: Message | ControllerStatus) -> None:
-        """Fold one message (on the loop) and schedule the wake-up of the streams."""
+        """Fold one message (on the loop), note which tickets' pages it may change, and schedule
+        the wake-up of the streams."""
         if not isinstance(msg, (CallEvent, TidalEvent)):
-            self.snapshot.apply(msg)
-            if self.snapshot.ready and not self.ready.is_set():
+            snap = self.snapshot
+            places, at_window, skipped, day = snap.places, snap.at_window, snap.skipped, snap.day
+            snap.apply(msg)
+            if isinstance(msg, QueueState):
+                if msg.day != day:
+                    self._dirty_all = True
+                self._dirty |= _moved(places, snap.places) | _moved(skipped, snap.skipped)
+            elif isinstance(msg, WindowsState):
+                self._dirty |= _moved(
+                    {n: w.id for n, w in at_window.items()}, {n: w.id for n, w in snap.at_window.items()}
+                )
+            elif isinstance(msg, ControllerStatus):
+                self._dirty_all = True
+            if snap.ready and not self.ready.is_set():
                 self.ready.set()
         for fn in self.listeners:
             try:
@@ -222,28 +250,61 @@ class GatewayBus:
     def _notify(self) -> None:
         self._pending = None
         self.version += 1
-        old, self._event = self._event, asyncio.Event()
-        if old is not None:
-            old.set()
+        self._wake(everyone=self._dirty_all)
+        self._dirty, self._dirty_all = set(), False
 
-    async def changed(self, seen: int) -> int:
+    def _wake(self, everyone: bool) -> None:
+        """The hall pages always; the ticket pages whose number moved, or all of them."""
+        old, self._events = self._events, {g: asyncio.Event() for g in GROUPS}
+        for g in GROUPS:
+            if g in old:
+                old[g].set()
+        if everyone:
+            self._all_seq += 1  # every mark is old now: the per-number counts can start again
+            self._ticket_seq = {}
+            waiting, self._ticket_events = self._ticket_events, {}
+            for ev in waiting.values():
+                ev.set()
+            return
+        for n in self._dirty:
+            self._ticket_seq[n] = self._ticket_seq.get(n, 0) + 1
+            if n in self._ticket_events:
+                self._ticket_events.pop(n).set()
+
+    async def changed(self, seen: int, group: str = "hall") -> int:
         """The version after `seen` (at once if it is already there), or `seen` again at the next
         tick (every `tick_s`: the streams' keep-alive and stale check). One shared tick instead of
         a timeout per stream: `asyncio.wait_for` costs each of 1,000 streams a task per wake."""
         if self.version != seen:
             return self.version
-        ev = self._event
+        ev = self._events.get(group)
         if ev is None:
             raise RuntimeError("GatewayBus.start() was not awaited")
         await ev.wait()
         return self.version
 
+    def ticket_mark(self, number: str) -> tuple[int, int]:
+        """Where ticket `number`'s page stands: take it before reading the view, hand it to
+        `ticket_changed` after sending, and no change in between is missed."""
+        return self._all_seq, self._ticket_seq.get(number, 0)
+
+    async def ticket_changed(self, number: str, mark: tuple[int, int]) -> None:
+        """Return once something that may change `number`'s page arrived after `mark` (its place,
+        its window, its skip, the controller's status, a new day), or at the next tick. A burst
+        that moves other tickets only wakes nobody here: 1,000 pages of other services cost nothing."""
+        if self.ticket_mark(number) != mark:
+            return
+        if self._loop is None:
+            raise RuntimeError("GatewayBus.start() was not awaited")
+        ev = self._ticket_events.get(number)
+        if ev is None:
+            ev = self._ticket_events[number] = asyncio.Event()
+        await ev.wait()
+
     async def _tick(self) -> None:
         while True:
             await asyncio.sleep(self.tick_s)  # a period, not a wait for something
-            old, self._event = self._event, asyncio.Event()
-            if old is not None:
-                old.set()
+            self._wake(everyone=True)
 
     # commands (for the booking platform's routers) --------------------------------------
     async def send(self, command: str, args: dict[str, Any], *, timeout: float = 5.0) -> Reply:
