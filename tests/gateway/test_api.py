@@ -168,7 +168,7 @@ def test_metrics_report_queue_serves_waits_and_health(people, gateway, http):
     people.ticket()
     s = Stream(http, f"/api/t/{t1.page}/events")
     try:
-        s.next()
+        s.until(lambda e: e["view"]["ahead"] is not None)  # the gateway saw it arrive (its wait is timed)
         people.act("next")
         s.until(lambda e: e["view"]["status"] == "called")
     finally:

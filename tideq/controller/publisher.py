@@ -60,6 +60,8 @@ DIRTY: Mapping[Kind, frozenset[Retained]] = MappingProxyType(
 if missing_entries(DIRTY, Kind):  # pragma: no cover - caught by tests/controller/test_tables.py
     raise ControllerError(f"DIRTY misses {missing_entries(DIRTY, Kind)}")
 ALL = frozenset(Retained)
+QUEUE_MIN_S = 0.2  # state/queue after a burst of new tickets only: at most this often ...
+QUEUE_COST_SHARE = 0.05  # ... and so its building costs at most this share of the worker's time
 REJECTION_DETAIL = 500  # characters of a rejection's detail that go on the bus
 REJECTED_PER_S = 10.0  # event/rejected at most this often on average ...
 REJECTED_BURST = 50.0  # ... after a burst of this many
@@ -102,8 +104,34 @@ class Publisher:
             W: windows_state,
             C: calls_state,
             T: lambda engine, now: tidal_state(engine, policy, now),
-            Q: queue_state,
+            Q: self._queue_state,
         }
+        # state/queue lists every waiting number: at 15,000 waiting (a kiosk flood) building it
+        # costs ~30 ms, so a burst of new tickets only sends it at most every QUEUE_MIN_S (longer
+        # when it is dear); any other change (a call, a skip ...) and the refresh send it at once,
+        # and a held one goes out with the next burst (the idle worker wakes every second)
+        self._queue_held = False
+        self._queue_at = -float("inf")
+        self._queue_cost_s = 0.0
+
+    def _queue_state(self, engine: Engine, now: datetime) -> Message:
+        start = time.perf_counter()
+        try:
+            return queue_state(engine, now)
+        finally:
+            self._queue_cost_s = time.perf_counter() - start
+
+    def _queue_due(self, burst: Burst, dirty: set[Retained], refresh: bool) -> bool:
+        """Send state/queue with this burst? (Its own rule: see `__init__`.)"""
+        if S not in dirty and not self._queue_held:
+            return False
+        t = time.monotonic()
+        urgent = refresh or any(e.kind is not Kind.TICKET_ISSUED for e in burst.events)
+        if urgent or t - self._queue_at >= max(QUEUE_MIN_S, self._queue_cost_s / QUEUE_COST_SHARE):
+            self._queue_held, self._queue_at = False, t
+            return True
+        self._queue_held = True
+        return False
 
     def health(self, health: ControllerHealth, now: datetime, refresh: bool) -> None:
         """`health/controller` (retained) when it changed, and on every refresh."""
@@ -141,7 +169,8 @@ class Publisher:
                 bus.publish(topics.event("call"), partial(_call, engine, e))
             elif e.kind in (Kind.TIDAL_OPENED, Kind.TIDAL_CLOSED):
                 bus.publish(topics.event("tidal"), partial(_tidal, e))
-        if S in dirty:  # whatever moves a count or a wait moves the queue's order or its waits
+        dirty.discard(Q)  # whatever moves a count or a wait moves the queue: `_queue_due` decides
+        if self._queue_due(burst, dirty, refresh):
             dirty.add(Q)
         for name in sorted(dirty):
             bus.publish(topics.state(name.value), partial(self.builders[name], engine, now), retain=True)
