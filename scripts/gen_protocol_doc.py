@@ -38,7 +38,13 @@ SECTIONS: list[tuple[str, list[tuple[str, type[BaseModel]]]]] = [
         ],
     ),
     ("Replies", [("reply/{client_id}", replies.Reply)]),
-    ("Retained state", [(f"state/{name}", m) for name, m in state.STATE_TOPICS.items()]),
+    (
+        "Retained state",
+        [
+            *((f"state/{name}", m) for name, m in state.STATE_TOPICS.items()),
+            (f"state/{state.QUEUE_TOPIC}", state.QueueState),
+        ],
+    ),
     (
         "Events",
         [

@@ -21,6 +21,7 @@ COMMANDS = {
     "display": "tideq.display.cli",
     "counter": "tideq.counter.cli",
     "manager": "tideq.manager.cli",
+    "gateway": "tideq.gateway.cli",
     "counter-bridge": "tideq.bridge.cli",
     "acl": "tideq.broker.cli",
     "simulate": "tideq.sim.cli",

@@ -64,6 +64,7 @@ class Role(str, Enum):
     ADMIN = "admin"  # appointments import, manual tidal windows
     IMPORTER = "importer"  # `tideq appointments import`: appointments only
     MANAGER = "manager"  # hall manager console: reads the whole hall, answers the tidal policy
+    GATEWAY = "gateway"  # `tideq gateway`: phone pages, live page, metrics; booking platform commands
 
 
 @dataclass(frozen=True)
@@ -222,6 +223,16 @@ def identities(hall: HallConfig) -> list[Identity]:
             Role.MANAGER,
             read=(reply("manager"), *watch, t.event("#"), t.t("sensor/#"), t.t("health/#")),
             write=(t.cmd("manager", "tidal"),),
+        )
+    )
+    # `tideq gateway` reads what it shows and counts (state, status, events, device health for
+    # /metrics) and may ask only what the booking platform asks: appointments and bookings
+    out.append(
+        Identity(
+            "gateway",
+            Role.GATEWAY,
+            read=(reply("gateway"), *watch, t.event("#"), t.t("health/#")),
+            write=(t.cmd("gateway", "appointments"), t.cmd("gateway", "booking")),
         )
     )
     return out

@@ -425,6 +425,41 @@ class RatingsConfig(Strict):
         return self
 
 
+class GatewayConfig(Strict):
+    """`tideq gateway`: the visitors' phone pages, the hall live page and /metrics (docs/gateway.md)."""
+
+    host: str = Field("127.0.0.1", description="address to listen on; keep loopback behind a reverse proxy")
+    port: int = Field(8780, ge=1, le=65535, description="TCP port to listen on")
+    public_url: str | None = Field(
+        None,
+        pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
+        description="the address phones reach the gateway at, e.g. https://queue.example.gov.cn; printed "
+        "tickets' QR codes open {public_url}/t/{token}. Unset: tickets carry the verify string",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="addresses or CIDR networks of reverse proxies whose X-Forwarded-For is believed; "
+        "from anyone else the header is ignored",
+    )
+    rate_per_min: int = Field(120, ge=1, description="requests per minute per client address (sustained)")
+    rate_burst: int = Field(60, ge=1, description="requests a client address may make at once")
+    max_streams: int = Field(5000, ge=1, description="live update streams (SSE) open at once, all clients")
+    streams_per_client: int = Field(8, ge=1, description="live update streams one client address may hold")
+    notify_ahead: int = Field(3, ge=1, description="the ticket page warns when this many people or fewer are ahead")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, v: list[str]) -> list[str]:
+        import ipaddress
+
+        for item in v:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as err:
+                raise ValueError(f"{item!r} is not an address or CIDR network, e.g. 127.0.0.1 or 10.0.0.0/8") from err
+        return v
+
+
 class HallConfig(Strict):
     """The whole hall file."""
 
@@ -438,6 +473,9 @@ class HallConfig(Strict):
     windows: list[Window] = Field(min_length=1, description="[[windows]]: numbered service windows")
     devices: Devices = Field(
         default_factory=Devices, description="[devices]: printers, kiosks, boards, serial lines, cameras"
+    )
+    gateway: GatewayConfig = Field(
+        default_factory=GatewayConfig, description="[gateway]: phone pages, hall live page, metrics"
     )
     policy_contacts: list[PolicyContact] = Field(
         default_factory=list, description="[[policy_contacts]]: 惠企政策发言人 shown on kiosks"

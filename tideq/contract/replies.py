@@ -24,6 +24,11 @@ class TicketInfo(Part):
     eta_s: Count | None = None
     verify: SafeStr
     window: Short | None = None
+    page: SafeStr | None = Field(
+        None,
+        description="token of the ticket's phone page, `{[gateway] public_url}/t/{page}`: what the printed QR "
+        "carries when the hall has a gateway (tideq.contract.ticket_page)",
+    )
 
 
 class AppointmentInfo(Part):

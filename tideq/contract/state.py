@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
-from pydantic import Field, JsonValue, field_validator
+from pydantic import Field, JsonValue, field_validator, model_validator
 
 from .common import BiText, Timestamp
 from .vocab import SATISFIED_AT_LEAST, AlertLevel, ProposalAction, Rating, TidalKind, TidalMode, WindowStatus
@@ -144,6 +145,49 @@ class TidalState(Message):
     draining: list[Short] = Field(default_factory=list)
     decisions: list[DecisionItem] = Field(default_factory=list)
 
+
+class QueueService(Part):
+    """One service's waiting tickets in the order they will be called (priority class, then wait)."""
+
+    id: Short
+    tickets: list[Short] = Field(default_factory=list, description="waiting ticket numbers, next to be called first")
+    eta_s: list[Count | None] = Field(
+        default_factory=list,
+        description="expected seconds until each of `tickets` is called (same model as a ticket's `eta_s`); "
+        "null when no window serves the service",
+    )
+    issued: Count = Field(0, description="tickets issued for this service today (its numbering counter)")
+
+    @model_validator(mode="after")
+    def _parallel(self) -> QueueService:
+        if len(self.eta_s) != len(self.tickets):
+            raise ValueError(f"eta_s has {len(self.eta_s)} entries for {len(self.tickets)} tickets")
+        return self
+
+
+class SkippedItem(Part):
+    """A skipped ticket that may still rejoin (`cmd/rejoin`, once, until `rejoin_until`)."""
+
+    number: Short
+    service: Short
+    at: Timestamp
+    rejoin_until: Timestamp
+
+
+class QueueState(Message):
+    """`state/queue`: every service's waiting ticket numbers in call order, and the skipped tickets
+    that may still rejoin. Ticket numbers only, nothing personal (what the boards show anyway); what
+    a visitor's phone page (`tideq gateway`) reads to show one ticket's place."""
+
+    ts: Timestamp
+    day: date = Field(description="the hall day these numbers belong to (hall-local date)")
+    services: list[QueueService] = Field(default_factory=list)
+    skipped: list[SkippedItem] = Field(default_factory=list)
+
+
+QUEUE_TOPIC = "queue"
+"""`state/queue` is kept out of STATE_TOPICS: the boards' liveness waits for every topic there, and a
+board has no use for the queue's order (it reads `state/queue` never; the gateway does)."""
 
 STATE_TOPICS: dict[str, type[Message]] = {
     "services": ServicesState,

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from tideq.config.schema import HallConfig, Service
 from tideq.contract import BiText, BookingStatus, RatingChannel, RowStatus, TicketInfo
+from tideq.contract.ticket_page import page_token
 
 from . import refusals as R
 from .errors import ControllerError, Refusal
@@ -915,6 +916,7 @@ class Engine:
             eta_s=self.announced_eta_s(t.service, ahead, now) if t.status is TicketStatus.WAITING else 0,
             verify=self.verify_string(t),
             window=t.window or None,
+            page=page_token(self.secret, self.cfg.hall.id, self.day or self.local_day(now), t.number),
         )
 
     def verify_string(self, t: Ticket) -> str:

@@ -31,7 +31,7 @@ from .engine import Engine, missing_entries
 from .errors import ControllerError
 from .events import Event, Kind
 from .health import DEVICE, ControllerHealth
-from .state import call_event, calls_state, services_state, windows_state
+from .state import call_event, calls_state, queue_state, services_state, windows_state
 from .tidal import TidalPolicy
 from .tidal_state import tidal_state
 
@@ -43,13 +43,14 @@ class Retained(str, Enum):
     WINDOWS = "windows"
     CALLS = "calls"
     TIDAL = "tidal"
+    QUEUE = "queue"  # state/queue: changes whenever state/services does (see Publisher.publish)
 
 
-S, W, C, T = Retained.SERVICES, Retained.WINDOWS, Retained.CALLS, Retained.TIDAL
+S, W, C, T, Q = Retained.SERVICES, Retained.WINDOWS, Retained.CALLS, Retained.TIDAL, Retained.QUEUE
 # which retained state topics an event kind changes (checked complete at import)
 DIRTY: Mapping[Kind, frozenset[Retained]] = MappingProxyType(
     {
-        Kind.DAY_OPENED: frozenset({S, W, C, T}),
+        Kind.DAY_OPENED: frozenset({S, W, C, T, Q}),
         Kind.TICKET_ISSUED: frozenset({S}),
         Kind.CALLED: frozenset({S, W, C}),
         Kind.RECALLED: frozenset({C}),
@@ -70,6 +71,8 @@ DIRTY: Mapping[Kind, frozenset[Retained]] = MappingProxyType(
 if missing_entries(DIRTY, Kind):  # pragma: no cover - caught by tests/controller/test_tables.py
     raise ControllerError(f"DIRTY misses {missing_entries(DIRTY, Kind)}")
 ALL = frozenset(Retained)
+QUEUE_MIN_S = 0.2  # state/queue after a burst of new tickets only: at most this often ...
+QUEUE_COST_SHARE = 0.05  # ... and so its building costs at most this share of the worker's time
 REJECTION_DETAIL = 500  # characters of a rejection's detail that go on the bus
 REJECTED_PER_S = 10.0  # event/rejected at most this often on average ...
 REJECTED_BURST = 50.0  # ... after a burst of this many
@@ -112,7 +115,34 @@ class Publisher:
             W: windows_state,
             C: calls_state,
             T: lambda engine, now: tidal_state(engine, policy, now),
+            Q: self._queue_state,
         }
+        # state/queue lists every waiting number: at 15,000 waiting (a kiosk flood) building it
+        # costs ~30 ms, so a burst of new tickets only sends it at most every QUEUE_MIN_S (longer
+        # when it is dear); any other change (a call, a skip ...) and the refresh send it at once,
+        # and a held one goes out with the next burst (the idle worker wakes every second)
+        self._queue_held = False
+        self._queue_at = -float("inf")
+        self._queue_cost_s = 0.0
+
+    def _queue_state(self, engine: Engine, now: datetime) -> Message:
+        start = time.perf_counter()
+        try:
+            return queue_state(engine, now)
+        finally:
+            self._queue_cost_s = time.perf_counter() - start
+
+    def _queue_due(self, burst: Burst, dirty: set[Retained], refresh: bool) -> bool:
+        """Send state/queue with this burst? (Its own rule: see `__init__`.)"""
+        if S not in dirty and not self._queue_held:
+            return False
+        t = time.monotonic()
+        urgent = refresh or any(e.kind is not Kind.TICKET_ISSUED for e in burst.events)
+        if urgent or t - self._queue_at >= max(QUEUE_MIN_S, self._queue_cost_s / QUEUE_COST_SHARE):
+            self._queue_held, self._queue_at = False, t
+            return True
+        self._queue_held = True
+        return False
 
     def health(self, health: ControllerHealth, now: datetime, refresh: bool) -> None:
         """`health/controller` (retained) when it changed, and on every refresh."""
@@ -152,6 +182,9 @@ class Publisher:
                 bus.publish(topics.event("tidal"), partial(_tidal, e))
             if e.kind in (Kind.RATED, Kind.FINISHED) and isinstance(e.data.get("rating"), int):
                 bus.publish(topics.event("rated"), partial(_rated, engine, e))
+        dirty.discard(Q)  # whatever moves a count or a wait moves the queue: `_queue_due` decides
+        if self._queue_due(burst, dirty, refresh):
+            dirty.add(Q)
         for name in sorted(dirty):
             bus.publish(topics.state(name.value), partial(self.builders[name], engine, now), retain=True)
 

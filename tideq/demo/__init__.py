@@ -150,6 +150,7 @@ class Hall:
         self._cleanups.append(self.controller.stop)
         self._write_run_file()
         self.printer_url = self._start_printer()
+        self.gateway_url = self._start_gateway()
         kiosks = self.cfg.devices.kiosks
         # the simulated visitors use the last kiosk, so the Qt kiosk (the first) has its own login
         self.visitor_kiosk = kiosks[-1].id if kiosks else "kiosk-1"
@@ -190,8 +191,42 @@ class Hall:
             f"{' (continued)' if self.resumed else ' (a fresh hall day)'}; run folder {self.out}; "
             f"tickets rendered to {self.out / 'tickets'}"
         )
+        self.say(
+            f"tideq demo: gateway {self.gateway_url}: hall page {self.gateway_url}/hall, metrics "
+            f"{self.gateway_url}/metrics; each ticket's QR code opens its phone page ({self.gateway_url}/t/...)"
+        )
         for code, name, start, end in self.appointments:
             self.say(f"  预约 appointment to try at the kiosk: {code}  {name}  {start:%H:%M}-{end:%H:%M}")
+
+    def _start_gateway(self) -> str:
+        """`tideq gateway` on a thread of the demo, logged in as `gateway`; the tickets' QR codes
+        (printed here and on the Qt kiosk, via the environment) open its pages."""
+        import socket
+
+        from tideq.gateway import GatewayBus, Settings, create_app
+        from tideq.gateway.app import extra_routers
+        from tideq.gateway.ratings import RatingsService
+        from tideq.gateway.serve import ServerThread
+        from tideq.testing import free_port
+
+        gw = self.cfg.gateway
+        with socket.socket() as s:
+            port = gw.port if s.connect_ex((gw.host, gw.port)) != 0 else free_port()
+        url = f"http://{gw.host}:{port}"
+        os.environ["TIDEQ_GATEWAY__PUBLIC_URL"] = url  # the Qt kiosk's QR codes, too
+        self.cfg = self.cfg.model_copy(update={"gateway": gw.model_copy(update={"public_url": url})})
+        password = self.acl.passwords["gateway"] if self.acl is not None else None
+        tls = TlsFiles(str(self.ca_file)) if self.acl is not None else None
+        client = BusClient(
+            self.url, self.cfg.hall.id, "gateway", username="gateway" if password else None, password=password, tls=tls
+        )
+        secret = os.environ[self.cfg.hall.secret_env].encode()
+        ratings = RatingsService(client, self.cfg, self.out / "data" / "gateway").start()  # export-only: no push_url
+        bus, settings = GatewayBus(client), Settings(self.cfg, secret)
+        app = create_app(bus, settings, routers=extra_routers(settings, bus, ratings.outbox))
+        server = ServerThread(app, gw.host, port).start()
+        self._cleanups += [ratings.stop, server.stop]
+        return url
 
     def _client(self, user: str) -> BusClient:
         """A connection logged in as `user` (client id == login) over TLS; open on the embedded broker."""
@@ -252,6 +287,7 @@ class Hall:
         return f"tcp://127.0.0.1:{sim.port}"
 
     def _print(self, svc: Any, t: Any) -> str:
+        from tideq.contract.ticket_page import qr_content
         from tideq.drivers.printer import TicketPrint, TicketPrinter
         from tideq.drivers.printer.ticket import Priority as PrintPriority
 
@@ -267,6 +303,7 @@ class Hall:
             eta_s=t.eta_s or 0,
             issued_at=t.issued_at,
             verify=t.verify,
+            qr=qr_content(self.cfg.gateway.public_url, t.page, t.verify),
             priority=PrintPriority(t.priority.value),
         )
         result = self._printer_client.print_ticket(ticket)

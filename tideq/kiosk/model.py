@@ -23,6 +23,7 @@ from PySide6.QtCore import QObject, Signal
 
 from tideq.config.schema import HallConfig, Kiosk, Service
 from tideq.contract import BiText, ControllerStatus, ErrorCode, ErrorInfo, Priority, Reply, ServicesState, TicketInfo
+from tideq.contract.ticket_page import qr_content
 
 from .i18n import Lang, bitext, other, pick, tr
 from .search import MAX_QUERY, build_index, normalise
@@ -130,11 +131,15 @@ class TicketView:
     issued_at: datetime
     verify: str
     note: BiText | None = None
+    qr: str = ""  # what the QR code carries: the ticket page's address with a gateway, else `verify`
     print_state: PrintState = PrintState.PRINTING
     print_guide: dict[str, str] | None = None  # the printer driver's advice when printing failed
 
     @classmethod
-    def acknowledged(cls, cid: str, t: TicketInfo, note: BiText | None, hall_id: str) -> TicketView:
+    def acknowledged(
+        cls, cid: str, t: TicketInfo, note: BiText | None, hall_id: str, public_url: str | None = None
+    ) -> TicketView:
+        verify = t.verify or f"tideq:{hall_id}:{t.number}"
         return cls(
             cid,
             t.number,
@@ -143,8 +148,9 @@ class TicketView:
             t.ahead,
             t.eta_s or 0,
             t.issued_at,
-            t.verify or f"tideq:{hall_id}:{t.number}",
+            verify,
             note,
+            qr_content(public_url, t.page, verify),
         )
 
 
@@ -519,7 +525,11 @@ class KioskModel(QObject):
             p.state = RequestState.ANSWERED
             p.args.pop("identity", None)  # nothing of the card outlives the request
             self.pending_changed.emit()
-            self._show_ticket(TicketView.acknowledged(p.cid, reply.ticket, reply.note, self.hall.hall.id))
+            self._show_ticket(
+                TicketView.acknowledged(
+                    p.cid, reply.ticket, reply.note, self.hall.hall.id, self.hall.gateway.public_url
+                )
+            )
             return
         err = reply.error or unexpected_error()
         if err.code is ErrorCode.CONTROLLER_UNREACHABLE:

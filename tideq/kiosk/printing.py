@@ -40,6 +40,7 @@ def to_print(hall: HallConfig, t: TicketView) -> TicketPrint:
         eta_s=t.eta_s,
         issued_at=t.issued_at,
         verify=t.verify,
+        qr=t.qr or None,
         priority=PrintPriority(t.priority.value),
         **extra,
     )

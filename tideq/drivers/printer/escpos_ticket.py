@@ -239,7 +239,7 @@ def build_ticket(t: TicketPrint, width_mm: int = 80, *, qr_native: bool = True) 
     else:
         w.line("取号时间 Issued").line(stamp)
     w.feed(1)
-    data = t.verify.encode("utf-8")
+    data = t.qr_data.encode("utf-8")
     if qr_native:
         w.qr_native(data, g.qr_module)
     else:

@@ -39,6 +39,11 @@ class TicketPrint:
     guidance_en: str = DEFAULT_GUIDANCE[1]
     where_zh: str | None = None
     where_en: str | None = None
+    qr: str | None = None  # what the QR code carries when not `verify`: the ticket page's address
+
+    @property
+    def qr_data(self) -> str:
+        return self.qr or self.verify
 
     def __post_init__(self) -> None:
         if self.issued_at.tzinfo is None or self.issued_at.utcoffset() is None:

@@ -21,7 +21,8 @@ C = Qt.AlignmentFlag.AlignCenter
 
 
 def qr_pixmap(data: str, px: int) -> QPixmap:
-    """The same verify string the paper ticket carries (segno: decodes reliably with OpenCV)."""
+    """What the paper ticket's QR carries (the ticket page's address, or the verify string; segno:
+    decodes reliably with OpenCV)."""
     qr = segno.make(data, error="m")
     buf = io.BytesIO()
     scale = max(2, px // (qr.symbol_size(border=2)[0]))
@@ -91,9 +92,10 @@ class TicketView(View):
         self.note.setText(m.p(t.note) if t.note else "")
         self.note.setVisible(bool(t.note))
         size = 300 if not m.large else 340
-        if self._qr_for != (t.verify, size):
-            self.qr.setPixmap(qr_pixmap(t.verify, size))
-            self._qr_for = (t.verify, size)
+        data = t.qr or t.verify
+        if self._qr_for != (data, size):
+            self.qr.setPixmap(qr_pixmap(data, size))
+            self._qr_for = (data, size)
         self.qr_caption.setText(m.t("ticket.qr"))
         role, text = {
             PrintState.PRINTING: ("notice", m.t("ticket.printing")),
