@@ -47,7 +47,8 @@ def test_demo_serves_the_pages_its_tickets_point_to(tmp_path):
                 break
             assert time.monotonic() < deadline, "the demo printed no ticket"
         assert base and number
-        txt = next(p for p in (tmp_path / "tickets").glob("*.txt") if number in p.read_text(encoding="utf-8"))
+        tickets = tmp_path.glob("*/tickets/*.txt")  # each run has its own folder under --out
+        txt = next(p for p in tickets if number in p.read_text(encoding="utf-8"))
         png = txt.with_suffix(".png")
         decoded = cv2.QRCodeDetector().detectAndDecode(cv2.imread(str(png)))[0]
         assert decoded.startswith(f"{base}/t/"), decoded
