@@ -56,7 +56,17 @@ from statistics import median
 from typing import Any
 
 from tideq.config import EXAMPLE_HALL, load
-from tideq.contract import STATE_TOPICS, BusClient, BusError, CallEvent, CrowdLevel, CrowdReading, decode
+from tideq.contract import (
+    QUEUE_TOPIC,
+    STATE_TOPICS,
+    BusClient,
+    BusError,
+    CallEvent,
+    CrowdLevel,
+    CrowdReading,
+    QueueState,
+    decode,
+)
 from tideq.contract.errors import PayloadError
 from tideq.sim.scenarios import peak_day
 from tideq.testing import Mosquitto
@@ -67,6 +77,8 @@ STAFFED = [str(i) for i in range(1, 19)]
 POOL = ["19", "20", "21", "22"]
 ZONES = ["zone-a", "zone-b", "zone-c", "zone-d"]
 CAMERA_HZ = 2.0  # a camera's update rate at a busy hall (tideq camera --rate default)
+# what a board-like subscriber to state/# decodes: the four board topics and the gateway's state/queue
+BOARD_READS = {**STATE_TOPICS, QUEUE_TOPIC: QueueState}
 ERROR_CODES = {
     "bad_json",
     "bad_payload",
@@ -197,7 +209,7 @@ def role_main(
                     if not payload:
                         return
                     try:
-                        decode(STATE_TOPICS[topic.rsplit("/", 1)[-1]], payload)
+                        decode(BOARD_READS[topic.rsplit("/", 1)[-1]], payload)
                     except (PayloadError, KeyError) as err:
                         with lock:
                             res.errors[f"board decode {topic}: {type(err).__name__}"] += 1
