@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,12 +27,34 @@ def load_or_report(path: str) -> LoadedConfig | None:
         return None
 
 
-def wait_for_stop(timeout: float | None = None) -> None:
-    """Block until SIGTERM or SIGINT (or the timeout); call from the main thread."""
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-    signal.signal(signal.SIGINT, lambda *_: done.set())
-    done.wait(timeout)
+class StopSignal:
+    """SIGTERM and SIGINT, caught from the moment this is made: make it first thing in a service's
+    `run`. A stop that arrives while the service is still starting (systemd, a test that saw the
+    ready line, an impatient Ctrl-C) is kept and honoured once the service is up; without it the
+    default action kills the half-started process, which says no goodbye and fires its last will."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()  # set on the signal: hand it to threads that must end too
+        self._then: list[Callable[[], object]] = []
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self._on_signal)
+
+    @property
+    def stopped(self) -> bool:
+        return self.event.is_set()
+
+    def then(self, action: Callable[[], object]) -> None:
+        """Also run `action` on the signal (in the main thread, as Python runs signal handlers)."""
+        self._then.append(action)
+
+    def _on_signal(self, *_: object) -> None:
+        self.event.set()
+        for action in self._then:
+            action()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until a stop signal (or the timeout); True if one came. Call from the main thread."""
+        return self.event.wait(timeout)
 
 
 PASSWORD_ENV = "TIDEQ_BROKER_PASSWORD"

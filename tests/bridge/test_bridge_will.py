@@ -153,4 +153,4 @@ def test_stopped_bridge_says_offline_itself(running) -> None:
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(10) == 0
     assert watch.wait(lambda h: h["state"] == "offline", BUSES, 5), watch.seen[-4:]
-    assert all("reason" not in (watch.latest(b) or {}) for b in BUSES)  # our own report, not the will
+    assert all("reason" not in (watch.latest(b) or {}) for b in BUSES), watch.seen  # our own report, not the will

@@ -124,6 +124,6 @@ def test_killed_strip_controller_leaves_the_line_offline_by_its_last_will(runnin
 def test_stopped_strip_controller_says_offline_itself(running) -> None:
     proc, health = running
     proc.send_signal(signal.SIGTERM)
-    assert proc.wait(10) == 0
+    assert proc.wait(10) == 0, proc.stderr and proc.stderr.read()
     final = health.wait("offline", 5)
     assert "reason" not in final and final["strips"] == {"1": "offline", "2": "offline"}

@@ -7,7 +7,7 @@ import sys
 from dataclasses import replace
 
 from tideq.config.logins import bridge_user
-from tideq.runtime import add_broker_args, broker_login, load_or_report, wait_for_stop
+from tideq.runtime import StopSignal, add_broker_args, broker_login, load_or_report
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,6 +25,7 @@ def run_bridge(args: argparse.Namespace) -> int:
     from .health import will_for
     from .service import BridgeError, SerialCounterBridge, bus_addresses
 
+    stop = StopSignal()  # before anything can take time: a stop while starting is kept
     loaded = load_or_report(args.config)
     if loaded is None:
         return 2
@@ -77,7 +78,7 @@ def run_bridge(args: argparse.Namespace) -> int:
         + f", as {login.user}",
         flush=True,
     )
-    wait_for_stop()
+    stop.wait()
     bridge.stop()
     for c in (client, *extra.values()):
         c.close()

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
-import threading
 
 from tideq.config.logins import camera_user
 from tideq.config.schema import Camera, HallConfig
@@ -14,7 +12,7 @@ from tideq.drivers.camera.counter import CameraCounter
 from tideq.drivers.camera.detector import DetectorSettings, PersonModel
 from tideq.drivers.camera.errors import CameraConfigError, CameraError
 from tideq.drivers.camera.source import make_source
-from tideq.runtime import add_broker_args
+from tideq.runtime import StopSignal, add_broker_args
 
 from .publisher import BusPublisher, will_for
 
@@ -57,6 +55,7 @@ def find_camera(hall: HallConfig, camera_id: str) -> Camera:
 def run(args: argparse.Namespace) -> int:
     from tideq.runtime import broker_login, load_or_report
 
+    stop = StopSignal()  # first: a stop while starting is kept
     loaded = load_or_report(args.config)
     if loaded is None:
         return 2
@@ -73,9 +72,6 @@ def run(args: argparse.Namespace) -> int:
     user = camera_user(camera.id)
     login = broker_login(loaded, args, user, camera.login)
     bus = login.client(hall.hall.id, will=will_for(Topics(hall.hall.id), camera.id))
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
     person = PersonModel(args.horizon, args.person_height, args.fill)
     counter = CameraCounter(
         camera,
@@ -84,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         rate_hz=args.rate,
         person=person,
         settings=DetectorSettings(use_hog=not args.no_hog),
-        stop=stop,
+        stop=stop.event,
     )
     bus.connect(wait=False)
     try:

@@ -6,10 +6,12 @@ results as queued signals, so nothing here blocks a GUI thread.
 
 from __future__ import annotations
 
+import collections
 import json
 import logging
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,6 +46,14 @@ class TlsFiles:
     ca_file: str | None = None
     cert_file: str | None = None
     key_file: str | None = None
+
+
+def _settled(info: mqtt.MQTTMessageInfo) -> bool:
+    """Acknowledged, or never to be (published while disconnected: paho says so by raising)."""
+    try:
+        return info.is_published()
+    except (RuntimeError, ValueError):
+        return True
 
 
 Handler = Callable[[str, bytes], None]
@@ -106,6 +116,10 @@ class BusClient:
         self._mqtt.on_disconnect = self._on_disconnect
         self._mqtt.on_message = self._on_message
         self._mqtt.on_subscribe = self._on_subscribe
+        self._mqtt.on_unsubscribe = self._on_unsubscribe
+        self._sent: collections.deque[mqtt.MQTTMessageInfo] = collections.deque()  # QoS 1 not yet acknowledged
+        self._quiet = threading.Condition()
+        self._unsub_acked: int | None = None
         self._mqtt.on_socket_open = _no_delay
         self._ready_mid: int | None = None
         self._subs[self.topics.reply(client_id)] = (1, self._on_reply)
@@ -133,9 +147,37 @@ class BusClient:
             raise BrokerUnreachable(f"broker {self.host}:{self.port} did not accept a connection within {timeout}s")
         return self
 
-    def close(self) -> None:
+    def close(self, timeout: float = 2.0) -> None:
+        """Say goodbye so that the broker hears it: stop the subscriptions, wait for what was
+        published to be acknowledged, then DISCONNECT (all within `timeout`).
+
+        A socket closed with unread bytes (a PUBACK or a message still arriving) goes out as a TCP
+        reset, and the broker drops what it had not read yet, the DISCONNECT included: it then
+        publishes this client's last will although the process stopped cleanly."""
+        deadline = time.monotonic() + timeout
+        on_network_thread = threading.current_thread() is getattr(self._mqtt, "_thread", None)  # acks would wait on us
+        if self.connected.is_set() and not on_network_thread:
+            with self._lock:
+                topics = list(self._subs)
+            if topics:
+                rc, mid = self._mqtt.unsubscribe(topics)
+                if rc == mqtt.MQTT_ERR_SUCCESS:
+                    with self._quiet:
+                        self._quiet.wait_for(lambda: self._unsub_acked == mid, deadline - time.monotonic())
+            with self._lock:
+                sent, self._sent = [i for i in self._sent if not _settled(i)], collections.deque()
+            for info in sent:
+                try:
+                    info.wait_for_publish(max(0.0, deadline - time.monotonic()))
+                except (RuntimeError, ValueError):  # the connection dropped meanwhile
+                    pass
         self._mqtt.disconnect()
         self._mqtt.loop_stop()
+
+    def _on_unsubscribe(self, client: mqtt.Client, userdata: Any, mid: int, rcs: Any, props: Any = None) -> None:
+        with self._quiet:
+            self._unsub_acked = mid
+            self._quiet.notify_all()
 
     def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, rc: Any, props: Any = None) -> None:
         if rc.is_failure:
@@ -197,7 +239,14 @@ class BusClient:
             payload = payload.encode()
         elif isinstance(payload, dict):
             payload = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-        return self._mqtt.publish(topic, payload, qos=qos, retain=retain)
+        info = self._mqtt.publish(topic, payload, qos=qos, retain=retain)
+        if qos:
+            with self._lock:  # close() waits for these; drop the acknowledged ones from the front
+                sent = self._sent
+                while sent and _settled(sent[0]):
+                    sent.popleft()
+                sent.append(info)
+        return info
 
     def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
         with self._lock:

@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from tideq.config import LoadedConfig
-from tideq.runtime import add_broker_args, load_or_report, wait_for_stop
+from tideq.runtime import StopSignal, add_broker_args, load_or_report
 
 from .clock import Clock, parse_hhmm
 from .errors import ControllerError
@@ -54,6 +54,7 @@ def run_controller(args: argparse.Namespace) -> int:
 
     from .service import ControllerService
 
+    stop = StopSignal()  # before anything can take time: a stop while starting is kept
     loaded = load_or_report(args.config)
     if loaded is None:
         return 2
@@ -78,7 +79,7 @@ def run_controller(args: argparse.Namespace) -> int:
         return 2
     log.info("controller for %s on %s, event log %s", loaded.hall.hall.id, url, data_dir)
     print(f"tideq controller ready: hall {loaded.hall.hall.id}, broker {url}", flush=True)
-    wait_for_stop()
+    stop.wait()
     service.stop()
     if embedded:
         embedded.stop()

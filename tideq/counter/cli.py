@@ -8,7 +8,7 @@ import logging
 import sys
 
 from tideq.config.logins import evaluator_user, window_user
-from tideq.runtime import add_broker_args, broker_login, load_or_report
+from tideq.runtime import StopSignal, add_broker_args, broker_login, load_or_report
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_counter(args: argparse.Namespace) -> int:
+    stop = StopSignal()  # first: a stop while starting is kept
     loaded = load_or_report(args.config)
     if loaded is None:
         return 2
@@ -89,7 +90,7 @@ def run_counter(args: argparse.Namespace) -> int:
     bus.start()
     log.info("counter for window %s as %s on %s", args.window, user, bus.client.host)
     try:
-        return exec_until_signal(app)
+        return exec_until_signal(app, stop)
     finally:
         presence.goodbye()
         bus.stop()

@@ -25,7 +25,6 @@ import json
 import logging
 import os
 import random
-import signal
 import subprocess
 import sys
 import threading
@@ -36,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from tideq.config import EXAMPLE_HALL, ConfigError, LoadedConfig, load
 from tideq.contract import BusClient, CallEvent, CrowdReading, TicketStatus, TidalEvent, TidalKind, WindowsState
 from tideq.contract.client import TlsFiles
+from tideq.runtime import StopSignal
 
 from .people import Profile, Staff, Stats, Visitors
 
@@ -470,6 +470,7 @@ def _end(proc: subprocess.Popen[bytes] | None) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    stop = StopSignal()  # first: a stop while the hall starts is kept
     try:
         loaded = load(args.config, env={**os.environ, "TIDEQ_TIDAL__MODE": args.tidal})
     except ConfigError as err:
@@ -477,9 +478,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     hall = Hall(loaded, args)
     hall.start()
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-    signal.signal(signal.SIGINT, lambda *_: done.set())
+    done = stop.event
     gui: list[subprocess.Popen[bytes]] = []
     if not args.headless and (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         gui = _start_gui(hall, done)

@@ -5,13 +5,12 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
 import sys
 from pathlib import Path
 
 from tideq.config.logins import board_user
 from tideq.config.schema import HallConfig
-from tideq.runtime import BrokerLogin, add_broker_args
+from tideq.runtime import BrokerLogin, StopSignal, add_broker_args
 
 from .errors import BadSize, DisplayError
 
@@ -57,6 +56,8 @@ def parse_size(value: str) -> tuple[int, int]:
 def run_display(args: argparse.Namespace) -> int:
     from tideq.runtime import broker_login, load_or_report
 
+    stop = StopSignal()  # first: a stop while starting is kept
+
     loaded = load_or_report(args.config)
     if loaded is None:
         return 2
@@ -70,15 +71,18 @@ def run_display(args: argparse.Namespace) -> int:
         size = parse_size(args.size) if args.size else None
         if not args.voice_cache:
             args.voice_cache = str(loaded.data_dir / "voice-cache")
-        return _run(hall, login, args, size)
+        return _run(hall, login, args, size, stop)
     except DisplayError as err:
         print(f"tideq display: {err}", file=sys.stderr)
         return 2
 
 
-def _run(hall: HallConfig, login: BrokerLogin, args: argparse.Namespace, size: tuple[int, int] | None) -> int:
-    from PySide6.QtCore import QTimer
+def _run(
+    hall: HallConfig, login: BrokerLogin, args: argparse.Namespace, size: tuple[int, int] | None, stop: StopSignal
+) -> int:
     from PySide6.QtWidgets import QApplication, QWidget
+
+    from tideq.ui.app import exec_until_signal
 
     from .app import DisplayApp, board_config
     from .board import BoardWidget
@@ -103,15 +107,10 @@ def _run(hall: HallConfig, login: BrokerLogin, args: argparse.Namespace, size: t
         view.show()
     else:
         view.showFullScreen()
-    signal.signal(signal.SIGINT, lambda *_: app.quit())
-    signal.signal(signal.SIGTERM, lambda *_: app.quit())
-    wake = QTimer()
-    wake.start(500)  # let Python run its signal handlers inside Qt's loop
-    wake.timeout.connect(lambda: None)
     print(
         f"tideq display ready: {'board ' + args.board if args.board else 'window ' + args.window}, broker {url}",
         flush=True,
     )
-    code = app.exec()
+    code = exec_until_signal(app, stop)
     display.stop()
     return int(code)

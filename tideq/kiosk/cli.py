@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
 import sys
 import time
 
-from tideq.runtime import add_broker_args
+from tideq.runtime import StopSignal, add_broker_args
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +31,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_kiosk(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
+    stop = StopSignal()  # first: a stop while starting is kept
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from tideq.config.logins import kiosk_user
     from tideq.runtime import broker_login, load_or_report
+    from tideq.ui.app import exec_until_signal
 
     from .app import KioskApp, KioskOptions
     from .errors import KioskError
@@ -65,11 +66,6 @@ def run_kiosk(args: argparse.Namespace) -> int:
     except KioskError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    signal.signal(signal.SIGINT, lambda *_: app.quit())
-    signal.signal(signal.SIGTERM, lambda *_: app.quit())
-    tick = QTimer()
-    tick.start(200)  # let Python see SIGINT/SIGTERM while Qt runs
-    tick.timeout.connect(lambda: None)
     if args.exit_when_ready:
 
         def ready() -> None:
@@ -83,6 +79,6 @@ def run_kiosk(args: argparse.Namespace) -> int:
         QTimer.singleShot(int(os.environ.get("TIDEQ_READY_TIMEOUT_MS", "15000")), app.quit)
     log.info("kiosk %s on %s", args.kiosk_id, opts.broker_url)
     try:
-        return app.exec()
+        return exec_until_signal(app, stop)
     finally:
         kiosk.stop()

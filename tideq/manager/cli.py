@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from tideq.runtime import add_broker_args, broker_login, load_or_report
+from tideq.runtime import StopSignal, add_broker_args, broker_login, load_or_report
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_manager(args: argparse.Namespace) -> int:
+    stop = StopSignal()  # first: a stop while starting is kept
     loaded = load_or_report(args.config)
     if loaded is None:
         return 2
@@ -67,7 +68,7 @@ def run_manager(args: argparse.Namespace) -> int:
         hall.tidal.mode,
     )
     try:
-        return exec_until_signal(app)
+        return exec_until_signal(app, stop)
     finally:
         presence.goodbye()
         bus.stop()

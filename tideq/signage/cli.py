@@ -19,12 +19,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tideq.contract import BusError, Topics
-    from tideq.runtime import broker_login, load_or_report, wait_for_stop
+    from tideq.runtime import StopSignal, broker_login, load_or_report
 
     from .controller import LedStripController, strip_addresses
     from .errors import SignageError
     from .health import will_for
 
+    stop = StopSignal()  # before anything can take time: a stop while starting is kept
     loaded = load_or_report(args.config)
     if loaded is None:
         return 2
@@ -40,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"ledstrips: {err}", file=sys.stderr)
         return 2
     print(f"tideq ledstrips ready: line {args.bus}", flush=True)
-    wait_for_stop()
+    stop.wait()
     strips.stop()
     client.close()
     return 0

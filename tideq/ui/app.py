@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import signal
-
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
-from PySide6.QtWidgets import QApplication
+
+from tideq.runtime import StopSignal
 
 
-def exec_until_signal(app: QApplication) -> int:
-    """Run the event loop until the window closes or SIGINT/SIGTERM arrives."""
-    signal.signal(signal.SIGINT, lambda *_: app.quit())
-    signal.signal(signal.SIGTERM, lambda *_: app.quit())
+def exec_until_signal(app: QCoreApplication, stop: StopSignal) -> int:
+    """Run the event loop until the window closes or SIGINT/SIGTERM arrives, including one that
+    came while the process was starting (`quit()` before `exec()` is a no-op in Qt, so the first
+    turn of the loop checks)."""
+    stop.then(app.quit)
+    QTimer.singleShot(0, lambda: stop.stopped and app.quit())
     pulse = QTimer()
     pulse.timeout.connect(lambda: None)  # lets Python run signal handlers during app.exec()
     pulse.start(300)
