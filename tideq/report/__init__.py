@@ -1,0 +1,1 @@
+"""Placeholder; built for issue 15."""
