@@ -39,33 +39,11 @@ from tideq.controller.inbox import Command, Item, Reading
 from tideq.controller.publisher import RateLimit
 from tideq.controller.service import ControllerService
 from tideq.testing import ManualClock, Mosquitto
+from tideq.testing.fuzz import BASES, NAMES, OWN
 
 HALL = "tideq/xian-hitech"
 ME = "fuzzer"
 REPLY = f"{HALL}/reply/{ME}"
-OWN = ("state/", "status/controller", "health/controller", "event/rejected", "event/call", "event/tidal")
-BASES: dict[str, dict[str, Any]] = {
-    "ticket": {"service": "tax", "source": "kiosk-1"},
-    "checkin": {"code": "YY0001", "source": "kiosk-1"},
-    "rejoin": {"ticket": "B001", "source": "kiosk-1"},
-    "window/5": {"action": "next"},
-    "window/6": {"action": "finish", "rating": 5},
-    "window/19": {"action": "pause", "reason": "lunch"},
-    "tidal": {"action": "open", "window": "19", "service": "tax"},
-    "appointments": {
-        "appointments": [
-            {
-                "code": "YY0001",
-                "service": "tax",
-                "start": "2026-11-26T10:30:00+08:00",
-                "end": "2026-11-26T11:00:00+08:00",
-                "name_masked": "张*",
-                "phone_masked": "138****5678",
-            }
-        ]
-    },
-}
-NAMES = [*BASES, "window/99", "window/5/x", "teleport", ""]
 KEYS = ["v", "id", "reply_to", "service", "source", "priority", "identity", "code", "ticket", "action", "rating"]
 ODD = ["\x00", "\ud800", "\u0001", "a/b", "+", "#", "tax", "B001", "5", "next", "call", "open", "1e0", ""]
 

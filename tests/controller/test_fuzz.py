@@ -30,6 +30,7 @@ from tideq.controller.inbox import Command, Reading
 from tideq.controller.publisher import RateLimit
 from tideq.controller.service import ControllerService
 from tideq.testing import ManualClock
+from tideq.testing.fuzz import BASES, NAMES, OWN
 
 from ..conftest import THURSDAY_10
 
@@ -39,30 +40,7 @@ REPLY = f"{HALL}/reply/{ME}"
 EXAMPLES = settings(
     max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
-OWN = ("state/", "status/controller", "health/controller", "event/rejected", "event/call", "event/tidal")
 
-BASES: dict[str, dict[str, Any]] = {
-    "ticket": {"service": "tax", "source": "kiosk-1", "priority": "normal"},
-    "checkin": {"code": "YY0001", "source": "kiosk-1"},
-    "rejoin": {"ticket": "B001", "source": "kiosk-1"},
-    "window/5": {"action": "next"},
-    "window/6": {"action": "transfer", "to_service": "tax", "reason": "x"},
-    "window/19": {"action": "pause", "reason": "lunch"},
-    "tidal": {"action": "open", "window": "19", "service": "tax"},
-    "appointments": {
-        "appointments": [
-            {
-                "code": "YY0001",
-                "service": "tax",
-                "start": "2026-11-26T10:30:00+08:00",
-                "end": "2026-11-26T11:00:00+08:00",
-                "name_masked": "张*",
-                "phone_masked": "138****5678",
-            }
-        ]
-    },
-}
-NAMES = [*BASES, "window/99", "window/5/x", "window", "teleport", "ticket/extra", ""]
 
 json_values = st.recursive(
     st.none()
