@@ -218,7 +218,13 @@ def login_results(p: Probe, role_fix: str) -> list[Result]:
             "credentials.toml (the login must be in passwd, then reload mosquitto)",
             "config": "fix the certificate paths in the hall file ([broker] ca_file, login cert_file/key_file)",
         }
-        return [fail("broker", subject, p.error or "not connected", fixes.get(p.error_kind, role_fix))]
+        fix = fixes.get(p.error_kind, role_fix)
+        if p.error_kind == "tls" and "expired" in (p.error or ""):
+            fix = (
+                "the broker's certificate has expired: on the edge box delete tls/server.crt and rerun "
+                "`tideq acl --tls` (it keeps the CA, so devices need nothing new), then restart mosquitto"
+            )
+        return [fail("broker", subject, p.error or "not connected", fix)]
     out = [ok("broker", subject, "connected and logged in")]
     if p.denied:
         out.append(

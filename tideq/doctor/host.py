@@ -97,7 +97,7 @@ def check_disk(folder: Path) -> Result:
         probe = probe.parent
     st = os.statvfs(probe)
     free = st.f_bavail * st.f_frsize
-    text = f"{free / (1 << 30):.1f} GiB free on {probe}"
+    text = f"{free / (1 << 30):.1f} GiB free" + (f" (on {probe})" if probe != folder else "")
     fix = "free space (old logs, backups: journalctl --vacuum-size=200M) or move [storage] data_dir to a larger disk"
     if free < DISK_FAIL_BYTES:
         return fail("disk", str(folder), text, fix, free_bytes=free)
@@ -165,7 +165,8 @@ def check_ntp() -> Result:
     )
     value = done.stdout.strip()
     if done.returncode != 0 or not value:
-        return warn("clock", "ntp", f"cannot tell: {done.stderr.strip() or 'no answer from timedatectl'}", fix)
+        why = (done.stderr.strip().splitlines() or ["no answer from timedatectl"])[0]
+        return warn("clock", "ntp", f"cannot tell: {why}", fix)
     if value != "yes":
         return warn("clock", "ntp", "this clock is not NTP-synchronised", fix)
     return ok("clock", "ntp", "NTP-synchronised")

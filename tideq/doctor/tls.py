@@ -54,7 +54,7 @@ def check_cert(role: str, path: Path, now: datetime | None = None) -> Result:
         return fail("tls", subject, f"not a PEM certificate: {err}", regen)
     now = now or datetime.now(UTC)
     days = (end - now).total_seconds() / 86400
-    detail = {"not_after": end.isoformat(), "days_left": round(days, 1), "subject": name}
+    detail = {"not_after": end.isoformat(), "days_left": round(days, 1), "cert_subject": name}
     if days < 0:
         return fail("tls", subject, f"expired on {end:%Y-%m-%d} ({name})", regen, **detail)
     if days < WARN_DAYS:
