@@ -102,11 +102,13 @@ def hall(acl, tmp_path, monkeypatch) -> Iterator[Hall]:
     monkeypatch.delenv("TIDEQ_BROKER_PASSWORD", raising=False)
     printer = VirtualPrinter("doctor", tmp_path / "tickets", 80)
     # `user root`: as root Mosquitto would drop to the mosquitto user, who cannot read pytest's tmp dirs
-    with Mosquitto(extra_config=["user root", *files.conf.read_text().splitlines()]) as broker:
-        with PrinterSim(printer, port=0, pty=False) as sim:
-            h = Hall(tmp_path, files, broker, printer, f"tcp://127.0.0.1:{sim.port}")
-            h.write()
-            yield h
+    with (
+        Mosquitto(extra_config=["user root", *files.conf.read_text().splitlines()]) as broker,
+        PrinterSim(printer, port=0, pty=False) as sim,
+    ):
+        h = Hall(tmp_path, files, broker, printer, f"tcp://127.0.0.1:{sim.port}")
+        h.write()
+        yield h
 
 
 Doctor = Callable[..., tuple[int, dict[str, Any]]]

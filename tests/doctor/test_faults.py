@@ -112,7 +112,9 @@ def test_missing_font(hall, doctor, tmp_path, monkeypatch):
 @pytest.mark.parametrize("minutes", [-5, 5])
 def test_clock_five_minutes_off(hall, doctor, minutes):
     """The controller's state says it is 5 minutes earlier (or later) than this machine's clock."""
-    c = BusClient(hall.broker.url, HALL_ID, "controller", username="controller", password=hall.files.passwords["controller"])
+    c = BusClient(
+        hall.broker.url, HALL_ID, "controller", username="controller", password=hall.files.passwords["controller"]
+    )
     c.connect()
     try:
         ts = (datetime.now().astimezone() + timedelta(minutes=minutes)).isoformat(timespec="milliseconds")

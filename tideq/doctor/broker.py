@@ -129,15 +129,15 @@ class _Session:
         if not msg.retain:
             self.fresh.set()
 
-    def wait_ack(self, mid: int, timeout: float) -> list[bool] | None:
+    def wait_ack(self, mid: int | None, timeout: float) -> list[bool] | None:
+        if mid is None:
+            return None
         with self.acked:
             self.acked.wait_for(lambda: mid in self.acks, timeout)
             return self.acks.get(mid)
 
 
-def probe(
-    login: BrokerLogin, hall: str, read: list[str], *, clock: bool, clock_wait_s: float = CLOCK_WAIT_S
-) -> Probe:
+def probe(login: BrokerLogin, hall: str, read: list[str], *, clock: bool, clock_wait_s: float = CLOCK_WAIT_S) -> Probe:
     """Connect as `login`, subscribe to `read` (topic filters under the hall prefix), and with
     `clock` wait up to `clock_wait_s` for a fresh controller message."""
     p = Probe(login.url, login.user)
@@ -157,7 +157,10 @@ def probe(
     s.client.loop_start()
     try:
         if not s.connack.wait(CONNECT_TIMEOUT_S):
-            p.error, p.error_kind = f"no answer to CONNECT from {s.host}:{s.port} within {CONNECT_TIMEOUT_S:g} s", "timeout"
+            p.error, p.error_kind = (
+                f"no answer to CONNECT from {s.host}:{s.port} within {CONNECT_TIMEOUT_S:g} s",
+                "timeout",
+            )
             return p
         if s.refused:
             p.error, p.error_kind = f"refused login {login.user!r}: {s.refused}", "refused"

@@ -60,7 +60,7 @@ def check_voice(required: bool) -> Result:
                 "voice",
                 f"espeak-ng {ZH_VOICE}",
                 f"cannot speak Chinese: {done.stderr.strip() or 'no sound written'}",
-                "apt-get install espeak-ng espeak-ng-data (the cmn voices), or set voice = \"clips\" with recorded"
+                'apt-get install espeak-ng espeak-ng-data (the cmn voices), or set voice = "clips" with recorded'
                 " clips (docs/voice.md)",
             )
     return ok("voice", f"espeak-ng {ZH_VOICE}", "speaks Chinese")

@@ -6,6 +6,7 @@ import argparse
 import ssl
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import partial
 from pathlib import Path
 
 from tideq.config import LoadedConfig
@@ -106,9 +107,11 @@ def build(loaded: LoadedConfig, args: argparse.Namespace) -> Plan:
     device: DeviceLogin | None = None
     match role:
         case Role.CONTROLLER:
-            b = hall.broker
             device = DeviceLogin(
-                username=b.username, password_env=b.password_env, cert_file=b.cert_file, key_file=b.key_file
+                username=hall.broker.username,
+                password_env=hall.broker.password_env,
+                cert_file=hall.broker.cert_file,
+                key_file=hall.broker.key_file,
             )
             default_user = "controller"
         case Role.KIOSK:
@@ -142,10 +145,10 @@ def build(loaded: LoadedConfig, args: argparse.Namespace) -> Plan:
         ("client certificate", login.tls.cert_file if login.tls else None),
     ):
         if path:
-            checks.append(Check("tls", path, lambda w=what, p=path: tls.check_cert(w, Path(p))))
+            checks.append(Check("tls", path, partial(tls.check_cert, what, Path(path))))
     if login.tls and login.tls.key_file:
-        key = login.tls.key_file
-        checks.append(Check("tls", key, lambda: tls.check_key(Path(key))))
+        key_path = Path(login.tls.key_file)
+        checks.append(Check("tls", str(key_path), lambda: tls.check_key(key_path)))
     if login.url.startswith("mqtts://"):
         checks.append(Check("tls", login.url, lambda: check_server_cert(login.url), SERVER_CERT_TIMEOUT_S + 5))
     if role is Role.CONTROLLER and args.acl_dir:
@@ -205,8 +208,8 @@ def build(loaded: LoadedConfig, args: argparse.Namespace) -> Plan:
             buses = [bus]
             if role is Role.BRIDGE and args.evaluator_bus:
                 buses.append(_bus(loaded, args.evaluator_bus, ("evaluator",)))
-            for b in buses:
-                checks.append(Check("bus", b.url, lambda b=b: devices.check_bus(hall, b), 60))
+            for line in buses:
+                checks.append(Check("bus", line.url, partial(devices.check_bus, hall, line), 60))
         case Role.GATEWAY:
             checks.append(Check("disk", str(loaded.data_dir), lambda: host.check_disk(loaded.data_dir)))
     plan.checks = checks
