@@ -178,3 +178,15 @@ def test_expired_certificate(hall, doctor, tmp_path):
     assert "tideq acl" in server["fix"]
     broker = by_check(report, "broker")[0]
     assert "certificate has expired" in broker["message"] and "tls/server.crt" in broker["fix"]
+
+
+def test_a_login_the_acl_does_not_let_read_the_state(hall, controller, doctor):
+    """The importer's login may read only its reply and status/controller: as a kiosk it would see no state."""
+    args = ("--username", "importer", "--password", hall.files.passwords["importer"])
+    rc, report = doctor(hall.path, "--id", "kiosk-1", *args, *QUICK)
+    assert rc == 2
+    assert failures(report) == ["acl"]
+    acl = by_check(report, "acl")[0]
+    assert "state/#" in acl["message"] and "tideq acl" in acl["fix"]
+    rc, report = doctor(hall.path, "--id", "kiosk-1", *QUICK)  # the kiosk's own login reads it
+    assert by_check(report, "acl")[0]["level"] == "ok"

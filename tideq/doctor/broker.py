@@ -59,6 +59,7 @@ class Probe:
     granted: list[str] = field(default_factory=list)
     samples: list[Sample] = field(default_factory=list)
     controller_status: str | None = None  # retained status/controller: online / offline
+    seen: set[str] = field(default_factory=set)  # topics (under the hall prefix) a message came on
 
     @property
     def connected(self) -> bool:
@@ -87,6 +88,7 @@ class _Session:
         self.acks: dict[int, list[bool]] = {}
         self.acked = threading.Condition()
         self.samples: list[Sample] = []
+        self.seen: set[str] = set()
         self.status: str | None = None
         self.fresh = threading.Event()
         self.client.on_connect = self._on_connect
@@ -112,6 +114,8 @@ class _Session:
     def _on_message(self, client: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
         received = time.time()
         suffix = msg.topic.removeprefix(self.prefix)
+        with self.acked:
+            self.seen.add(suffix)
         if suffix == "status/controller":
             self.status = msg.payload.decode("utf-8", "replace").strip()
             return
@@ -181,7 +185,7 @@ def probe(login: BrokerLogin, hall: str, read: list[str], *, clock: bool, clock_
         if clock and s.status == "online" and not _decisive(s.samples):
             s.fresh.wait(clock_wait_s)
         with s.acked:
-            p.samples = list(s.samples)
+            p.samples, p.seen = list(s.samples), set(s.seen)
         p.controller_status = s.status
         return p
     finally:
@@ -229,19 +233,46 @@ def login_results(p: Probe, role_fix: str) -> list[Result]:
             )
         return [fail("broker", subject, p.error or "not connected", fix)]
     out = [ok("broker", subject, "connected and logged in")]
-    if p.denied:
+    acl_fix = (
+        "the ACL lacks this login's block or gives it another role's: rerun `tideq acl --config HALL --out DIR` "
+        "and reload mosquitto (systemctl reload mosquitto); check --username"
+    )
+    if p.denied:  # a broker that says so in its SUBACK
+        out.append(fail("acl", p.user, f"the broker denies reading {', '.join(p.denied)}", acl_fix))
+        return out
+    # Mosquitto 2.0 grants every subscription and drops what the ACL forbids at delivery: judge by
+    # what arrived. A controller that ever ran left status/controller and state/* retained.
+    if p.controller_status is None:
+        out.append(
+            warn(
+                "acl",
+                p.user,
+                "read access not verified: no retained status/controller came (the controller has not run yet "
+                "on this broker, or the ACL hides status/# from this login)",
+                "start the controller and rerun; if it runs, " + acl_fix,
+            )
+        )
+        return out
+    hidden = [f for f in p.granted if f.endswith("/#") and f.startswith("state/") and not _any_under(p.seen, f)]
+    if hidden:
         out.append(
             fail(
                 "acl",
                 p.user,
-                f"the broker denies reading {', '.join(p.denied)}",
-                "the ACL lacks this login's block: rerun `tideq acl --config HALL --out DIR` and reload mosquitto "
-                "(systemctl reload mosquitto)",
+                f"the controller's retained {', '.join(hidden)} never arrived although status/controller did: "
+                "the ACL hides it from this login",
+                acl_fix,
             )
         )
-    else:
-        out.append(ok("acl", p.user, f"may read {', '.join(p.granted)}"))
+        return out
+    state = sorted(t for t in p.seen if t.startswith("state/"))
+    out.append(ok("acl", p.user, f"reads the controller's status and {len(state)} state topic(s)"))
     return out
+
+
+def _any_under(seen: set[str], pattern: str) -> bool:
+    prefix = pattern.removesuffix("#")
+    return any(t.startswith(prefix) for t in seen)
 
 
 def clock_result(p: Probe) -> Result:
