@@ -25,7 +25,15 @@ CONTROLLER_PW_ENV = "TIDEQ_TEST_DOCTOR_CONTROLLER_PW"
 WINDOW_PW_ENV = "TIDEQ_TEST_DOCTOR_WINDOW_PW"
 
 
-def hall_toml(broker_url: str, printer_url: str, *, ca_file: str | None = None, data_dir: str = "data") -> str:
+def hall_toml(
+    broker_url: str,
+    printer_url: str,
+    *,
+    ca_file: str | None = None,
+    data_dir: str = "data",
+    bus_url: str = "/dev/ttyDOCTOR-none",
+    camera_url: str = "no-such-video.avi",
+) -> str:
     ca = f'ca_file = "{ca_file}"\n' if ca_file else ""
     return f"""
 schema_version = 1
@@ -57,6 +65,17 @@ width_mm = 80
 id = "kiosk-1"
 printer = "printer-1"
 login = {{ password_env = "{KIOSK_PW_ENV}" }}
+[[devices.serial_buses]]
+id = "keys"
+url = "{bus_url}"
+kind = "keypad"
+addresses = [1, 2]
+timeout_ms = 50
+retries = 1
+[[devices.cameras]]
+id = "cam-1"
+url = "{camera_url}"
+zones = [{{ id = "a", polygon = [[0, 0], [1, 0], [1, 1]] }}]
 """
 
 
