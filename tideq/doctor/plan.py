@@ -213,11 +213,11 @@ def build(loaded: LoadedConfig, args: argparse.Namespace) -> Plan:
         case Role.GATEWAY:
             checks.append(Check("disk", str(loaded.data_dir), lambda: host.check_disk(loaded.data_dir)))
     plan.checks = checks
-    if role is not Role.CONTROLLER:
-        plan.notes.append(
-            f"the broker check logs in as {login.user}: a running {role.value} process with that login is "
-            "disconnected once and reconnects"
-        )
+    plan.notes.append(
+        f"the broker check logs in as {login.user} (client id = login): a running {role.value} process with that "
+        "login is disconnected once, and its last will may say it went offline until it reconnects; run the doctor "
+        "before starting it, or while it is stopped"
+    )
     return plan
 
 
