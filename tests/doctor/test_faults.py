@@ -168,7 +168,7 @@ def test_expired_certificate(hall, doctor, tmp_path):
     _expired_server_cert(files.tls.ca_cert.parent)
     with Mosquitto(extra_config=["user root", *files.conf.read_text().splitlines()]):
         hall.write(broker_url=f"mqtts://127.0.0.1:{files.tls_port}", ca_file=str(files.tls.ca_cert))
-        rc, report = doctor(hall.path, "--id", "kiosk-1", "--password", files.passwords["kiosk-1"], *QUICK)
+        rc, report = doctor(hall.path, "--id", "kiosk-1", f"--password={files.passwords['kiosk-1']}", *QUICK)
     assert rc == 2
     assert sorted(set(failures(report))) == ["broker", "tls"], report
     ca = next(r for r in by_check(report, "tls") if r["subject"].startswith("CA "))
@@ -182,7 +182,7 @@ def test_expired_certificate(hall, doctor, tmp_path):
 
 def test_a_login_the_acl_does_not_let_read_the_state(hall, controller, doctor):
     """The importer's login may read only its reply and status/controller: as a kiosk it would see no state."""
-    args = ("--username", "importer", "--password", hall.files.passwords["importer"])
+    args = ("--username", "importer", f"--password={hall.files.passwords['importer']}")  # may start with -
     rc, report = doctor(hall.path, "--id", "kiosk-1", *args, *QUICK)
     assert rc == 2
     assert failures(report) == ["acl"]

@@ -10,6 +10,8 @@ import time
 
 from tideq.runtime import add_broker_args
 
+from .roles import Role
+
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
@@ -19,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         description="Each problem is printed with its fix; exit status 0 (no FAIL) or 2. See docs/doctor.md.",
     )
     p.add_argument("--config", required=True, help="hall .toml file")
-    p.add_argument("--role", choices=[r.value for r in _roles()], help="what this machine runs (default: from --id)")
+    p.add_argument("--role", choices=[r.value for r in Role], help="what this machine runs (default: from --id)")
     p.add_argument("--id", help="which one: kiosk, board, camera or window id, or the serial line id")
     p.add_argument("--evaluator-bus", help="bridge: also check this evaluator line")
     p.add_argument("--acl-dir", help="controller: the folder `tideq acl --out` wrote (passwd, ACL, certificates)")
@@ -33,12 +35,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--json", action="store_true", help="print one JSON object instead of lines")
     add_broker_args(p, "the role's login")
     p.set_defaults(func=run_doctor, password_env=None)
-
-
-def _roles():  # type: ignore[no-untyped-def]
-    from .plan import Role
-
-    return list(Role)
 
 
 def run_doctor(args: argparse.Namespace) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import ssl
 from dataclasses import dataclass, field
-from enum import Enum
 from functools import partial
 from pathlib import Path
 
@@ -17,20 +16,9 @@ from tideq.runtime import BrokerLogin, broker_login
 
 from . import broker, devices, host, tls
 from .result import Check, Result, fail, ok
+from .roles import Role
 
 SERVER_CERT_TIMEOUT_S = 5.0
-
-
-class Role(str, Enum):
-    CONTROLLER = "controller"
-    KIOSK = "kiosk"
-    BOARD = "board"
-    WINDOW = "window"
-    CAMERA = "camera"
-    BRIDGE = "bridge"
-    LEDSTRIPS = "ledstrips"
-    GATEWAY = "gateway"
-    MANAGER = "manager"
 
 
 NEEDS_ID = {Role.KIOSK, Role.BOARD, Role.WINDOW, Role.CAMERA, Role.BRIDGE, Role.LEDSTRIPS}
