@@ -190,3 +190,56 @@ def test_a_login_the_acl_does_not_let_read_the_state(hall, controller, doctor):
     assert "state/#" in acl["message"] and "tideq acl" in acl["fix"]
     rc, report = doctor(hall.path, "--id", "kiosk-1", *QUICK)  # the kiosk's own login reads it
     assert by_check(report, "acl")[0]["level"] == "ok"
+
+
+class ShiftedClock:
+    """The controller's wall clock, `shift` ahead: a controller whose box lost NTP."""
+
+    def __init__(self, tz: str, shift: timedelta) -> None:
+        self.clock, self.shift = Clock(tz), shift
+
+    def now(self) -> datetime:
+        return self.clock.now() + self.shift
+
+
+def test_a_controller_clock_8_seconds_ahead_is_measured_on_a_fresh_message(hall, doctor):
+    loaded = load(hall.path)
+    svc = ControllerService(
+        loaded, hall.broker.url, hall.dir / "data", ShiftedClock(loaded.hall.hall.timezone, timedelta(seconds=8))
+    )
+    svc.start()
+    try:
+        rc, report = doctor(hall.path, "--id", "kiosk-1")
+    finally:
+        svc.stop()
+    assert rc == 0  # a warning: NTP is broken somewhere, but the hall works
+    clock = by_check(report, "clock")[0]
+    assert clock["level"] == "warn" and clock["detail"]["fresh"] is True
+    assert -8.5 < clock["detail"]["offset_s"] < -7.5  # this machine is 8 s behind, to within the delivery delay
+    assert "s behind the controller (fresh " in clock["message"]
+
+
+def test_certificate_files_near_expiry_or_not_certificates(tmp_path):
+    from tideq.doctor.tls import check_cert
+
+    soon = tmp_path / "soon.crt"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+         "-keyout", str(tmp_path / "soon.key"), "-out", str(soon), "-days", "10", "-subj", "/CN=soon"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    r = check_cert("CA", soon)
+    assert r.level.value == "warn" and "expires in 10 days" in r.message and r.detail["cert_subject"] == "CN = soon"
+    junk = tmp_path / "junk.crt"
+    junk.write_text("not a certificate")
+    assert check_cert("CA", junk).level.value == "FAIL"
+    assert "file missing" in check_cert("CA", tmp_path / "none.crt").message
+
+
+def test_a_damaged_event_log_fails_the_controller_check(hall, doctor):
+    data = hall.dir / "data"
+    data.mkdir()
+    (data / "events.sqlite3").write_bytes(b"this is not a database" * 100)
+    rc, report = doctor(hall.path, "--role", "controller", *QUICK)
+    assert rc == 2 and failures(report) == ["database"]
+    assert "docs/reliability.md" in by_check(report, "database")[0]["fix"]
