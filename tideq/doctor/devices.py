@@ -16,6 +16,13 @@ def check_printer(p: Printer) -> Result:
     from tideq.drivers.printer import PrinterError, PrinterState, TicketPrinter
 
     subject = f"{p.id} {p.url}"
+    if p.url.startswith("virtual://"):
+        return warn(
+            "printer",
+            subject,
+            "an in-process virtual printer (demo, training): no real printer is checked",
+            "set [[devices.printers]] url to the real printer (tcp://, serial://, file:///dev/usb/lp0, usb://)",
+        )
     try:
         printer = TicketPrinter(p.url, p.width_mm)
     except (PrinterError, ValueError) as err:
