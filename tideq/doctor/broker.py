@@ -14,6 +14,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -101,7 +102,7 @@ class _Session:
             self.refused = str(rc)
         self.connack.set()
 
-    def _on_subscribe(self, client: mqtt.Client, userdata: object, mid: int, rcs: list, props: object) -> None:  # type: ignore[type-arg]
+    def _on_subscribe(self, client: mqtt.Client, userdata: object, mid: int, rcs: list[Any], props: object) -> None:
         with self.acked:
             self.acks[mid] = [not getattr(r, "is_failure", False) and r != 0x80 for r in rcs]
             self.acked.notify_all()

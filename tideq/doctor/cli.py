@@ -13,7 +13,7 @@ from tideq.runtime import add_broker_args
 from .roles import Role
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "doctor",
         help="check this machine for its role: broker login, TLS, printers, serial lines, cameras, fonts, "

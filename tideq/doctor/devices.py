@@ -120,11 +120,11 @@ def check_bus(hall: HallConfig, bus: SerialBus) -> list[Result]:
     if not addresses:
         return [warn("bus", subject, "no device addresses configured", f"set windows' {bus.kind}_address or addresses")]
     states: dict[int, DeviceState] = {}
-    kw = {"baudrate": bus.baudrate, "timeout_s": bus.timeout_ms / 1000, "retries": bus.retries}
+    timeout_s = bus.timeout_ms / 1000
     if bus.kind == "led":
         from tideq.drivers.ledstrip.driver import LedStripBus
 
-        strips = LedStripBus(bus.url, addresses, **kw)  # type: ignore[arg-type]
+        strips = LedStripBus(bus.url, addresses, baudrate=bus.baudrate, timeout_s=timeout_s, retries=bus.retries)
         strips.open()
         try:
             states = {a: DeviceState.OK if strips.ping(a) else DeviceState.QUIET for a in addresses}
@@ -136,7 +136,15 @@ def check_bus(hall: HallConfig, bus: SerialBus) -> list[Result]:
         from tideq.drivers.rs485.polled import PolledMaster
 
         cls: type[PolledMaster] = KeypadMaster if bus.kind == "keypad" else EvaluatorMaster
-        master = cls(bus.url, addresses, bus_id=bus.id, quiet_after=1, **kw)  # type: ignore[arg-type]
+        master = cls(
+            bus.url,
+            addresses,
+            bus_id=bus.id,
+            quiet_after=1,
+            baudrate=bus.baudrate,
+            timeout_s=timeout_s,
+            retries=bus.retries,
+        )
         master.start()
         try:
             deadline = len(addresses) * (bus.retries + 1) * bus.timeout_ms / 1000 + 2.0

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from tideq.config import LoadedConfig
 from tideq.config.logins import bridge_user, camera_user, ledstrip_user, login_user, named, window_user
@@ -19,6 +21,14 @@ from .result import Check, Result, fail, ok
 from .roles import Role
 
 SERVER_CERT_TIMEOUT_S = 5.0
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+T = TypeVar("T", bound=_HasId)
 
 
 NEEDS_ID = {Role.KIOSK, Role.BOARD, Role.WINDOW, Role.CAMERA, Role.BRIDGE, Role.LEDSTRIPS}
@@ -76,7 +86,7 @@ def _bus(loaded: LoadedConfig, bus_id: str, kinds: tuple[str, ...]) -> SerialBus
     raise PlanError(f"no {'/'.join(kinds)} line {bus_id!r}; [[devices.serial_buses]] has {[b.id for b in buses]}")
 
 
-def _one(items: list, device_id: str, what: str):  # type: ignore[no-untyped-def,type-arg]
+def _one(items: Sequence[T], device_id: str, what: str) -> T:
     for item in items:
         if item.id == device_id:
             return item
@@ -90,7 +100,7 @@ def build(loaded: LoadedConfig, args: argparse.Namespace) -> Plan:
     device_id: str | None = args.id
     if role in NEEDS_ID and not device_id:
         raise PlanError(f"--role {role.value} needs --id (which {role.value} this machine is)")
-    assert device_id is not None or role not in NEEDS_ID
+    ident = device_id or ""  # present for every role that names a device (checked above)
     checks: list[Check] = []
     device: DeviceLogin | None = None
     match role:
@@ -103,22 +113,22 @@ def build(loaded: LoadedConfig, args: argparse.Namespace) -> Plan:
             )
             default_user = "controller"
         case Role.KIOSK:
-            kiosk = _one(hall.devices.kiosks, device_id, "kiosk")  # type: ignore[arg-type]
+            kiosk = _one(hall.devices.kiosks, ident, "kiosk")
             device, default_user = kiosk.login, named("kiosk", kiosk.id)
         case Role.BOARD:
-            board = _one(hall.devices.boards, device_id, "board")  # type: ignore[arg-type]
+            board = _one(hall.devices.boards, ident, "board")
             device, default_user = board.login, named("board", board.id)
         case Role.WINDOW:
-            _one(hall.windows, device_id, "window")  # type: ignore[arg-type]
-            default_user = window_user(device_id)  # type: ignore[arg-type]
+            _one(hall.windows, ident, "window")
+            default_user = window_user(ident)
         case Role.CAMERA:
-            cam = _one(hall.devices.cameras, device_id, "camera")  # type: ignore[arg-type]
+            cam = _one(hall.devices.cameras, ident, "camera")
             device, default_user = cam.login, camera_user(cam.id)
         case Role.BRIDGE:
-            bus = _bus(loaded, device_id, ("keypad",))  # type: ignore[arg-type]
+            bus = _bus(loaded, ident, ("keypad",))
             device, default_user = bus.login, bridge_user(bus.id)
         case Role.LEDSTRIPS:
-            bus = _bus(loaded, device_id, ("led",))  # type: ignore[arg-type]
+            bus = _bus(loaded, ident, ("led",))
             device, default_user = bus.login, ledstrip_user(bus.id)
         case Role.GATEWAY | Role.MANAGER:
             default_user = role.value
