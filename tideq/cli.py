@@ -26,6 +26,7 @@ COMMANDS = {
     "acl": "tideq.broker.cli",
     "simulate": "tideq.sim.cli",
     "demo": "tideq.demo",
+    "doctor": "tideq.doctor.cli",
 }
 
 
