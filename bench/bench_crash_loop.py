@@ -40,6 +40,17 @@ def pct(xs: list[float], p: float) -> float:
     return xs[min(len(xs) - 1, int(p / 100 * len(xs)))] if xs else float("nan")
 
 
+def startup_phases(ready_line: str) -> dict[str, float]:
+    """`... (startup s: python 0.251, config 0.020, ...)` -> {"python": 0.251, ...}."""
+    _, _, tail = ready_line.partition("(startup s: ")
+    out: dict[str, float] = {}
+    for part in tail.rstrip(")\n").split(", "):
+        name, _, value = part.rpartition(" ")
+        if name:
+            out[name] = float(value)
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cycles", type=int, default=1000)
@@ -59,6 +70,7 @@ def main() -> int:
     ready_s: list[float] = []
     pending: dict[int, str | None] = {}  # kiosk -> the id it is still retrying (kept across restarts)
     first_ticket_s: list[float] = []
+    phases: list[dict[str, float]] = []  # per cycle, from the ready line: where the startup went
     with Mosquitto() as broker:
         status: queue.Queue = queue.Queue()
         watcher = BusClient(broker.url, "xian-hitech", "crash-watcher")
@@ -70,7 +82,7 @@ def main() -> int:
             while not status.empty():
                 status.get_nowait()
             spawned = time.perf_counter()
-            proc = start_controller(broker.url, data, env=env)
+            proc = start_controller(broker.url, data, env=env, on_ready=lambda ln: phases.append(startup_phases(ln)))
             ready_s.append(time.perf_counter() - spawned)
             target = len(acked) + rng.randint(*args.per_cycle)
             reached, stop = threading.Event(), threading.Event()
@@ -174,6 +186,14 @@ def main() -> int:
             f"{name} (s): p50 {pct(xs, 50):.3f}  p99 {pct(xs, 99):.3f}"
             f"  max {max(xs, default=float('nan')):.3f}  n {len(xs)}"
         )
+    print("startup phases, from the controller's ready line (s):")
+    for name in dict.fromkeys(k for p in phases for k in p):
+        xs = [p.get(name, 0.0) for p in phases]
+        print(f"  {name:>15}: p50 {pct(xs, 50):.3f}  p99 {pct(xs, 99):.3f}  max {max(xs):.3f}")
+    slowest = sorted(range(len(ready_s)), key=ready_s.__getitem__)[-5:]
+    for i in reversed(slowest):  # the tail, cycle by cycle: which phase grew
+        detail = ", ".join(f"{k} {v:.3f}" for k, v in phases[i].items()) if i < len(phases) else "?"
+        print(f"  slow cycle {i}: ready after {ready_s[i]:.3f} s ({detail})")
     return 0 if not lost and not duplicated and not conflicts and gapless and next_ok else 1
 
 

@@ -27,6 +27,17 @@ def load_or_report(path: str) -> LoadedConfig | None:
         return None
 
 
+def process_age_s() -> float | None:
+    """Seconds since this process was created (by the kernel's clock): the interpreter's start and
+    the imports that no timer inside the program can see. None where /proc is not Linux's."""
+    try:
+        start_ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        uptime_s = float(Path("/proc/uptime").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return max(0.0, uptime_s - start_ticks / os.sysconf("SC_CLK_TCK"))
+
+
 class StopSignal:
     """SIGTERM and SIGINT, caught from the moment this is made: make it first thing in a service's
     `run`. A stop that arrives while the service is still starting (systemd, a test that saw the

@@ -6,11 +6,12 @@ import argparse
 import logging
 import os
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
 from tideq.config import LoadedConfig
-from tideq.runtime import StopSignal, add_broker_args, load_or_report
+from tideq.runtime import StopSignal, add_broker_args, load_or_report, process_age_s
 
 from .clock import Clock, parse_hhmm
 from .errors import ControllerError
@@ -55,10 +56,20 @@ def run_controller(args: argparse.Namespace) -> int:
     from .service import ControllerService
 
     stop = StopSignal()  # before anything can take time: a stop while starting is kept
+    python_s = process_age_s()  # the interpreter and the imports, before this line
+    phases: dict[str, float] = {} if python_s is None else {"python": python_s}
+    mark = time.perf_counter()
+
+    def took(phase: str) -> None:  # the ready line says where a slow start went
+        nonlocal mark
+        now = time.perf_counter()
+        phases[phase], mark = now - mark, now
+
     loaded = load_or_report(args.config)
     if loaded is None:
         return 2
     loaded = with_cli_login(loaded, args)
+    took("config")
     embedded = None
     if (args.broker or loaded.hall.broker.url) == "embedded":
         try:
@@ -67,18 +78,23 @@ def run_controller(args: argparse.Namespace) -> int:
             print(f"tideq controller: {err}", file=sys.stderr)
             return 2
         log.info("embedded broker on port %d", embedded.port)
+        took("embedded broker")
     clock = Clock(loaded.hall.hall.timezone, args.start_at, args.speed)
     data_dir = Path(args.data_dir).resolve() if args.data_dir else loaded.data_dir
     url = loaded.hall.broker.client_url(args.broker)
     try:
-        service = ControllerService(loaded, url, data_dir, clock).start()
+        service = ControllerService(loaded, url, data_dir, clock)
+        took("log")
+        service.start()
     except ControllerError as err:  # a read-only or full disk, a damaged log, no secret: say what and how
         print(f"tideq controller cannot start: {err}", file=sys.stderr)
         if embedded:
             embedded.stop()
         return 2
     log.info("controller for %s on %s, event log %s", loaded.hall.hall.id, url, data_dir)
-    print(f"tideq controller ready: hall {loaded.hall.hall.id}, broker {url}", flush=True)
+    phases.update(service.started_in)
+    startup = ", ".join(f"{k} {v:.3f}" for k, v in phases.items())
+    print(f"tideq controller ready: hall {loaded.hall.hall.id}, broker {url} (startup s: {startup})", flush=True)
     stop.wait()
     service.stop()
     if embedded:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -44,6 +45,7 @@ class ControllerService:
         self.topics = Topics(self.cfg.hall.id)
         self.clock: HallClock = clock or Clock(self.cfg.hall.timezone)
         self.data_dir = data_dir
+        self.started_in: dict[str, float] = {}  # seconds per startup phase, for the ready line
         self.store = EventStore(data_dir / "events.sqlite3")
         secret = load_secret(loaded, data_dir)
         self.inbox: Inbox = queue.SimpleQueue()
@@ -96,9 +98,12 @@ class ControllerService:
 
     # lifecycle ------------------------------------------------------------------------
     def start(self, timeout: float = 10.0) -> ControllerService:
+        t0 = time.perf_counter()
         self.rebuild()
         self.worker.start()
+        t1 = time.perf_counter()
         self.bus.connect(timeout=timeout)
+        self.started_in = {"fold": t1 - t0, "broker": time.perf_counter() - t1}
         return self
 
     def stop(self) -> None:

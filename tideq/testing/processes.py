@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from tideq.config import EXAMPLE_HALL
@@ -23,9 +23,11 @@ def start_controller(
     start_at: str = "10:00",
     env: Mapping[str, str] | None = None,
     extra: Sequence[str] = (),
+    on_ready: Callable[[str], None] | None = None,
 ) -> subprocess.Popen[str]:
     """`tideq controller` in its own process, returned once it printed its one ready line (it
-    serves from then on). Its stderr is discarded; stop it with terminate() or kill()."""
+    serves from then on; `on_ready` gets the line, which says where the startup time went). Its
+    stderr is discarded; stop it with terminate() or kill()."""
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -53,4 +55,6 @@ def start_controller(
         proc.kill()
         proc.wait(10)
         raise ProcessStartError(f"the controller did not start: {line!r}")
+    if on_ready:
+        on_ready(line)
     return proc
