@@ -1,0 +1,57 @@
+"""A simulated hall day (or days) written to a real event log, for the cross-check and the bench.
+
+The simulator drives the real Engine but keeps its events in memory; here every event the engine
+emits is also written by the real EventStore, per hall day, exactly as the controller's worker
+writes them (`day` = the engine's hall day). The report then reads that file like any other.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from tideq.controller.engine import Engine
+from tideq.controller.events import Event, Kind
+from tideq.controller.store import EventStore
+from tideq.sim.core import Result, Simulation
+from tideq.sim.policies import make
+from tideq.sim.scenarios import Scenario
+
+
+class RecordingEngine(Engine):
+    """The Engine, keeping each emitted event with the hall day it belongs to."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.log: list[tuple[date, Event]] = []
+
+    def _emit(self, events: list[Event]) -> list[Event]:
+        out = super()._emit(events)
+        for e in events:
+            day = date.fromisoformat(e.data["day"]) if e.kind is Kind.DAY_OPENED else self.day
+            assert day is not None  # the simulator rolls the day before anything else
+            self.log.append((day, e))
+        return out
+
+
+def simulate_to_log(scenario: Scenario, policy: str, seed: int, data_dir: Path) -> Result:
+    """Run the simulator and write its events to `data_dir`/events.sqlite3; returns its Result."""
+    sim = Simulation(scenario, make(policy, scenario.hall.tidal), seed)
+    engine = RecordingEngine(scenario.hall, b"sim")
+    sim.engine = engine
+    result = sim.run()
+    store = EventStore(data_dir / "events.sqlite3")
+    try:
+        batch: list[Event] = []
+        current: date | None = None
+        for day, e in engine.log:
+            if day != current and batch:
+                store.append(current, batch, {})  # type: ignore[arg-type]
+                batch = []
+            current = day
+            batch.append(e)
+        if batch and current is not None:
+            store.append(current, batch, {})
+    finally:
+        store.close()
+    return result
