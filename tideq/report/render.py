@@ -224,17 +224,17 @@ def write_charts(r: Report, out: Path, base: str) -> list[Path]:
     ids = [s.id for s in r.services.values() if s.arrivals]
 
     def arrivals(ax: Any) -> None:
-        hours = list(r.hourly)
+        hours = list(range(min(r.hourly), max(r.hourly) + 1)) if r.hourly else []
         bottom = [0] * len(hours)
         for sid in ids:
-            ys = [r.hourly[h].get(sid, 0) for h in hours]
+            ys = [r.hourly.get(h, {}).get(sid, 0) for h in hours]
             ax.bar(hours, ys, bottom=bottom, label=_zh(r, sid))
             bottom = [a + b for a, b in zip(bottom, ys, strict=True)]
         ax.set_xticks(hours, [f"{h:02d}" for h in hours])
         ax.set_title("每小时取号 Arrivals per hour")
         ax.set_xlabel("时 hour")
         ax.set_ylabel("张 tickets")
-        ax.legend(fontsize=8, ncol=2)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
 
     def waits(ax: Any) -> None:
         shown = [s for s in r.services.values() if s.waits]
@@ -246,7 +246,7 @@ def write_charts(r: Report, out: Path, base: str) -> list[Path]:
         ax.set_yticks(list(y), names)
         ax.invert_yaxis()
         ax.set_title("各业务等候 Waits per service (min)")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
 
     def windows(ax: Any) -> None:
         shown = [w for w in r.windows.values() if w.utilisation is not None]

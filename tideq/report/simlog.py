@@ -40,13 +40,20 @@ def simulate_to_log(scenario: Scenario, policy: str, seed: int, data_dir: Path) 
     engine = RecordingEngine(scenario.hall, b"sim")
     sim.engine = engine
     result = sim.run()
+    write_events(engine.log, data_dir)
+    return result
+
+
+def write_events(log: list[tuple[date, Event]], data_dir: Path) -> None:
+    """Append `log` to `data_dir`/events.sqlite3 through the real EventStore, one durable batch per
+    hall day (as the worker writes a burst)."""
     store = EventStore(data_dir / "events.sqlite3")
     try:
         batch: list[Event] = []
         current: date | None = None
-        for day, e in engine.log:
-            if day != current and batch:
-                store.append(current, batch, {})  # type: ignore[arg-type]
+        for day, e in log:
+            if current is not None and day != current and batch:
+                store.append(current, batch, {})
                 batch = []
             current = day
             batch.append(e)
@@ -54,4 +61,3 @@ def simulate_to_log(scenario: Scenario, policy: str, seed: int, data_dir: Path) 
             store.append(current, batch, {})
     finally:
         store.close()
-    return result
