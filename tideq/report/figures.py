@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -369,7 +369,7 @@ def build(cfg: HallConfig, rows: Iterable[Row], first: date, last: date) -> Repo
             if who:
                 staff[who]["rated"] += 1
                 staff[who]["satisfied"] += value >= SATISFIED_AT_LEAST
-        tidal.extend(f.tidal_rows)
+        tidal.extend(replace(t, at=t.at.astimezone(tz)) for t in f.tidal_rows)
         lines.append(
             DayLine(
                 day,

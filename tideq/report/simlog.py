@@ -7,8 +7,10 @@ writes them (`day` = the engine's hall day). The report then reads that file lik
 
 from __future__ import annotations
 
-from datetime import date
+import random
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from tideq.controller.engine import Engine
 from tideq.controller.events import Event, Kind
@@ -18,12 +20,24 @@ from tideq.sim.policies import make
 from tideq.sim.scenarios import Scenario
 
 
-class RecordingEngine(Engine):
-    """The Engine, keeping each emitted event with the hall day it belongs to."""
+RATING_MIX = {5: 0.70, 4: 0.18, 3: 0.07, 2: 0.03, 1: 0.02}  # drawn ratings (the simulator gives none)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+class RecordingEngine(Engine):
+    """The Engine, keeping each emitted event with the hall day it belongs to. With `rate` > 0 a
+    finish without a rating gets one drawn from RATING_MIX that often, from its own generator, so
+    the simulator's own random stream (and so its day) is unchanged."""
+
+    def __init__(self, *args: Any, rate: float = 0.0, seed: int = 0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.log: list[tuple[date, Event]] = []
+        self.rate = rate
+        self._rng = random.Random(seed)
+
+    def window_action(self, wid: str, action: Any, now: datetime, **kw: Any) -> Any:
+        if self.rate and action == "finish" and kw.get("rating") is None and self._rng.random() < self.rate:
+            kw["rating"] = self._rng.choices(list(RATING_MIX), list(RATING_MIX.values()))[0]
+        return super().window_action(wid, action, now, **kw)
 
     def _emit(self, events: list[Event]) -> list[Event]:
         out = super()._emit(events)
@@ -34,10 +48,11 @@ class RecordingEngine(Engine):
         return out
 
 
-def simulate_to_log(scenario: Scenario, policy: str, seed: int, data_dir: Path) -> Result:
-    """Run the simulator and write its events to `data_dir`/events.sqlite3; returns its Result."""
+def simulate_to_log(scenario: Scenario, policy: str, seed: int, data_dir: Path, rate: float = 0.0) -> Result:
+    """Run the simulator and write its events to `data_dir`/events.sqlite3; returns its Result.
+    `rate`: the share of served visitors who rate (RecordingEngine)."""
     sim = Simulation(scenario, make(policy, scenario.hall.tidal), seed)
-    engine = RecordingEngine(scenario.hall, b"sim")
+    engine = RecordingEngine(scenario.hall, b"sim", rate=rate, seed=seed)
     sim.engine = engine
     result = sim.run()
     write_events(engine.log, data_dir)
