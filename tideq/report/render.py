@@ -198,28 +198,30 @@ def write_xlsx(r: Report, path: Path) -> Path:
 
 
 # ---------------------------------------------------------------- charts
-def _pyplot() -> Any:
+def _matplotlib() -> Any:
+    """matplotlib's Figure class with a CJK font; the object API, not pyplot, so the console may
+    draw from a worker thread (pyplot keeps global state)."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import font_manager
-    from matplotlib import pyplot as plt
+    from matplotlib.figure import Figure
 
     for f in CJK_FONTS:
         if f.exists():
             font_manager.fontManager.addfont(str(f))
             name = font_manager.FontProperties(fname=str(f)).get_name()
-            plt.rcParams["font.sans-serif"] = [name, "DejaVu Sans"]
-            plt.rcParams["font.family"] = "sans-serif"
-            plt.rcParams["axes.unicode_minus"] = False
+            matplotlib.rcParams["font.sans-serif"] = [name, "DejaVu Sans"]
+            matplotlib.rcParams["font.family"] = "sans-serif"
+            matplotlib.rcParams["axes.unicode_minus"] = False
             break
     else:
         log.warning("no CJK font (install fonts-wqy-microhei): Chinese in the charts shows as boxes")
-    return plt
+    return Figure
 
 
 def write_charts(r: Report, out: Path, base: str) -> list[Path]:
-    plt = _pyplot()
+    figure = _matplotlib()
     charts: list[tuple[str, Callable[[Any], None]]] = []
     ids = [s.id for s in r.services.values() if s.arrivals]
 
@@ -267,13 +269,13 @@ def write_charts(r: Report, out: Path, base: str) -> list[Path]:
         charts.append(("ratings", ratings))
     paths = []
     for name, draw in charts:
-        fig, ax = plt.subplots(figsize=(9, 3.6), dpi=110)
+        fig = figure(figsize=(9, 3.6), dpi=110)
+        ax = fig.subplots()
         draw(ax)
         ax.grid(alpha=0.3, axis="y" if name != "waits" else "x")
         fig.tight_layout()
         path = out / f"{base}-{name}.png"
         fig.savefig(path)
-        plt.close(fig)
         paths.append(path)
     return paths
 
