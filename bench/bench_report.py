@@ -51,14 +51,32 @@ def main() -> int:
 
     t = time.perf_counter()
     db = source.open_ro(log)
-    n = len(db.execute("SELECT seq, day, at, kind, data FROM events WHERE day >= ? AND day <= ?",
-                       (first.isoformat(), last.isoformat())).fetchall())
+    n = len(
+        db.execute(
+            "SELECT seq, day, at, kind, data FROM events WHERE day >= ? AND day <= ?",
+            (first.isoformat(), last.isoformat()),
+        ).fetchall()
+    )
     db.close()
     scan_s = time.perf_counter() - t
 
     out = data / "out"
-    cmd = [sys.executable, "-m", "tideq.cli", "report", "--config", str(EXAMPLE_HALL), "--data-dir", str(data),
-           "--date", first.isoformat(), "--to", last.isoformat(), "--out", str(out)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "tideq.cli",
+        "report",
+        "--config",
+        str(EXAMPLE_HALL),
+        "--data-dir",
+        str(data),
+        "--date",
+        first.isoformat(),
+        "--to",
+        last.isoformat(),
+        "--out",
+        str(out),
+    ]
     t = time.perf_counter()
     subprocess.run(cmd, check=True, capture_output=True)
     cli_s = time.perf_counter() - t
@@ -74,11 +92,20 @@ def main() -> int:
     render_s = time.perf_counter() - t
 
     waits = r.all_waits
-    print(json.dumps({
-        "days": args.days, "events": rows, "events_read": n, "db_mb": round(size_mb, 1),
-        "arrivals": r.total_arrivals, "served": r.total_served,
-        "mean_wait_s": round(sum(waits) / len(waits), 1), "tidal_events": len(r.tidal),
-    }))
+    print(
+        json.dumps(
+            {
+                "days": args.days,
+                "events": rows,
+                "events_read": n,
+                "db_mb": round(size_mb, 1),
+                "arrivals": r.total_arrivals,
+                "served": r.total_served,
+                "mean_wait_s": round(sum(waits) / len(waits), 1),
+                "tidal_events": len(r.tidal),
+            }
+        )
+    )
     print(f"tideq report --date {first} --to {last} (own process): {cli_s:6.2f} s  (goal < 10 s)")
     print(f"baseline: scan the rows only                 : {scan_s:6.2f} s  ratio {cli_s / scan_s:5.1f}x")
     print(f"in-process: read {read_s:.2f} s, fold {fold_s:.2f} s, charts+XLSX+HTML {render_s:.2f} s")

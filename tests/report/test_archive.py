@@ -78,7 +78,7 @@ def test_archive_while_the_controller_runs_and_restart(loaded, broker, kiosk, tm
     assert source.archive_files(tmp_path) == [tmp_path / "archive" / f"events-{sc.day:%Y-%m}.sqlite3"]
     proc = start_controller(broker.url, tmp_path, env=ENV)
     try:
-        (number, ahead), = take(kiosk)
+        ((number, ahead),) = take(kiosk)
         assert (number, ahead) == (f"H{len(taken) + 1:03d}", len(taken))  # today's queue rebuilt whole
     finally:
         stop(proc)
@@ -121,7 +121,7 @@ def test_backup_online_and_restore_into_a_real_controller(loaded, broker, kiosk,
     assert restore(data, copy, datetime.now()) is None
     proc = start_controller(broker.url, data, env=ENV)
     try:
-        (number, ahead), = take(kiosk)
+        ((number, ahead),) = take(kiosk)
         assert (number, ahead) == (f"H{len(taken) + 1:03d}", len(taken))  # the queue as it was backed up
     finally:
         stop(proc)

@@ -20,9 +20,9 @@ from tideq.ui.link import Link
 from tideq.ui.outcome import Outcome
 
 from .model import ManagerModel, Part
-from .today import TodayReport
 from .panels import AlertsPanel, HealthStrip, LogPanel, ServicesPanel, TidalPanel, WindowGrid, font, label
 from .texts import MODE_HINT, MODE_TEXT, pick
+from .today import TodayReport
 
 SIZE = (1920, 1080)
 RIGHT_W = 760  # the decision column; the hall picture takes the rest

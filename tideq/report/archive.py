@@ -80,7 +80,12 @@ def archive(data_dir: Path, before: date, today: date) -> Archived:
     live = sqlite3.connect(live_file, isolation_level=None, timeout=BUSY_TIMEOUT_S)
     days, moved, kept, files = [], 0, 0, set()
     try:
-        found = [d for (d,) in live.execute("SELECT DISTINCT day FROM events WHERE day < ? ORDER BY day", (before.isoformat(),))]
+        found = [
+            d
+            for (d,) in live.execute(
+                "SELECT DISTINCT day FROM events WHERE day < ? ORDER BY day", (before.isoformat(),)
+            )
+        ]
         for day in found:
             rows = live.execute("SELECT seq, day, at, kind, data FROM events WHERE day = ?", (day,)).fetchall()
             seqs = [r[0] for r in rows]
@@ -100,7 +105,9 @@ def archive(data_dir: Path, before: date, today: date) -> Archived:
             finally:
                 arc.close()
             if have < len(seqs):
-                raise ArchiveError(f"archive {path} holds {have} of {len(seqs)} events of {day}; the live log keeps them")
+                raise ArchiveError(
+                    f"archive {path} holds {have} of {len(seqs)} events of {day}; the live log keeps them"
+                )
             keep = day >= carry_from
             try:
                 live.execute("BEGIN IMMEDIATE")
@@ -115,7 +122,9 @@ def archive(data_dir: Path, before: date, today: date) -> Archived:
             except sqlite3.Error as err:
                 if live.in_transaction:
                     live.execute("ROLLBACK")
-                raise ArchiveError(f"cannot delete archived {day} from {live_file}: {err} (it is safely in {path})") from err
+                raise ArchiveError(
+                    f"cannot delete archived {day} from {live_file}: {err} (it is safely in {path})"
+                ) from err
             days.append(date.fromisoformat(day))
             moved += n
             kept += len(seqs) - n

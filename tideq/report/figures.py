@@ -327,7 +327,9 @@ def build(cfg: HallConfig, rows: Iterable[Row], first: date, last: date) -> Repo
     staff: dict[str, dict[str, int]] = defaultdict(lambda: {"served": 0, "rated": 0, "satisfied": 0})
     hourly: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     ratings = dict.fromkeys(range(1, 6), 0)
-    not_rated, tidal, lines, events = 0, [], [], 0
+    not_rated, events = 0, 0
+    tidal: list[TidalRow] = []
+    lines: list[DayLine] = []
     for day in sorted(days):
         f = days[day]
         events += f.events

@@ -62,7 +62,7 @@ def tables(r: Report) -> list[Table]:
     """Every table of the report: (title, header, rows); the XLSX and the HTML show the same."""
     waits = r.all_waits
     over = sum(w > OVER_S for w in waits)
-    summary = [
+    summary: list[list[Any]] = [
         ["大厅 Hall", r.hall_name],
         ["日期 Period", r.first.isoformat() if r.first == r.last else f"{r.first} – {r.last}"],
         ["取号 Arrivals", r.total_arrivals],
@@ -110,7 +110,10 @@ def tables(r: Report) -> list[Table]:
     ]
     rat = [[f"{v} {Rating(v).label[Lang.ZH]} {Rating(v).label[Lang.EN]}", r.ratings[v]] for v in range(5, 0, -1)]
     rat.append(["未评价 Not rated", r.not_rated])
-    staff = [[k, v["served"], v["rated"], _pct(v["satisfied"] / v["rated"] if v["rated"] else None)] for k, v in r.staff.items()]
+    staff = [
+        [k, v["served"], v["rated"], _pct(v["satisfied"] / v["rated"] if v["rated"] else None)]
+        for k, v in r.staff.items()
+    ]
     tidal = [
         [
             t.at.strftime("%Y-%m-%d %H:%M:%S"),
@@ -140,15 +143,33 @@ def tables(r: Report) -> list[Table]:
         ("概览 Summary", ["项目 Figure", "值 Value"], summary),
         (
             "业务等候 Waits per service",
-            ["业务 Service", "取号 Arrivals", "办结 Served", "过号 Skips", "未到 No-shows",
-             "平均 Mean (min)", "P90 (min)", ">30 min", ">30 min %"],
+            [
+                "业务 Service",
+                "取号 Arrivals",
+                "办结 Served",
+                "过号 Skips",
+                "未到 No-shows",
+                "平均 Mean (min)",
+                "P90 (min)",
+                ">30 min",
+                ">30 min %",
+            ],
             svc,
         ),
         ("每小时取号 Arrivals per hour", ["时段 Hour", *[_zh(r, i) for i in ids], "合计 Total"], hourly),
         (
             "窗口 Windows",
-            ["窗口 Window", "办结 Served", "过号 Skips", "转出 Transfers", "忙 Busy (h)", "在岗 Staffed (h)",
-             "利用率 Utilisation", "评价 Rated", "均分 Mean rating"],
+            [
+                "窗口 Window",
+                "办结 Served",
+                "过号 Skips",
+                "转出 Transfers",
+                "忙 Busy (h)",
+                "在岗 Staffed (h)",
+                "利用率 Utilisation",
+                "评价 Rated",
+                "均分 Mean rating",
+            ],
             win,
         ),
         ("评价 Ratings", ["评价 Rating", "次数 Count"], rat),
@@ -156,12 +177,28 @@ def tables(r: Report) -> list[Table]:
     if staff:
         out.append(("工作人员 Staff", ["工作人员 Staff", "办结 Served", "评价 Rated", "满意率 Satisfaction"], staff))
     out.append(
-        ("潮汐窗口 Tidal windows", ["时间 Time", "动作 Action", "窗口 Window", "业务 Service", "原因 Reason", "决定 By", "调整 Moved"], tidal)
+        (
+            "潮汐窗口 Tidal windows",
+            ["时间 Time", "动作 Action", "窗口 Window", "业务 Service", "原因 Reason", "决定 By", "调整 Moved"],
+            tidal,
+        )
     )
     if len(r.days) > 1:
         out.append(
-            ("每日 Days", ["日期 Day", "取号 Arrivals", "办结 Served", "未到 No-shows", "平均 Mean (min)",
-                          "P90 (min)", "评价 Rated", "满意率 Satisfaction"], days)
+            (
+                "每日 Days",
+                [
+                    "日期 Day",
+                    "取号 Arrivals",
+                    "办结 Served",
+                    "未到 No-shows",
+                    "平均 Mean (min)",
+                    "P90 (min)",
+                    "评价 Rated",
+                    "满意率 Satisfaction",
+                ],
+                days,
+            )
         )
     return out
 
@@ -305,7 +342,9 @@ def write_html(r: Report, path: Path, charts: list[Path]) -> Path:
         parts.append("</tr>")
         for row in rows:
             cells = "".join(
-                f"<td class='n'>{e(str(c))}</td>" if isinstance(c, int | float) else f"<td>{e('—' if c is None else str(c))}</td>"
+                f"<td class='n'>{e(str(c))}</td>"
+                if isinstance(c, int | float)
+                else f"<td>{e('—' if c is None else str(c))}</td>"
                 for c in row
             )
             parts.append(f"<tr>{cells}</tr>")

@@ -19,7 +19,6 @@ from tideq.sim.core import Result, Simulation
 from tideq.sim.policies import make
 from tideq.sim.scenarios import Scenario
 
-
 RATING_MIX = {5: 0.70, 4: 0.18, 3: 0.07, 2: 0.03, 1: 0.02}  # drawn ratings (the simulator gives none)
 
 

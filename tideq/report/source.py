@@ -46,7 +46,9 @@ def archive_files(data_dir: Path) -> list[Path]:
 def open_ro(path: Path) -> sqlite3.Connection:
     """A read-only connection; raises SourceError naming the file and the fix."""
     if not path.exists():
-        raise SourceError(f"no event log at {path}: give the hall file whose [storage] data_dir holds it, or --data-dir")
+        raise SourceError(
+            f"no event log at {path}: give the hall file whose [storage] data_dir holds it, or --data-dir"
+        )
     try:
         db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
         db.execute("SELECT 1 FROM events LIMIT 1")
