@@ -50,6 +50,11 @@ def hand_day(loaded, tmp_path):
     e.window_action("6", "resume", at(10, 30))
     e.tidal_open("19", "tax", at(11, 0), reason="queue long")
     e.tidal_close("19", at(11, 30), reason="queue short")
+    tax3 = e.issue("tax", "kiosk-1", at(11, 40))[1].number
+    assert e.window_action("5", "next", at(11, 45))[1].number == tax3
+    e.window_action("5", "transfer", at(11, 50), to_service="general-consult")
+    assert e.window_action("17", "next", at(11, 55))[1].number == tax3
+    e.window_action("17", "finish", at(11, 58))
     write_events(e.log, tmp_path)
     return tmp_path
 
@@ -57,14 +62,15 @@ def hand_day(loaded, tmp_path):
 def test_hand_built_day_figures(loaded, hand_day):
     r = api.build(loaded, DAY.date(), DAY.date(), hand_day)
     tax, gen = r.services["tax"], r.services["general-consult"]
-    assert (tax.arrivals, tax.served, tax.skips, tax.no_shows, tax.waits) == (2, 1, 1, 1, [300.0])
-    assert (gen.arrivals, gen.served, gen.no_shows, gen.waits) == (2, 1, 0, [600.0])
-    assert r.hourly == {9: {"tax": 2, "general-consult": 1}, 13: {"general-consult": 1}}
+    # the transferred ticket's wait is its first one, in the queue it joined; it is served in the other
+    assert (tax.arrivals, tax.served, tax.skips, tax.no_shows, tax.waits) == (3, 1, 1, 1, [300.0, 300.0])
+    assert (gen.arrivals, gen.served, gen.no_shows, gen.waits) == (2, 2, 0, [600.0])
+    assert r.hourly == {9: {"tax": 2, "general-consult": 1}, 11: {"tax": 1}, 13: {"general-consult": 1}}
     w5, w6, w17, w19 = (r.windows[i] for i in ("5", "6", "17", "19"))
-    assert (w5.served, w5.skips, w5.busy_s, w5.staffed_s) == (1, 1, 660.0, OPEN_S)
-    assert w5.utilisation == pytest.approx(660 / OPEN_S)
+    assert (w5.served, w5.skips, w5.transfers, w5.busy_s, w5.staffed_s) == (1, 1, 1, 960.0, OPEN_S)
+    assert w5.utilisation == pytest.approx(960 / OPEN_S)
     assert (w6.paused_s, w6.staffed_s, w6.busy_s) == (1800.0, OPEN_S - 1800, 0.0)
-    assert (w17.served, w17.busy_s, w17.ratings) == (1, 600.0, [2])
+    assert (w17.served, w17.busy_s, w17.ratings) == (2, 780.0, [2])
     assert (w19.staffed_s, w19.utilisation) == (1800.0, 0.0)
     assert r.windows["1"].utilisation == 0.0
     assert r.ratings == {1: 0, 2: 1, 3: 0, 4: 0, 5: 1}
