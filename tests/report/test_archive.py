@@ -105,6 +105,23 @@ def test_old_bookings_leave_the_live_log_too(loaded, tmp_path):
     assert done.kept == 0 and api.build(loaded, sc.day, sc.day, tmp_path).total_arrivals > 0
 
 
+def test_the_archive_holds_no_personal_data(loaded, tmp_path):
+    sc = scenarios.build("peak-day", loaded.hall)
+    simulate_to_log(sc, "tideq", 1, tmp_path)  # identities for 社保, 不动产, 公积金; masked names in bookings
+    live = sqlite3.connect(tmp_path / "events.sqlite3")
+    personal = "SELECT COUNT(*) FROM events WHERE data LIKE '%identity%' OR data LIKE '%name_masked%'"
+    assert live.execute(personal).fetchone()[0] > 0
+    live.close()
+    before = snapshot(loaded, tmp_path, sc.day)
+    late = sc.day + timedelta(days=200)
+    archive(tmp_path, late, late)
+    (arc,) = source.archive_files(tmp_path)
+    db = sqlite3.connect(arc)
+    assert db.execute(personal).fetchone()[0] == 0
+    db.close()
+    assert snapshot(loaded, tmp_path, sc.day) == before  # statistics need none of it
+
+
 def test_backup_online_and_restore_into_a_real_controller(loaded, broker, kiosk, tmp_path):
     data = tmp_path / "data"
     proc = start_controller(broker.url, data, env=ENV)

@@ -22,12 +22,13 @@ switch is the lock test. The log it replaces is kept beside it first.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from tideq.controller.store import CARRIED, SCHEMA_VERSION
+from tideq.controller.store import CARRIED, PERSONAL, SCHEMA_VERSION
 from tideq.controller.worker import CARRY_DAYS
 
 from .errors import ArchiveError, BackupError, RestoreRefused
@@ -60,6 +61,25 @@ class Archived:
     files: list[Path]
 
 
+def _without_personal(data: str) -> str:
+    """An event's data as archived: the personal fields (identity hash, masked name and phone)
+    left out at any depth. The archive is for statistics; the controller never reads it, so it
+    never needs them, and the live log's purge (storage.personal_days) cannot reach it."""
+    try:
+        value = json.loads(data)
+    except ValueError:
+        return data
+
+    def strip(v: object) -> object:
+        if isinstance(v, dict):
+            return {k: strip(x) for k, x in v.items() if k not in PERSONAL}
+        if isinstance(v, list):
+            return [strip(x) for x in v]
+        return v
+
+    return json.dumps(strip(value), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
 def _open_archive(path: Path) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path, isolation_level=None)
@@ -87,7 +107,12 @@ def archive(data_dir: Path, before: date, today: date) -> Archived:
             )
         ]
         for day in found:
-            rows = live.execute("SELECT seq, day, at, kind, data FROM events WHERE day = ?", (day,)).fetchall()
+            rows = [
+                (seq, d, at, kind, _without_personal(data))
+                for seq, d, at, kind, data in live.execute(
+                    "SELECT seq, day, at, kind, data FROM events WHERE day = ?", (day,)
+                )
+            ]
             seqs = [r[0] for r in rows]
             quarantined = live.execute(
                 "SELECT q.seq, q.at, q.reason FROM quarantine q JOIN events e ON e.seq = q.seq WHERE e.day = ?", (day,)
