@@ -71,7 +71,7 @@ def test_hand_built_day_figures(loaded, hand_day):
     assert w5.utilisation == pytest.approx(960 / OPEN_S)
     assert (w6.paused_s, w6.staffed_s, w6.busy_s) == (1800.0, OPEN_S - 1800, 0.0)
     assert (w17.served, w17.busy_s, w17.ratings) == (2, 780.0, [2])
-    assert (w19.staffed_s, w19.utilisation) == (1800.0, 0.0)
+    assert (w19.staffed_s, w19.tidal_s, w19.utilisation) == (1800.0, 1800.0, 0.0)
     assert r.windows["1"].utilisation == 0.0
     assert r.ratings == {1: 0, 2: 1, 3: 0, 4: 0, 5: 1}
     assert (r.rated, r.satisfied, r.satisfaction) == (2, 1, 0.5)

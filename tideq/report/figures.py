@@ -78,6 +78,7 @@ class WindowFacts:
     busy_s: float = 0.0
     staffed_s: float = 0.0
     paused_s: float = 0.0
+    tidal_s: float = 0.0  # open as a tidal window
     ratings: list[int] = field(default_factory=list)
 
     @property
@@ -288,8 +289,8 @@ class _Day:
                 TidalRow(at, opened, wid, d.get("service") or "", _text(d.get("reason")), str(by), moved)
             )
 
-    def close(self, cfg: HallConfig) -> dict[str, tuple[float, float, float]]:
-        """Busy, staffed and paused seconds per window; what is still open runs to the day's end
+    def close(self, cfg: HallConfig) -> dict[str, tuple[float, float, float, float]]:
+        """Busy, staffed, paused and tidal-open seconds per window; what is still open runs to the day's end
         (the later of closing time and the last event)."""
         hours = _merge(spans_for(cfg, None, self.day))
         end = max([b for _, b in hours] + ([self.last_at] if self.last_at else []), default=None)
@@ -307,7 +308,12 @@ class _Day:
             staffed = _merge([*base, *self.tidal.get(w.id, []), *busy])
             paused = _merge(self.paused.get(w.id, []))
             paused_s = _overlap(staffed, paused)
-            out[w.id] = (_length(busy), _length(staffed) - paused_s, paused_s)
+            out[w.id] = (
+                _length(busy),
+                _length(staffed) - paused_s,
+                paused_s,
+                _length(_merge(self.tidal.get(w.id, []))),
+            )
         return out
 
 
@@ -348,11 +354,12 @@ def build(cfg: HallConfig, rows: Iterable[Row], first: date, last: date) -> Repo
                 day_waits.append(w)
             if t.window:
                 windows.setdefault(t.window, WindowFacts(t.window)).served += 1
-        for wid, (busy, staffed, paused) in f.close(cfg).items():
+        for wid, (busy, staffed, paused, tidal_s) in f.close(cfg).items():
             wf = windows[wid]
             wf.busy_s += busy
             wf.staffed_s += staffed
             wf.paused_s += paused
+            wf.tidal_s += tidal_s
         for wid, n in f.skips.items():
             windows.setdefault(wid, WindowFacts(wid)).skips += n
         for wid, n in f.transfers.items():
