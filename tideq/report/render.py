@@ -123,7 +123,7 @@ def tables(r: Report) -> list[Table]:
             r.names.get(t.service, t.service),
             t.reason,
             t.by,
-            t.moved or "",
+            r.names.get(t.moved, t.moved) if t.moved else "",
         ]
         for t in r.tidal
     ]
