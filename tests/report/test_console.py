@@ -3,14 +3,16 @@ asks the desktop to open the HTML page."""
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, time
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtCore import Qt, QUrl
 
 from tideq.config import EXAMPLE_HALL, load
-from tideq.manager.console import ManagerConsole
+from tideq.manager.console import SIZE, ManagerConsole
 from tideq.manager.model import ManagerModel
 from tideq.manager.today import TodayReport
 from tideq.report.api import hall_today
@@ -35,6 +37,7 @@ def console_with_report(qtbot, tmp_path):
     bus = IdentityBus("mqtt://127.0.0.1:9", HALL, "manager-report")  # never started: the report reads the file
     model = ManagerModel(bus, loaded.hall)
     view = ManagerConsole(model, today=report)
+    view.resize(*SIZE)
     view.show()
     yield view, report, opened, tmp_path, today
     dispose(view, model, bus, report)
@@ -43,6 +46,9 @@ def console_with_report(qtbot, tmp_path):
 def test_todays_report_writes_the_files_and_opens_the_page(qtbot, console_with_report):
     view, report, opened, data, today = console_with_report
     assert view.report_button.isVisible() and view.report_button.text() == "今日报表"
+    if os.environ.get("TIDEQ_UPDATE_SCREENSHOTS"):  # the button in docs/reports.md (no controller: offline)
+        docs = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+        view.grab().copy(0, 0, SIZE[0], 46).save(str(docs / "report-console-button.png"))
     with qtbot.waitSignal(report.done, timeout=T_MS * 6) as sig:
         qtbot.mouseClick(view.report_button, Qt.MouseButton.LeftButton)
     html = data / "reports" / f"report-{HALL}-{today.isoformat()}.html"
