@@ -152,6 +152,10 @@ def test_restore_keeps_the_log_it_replaces_and_refuses_a_non_log(loaded, tmp_pat
     kept = restore(tmp_path / "b", copy, datetime(2026, 12, 1, 8, 0))
     assert kept is not None and kept.exists()
     assert snapshot(loaded, tmp_path / "b", sc.day) == snapshot(loaded, tmp_path / "a", sc.day)
+    (tmp_path / "b" / "events.sqlite3").write_bytes(os.urandom(8192))  # the live log is damaged
+    damaged = restore(tmp_path / "b", copy, datetime(2026, 12, 1, 9, 0))
+    assert damaged is not None and damaged.name == "events.sqlite3.damaged-20261201T090000"
+    assert snapshot(loaded, tmp_path / "b", sc.day) == snapshot(loaded, tmp_path / "a", sc.day)
     junk = tmp_path / "junk.sqlite3"
     junk.write_bytes(os.urandom(4096))
     with pytest.raises(RestoreRefused):

@@ -207,10 +207,12 @@ def _check_backup(path: Path) -> None:
 
 def restore(data_dir: Path, backup_file: Path, now: datetime) -> Path | None:
     """Put `backup_file` in place of the live log; returns where the replaced log was kept (None
-    if there was none). Refused while a process (a controller) has the live log open."""
+    if there was none; a damaged one is moved aside whole, with its -wal and -shm). Refused while
+    a process (a controller) has the live log open."""
     _check_backup(backup_file)
     live_file = live_path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
+    stamp = now.strftime("%Y%m%dT%H%M%S")
     live = sqlite3.connect(live_file, isolation_level=None, timeout=0.1)
     kept: Path | None = None
     try:
@@ -220,10 +222,19 @@ def restore(data_dir: Path, backup_file: Path, now: datetime) -> Path | None:
             raise RestoreRefused(
                 f"{live_file} is open in another process (a running controller?): stop it first ({err})"
             ) from err
+        except sqlite3.DatabaseError:  # the live log is damaged (what a restore is for): set it aside whole
+            live.close()
+            kept = live_file.with_name(f"{live_file.name}.damaged-{stamp}")
+            for suffix in ("", "-wal", "-shm"):
+                f = live_file.with_name(live_file.name + suffix)
+                if f.exists():
+                    f.rename(kept.with_name(kept.name + suffix))
+            live = sqlite3.connect(live_file, isolation_level=None, timeout=0.1)
+            mode = live.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
         if mode != "delete":
             raise RestoreRefused(f"{live_file} is open in another process (a running controller?): stop it first")
-        if live.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]:
-            kept = live_file.with_name(f"{live_file.name}.before-restore-{now.strftime('%Y%m%dT%H%M%S')}")
+        if kept is None and live.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]:
+            kept = live_file.with_name(f"{live_file.name}.before-restore-{stamp}")
             out = sqlite3.connect(kept)
             try:
                 live.backup(out)
