@@ -6,6 +6,7 @@ import os
 import signal
 import sqlite3
 import subprocess
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -65,9 +66,14 @@ def test_archive_while_the_controller_runs_and_restart(loaded, broker, kiosk, tm
         today = api.hall_today(loaded)
         assert sc.day < today
         taken = take(kiosk, 3)
-        done = archive(tmp_path, today, today)  # the controller keeps running meanwhile
+        during: list[tuple[str, int]] = []
+        writer = threading.Thread(target=lambda: during.extend(take(kiosk, 20)))
+        writer.start()  # tickets keep coming while the days move out
+        done = archive(tmp_path, today, today)
+        writer.join(60)
+        assert len(during) == 20
         assert done.days == [sc.day] and done.moved > 0
-        taken += take(kiosk)  # it still writes
+        taken += during + take(kiosk)  # every one acknowledged, none refused
     finally:
         stop(proc)
     live = sqlite3.connect(tmp_path / "events.sqlite3")
