@@ -69,6 +69,12 @@ def run_report(args: argparse.Namespace) -> int:
         return _fail(err)
     for path in (files.html, files.xlsx, *files.charts):
         print(f"wrote {path}")
+    if report.events == 0:
+        print(
+            f"note: no events for {report.first}..{report.last} in {args.data_dir or loaded.data_dir} or its archive"
+            " (a closed day, the wrong --data-dir, or archive files moved away?)",
+            file=sys.stderr,
+        )
     print(
         f"{report.first}..{report.last}: {report.events} events, {report.total_arrivals} arrivals, "
         f"{report.total_served} served ({time.perf_counter() - t0:.2f} s)",

@@ -157,7 +157,11 @@ def tables(r: Report) -> list[Table]:
             ],
             svc,
         ),
-        ("每小时取号 Arrivals per hour", ["时段 Hour", *[_zh(r, i) for i in ids], "合计 Total"], hourly),
+        (
+            "每小时取号 Arrivals per hour" + (" (合计 period total)" if r.first != r.last else ""),
+            ["时段 Hour", *[_zh(r, i) for i in ids], "合计 Total"],
+            hourly,
+        ),
         (
             "窗口 Windows",
             [
@@ -272,7 +276,8 @@ def write_charts(r: Report, out: Path, base: str) -> list[Path]:
             ax.bar(hours, ys, bottom=bottom, label=_zh(r, sid))
             bottom = [a + b for a, b in zip(bottom, ys, strict=True)]
         ax.set_xticks(hours, [f"{h:02d}" for h in hours])
-        ax.set_title("每小时取号 Arrivals per hour")
+        days = (r.last - r.first).days + 1
+        ax.set_title("每小时取号 Arrivals per hour" + (f"（{days}天合计 total of {days} days）" if days > 1 else ""))
         ax.set_xlabel("时 hour")
         ax.set_ylabel("张 tickets")
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
