@@ -25,6 +25,10 @@ COMMANDS = {
     "counter-bridge": "tideq.bridge.cli",
     "acl": "tideq.broker.cli",
     "simulate": "tideq.sim.cli",
+    "report": "tideq.report.cli",
+    "archive": "tideq.report.cli",
+    "backup": "tideq.report.cli",
+    "restore": "tideq.report.cli",
     "demo": "tideq.demo",
     "doctor": "tideq.doctor.cli",
 }

@@ -38,6 +38,7 @@ def run_manager(args: argparse.Namespace) -> int:
 
     from .console import SIZE, ManagerConsole
     from .model import ManagerModel
+    from .today import TodayReport
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)  # a QCoreApplication could not show a window
@@ -53,7 +54,8 @@ def run_manager(args: argparse.Namespace) -> int:
     )
     presence = Presence(bus, user, DeviceKind.MANAGER)
     model = ManagerModel(bus, hall, lang=Lang(args.lang))
-    console = ManagerConsole(model)
+    today = TodayReport(loaded) if (loaded.data_dir / "events.sqlite3").exists() else None  # the log is here
+    console = ManagerConsole(model, today=today)
     if args.windowed:
         console.resize(*SIZE)
         console.show()
@@ -72,4 +74,4 @@ def run_manager(args: argparse.Namespace) -> int:
     finally:
         presence.goodbye()
         bus.stop()
-        dispose([presence, model, console, bus])
+        dispose([presence, model, console, bus, *([today] if today else [])])

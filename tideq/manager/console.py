@@ -22,6 +22,7 @@ from tideq.ui.outcome import Outcome
 from .model import ManagerModel, Part
 from .panels import AlertsPanel, HealthStrip, LogPanel, ServicesPanel, TidalPanel, WindowGrid, font, label
 from .texts import MODE_HINT, MODE_TEXT, pick
+from .today import TodayReport
 
 SIZE = (1920, 1080)
 RIGHT_W = 760  # the decision column; the hall picture takes the rest
@@ -74,9 +75,10 @@ QListWidget::item { padding: 3px 0; border-bottom: 1px solid #f1f3f4; }
 
 
 class ManagerConsole(QWidget):
-    def __init__(self, model: ManagerModel, parent: QWidget | None = None) -> None:
+    def __init__(self, model: ManagerModel, parent: QWidget | None = None, today: TodayReport | None = None) -> None:
         super().__init__(parent)
         self.model = model
+        self.today = today  # "Today's report" (only where the event log is on this box)
         self.setObjectName("manager")
         self.setStyleSheet(STYLE)
         self.family = cjk_family()
@@ -124,6 +126,14 @@ class ManagerConsole(QWidget):
         head.addWidget(self.mode_hint)
         head.addStretch(1)
         head.addWidget(self.link)
+        self.report_button = QPushButton()
+        self.report_button.setObjectName("lang")
+        self.report_button.setFont(font(self.family, 11))
+        self.report_button.setVisible(self.today is not None)
+        if self.today is not None:
+            self.report_button.clicked.connect(self.today.run)
+            self.today.failed.connect(lambda why: self._result(why, "", "#fce8e6", "#a50e0e"))
+        head.addWidget(self.report_button)
         head.addWidget(self.lang_button)
         root.addLayout(head)
 
@@ -206,6 +216,7 @@ class ManagerConsole(QWidget):
         self.link.setText(text)
         self.link.setStyleSheet(f"color: {color};")
         self.lang_button.setText("EN" if zh else "中文")
+        self.report_button.setText("今日报表" if zh else "Today's report")
 
     def _render_result(self) -> None:
         m, lang = self.model, self.model.lang
