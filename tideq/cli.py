@@ -6,7 +6,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
+
+from tideq import logfmt
 
 # subcommand -> the module whose `register(subparsers) -> None` adds it
 COMMANDS = {
@@ -26,7 +29,18 @@ COMMANDS = {
     "acl": "tideq.broker.cli",
     "simulate": "tideq.sim.cli",
     "demo": "tideq.demo",
+    "install": "tideq.deploy.cli",
 }
+
+# the option naming a process's own device, and how its id reads in logs (the broker login's style)
+DEVICE_ARGS = (
+    ("kiosk_id", "kiosk"),
+    ("board", "board"),
+    ("camera", "camera"),
+    ("bus", "ledstrip"),
+    ("keypad_bus", "bridge"),
+    ("window", "window"),
+)
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -35,6 +49,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     is back online that much sooner, docs/reliability.md)."""
     parser = argparse.ArgumentParser(prog="tideq", description="Edge queue controller for service halls")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug output")
+    parser.add_argument(
+        "--log-format",
+        choices=logfmt.FORMATS,
+        default=os.environ.get(logfmt.FORMAT_ENV) if os.environ.get(logfmt.FORMAT_ENV) in logfmt.FORMATS else "text",
+        help=f"text, or one JSON object per line for journald (default ${logfmt.FORMAT_ENV}, else text)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     modules = [COMMANDS[command]] if command in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
     for name in modules:
@@ -47,13 +67,21 @@ def _command(argv: list[str]) -> str | None:
     return next((a for a in argv if not a.startswith("-")), None)
 
 
+def device_of(args: argparse.Namespace) -> str | None:
+    """This process's device id for its log lines (the hall is set once its file is loaded)."""
+    for attr, role in DEVICE_ARGS:
+        value = getattr(args, attr, None)
+        if isinstance(value, str) and value:
+            return value if value.startswith(f"{role}-") else f"{role}-{value}"
+    return str(args.command) if args.command else None
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser(_command(argv))
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logfmt.setup(logging.DEBUG if args.verbose else logging.INFO, args.log_format)
+    logfmt.set_process(device=device_of(args))
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
