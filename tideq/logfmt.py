@@ -21,8 +21,9 @@ import re
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime, timezone
-from typing import Any, TextIO
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import Any, ClassVar, TextIO
 
 FORMAT_ENV = "TIDEQ_LOG_FORMAT"
 FORMATS = ("text", "json")
@@ -35,7 +36,8 @@ PHONE = re.compile(r"(?<!\d)1\d{10}(?!\d)")
 MASK_ID, MASK_PHONE, MASK_PERSONAL = "[id-number]", "[phone]", "[personal]"
 
 _process: dict[str, str] = {}  # process-wide: the hall and this process's device
-_context: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar("tideq_log_context", default={})
+_context: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar("tideq_log_context")
+_NONE: Mapping[str, str] = MappingProxyType({})
 
 
 def set_process(**fields: str | None) -> None:
@@ -46,7 +48,7 @@ def set_process(**fields: str | None) -> None:
 @contextmanager
 def context(**fields: str | None) -> Iterator[None]:
     """Lines logged inside carry these fields (device=sender, command_id=... in the controller)."""
-    token = _context.set({**_context.get(), **{k: v for k, v in fields.items() if v}})
+    token = _context.set({**_context.get(_NONE), **{k: v for k, v in fields.items() if v}})
     try:
         yield
     finally:
@@ -54,7 +56,7 @@ def context(**fields: str | None) -> Iterator[None]:
 
 
 def current() -> dict[str, str]:
-    return {**_process, **_context.get()}
+    return {**_process, **_context.get(_NONE)}
 
 
 class Personal:
@@ -110,7 +112,13 @@ class JsonFormatter(logging.Formatter):
     exc (the traceback as a string). With `syslog_prefix` each line starts with `<N>`, the
     priority prefix journald strips and stores as PRIORITY (so `journalctl -p err` works)."""
 
-    PRIORITY = {logging.CRITICAL: 2, logging.ERROR: 3, logging.WARNING: 4, logging.INFO: 6, logging.DEBUG: 7}
+    PRIORITY: ClassVar[dict[int, int]] = {
+        logging.CRITICAL: 2,
+        logging.ERROR: 3,
+        logging.WARNING: 4,
+        logging.INFO: 6,
+        logging.DEBUG: 7,
+    }
 
     def __init__(self, syslog_prefix: bool = False) -> None:
         super().__init__()
@@ -118,7 +126,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, timezone.utc).astimezone().isoformat(timespec="milliseconds"),
+            "ts": datetime.fromtimestamp(record.created, UTC).astimezone().isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -161,7 +169,9 @@ def setup(level: int = logging.INFO, fmt: str | None = None, stream: TextIO | No
     out = stream or sys.stderr
     handler = logging.StreamHandler(out)
     handler.addFilter(RedactFilter())
-    handler.setFormatter(JsonFormatter(syslog_prefix=to_journal(out)) if fmt == "json" else logging.Formatter(TEXT_FORMAT))
+    handler.setFormatter(
+        JsonFormatter(syslog_prefix=to_journal(out)) if fmt == "json" else logging.Formatter(TEXT_FORMAT)
+    )
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "_tideq", False)]:
         root.removeHandler(old)

@@ -12,7 +12,7 @@ from tideq.drivers.printer.virtual import forget_virtual_printer, virtual_printe
 from tideq.kiosk.app import KioskApp, KioskOptions
 
 
-def test_kiosk_starts_full_screen(qtbot, broker, tmp_path) -> None:  # noqa: ANN001 (fixtures)
+def test_kiosk_starts_full_screen(qtbot, broker, tmp_path) -> None:
     name = f"ks-{uuid.uuid4().hex[:8]}"
     virtual_printer(name, out_dir=tmp_path / "printer")
     options = KioskOptions(broker.url, printer_url=f"virtual://{name}", voice=False, connect_grace_s=1.0)

@@ -113,7 +113,7 @@ def test_journald_priority_prefix_only_on_the_journal_stream(tmp_path: Path, mon
     assert not logfmt.to_journal(io.StringIO())
 
 
-def test_dispatch_logs_carry_the_sender_and_command_id(hall, lines: io.StringIO) -> None:  # noqa: ANN001
+def test_dispatch_logs_carry_the_sender_and_command_id(hall, lines: io.StringIO) -> None:
     """A handler that fails logs inside the command's context: the line names sender and id."""
     from tideq.controller.burst import Burst
     from tideq.controller.dispatch import Outcome
@@ -138,11 +138,23 @@ def test_dispatch_logs_carry_the_sender_and_command_id(hall, lines: io.StringIO)
     assert PHONE not in rec["exc"] and "RuntimeError" in rec["exc"]
 
 
-def test_controller_process_logs_json_lines(broker, tmp_path: Path) -> None:  # noqa: ANN001
+def test_controller_process_logs_json_lines(broker, tmp_path: Path) -> None:
     """`tideq --log-format json`: every stderr line of the real controller is a JSON object."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tideq.cli", "--log-format", "json", "controller", "--config", str(EXAMPLE_HALL)]
-        + ["--broker", broker.url, "--data-dir", str(tmp_path / "d")],
+        [
+            sys.executable,
+            "-m",
+            "tideq.cli",
+            "--log-format",
+            "json",
+            "controller",
+            "--config",
+            str(EXAMPLE_HALL),
+            "--broker",
+            broker.url,
+            "--data-dir",
+            str(tmp_path / "d"),
+        ],
         env={**os.environ, "TIDEQ_HALL_SECRET": "x"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -88,7 +88,7 @@ def test_watchdog_does_not_ping_while_the_check_fails(
         dog.stop()
 
 
-def test_worker_alive_is_the_worker_loop(controller) -> None:  # noqa: ANN001 (conftest fixture)
+def test_worker_alive_is_the_worker_loop(controller) -> None:
     assert worker_alive(controller)
     controller.worker.stop(10)
     assert not worker_alive(controller)
@@ -123,7 +123,7 @@ def _lifecycle(proc: subprocess.Popen[str], notify: NotifySocket) -> None:
     assert "ready" in out
 
 
-def test_controller_process_notifies(broker, notify_socket: NotifySocket, tmp_path: Path) -> None:  # noqa: ANN001
+def test_controller_process_notifies(broker, notify_socket: NotifySocket, tmp_path: Path) -> None:
     env = {**notify_socket.env(watchdog_s=0.5), "TIDEQ_HALL_SECRET": "x"}
     proc = _run(
         ["controller", "--config", str(EXAMPLE_HALL), "--broker", broker.url, "--data-dir", str(tmp_path / "d")], env
@@ -132,7 +132,7 @@ def test_controller_process_notifies(broker, notify_socket: NotifySocket, tmp_pa
 
 
 def test_board_process_notifies_from_its_event_loop(
-    broker,  # noqa: ANN001
+    broker,
     notify_socket: NotifySocket,
     tmp_path: Path,
 ) -> None:
@@ -142,7 +142,7 @@ def test_board_process_notifies_from_its_event_loop(
     _lifecycle(proc, notify_socket)
 
 
-def test_no_pings_for_another_process(broker, notify_socket: NotifySocket, tmp_path: Path) -> None:  # noqa: ANN001
+def test_no_pings_for_another_process(broker, notify_socket: NotifySocket, tmp_path: Path) -> None:
     """WATCHDOG_PID names someone else (systemd's main process, not us): ready, but no pings."""
     env = {**notify_socket.env(watchdog_s=0.2, pid=1), "TIDEQ_HALL_SECRET": "x"}
     proc = _run(

@@ -51,7 +51,7 @@ def tideq_executable(tmp: Path) -> Path:
     if beside.exists():
         return beside
     stub = tmp / "tideq"
-    stub.write_text(f"#!/bin/sh\nexec {sys.executable} -m tideq.cli \"$@\"\n")
+    stub.write_text(f'#!/bin/sh\nexec {sys.executable} -m tideq.cli "$@"\n')
     stub.chmod(0o755)
     return stub
 
@@ -109,7 +109,7 @@ def test_verify_would_catch_a_broken_unit(installed: Path, tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize("role,ident", [r for r in ROLES if r[0] != "report-archive"])
-def test_long_running_services(installed: Path, role: str, ident: str | None) -> None:  # noqa: ARG001
+def test_long_running_services(installed: Path, role: str, ident: str | None) -> None:
     service = installed / "units" / f"{STEMS[role]}.service"
     unit = read(service)
     s, u = unit["Service"], unit["Unit"]
@@ -196,8 +196,18 @@ def test_credentials_file_of_tideq_acl(tmp_path: Path) -> None:
 )
 def test_wrong_ids_are_refused_with_the_fix(tmp_path: Path, argv: list[str], says: str) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "tideq.cli", "install", *argv, "--config", str(EXAMPLE_HALL)]
-        + ["--prefix", str(tmp_path), "--dry-run"],
+        [
+            sys.executable,
+            "-m",
+            "tideq.cli",
+            "install",
+            *argv,
+            "--config",
+            str(EXAMPLE_HALL),
+            "--prefix",
+            str(tmp_path),
+            "--dry-run",
+        ],
         capture_output=True,
         text=True,
         timeout=60,

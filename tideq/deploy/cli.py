@@ -33,7 +33,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("install", help="write the systemd units of a role (docs/deploy.md)")
     p.add_argument("role", choices=[r.value for r in Role], help="what this box runs")
     p.add_argument("--id", dest="device_id", help="kiosk/board/camera id, window id, or serial bus id of the role")
-    p.add_argument("--config", required=True, help="hall .toml file (absolute path recommended, e.g. /etc/tideq/hall.toml)")
+    p.add_argument(
+        "--config", required=True, help="hall .toml file (absolute path recommended, e.g. /etc/tideq/hall.toml)"
+    )
     p.add_argument("--user", default="tideq", help="system user the services run as (default tideq)")
     p.add_argument("--prefix", default="/etc/systemd/system", help="folder for the unit files")
     p.add_argument("--env-dir", default="/etc/tideq", help="folder for the password env files (0600)")
@@ -47,7 +49,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--credentials", help="credentials.toml of `tideq acl`: take the role's password from it")
     p.add_argument(
-        "--password-env", default=PASSWORD_ENV, help=f"else take the password from this variable (default {PASSWORD_ENV})"
+        "--password-env",
+        default=PASSWORD_ENV,
+        help=f"else take the password from this variable (default {PASSWORD_ENV})",
     )
     p.add_argument("--arg", action="append", default=[], help="extra argument for the service's command (repeat)")
     p.add_argument("--before", default="today-90d", help="report-archive: what to archive (default today-90d)")
@@ -111,9 +115,7 @@ def check_id(loaded: LoadedConfig, role: Role, device_id: str | None) -> None:
     if not device_id:
         raise DeployError(f"{role.value} needs --id: one of {', '.join(ids) or '(none in the hall file)'}")
     if device_id not in ids:
-        raise DeployError(
-            f"{loaded.path}: no {role.value} {device_id!r}; the hall file has {', '.join(ids) or 'none'}"
-        )
+        raise DeployError(f"{loaded.path}: no {role.value} {device_id!r}; the hall file has {', '.join(ids) or 'none'}")
 
 
 def password(args: argparse.Namespace, login: str | None) -> str | None:
@@ -133,7 +135,9 @@ def password(args: argparse.Namespace, login: str | None) -> str | None:
 
 def env_text(variable: str, secret: str) -> str:
     quoted = secret.replace("\\", "\\\\").replace('"', '\\"')
-    return f'# written by `tideq install`: the broker password of this service (keep 0600, root)\n{variable}="{quoted}"\n'
+    return (
+        f'# written by `tideq install`: the broker password of this service (keep 0600, root)\n{variable}="{quoted}"\n'
+    )
 
 
 def _write(path: Path, text: str, mode: int) -> None:
