@@ -22,7 +22,6 @@ from tideq.controller.cli import worker_alive
 from tideq.testing import free_port
 
 from ..conftest import HALL_SECRET
-
 from .notify_socket import NotifySocket
 
 
@@ -164,8 +163,8 @@ def test_no_pings_for_another_process(broker, notify_socket: NotifySocket, tmp_p
 
 
 def test_gateway_process_notifies_from_its_event_loop(
-    broker,  # noqa: ANN001
-    controller,  # noqa: ANN001
+    broker,
+    controller,
     notify_socket: NotifySocket,
 ) -> None:
     env = {**notify_socket.env(watchdog_s=0.5), "TIDEQ_HALL_SECRET": HALL_SECRET}
@@ -175,7 +174,7 @@ def test_gateway_process_notifies_from_its_event_loop(
     _lifecycle(proc, notify_socket, clean=(0, -signal.SIGTERM))
 
 
-def test_ledstrips_process_notifies_while_its_line_worker_lives(broker, notify_socket: NotifySocket) -> None:  # noqa: ANN001
+def test_ledstrips_process_notifies_while_its_line_worker_lives(broker, notify_socket: NotifySocket) -> None:
     """The example's /dev/ttyUSB1 is absent here: the line retries by itself, and its worker lives."""
     proc = _run(
         ["ledstrips", "--config", str(EXAMPLE_HALL), "--bus", "led-1", "--broker", broker.url],
