@@ -163,6 +163,9 @@ def test_local_broker_orders_after_mosquitto(tmp_path: Path) -> None:
     install(tmp_path, "controller", None, "--local-broker")
     u = read(tmp_path / "units" / "tideq-controller.service")["Unit"]
     assert "mosquitto.service" in u["After"] and "mosquitto.service" in u["Wants"]
+    install(tmp_path, "controller", None, "--no-local-broker")
+    u = read(tmp_path / "units" / "tideq-controller.service")["Unit"]
+    assert "mosquitto.service" in u["After"] and "mosquitto.service" not in u["Wants"]  # ordering only
     assert not (tmp_path / "env").exists()  # no password given: no env file
 
 

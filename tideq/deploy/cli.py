@@ -174,7 +174,6 @@ def run(args: argparse.Namespace) -> int:
             user=args.user,
             env_dir=Path(args.env_dir),
             local_broker=args.local_broker if args.local_broker is not None else is_local(url),
-            embedded_broker=url == "embedded",
             vt=args.vt,
             extra_args=tuple(extra),
             archive_before=args.before,

@@ -66,7 +66,6 @@ class Options:
     user: str = "tideq"
     env_dir: Path = Path("/etc/tideq")
     local_broker: bool = False  # Mosquitto runs on this box: order after mosquitto.service
-    embedded_broker: bool = False
     vt: int = 7  # screens: the virtual terminal (and display :vt-7) of their X server
     extra_args: Sequence[str] = field(default_factory=tuple)
     archive_before: str = "today-90d"
@@ -125,13 +124,12 @@ def _exec(argv: Sequence[str]) -> str:
 
 
 def _after(o: Options) -> tuple[str, str]:
-    """(After=, Wants=): the network always; the local Mosquitto when the hall uses one; a
-    screen's X server. Wants, not Requires: a broker restart must not stop the clients (they
+    """(After=, Wants=): the network always; after Mosquitto always, and wanting it when the
+    hall's broker is on this box; a screen's X server. Wants, not Requires: a broker restart must not stop the clients (they
     reconnect by themselves)."""
-    after = ["network-online.target"]
+    after = ["network-online.target", "mosquitto.service"]  # ordering only: a no-op where it is not installed
     wants = ["network-online.target"]
-    if o.local_broker:
-        after.append("mosquitto.service")
+    if o.local_broker:  # the hall's broker runs here: start it too
         wants.append("mosquitto.service")
     if o.role is not Role.CONTROLLER:
         after.append("tideq-controller.service")  # when it runs on this box too; a no-op elsewhere
