@@ -125,8 +125,8 @@ def _exec(argv: Sequence[str]) -> str:
 
 def _after(o: Options) -> tuple[str, str]:
     """(After=, Wants=): the network always; after Mosquitto always, and wanting it when the
-    hall's broker is on this box; a screen's X server. Wants, not Requires: a broker restart must not stop the clients (they
-    reconnect by themselves)."""
+    hall's broker is on this box; a screen's X server. Wants, not Requires: a broker restart
+    must not stop the clients (they reconnect by themselves)."""
     after = ["network-online.target", "mosquitto.service"]  # ordering only: none installed, no effect
     wants = ["network-online.target"]
     if o.local_broker:  # the hall's broker runs here: start it too
