@@ -32,15 +32,14 @@ COMMANDS = {
     "install": "tideq.deploy.cli",
 }
 
-# the option naming a process's own device, and how its id reads in logs (the broker login's style)
-DEVICE_ARGS = (
-    ("kiosk_id", "kiosk"),
-    ("board", "board"),
-    ("camera", "camera"),
-    ("bus", "ledstrip"),
-    ("keypad_bus", "bridge"),
-    ("window", "window"),
-)
+# command -> the option naming the process's own device, and its id's role prefix (as its broker login reads)
+DEVICE_ARGS = {
+    "kiosk": ("kiosk_id", "kiosk"),
+    "camera": ("camera", "camera"),
+    "ledstrips": ("bus", "ledstrip"),
+    "counter-bridge": ("keypad_bus", "bridge"),
+    "counter": ("window", "window"),
+}
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -69,11 +68,16 @@ def _command(argv: list[str]) -> str | None:
 
 def device_of(args: argparse.Namespace) -> str | None:
     """This process's device id for its log lines (the hall is set once its file is loaded)."""
-    for attr, role in DEVICE_ARGS:
-        value = getattr(args, attr, None)
-        if isinstance(value, str) and value:
-            return value if value.startswith(f"{role}-") else f"{role}-{value}"
-    return str(args.command) if args.command else None
+    command = str(args.command) if args.command else None
+    attr, role = DEVICE_ARGS.get(command or "", ("", ""))
+    if command == "display":
+        attr, role = ("board", "board") if args.board else ("window", "window-screen")
+    elif command == "counter" and getattr(args, "evaluator", False):
+        role = "evaluator"
+    value = getattr(args, attr, None) if attr else None
+    if isinstance(value, str) and value:
+        return value if value.startswith(f"{role}-") else f"{role}-{value}"
+    return command
 
 
 def main(argv: list[str] | None = None) -> int:

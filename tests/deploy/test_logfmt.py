@@ -173,3 +173,21 @@ def test_controller_process_logs_json_lines(broker, tmp_path: Path) -> None:
     assert all({"ts", "level", "logger", "message"} <= r.keys() for r in recs)
     started = next(r for r in recs if r["message"].startswith("controller for xian-hitech"))
     assert (started["hall"], started["device"]) == ("xian-hitech", "controller")
+
+
+@pytest.mark.parametrize(
+    "argv,device",
+    [
+        (["kiosk", "--config", "h.toml", "--id", "kiosk-1"], "kiosk-1"),
+        (["display", "--config", "h.toml", "--board", "main"], "board-main"),
+        (["display", "--config", "h.toml", "--window", "5"], "window-screen-5"),
+        (["counter", "--config", "h.toml", "--window", "5"], "window-5"),
+        (["counter", "--config", "h.toml", "--window", "5", "--evaluator"], "evaluator-5"),
+        (["ledstrips", "--config", "h.toml", "--bus", "led-1"], "ledstrip-led-1"),
+        (["controller", "--config", "h.toml"], "controller"),
+    ],
+)
+def test_each_process_names_its_device_like_its_login(argv: list[str], device: str) -> None:
+    from tideq.cli import build_parser, device_of
+
+    assert device_of(build_parser(argv[0]).parse_args(argv)) == device
