@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what tideq needs on a fresh Debian machine; safe to run again (idempotent).
 # apt: mosquitto (broker), CJK fonts, espeak-ng + sox (voice), Qt runtime libraries (offscreen and X11),
-#      chromium (the gateway's browser tests drive it with Playwright; Playwright cannot download its own).
+#      systemd + xserver-xorg-core (tests/deploy runs `systemd-analyze verify` on the generated units, whose
+#      ExecStart= binaries must exist), chromium (the gateway's browser tests drive it with Playwright; Playwright cannot download its own).
 # pip: tideq and its dev extras into .venv beside this repo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(mosquitto openssl fonts-wqy-microhei espeak-ng sox python3-venv chromium
+APT_PACKAGES=(mosquitto openssl systemd xserver-xorg-core fonts-wqy-microhei espeak-ng sox python3-venv chromium
               libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
               libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
               libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1)

@@ -6,7 +6,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
+
+from tideq import logfmt
 
 # subcommand -> the module whose `register(subparsers) -> None` adds it
 COMMANDS = {
@@ -31,6 +34,16 @@ COMMANDS = {
     "restore": "tideq.report.cli",
     "demo": "tideq.demo",
     "doctor": "tideq.doctor.cli",
+    "install": "tideq.deploy.cli",
+}
+
+# command -> the option naming the process's own device, and its id's role prefix (as its broker login reads)
+DEVICE_ARGS = {
+    "kiosk": ("kiosk_id", "kiosk"),
+    "camera": ("camera", "camera"),
+    "ledstrips": ("bus", "ledstrip"),
+    "counter-bridge": ("keypad_bus", "bridge"),
+    "counter": ("window", "window"),
 }
 
 
@@ -40,6 +53,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     is back online that much sooner, docs/reliability.md)."""
     parser = argparse.ArgumentParser(prog="tideq", description="Edge queue controller for service halls")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug output")
+    parser.add_argument(
+        "--log-format",
+        choices=logfmt.FORMATS,
+        default=os.environ.get(logfmt.FORMAT_ENV) if os.environ.get(logfmt.FORMAT_ENV) in logfmt.FORMATS else "text",
+        help=f"text, or one JSON object per line for journald (default ${logfmt.FORMAT_ENV}, else text)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     modules = [COMMANDS[command]] if command in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
     for name in modules:
@@ -52,13 +71,26 @@ def _command(argv: list[str]) -> str | None:
     return next((a for a in argv if not a.startswith("-")), None)
 
 
+def device_of(args: argparse.Namespace) -> str | None:
+    """This process's device id for its log lines (the hall is set once its file is loaded)."""
+    command = str(args.command) if args.command else None
+    attr, role = DEVICE_ARGS.get(command or "", ("", ""))
+    if command == "display":
+        attr, role = ("board", "board") if args.board else ("window", "window-screen")
+    elif command == "counter" and getattr(args, "evaluator", False):
+        role = "evaluator"
+    value = getattr(args, attr, None) if attr else None
+    if isinstance(value, str) and value:
+        return value if value.startswith(f"{role}-") else f"{role}-{value}"
+    return command
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser(_command(argv))
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logfmt.setup(logging.DEBUG if args.verbose else logging.INFO, args.log_format)
+    logfmt.set_process(device=device_of(args))
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from tideq import logfmt
 from tideq.config import ConfigError, LoadedConfig, load
 from tideq.config.schema import DeviceLogin
 from tideq.contract import BusClient, Message
@@ -21,10 +22,12 @@ from tideq.contract.client import TlsFiles
 def load_or_report(path: str) -> LoadedConfig | None:
     """The hall file, or None after printing every problem (file:line, field, fix) to stderr."""
     try:
-        return load(path)
+        loaded = load(path)
     except ConfigError as err:
         print(err, file=sys.stderr)
         return None
+    logfmt.set_process(hall=loaded.hall.hall.id)  # every log line from here on names the hall
+    return loaded
 
 
 def process_age_s() -> float | None:

@@ -6,6 +6,7 @@ import argparse
 import sys
 from dataclasses import replace
 
+from tideq import sdnotify
 from tideq.config.logins import bridge_user
 from tideq.runtime import StopSignal, add_broker_args, broker_login, load_or_report
 
@@ -78,7 +79,17 @@ def run_bridge(args: argparse.Namespace) -> int:
         + f", as {login.user}",
         flush=True,
     )
+    sdnotify.ready(f"keypads on {args.keypad_bus}")
+    masters = [m for m in (bridge.keypads, bridge.evaluators) if m is not None]
+
+    def alive() -> bool:
+        """Each line's polling thread lives (it polls, and reopens a lost port, by itself)."""
+        return all(m._thread is not None and m._thread.is_alive() for m in masters)
+
+    watchdog = sdnotify.Watchdog(alive, "a serial line's polling thread died").start()
     stop.wait()
+    sdnotify.stopping()
+    watchdog.stop()
     bridge.stop()
     for c in (client, *extra.values()):
         c.close()

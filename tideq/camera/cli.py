@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 
+from tideq import sdnotify
 from tideq.config.logins import camera_user
 from tideq.config.schema import Camera, HallConfig
 from tideq.contract import Topics
@@ -82,7 +83,16 @@ def run(args: argparse.Namespace) -> int:
         settings=DetectorSettings(use_hog=not args.no_hog),
         stop=stop.event,
     )
+    # alive: the frame loop turns (a frame counted, or a reconnect attempt of a lost camera,
+    # which waits up to Backoff.maximum between attempts)
+    beat = sdnotify.Heartbeat()
+    counter.on_update = lambda _readings: beat.beat()
+    counter.on_retry = lambda _delay, _err: beat.beat()
+    stall_s = counter.backoff.maximum + 2 / max(args.rate, 0.01) + 5
+    watchdog = sdnotify.Watchdog(lambda: beat.age() < stall_s, "the frame loop has stalled").start()
+    stop.then(sdnotify.stopping)
     bus.connect(wait=False)
+    sdnotify.ready(f"camera {camera.id}")
     try:
         counter.run()
     except CameraError as err:
@@ -94,5 +104,6 @@ def run(args: argparse.Namespace) -> int:
                 counter.final_publish.wait_for_publish(2.0)
             except (RuntimeError, ValueError):
                 log.warning("camera %s: offline health not delivered (broker unreachable)", camera.id)
+        watchdog.stop()
         bus.close()
     return 0

@@ -9,15 +9,21 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from tideq import sdnotify
 from tideq.config import LoadedConfig
 from tideq.runtime import StopSignal, add_broker_args, load_or_report, process_age_s
 
 from .clock import Clock, parse_hhmm
 from .errors import ControllerError
 
+if TYPE_CHECKING:
+    from .service import ControllerService
+
 log = logging.getLogger(__name__)
 CLI_PASSWORD_ENV = "TIDEQ_CONTROLLER_CLI_PASSWORD"
+WORKER_STALL_S = 15.0  # a loop silent this long is hung (a rebuild of a day's events takes ~1 s)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,6 +53,12 @@ def with_cli_login(loaded: LoadedConfig, args: argparse.Namespace) -> LoadedConf
     if not update:
         return loaded
     return replace(loaded, hall=loaded.hall.model_copy(update={"broker": b.model_copy(update=update)}))
+
+
+def worker_alive(service: ControllerService) -> bool:
+    """The one writer works: its thread lives and its loop turned within WORKER_STALL_S (it turns
+    at least every second, idle or not; a burst fsyncs in milliseconds)."""
+    return service.worker.alive and service.worker.beat > time.monotonic() - WORKER_STALL_S
 
 
 def run_controller(args: argparse.Namespace) -> int:
@@ -95,7 +107,11 @@ def run_controller(args: argparse.Namespace) -> int:
     phases.update(service.started_in)
     startup = ", ".join(f"{k} {v:.3f}" for k, v in phases.items())
     print(f"tideq controller ready: hall {loaded.hall.hall.id}, broker {url} (startup s: {startup})", flush=True)
+    sdnotify.ready(f"hall {loaded.hall.hall.id}")
+    watchdog = sdnotify.Watchdog(lambda: worker_alive(service), "the worker loop has not turned").start()
     stop.wait()
+    sdnotify.stopping()
+    watchdog.stop()
     service.stop()
     if embedded:
         embedded.stop()

@@ -30,6 +30,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from tideq import logfmt
 from tideq.contract import COMMANDS, MAX_PAYLOAD, ErrorCode, PayloadError, Reply, Topics
 from tideq.contract.wire import is_topic_level, parse_object
 
@@ -145,6 +146,10 @@ class Dispatcher:
                 burst,
                 Rejection(sender, ErrorCode.UNKNOWN_COMMAND, f"publish to cmd/{{client_id}}/{sender} (contract v1)"),
             )
+        with logfmt.context(device=sender):  # what is logged while it runs names the sender
+            return self._handle(engine, sender, name, command, now, burst)
+
+    def _handle(self, engine: Engine, sender: str, name: str, command: Command, now: datetime, burst: Burst) -> Outcome:
         reply_to = self.topics.reply(sender)  # derived: the broker bound the sender to its login
         parsed = parse(name, command.payload)
         if isinstance(parsed, Unreadable):
@@ -155,6 +160,13 @@ class Dispatcher:
                 (reply_to, failure(None, R.bad_payload("'id' must be 1-64 characters [A-Za-z0-9_.:-] (a UUID)")))
             )
             return Outcome.ANSWERED
+        with logfmt.context(command_id=cid):
+            return self._run(engine, sender, name, cid, parsed, now, burst)
+
+    def _run(
+        self, engine: Engine, sender: str, name: str, cid: str, parsed: Readable | TooLarge, now: datetime, burst: Burst
+    ) -> Outcome:
+        reply_to = self.topics.reply(sender)
         key = reply_key(sender, cid)
         cached = self.replies.get(key) or burst.replies.get(key) or self.refused.get(key)
         if cached is not None:  # a retry: same answer, nothing changes

@@ -93,6 +93,7 @@ class Worker:
         self.rollbacks = 0  # commands rolled back after an unexpected error
         self._last_checkpoint = time.monotonic()
         self._purged_day: date | None = None
+        self.beat = time.monotonic()  # the loop's last turn (at least every IDLE_S): systemd's watchdog reads it
         self._thread = threading.Thread(target=self._run, name="controller", daemon=True)
         self._past: tuple[date, int, Engine] | None = None  # the last past day replayed (day, events stored)
         dispatcher.handlers.past_day = self.past_day
@@ -100,6 +101,10 @@ class Worker:
     # lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
         self._thread.start()
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
 
     def stop(self, timeout: float) -> None:
         """Let the worker finish what is queued before now, then end (a no-op if it never started)."""
@@ -171,6 +176,7 @@ class Worker:
     def _run(self) -> None:
         last_refresh = -math.inf
         while True:
+            self.beat = time.monotonic()
             items = self._take()
             refresh = refresh_due(time.monotonic() - last_refresh, items)
             try:

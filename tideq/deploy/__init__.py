@@ -1,1 +1,1 @@
-"""Placeholder; built for issue 15."""
+"""`tideq install ROLE`: systemd units for each role of a hall (docs/deploy.md)."""

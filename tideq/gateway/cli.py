@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import logging
 import sys
 from pathlib import Path
 from typing import Any
 
+from tideq import sdnotify
 from tideq.runtime import add_broker_args, broker_login, load_or_report
 
 from .errors import GatewaySetupError
@@ -73,6 +75,16 @@ def run(args: argparse.Namespace) -> int:
     )
 
     class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            sdnotify.stopping()
+            super().handle_exit(sig, frame)
+
+        async def _watchdog(self, interval: float) -> None:
+            """Pings from the event loop itself: a blocked loop (no page served) stops them."""
+            while not self.should_exit:
+                sdnotify.notify("WATCHDOG=1")
+                await asyncio.sleep(interval / 2)
+
         async def startup(self, sockets: Any = None) -> None:
             await super().startup(sockets)
             if self.started:
@@ -89,6 +101,10 @@ def run(args: argparse.Namespace) -> int:
                     f"metrics {base}/metrics)",
                     flush=True,
                 )
+                sdnotify.ready(base)
+                interval = sdnotify.watchdog_interval()
+                if interval:
+                    self._pinger = asyncio.create_task(self._watchdog(interval))
 
     server = Server(config)
     ratings.start()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from tideq import sdnotify
 from tideq.config.logins import ledstrip_user
 from tideq.runtime import add_broker_args
 
@@ -41,7 +42,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"ledstrips: {err}", file=sys.stderr)
         return 2
     print(f"tideq ledstrips ready: line {args.bus}", flush=True)
+    sdnotify.ready(f"line {args.bus}")
+    # alive: the line's worker thread (it drives the strips and reopens a lost port itself)
+    watchdog = sdnotify.Watchdog(strips._thread.is_alive, f"the worker of line {args.bus} died").start()
     stop.wait()
+    sdnotify.stopping()
+    watchdog.stop()
     strips.stop()
     client.close()
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
 
+from tideq import sdnotify
 from tideq.runtime import StopSignal
 
 
@@ -13,10 +14,21 @@ def exec_until_signal(app: QCoreApplication, stop: StopSignal) -> int:
     turn of the loop checks)."""
     stop.then(app.quit)
     QTimer.singleShot(0, lambda: stop.stopped and app.quit())
+    # systemd (Type=notify): ready once the loop turns with the windows shown; the watchdog is
+    # pinged from the GUI thread itself, so a hung event loop stops the pings and gets restarted
+    QTimer.singleShot(0, lambda: stop.stopped or sdnotify.ready())
     pulse = QTimer()
     pulse.timeout.connect(lambda: None)  # lets Python run signal handlers during app.exec()
     pulse.start(300)
-    return int(app.exec())
+    interval = sdnotify.watchdog_interval()
+    watchdog = QTimer()
+    if interval:
+        watchdog.timeout.connect(lambda: sdnotify.notify("WATCHDOG=1"))
+        watchdog.start(int(interval * 500))  # every half WatchdogSec
+    try:
+        return int(app.exec())
+    finally:
+        sdnotify.stopping()
 
 
 def dispose(objects: list[object]) -> None:
