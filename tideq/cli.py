@@ -24,6 +24,7 @@ COMMANDS = {
     "gateway": "tideq.gateway.cli",
     "counter-bridge": "tideq.bridge.cli",
     "acl": "tideq.broker.cli",
+    "uplink": "tideq.broker.cli",
     "simulate": "tideq.sim.cli",
     "demo": "tideq.demo",
 }
