@@ -51,8 +51,14 @@ def _client(cid: str, port: int, user: str | None = None, password: str | None =
     return c
 
 
-def publisher(targets: list[tuple[str, int, str | None, str | None]], rate: float, seconds: float, burst: int,
-              start: Any, done: Any) -> None:
+def publisher(
+    targets: list[tuple[str, int, str | None, str | None]],
+    rate: float,
+    seconds: float,
+    burst: int,
+    start: Any,
+    done: Any,
+) -> None:
     """One process drives every hall: `targets` are (hall, port, user, password) of where each
     hall publishes (its own broker, or the centre for the baseline)."""
     clients = [(h, _client(f"sim-{h}", port, u, p)) for h, port, u, p in targets]
@@ -139,8 +145,13 @@ class Receiver:
         self.c.loop_stop()
 
 
-def run(mode: str, targets: list[tuple[str, int, str | None, str | None]], centre_port: int, password: str,
-        args: argparse.Namespace) -> dict[str, Any]:
+def run(
+    mode: str,
+    targets: list[tuple[str, int, str | None, str | None]],
+    centre_port: int,
+    password: str,
+    args: argparse.Namespace,
+) -> dict[str, Any]:
     rx = Receiver(centre_port, password)
     ctx = mp.get_context("spawn")
     start, done = ctx.Event(), ctx.Queue()
@@ -157,7 +168,10 @@ def run(mode: str, targets: list[tuple[str, int, str | None, str | None]], centr
         got = len(lat)
         span = max((p.last - p.first) / 1e9, 1e-9)
         out[phase] = {
-            "sent": n, "received": got, "complete": ok, "msgs_s": got / span,
+            "sent": n,
+            "received": got,
+            "complete": ok,
+            "msgs_s": got / span,
             "p50_ms": statistics.median(lat) if lat else float("nan"),
             "p99_ms": lat[int(0.99 * (got - 1))] if lat else float("nan"),
             "max_ms": lat[-1] if lat else float("nan"),
@@ -182,18 +196,32 @@ def main() -> int:
         tls_port = free_port()
         env = {f"PW_{h.upper()}": f"pw-{h}" for h in ids}
         halls = [
-            Hall(h, DistrictConfig(address=f"127.0.0.1:{tls_port}", ca_file=str(tls.ca_cert), username=f"hall-{h}",
-                                   password_env=f"PW_{h.upper()}"))
+            Hall(
+                h,
+                DistrictConfig(
+                    address=f"127.0.0.1:{tls_port}",
+                    ca_file=str(tls.ca_cert),
+                    username=f"hall-{h}",
+                    password_env=f"PW_{h.upper()}",
+                ),
+            )
             for h in ids
         ]
         _ = hall
         files = write_uplink(halls, tmp / "uplink", env)
         t = tmp / "tls"
-        centre = Mosquitto(extra_config=[
-            "user root", "allow_anonymous false", f"password_file {files.centre_passwd}",
-            f"acl_file {files.centre_acl}", f"listener {tls_port} 127.0.0.1", f"cafile {t / 'ca.crt'}",
-            f"certfile {t / 'server.crt'}", f"keyfile {t / 'server.key'}",
-        ]).start()
+        centre = Mosquitto(
+            extra_config=[
+                "user root",
+                "allow_anonymous false",
+                f"password_file {files.centre_passwd}",
+                f"acl_file {files.centre_acl}",
+                f"listener {tls_port} 127.0.0.1",
+                f"cafile {t / 'ca.crt'}",
+                f"certfile {t / 'server.crt'}",
+                f"keyfile {t / 'server.key'}",
+            ]
+        ).start()
         brokers: list[Mosquitto] = []
         try:
             # baseline first: the same halls' logins straight to the centre, no bridges
@@ -201,7 +229,9 @@ def main() -> int:
             base = run("direct", direct, centre.port, files.reader_password, args)
             t0 = time.monotonic()
             for h in ids:
-                brokers.append(Mosquitto(extra_config=["user root", *files.bridges[h].read_text().splitlines()]).start())
+                brokers.append(
+                    Mosquitto(extra_config=["user root", *files.bridges[h].read_text().splitlines()]).start()
+                )
             started = time.monotonic() - t0
             bridged = [(h, b.port, None, None) for h, b in zip(ids, brokers, strict=True)]
             br = run("bridged", bridged, centre.port, files.reader_password, args)
@@ -209,13 +239,17 @@ def main() -> int:
             for b in brokers:
                 b.stop()
             centre.stop()
-    print(f"{args.halls} halls, {args.rate:g} msg/s each for {args.seconds:g} s, then a burst of {args.burst} each; "
-          f"{len(brokers)} hall Mosquittos bridged over TLS (started in {started:.1f} s)")
+    print(
+        f"{args.halls} halls, {args.rate:g} msg/s each for {args.seconds:g} s, then a burst of {args.burst} each; "
+        f"{len(brokers)} hall Mosquittos bridged over TLS (started in {started:.1f} s)"
+    )
     for name, res in (("direct to centre (baseline)", base), ("through hall bridges", br)):
         for phase in ("steady", "burst"):
             r = res[phase]
-            print(f"  {name:28s} {phase:6s} received {r['received']:>6}/{r['sent']:<6} {r['msgs_s']:8.0f} msgs/s  "
-                  f"p50 {r['p50_ms']:7.1f} ms  p99 {r['p99_ms']:7.1f} ms  max {r['max_ms']:7.1f} ms")
+            print(
+                f"  {name:28s} {phase:6s} received {r['received']:>6}/{r['sent']:<6} {r['msgs_s']:8.0f} msgs/s  "
+                f"p50 {r['p50_ms']:7.1f} ms  p99 {r['p99_ms']:7.1f} ms  max {r['max_ms']:7.1f} ms"
+            )
     lost = any(not res[p]["complete"] for res in (base, br) for p in ("steady", "burst"))
     return 1 if lost else 0
 

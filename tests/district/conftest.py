@@ -69,7 +69,13 @@ class Inbox:
 
 
 def subscriber(
-    url_port: int, user: str, password: str, filters: list[str], *, persistent: bool = True, client_id: str | None = None
+    url_port: int,
+    user: str,
+    password: str,
+    filters: list[str],
+    *,
+    persistent: bool = True,
+    client_id: str | None = None,
 ) -> tuple[mqtt.Client, Inbox]:
     """A paho client on the centre: QoS 1, and with `persistent` a session kept by the broker."""
     box = Inbox()

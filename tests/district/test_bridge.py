@@ -53,8 +53,14 @@ def test_a_ticket_in_each_hall_shows_up_centrally_under_that_halls_prefix(distri
 def test_hall_b_works_while_the_centre_is_down_and_the_centre_catches_up(district: District) -> None:
     centre = district.centre
     watcher = f"{DISTRICT_USER}-catchup"
-    c, box = subscriber(centre.broker.port, DISTRICT_USER, centre.reader_password, ["tideq/hall-b/state/queue"],
-                        persistent=True, client_id=watcher)
+    c, box = subscriber(
+        centre.broker.port,
+        DISTRICT_USER,
+        centre.reader_password,
+        ["tideq/hall-b/state/queue"],
+        persistent=True,
+        client_id=watcher,
+    )
     first = take(district, "hall-b")
     assert box.wait_for(queued("hall-b", first))
     stop_client(c)  # offline subscriber: its session (and subscription) stays on the centre
@@ -84,8 +90,14 @@ def _cmd_seen_in_hall(d: District, hall_id: str, sender: str, wait: float) -> tu
     hall_sub.loop_start()
     sub = hall_sub.subscribe(f"tideq/{hall_id}/cmd/#", 1)
     assert sub[0] == mqtt.MQTT_ERR_SUCCESS
-    c, replies = subscriber(d.centre.broker.port, DISTRICT_USER, d.centre.reader_password,
-                            [f"tideq/{hall_id}/reply/{sender}"], persistent=False, client_id=sender)
+    c, replies = subscriber(
+        d.centre.broker.port,
+        DISTRICT_USER,
+        d.centre.reader_password,
+        [f"tideq/{hall_id}/reply/{sender}"],
+        persistent=False,
+        client_id=sender,
+    )
     try:
         cid = str(uuid.uuid4())
         body = {"v": 1, "id": cid, "reply_to": f"tideq/{hall_id}/reply/{sender}", "service": "tax", "source": "kiosk-1"}
@@ -115,9 +127,14 @@ def test_with_the_opt_in_the_centre_commands_that_hall_only(tmp_path, hall, monk
 
 def test_a_halls_login_cannot_write_under_another_halls_prefix(district: District) -> None:
     d = district
-    _, box = subscriber(d.centre.broker.port, DISTRICT_USER, d.centre.reader_password,
-                        ["tideq/hall-a/#", "tideq/hall-b/probe/#", "tideq/hall-b/state/probe"],
-                        persistent=False, client_id=f"{DISTRICT_USER}-acl")
+    _, box = subscriber(
+        d.centre.broker.port,
+        DISTRICT_USER,
+        d.centre.reader_password,
+        ["tideq/hall-a/#", "tideq/hall-b/probe/#", "tideq/hall-b/state/probe"],
+        persistent=False,
+        client_id=f"{DISTRICT_USER}-acl",
+    )
     forger = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"forger-{uuid.uuid4().hex[:6]}")
     forger.username_pw_set("hall-b", d.passwords["hall-b"])
     forger.connect("127.0.0.1", d.centre.broker.port)

@@ -70,7 +70,9 @@ def test_the_district_json_shows_each_halls_waits_from_the_centre(district: Dist
     for _ in range(3):
         take(district, "hall-b", "tax")
     take(district, "hall-a", "business-setup")
-    snap = wait_snapshot(view, lambda s: waiting(s, "hall-b", "tax") == 3 and waiting(s, "hall-a", "business-setup") == 1)
+    snap = wait_snapshot(
+        view, lambda s: waiting(s, "hall-b", "tax") == 3 and waiting(s, "hall-a", "business-setup") == 1
+    )
     assert waiting(snap, "hall-b", "tax") == 3 and waiting(snap, "hall-a", "business-setup") == 1
     with urllib.request.urlopen(f"{served}/api/district", timeout=5) as r:
         api = json.load(r)
@@ -90,17 +92,36 @@ def test_the_district_page_in_a_browser(district: District, view: DistrictView, 
     # an overload alert and a kiosk out of paper, as hall B's controller and kiosk would publish
     # them, on hall B's own broker: they reach the page only through the bridge and the centre
     now = datetime.now().astimezone().isoformat()
-    alert = {"v": 1, "ts": now, "mode": "confirm", "open": [], "alerts": [
-        {"service": "tax", "level": "warning", "reason": {"zh": "税务办理等候 16 人，预计 35 分钟", "en": "Tax: 16 waiting, 35 min"}}]}
+    alert = {
+        "v": 1,
+        "ts": now,
+        "mode": "confirm",
+        "open": [],
+        "alerts": [
+            {
+                "service": "tax",
+                "level": "warning",
+                "reason": {"zh": "税务办理等候 16 人，预计 35 分钟", "en": "Tax: 16 waiting, 35 min"},
+            }
+        ],
+    }
     kiosk = {"v": 1, "ts": now, "device": "kiosk-2", "kind": "kiosk", "state": "paper_out", "reason": "paper out"}
     import paho.mqtt.publish as publish
 
     publish.multiple(
-        [("tideq/hall-b/state/tidal", json.dumps(alert), 1, True), ("tideq/hall-b/health/kiosk-2", json.dumps(kiosk), 1, True)],
-        hostname="127.0.0.1", port=district.brokers["hall-b"].port,
+        [
+            ("tideq/hall-b/state/tidal", json.dumps(alert), 1, True),
+            ("tideq/hall-b/health/kiosk-2", json.dumps(kiosk), 1, True),
+        ],
+        hostname="127.0.0.1",
+        port=district.brokers["hall-b"].port,
     )
-    wait_snapshot(view, lambda s: waiting(s, "hall-b", "tax") == 4 and any(
-        h["alerts"] and "kiosk-2" in h["problems"] for h in s["halls"]))
+    wait_snapshot(
+        view,
+        lambda s: (
+            waiting(s, "hall-b", "tax") == 4 and any(h["alerts"] and "kiosk-2" in h["problems"] for h in s["halls"])
+        ),
+    )
     shots = DOCS if os.environ.get("TIDEQ_UPDATE_SCREENSHOTS") else tmp_path
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])

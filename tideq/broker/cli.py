@@ -24,9 +24,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--client-certs", action="store_true", help="one client certificate per login, and require one")
     a.set_defaults(func=run_acl)
 
-    u = sub.add_parser("uplink", help="write the Mosquitto bridge of each hall to the district centre, and the centre's ACL")
+    u = sub.add_parser(
+        "uplink", help="write the Mosquitto bridge of each hall to the district centre, and the centre's ACL"
+    )
     u.add_argument(
-        "--config", required=True, action="append", help="hall .toml file with a [district] table (repeat for each hall)"
+        "--config",
+        required=True,
+        action="append",
+        help="hall .toml file with a [district] table (repeat for each hall)",
     )
     u.add_argument("--out", required=True, help="folder for {hall}/bridge.conf and centre/{acl,passwd,...}")
     u.set_defaults(func=run_uplink)

@@ -42,9 +42,9 @@ from .ratelimit import RateLimiter, client_address, networks
 from .views import hall_today, hall_view, is_stale, ticket_view
 
 if TYPE_CHECKING:
-    from .district import DistrictView
     from tideq.contract import BusClient
 
+    from .district import DistrictView
     from .ratings import Outbox
 
 log = logging.getLogger("tideq.gateway.access")

@@ -80,7 +80,7 @@ class DistrictView:
         c.on_connect = self._on_connect
         c.on_disconnect = lambda *_: self.connected.clear()
         c.on_message = self._on_message
-        c.reconnect_delay_set(0.2, 5)
+        c.reconnect_delay_set(1, 5)
         self._mqtt = c
 
     def start(self) -> DistrictView:
@@ -102,7 +102,7 @@ class DistrictView:
         self.connected.set()
 
     def _on_message(self, _c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
-        self.feed(msg.topic, msg.payload)
+        self.feed(msg.topic, bytes(msg.payload))
 
     def feed(self, topic: str, payload: bytes) -> None:
         """One message from the centre (also how tests and the bench can drive it by hand)."""
@@ -153,7 +153,11 @@ class DistrictView:
                             for x in (s.services.services if s.services else [])
                         ],
                         "alerts": [
-                            {"service": a.service, "level": a.level.value, "reason": {"zh": a.reason.zh, "en": a.reason.en}}
+                            {
+                                "service": a.service,
+                                "level": a.level.value,
+                                "reason": {"zh": a.reason.zh, "en": a.reason.en},
+                            }
                             for a in (s.tidal.alerts if s.tidal else [])
                         ],
                         "tidal_open": len(s.tidal.open) if s.tidal else 0,
@@ -189,9 +193,7 @@ def district_main(view: dict[str, Any], lang: str) -> str:
     parts.append('<section class="halls">')
     for h in halls:
         hid = escape(h["hall"])
-        link = (
-            "up" if h["uplink"] else "down" if h["uplink"] is False else "unknown"
-        )
+        link = "up" if h["uplink"] else "down" if h["uplink"] is False else "unknown"
         parts.append(f'<article class="hallcard" id="hall-{hid}" data-uplink="{link}"><h2>{hid}')
         parts.append(f' <span class="link {link}">{escape(t(lang, "district_link_" + link))}</span></h2>')
         names = {s["id"]: s["name"][lang] for s in h["services"]}
@@ -204,15 +206,15 @@ def district_main(view: dict[str, Any], lang: str) -> str:
             parts.append(f'<p class="tidal">{escape(t(lang, "district_tidal_open", n=h["tidal_open"]))}</p>')
         parts.append(
             f'<table class="waits"><thead><tr><th>{escape(t(lang, "district_service"))}</th>'
-            f'<th>{escape(t(lang, "district_waiting"))}</th><th>{escape(t(lang, "district_eta"))}</th>'
-            f'<th>{escape(t(lang, "district_windows"))}</th></tr></thead><tbody>'
+            f"<th>{escape(t(lang, 'district_waiting'))}</th><th>{escape(t(lang, 'district_eta'))}</th>"
+            f"<th>{escape(t(lang, 'district_windows'))}</th></tr></thead><tbody>"
         )
         for s in h["services"]:
             eta = _eta(s, lang)
             parts.append(
                 f'<tr id="svc-{hid}-{escape(s["id"])}"><td>{escape(s["name"][lang])}</td>'
                 f'<td class="num" data-waiting="{s["waiting"]}">{s["waiting"]}</td>'
-                f"<td>{escape(eta)}</td><td class=\"num\">{s['windows_open']}</td></tr>"
+                f'<td>{escape(eta)}</td><td class="num">{s["windows_open"]}</td></tr>'
             )
         parts.append("</tbody></table>")
         d = h["devices"]
@@ -229,8 +231,10 @@ def district_main(view: dict[str, Any], lang: str) -> str:
 
 
 def district_page(view: dict[str, Any], lang: str) -> str:
-    body = district_main(view, lang) + f'<footer><p>{escape(t(lang, "district_footer"))}</p></footer>'
-    return _page(lang, t(lang, "district_title"), body, script="district.js", data=None, other=f"?lang={_other_lang(lang)}")
+    body = district_main(view, lang) + f"<footer><p>{escape(t(lang, 'district_footer'))}</p></footer>"
+    return _page(
+        lang, t(lang, "district_title"), body, script="district.js", data=None, other=f"?lang={_other_lang(lang)}"
+    )
 
 
 def district_router(view: DistrictView) -> APIRouter:

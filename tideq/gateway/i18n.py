@@ -60,7 +60,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "unavailable": "叫号系统正在连接，请稍后刷新，或留意现场叫号。",
         "district_title": "全区大厅概览",
         "district_totals": "{n} 个大厅 · 共 {w} 人等候 · {a} 条预警",
-        "district_no_centre": "未连接区级中心：请以 tideq gateway --district mqtts://中心地址:8883 启动（见 docs/district.md）。",
+        "district_no_centre": (
+            "未连接区级中心：请以 tideq gateway --district mqtts://中心地址:8883 启动（见 docs/district.md）。"
+        ),
         "district_offline": "与区级中心的连接已断开，正在重连；下列数据为断开前的最新状态。",
         "district_link_up": "在线",
         "district_link_down": "链路中断",
@@ -128,7 +130,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "unavailable": "The queue system is connecting; refresh in a moment, or listen for calls in the hall.",
         "district_title": "District halls",
         "district_totals": "{n} halls · {w} waiting · {a} alerts",
-        "district_no_centre": "Not connected to a district centre: start tideq gateway --district mqtts://CENTRE:8883 (docs/district.md).",
+        "district_no_centre": (
+            "Not connected to a district centre: start tideq gateway --district mqtts://CENTRE:8883 (docs/district.md)."
+        ),
         "district_offline": "Lost the link to the district centre, reconnecting; showing the last state seen.",
         "district_link_up": "online",
         "district_link_down": "link down",
