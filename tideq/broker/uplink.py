@@ -14,12 +14,15 @@ commands come in and only its replies go out.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
+import threading
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tideq.config.schema import DistrictConfig, HallConfig
 from tideq.contract import Topics
@@ -27,6 +30,7 @@ from tideq.contract import Topics
 from .acl import hash_password
 from .errors import AclError
 
+log = logging.getLogger(__name__)
 DISTRICT_USER = "district"  # the centre's own reader (district page), and the sender of opted-in commands
 SYSTEM_CAS = "/etc/ssl/certs"
 
@@ -97,21 +101,10 @@ def bridge_text(h: Hall, env: Mapping[str, str] | None = None) -> str:
         "notifications_local_only false",
         f"notification_topic {h.status_topic}",
     ]
-    if d.password_env:
-        password = env.get(d.password_env)
-        if not password:
-            raise UplinkError(
-                f"hall {h.hall_id}: [district] password_env = {d.password_env!r} but that variable is not set; "
-                f"export it with the password of login {h.user!r} on the centre, then rerun `tideq uplink`"
-            )
-        lines += [f"remote_username {h.user}", f"remote_password {password}"]
-    elif d.cert_file is None:
-        raise UplinkError(
-            f"hall {h.hall_id}: the centre must know the hall: set [district] password_env (a login) or "
-            "cert_file and key_file (a client certificate)"
-        )
-    else:
-        lines.append(f"remote_username {h.user}")
+    password = _password(h, env)
+    lines.append(f"remote_username {h.user}")
+    if password is not None:
+        lines.append(f"remote_password {password}")
     if d.tls:
         lines.append(f"bridge_cafile {h.path(d.ca_file)}" if d.ca_file else f"bridge_capath {SYSTEM_CAS}")
         if d.cert_file and d.key_file:
@@ -219,3 +212,113 @@ def write_uplink(halls: Iterable[Hall], out: Path, env: Mapping[str, str] | None
     except OSError as err:
         raise UplinkError(f"cannot write the uplink files under {out}: {err}") from err
     return files
+
+
+def _password(h: Hall, env: Mapping[str, str]) -> str | None:
+    d = h.district
+    if not d.password_env:
+        if d.cert_file is None:
+            raise UplinkError(
+                f"hall {h.hall_id}: the centre must know the hall: set [district] password_env (a login) or "
+                "cert_file and key_file (a client certificate)"
+            )
+        return None
+    password = env.get(d.password_env)
+    if not password:
+        raise UplinkError(
+            f"hall {h.hall_id}: [district] password_env = {d.password_env!r} but that variable is not set; "
+            f"export it with the password of login {h.user!r} on the centre"
+        )
+    return password
+
+
+class Forwarder:
+    """The uplink of a hall on the embedded broker, which cannot bridge (amqtt has no bridge):
+    the same forwarding as `bridge_text` in two paho connections inside the controller process.
+
+    Towards the centre: client id and login the hall's identity, persistent session
+    (clean_session False), QoS 1, a will "0" on `status/uplink` and "1" once connected; paho keeps
+    up to `queue_max` QoS 1 messages while the centre is away and sends them when it is back, so
+    the controller never waits for the centre. amqtt speaks MQTT 3.1.1, which cannot say whether a
+    live message was published retained; state/, health/ and status/ are retained by the contract,
+    so those go out retained, events not."""
+
+    RETAINED_ROOTS = ("state", "health", "status")
+
+    def __init__(self, h: Hall, local_port: int, env: Mapping[str, str] | None = None) -> None:
+        import paho.mqtt.client as mqtt
+        from paho.mqtt.enums import CallbackAPIVersion
+
+        self.hall, d = h, h.district
+        self.prefix = h.topics.prefix + "/"
+        self.local_port = local_port
+        self.connected = threading.Event()
+        self.remote = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=h.user, clean_session=False)
+        self.remote.max_queued_messages_set(d.queue_max)
+        self.remote.max_inflight_messages_set(100)
+        password = _password(h, os.environ if env is None else env)
+        self.remote.username_pw_set(h.user, password)
+        if d.tls:
+            try:
+                self.remote.tls_set(
+                    ca_certs=str(h.path(d.ca_file)) if d.ca_file else None,
+                    certfile=str(h.path(d.cert_file)) if d.cert_file else None,
+                    keyfile=str(h.path(d.key_file)) if d.key_file else None,
+                )
+            except (OSError, ValueError) as err:
+                raise UplinkError(f"hall {h.hall_id}: [district] TLS files unusable: {err}") from err
+        self.remote.will_set(h.status_topic, "0", qos=1, retain=True)
+        self.remote.reconnect_delay_set(d.restart_s[0], d.restart_s[1])
+        self.remote.on_connect = self._remote_connected
+        self.remote.on_disconnect = lambda *_: self.connected.clear()
+        self.remote.on_message = self._from_centre
+        self.local = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"tideq-uplink-{h.hall_id}")
+        self.local.max_queued_messages_set(d.queue_max)
+        self.local.on_connect = self._local_connected
+        self.local.on_message = self._from_hall
+        self.local.reconnect_delay_set(1, 5)
+        host, _, port = d.address.split(",")[0].strip().rpartition(":")
+        self._remote_at = (host, int(port))
+
+    def _remote_connected(self, client: Any, _u: Any, _f: Any, rc: Any, _p: Any = None) -> None:
+        if getattr(rc, "is_failure", False):
+            log.error("uplink of %s: the centre refused %s: %s", self.hall.hall_id, self.hall.user, rc)
+            return
+        client.publish(self.hall.status_topic, "1", qos=1, retain=True)
+        if self.hall.district.commands_from:
+            client.subscribe(f"{self.prefix}cmd/{self.hall.district.commands_from}/#", 1)
+        self.connected.set()
+
+    def _local_connected(self, client: Any, *_: Any) -> None:
+        filters = [(self.prefix + f, 1) for f in self.hall.district.forward]
+        if self.hall.district.commands_from:
+            filters.append((self.hall.topics.reply(self.hall.district.commands_from), 1))
+        client.subscribe(filters)
+
+    def _from_hall(self, _c: Any, _u: Any, msg: Any) -> None:
+        root = msg.topic.removeprefix(self.prefix).split("/", 1)[0]
+        self.remote.publish(msg.topic, msg.payload, qos=1, retain=msg.retain or root in self.RETAINED_ROOTS)
+
+    def _from_centre(self, _c: Any, _u: Any, msg: Any) -> None:
+        self.local.publish(msg.topic, msg.payload, qos=1, retain=False)  # commands are never retained
+
+    def start(self) -> Forwarder:
+        self.local.connect("127.0.0.1", self.local_port, keepalive=30)
+        self.local.loop_start()
+        self.remote.connect_async(*self._remote_at, keepalive=self.hall.district.keepalive_s)
+        self.remote.loop_start()
+        return self
+
+    def stop(self) -> None:
+        """Stop forwarding: say "0" on `status/uplink` first (a clean DISCONNECT fires no will); the
+        centre keeps the hall's session for when it is back."""
+        self.local.disconnect()
+        self.local.loop_stop()
+        if self.connected.is_set():
+            info = self.remote.publish(self.hall.status_topic, "0", qos=1, retain=True)
+            try:
+                info.wait_for_publish(2)
+            except RuntimeError:  # the link dropped meanwhile: the will says the same
+                log.debug("uplink goodbye not sent", exc_info=True)
+        self.remote.disconnect()
+        self.remote.loop_stop()

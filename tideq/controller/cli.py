@@ -51,6 +51,7 @@ def with_cli_login(loaded: LoadedConfig, args: argparse.Namespace) -> LoadedConf
 def run_controller(args: argparse.Namespace) -> int:
     from tideq.broker.embedded import EmbeddedBroker
     from tideq.broker.errors import EmbeddedBrokerError
+    from tideq.broker.uplink import Hall
 
     from .service import ControllerService
 
@@ -62,7 +63,10 @@ def run_controller(args: argparse.Namespace) -> int:
     embedded = None
     if (args.broker or loaded.hall.broker.url) == "embedded":
         try:
-            embedded = EmbeddedBroker(loaded.hall.broker.embedded_port, loaded.hall.broker.embedded_host).start()
+            uplink = Hall.of(loaded.hall, loaded.path.parent) if loaded.hall.district else None
+            embedded = EmbeddedBroker(
+                loaded.hall.broker.embedded_port, loaded.hall.broker.embedded_host, uplink
+            ).start()
         except EmbeddedBrokerError as err:
             print(f"tideq controller: {err}", file=sys.stderr)
             return 2
