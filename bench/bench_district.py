@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import os
 import statistics
 import sys
 import tempfile
@@ -62,6 +63,7 @@ def publisher(
     """One process drives every hall: `targets` are (hall, port, user, password) of where each
     hall publishes (its own broker, or the centre for the baseline)."""
     clients = [(h, _client(f"sim-{h}", port, u, p)) for h, port, u, p in targets]
+    done.put(("ready", len(clients)))
     start.wait()
     seq = 0
 
@@ -151,13 +153,15 @@ def run(
     centre_port: int,
     password: str,
     args: argparse.Namespace,
+    pids: dict[str, list[int]],
 ) -> dict[str, Any]:
     rx = Receiver(centre_port, password)
     ctx = mp.get_context("spawn")
     start, done = ctx.Event(), ctx.Queue()
     proc = ctx.Process(target=publisher, args=(targets, args.rate, args.seconds, args.burst, start, done))
     proc.start()
-    time.sleep(2.0)  # let 50 clients connect in the child before the clock starts (warm-up, not sync)
+    assert done.get(timeout=120)[0] == "ready"
+    cpu0 = {k: _cpu(v) for k, v in pids.items()}
     start.set()
     out: dict[str, Any] = {}
     for _ in range(2):
@@ -176,9 +180,21 @@ def run(
             "p99_ms": lat[int(0.99 * (got - 1))] if lat else float("nan"),
             "max_ms": lat[-1] if lat else float("nan"),
         }
+    msgs = sum(out[p]["received"] for p in ("steady", "burst"))
+    out["cpu_ms_per_1000"] = {k: 1e6 * (_cpu(v) - cpu0[k]) / max(msgs, 1) for k, v in pids.items()}
     proc.join(30)
     rx.close()
     return out
+
+
+def _cpu(pids: list[int]) -> float:
+    """CPU seconds (user + system) the processes `pids` have used so far (/proc/PID/stat)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / tick
 
 
 def main() -> int:
@@ -226,7 +242,8 @@ def main() -> int:
         try:
             # baseline first: the same halls' logins straight to the centre, no bridges
             direct = [(h, centre.port, f"hall-{h}", env[f"PW_{h.upper()}"]) for h in ids]
-            base = run("direct", direct, centre.port, files.reader_password, args)
+            assert centre.proc is not None
+            base = run("direct", direct, centre.port, files.reader_password, args, {"centre": [centre.proc.pid]})
             t0 = time.monotonic()
             for h in ids:
                 brokers.append(
@@ -234,7 +251,15 @@ def main() -> int:
                 )
             started = time.monotonic() - t0
             bridged = [(h, b.port, None, None) for h, b in zip(ids, brokers, strict=True)]
-            br = run("bridged", bridged, centre.port, files.reader_password, args)
+            hall_pids = [b.proc.pid for b in brokers if b.proc is not None]
+            br = run(
+                "bridged",
+                bridged,
+                centre.port,
+                files.reader_password,
+                args,
+                {"centre": [centre.proc.pid], "halls": hall_pids},
+            )
         finally:
             for b in brokers:
                 b.stop()
@@ -250,6 +275,8 @@ def main() -> int:
                 f"  {name:28s} {phase:6s} received {r['received']:>6}/{r['sent']:<6} {r['msgs_s']:8.0f} msgs/s  "
                 f"p50 {r['p50_ms']:7.1f} ms  p99 {r['p99_ms']:7.1f} ms  max {r['max_ms']:7.1f} ms"
             )
+        cpu = ", ".join(f"{k} {v:.0f} ms" for k, v in res["cpu_ms_per_1000"].items())
+        print(f"  {name:28s} broker CPU per 1,000 messages: {cpu}")
     lost = any(not res[p]["complete"] for res in (base, br) for p in ("steady", "burst"))
     return 1 if lost else 0
 

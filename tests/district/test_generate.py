@@ -47,9 +47,9 @@ def test_centre_acls_bind_each_hall_to_its_prefix() -> None:
 
 
 def test_missing_password_and_bad_forwards_are_refused_with_the_fix() -> None:
-    with pytest.raises(UplinkError, match="HALL_PW.*not set.*export"):
+    with pytest.raises(UplinkError, match=r"HALL_PW.*not set.*export"):
         bridge_text(hall(), {})
-    with pytest.raises(UplinkError, match="password_env.*cert_file"):
+    with pytest.raises(UplinkError, match=r"password_env.*cert_file"):
         bridge_text(Hall("hall-b", DistrictConfig(address="c:1")), {})
     with pytest.raises(ValidationError, match="cannot be forwarded"):
         DistrictConfig(address="c:1", forward=["cmd/#"])
