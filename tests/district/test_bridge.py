@@ -57,7 +57,7 @@ def test_hall_b_works_while_the_centre_is_down_and_the_centre_catches_up(distric
         centre.broker.port,
         DISTRICT_USER,
         centre.reader_password,
-        ["tideq/hall-b/state/queue"],
+        ["tideq/hall-b/state/queue", "tideq/hall-b/event/#"],
         persistent=True,
         client_id=watcher,
     )
@@ -66,6 +66,13 @@ def test_hall_b_works_while_the_centre_is_down_and_the_centre_catches_up(distric
     stop_client(c)  # offline subscriber: its session (and subscription) stays on the centre
     centre.broker.stop()
     missed = [take(district, "hall-b") for _ in range(3)]  # hall B answers with the centre down
+    # and an event (not retained, so only a queue can deliver it later): an unreadable command
+    marker = f"kiosk-{uuid.uuid4().hex[:6]}"
+    raw = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=marker)
+    raw.connect("127.0.0.1", district.brokers["hall-b"].port)
+    raw.loop_start()
+    raw.publish(f"tideq/hall-b/cmd/{marker}/ticket", b"{not json", qos=1).wait_for_publish(WAIT_S)
+    stop_client(raw)
     centre.broker.start()  # same port, sessions restored from persistence
     c2 = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=watcher, clean_session=False)
     c2.username_pw_set(DISTRICT_USER, centre.reader_password)
@@ -76,6 +83,9 @@ def test_hall_b_works_while_the_centre_is_down_and_the_centre_catches_up(distric
     c2.loop_start()
     try:
         assert box2.wait_for(queued("hall-b", missed[-1])), "the centre did not catch up after its restart"
+        assert box2.wait_for(
+            lambda t, b: t == "tideq/hall-b/event/rejected" and isinstance(b, dict) and b.get("sender") == marker
+        ), "an event published while the centre was down never reached it"
     finally:
         stop_client(c2)
 
