@@ -1,6 +1,7 @@
 """A single-box hall on the embedded broker (amqtt, which cannot bridge) uplinks through the
 in-process `Forwarder`: same identity, TLS, QoS 1 persistent session and topics as the Mosquitto
-bridge, against the real centre with its generated ACL."""
+bridge, against the real centre with its generated ACL; the hall works while the centre is down
+and the centre gets the state it missed when it returns."""
 
 from __future__ import annotations
 
@@ -57,6 +58,21 @@ def test_an_embedded_broker_hall_uplinks_through_the_forwarder(tmp_path, hall, m
             assert box.wait_for(queued("hall-e", reply.ticket.number)), "the embedded hall's ticket never arrived"
             assert box.wait_for(lambda t, b: t == "tideq/hall-e/status/uplink" and str(b) == "1")
             assert not [t for t in box.topics() if "/cmd/" in t], "a command went out to the centre"
+            # the centre away: the hall keeps answering, the forwarder holds what it missed
+            stop_client(c)
+            centre.stop()
+            missed = kiosk.send("ticket", {"service": "tax", "source": "kiosk-1"}, timeout=5)
+            assert missed.ok and missed.ticket is not None
+            centre.start()
+            c, box = subscriber(
+                centre.port,
+                DISTRICT_USER,
+                files.reader_password,
+                ["tideq/+/state/queue", "tideq/+/status/uplink"],
+                persistent=False,
+                client_id="district-embedded-2",
+            )
+            assert box.wait_for(queued("hall-e", missed.ticket.number)), "the forwarder did not catch the centre up"
         finally:
             kiosk.close()
             svc.stop()
