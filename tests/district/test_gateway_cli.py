@@ -25,11 +25,13 @@ def gateway(d: District, port: int, *extra: str) -> list[str]:
     ]  # fmt: skip
 
 
-def test_the_gateway_serves_the_district_from_the_centre_over_tls(district: District) -> None:
+def test_the_gateway_serves_the_district_from_the_centre_over_tls(district: District, tmp_path) -> None:
     port = free_port()
     env = {**os.environ, "TIDEQ_HALL_SECRET": HALL_SECRET, "TIDEQ_TEST_READER": district.centre.reader_password}
     centre = f"mqtts://127.0.0.1:{district.centre.tls_port}"
     args = [
+        "--data-dir",  # the gateway's outbox goes under it, not into the example hall's folder
+        str(tmp_path),
         "--district",
         centre,
         "--district-ca",
@@ -53,9 +55,16 @@ def test_the_gateway_serves_the_district_from_the_centre_over_tls(district: Dist
         assert proc.wait(15) in (0, -15)
 
 
-def test_an_unset_password_variable_is_refused_with_the_fix(district: District) -> None:
+def test_an_unset_password_variable_is_refused_with_the_fix(district: District, tmp_path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "TIDEQ_TEST_UNSET"}
     env["TIDEQ_HALL_SECRET"] = HALL_SECRET
-    args = ["--district", "mqtts://127.0.0.1:1", "--district-password-env", "TIDEQ_TEST_UNSET"]
+    args = [
+        "--data-dir",
+        str(tmp_path),
+        "--district",
+        "mqtts://127.0.0.1:1",
+        "--district-password-env",
+        "TIDEQ_TEST_UNSET",
+    ]
     r = subprocess.run(gateway(district, free_port(), *args), capture_output=True, text=True, env=env, timeout=60)
     assert r.returncode == 2 and "TIDEQ_TEST_UNSET is not set" in r.stderr and "credentials.toml" in r.stderr
