@@ -27,6 +27,7 @@ COMMANDS = {
     "gateway": "tideq.gateway.cli",
     "counter-bridge": "tideq.bridge.cli",
     "acl": "tideq.broker.cli",
+    "uplink": "tideq.broker.cli",
     "simulate": "tideq.sim.cli",
     "report": "tideq.report.cli",
     "archive": "tideq.report.cli",

@@ -24,6 +24,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--client-certs", action="store_true", help="one client certificate per login, and require one")
     a.set_defaults(func=run_acl)
 
+    u = sub.add_parser(
+        "uplink", help="write the Mosquitto bridge of each hall to the district centre, and the centre's ACL"
+    )
+    u.add_argument(
+        "--config",
+        required=True,
+        action="append",
+        help="hall .toml file with a [district] table (repeat for each hall)",
+    )
+    u.add_argument("--out", required=True, help="folder for {hall}/bridge.conf and centre/{acl,passwd,...}")
+    u.set_defaults(func=run_uplink)
+
 
 def run_acl(args: argparse.Namespace) -> int:
     from .acl import AclError, TlsListener, write_acl
@@ -51,4 +63,31 @@ def run_acl(args: argparse.Namespace) -> int:
             f'  TLS listener on port {files.tls_port}: [broker] url = "mqtts://HOST:{files.tls_port}"'
             + (f"; {len(files.tls.clients)} client certificates in tls/clients/" if files.tls.clients else "")
         )
+    return 0
+
+
+def run_uplink(args: argparse.Namespace) -> int:
+    from .uplink import Hall, UplinkError, write_uplink
+
+    halls = []
+    for path in args.config:
+        loaded = load_or_report(path)
+        if loaded is None:
+            return 2
+        try:
+            halls.append(Hall.of(loaded.hall, loaded.path.parent))
+        except UplinkError as err:
+            print(f"{path}: {err}", file=sys.stderr)
+            return 2
+    try:
+        files = write_uplink(halls, Path(args.out))
+    except UplinkError as err:
+        print(err, file=sys.stderr)
+        return 1
+    for hall, bridge in files.bridges.items():
+        print(f"  {bridge}  (hall {hall}: include from its mosquitto.conf; 0600, holds its centre password)")
+    print(
+        f"  {files.centre_acl}  {files.centre_passwd}  {files.centre_conf}  (the centre; EMQX: docs/district.md)\n"
+        f"  {files.out / 'centre' / 'credentials.toml'}  (the district page's login, user district)"
+    )
     return 0

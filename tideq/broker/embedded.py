@@ -7,6 +7,9 @@ It binds loopback only. It has no logins, no ACL and no TLS (amqtt 0.12's passwo
 only its own sha512-crypt/argon2 files and its ACL plugin has no per-login patterns, so it
 cannot enforce what `tideq acl` generates), so bound to any other address it would let anyone on
 the network issue tickets and call windows: it refuses to start and says to use Mosquitto.
+
+amqtt cannot bridge either: with `[district]` set, `uplink` runs the same forwarding as the
+Mosquitto bridge `tideq uplink` writes, in-process (tideq/broker/uplink.py `Forwarder`).
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from .errors import EmbeddedBrokerError
 if TYPE_CHECKING:
     from amqtt.broker import Broker
 
+    from .uplink import Forwarder, Hall
+
 log = logging.getLogger(__name__)
 
 
@@ -38,7 +43,7 @@ def is_loopback(host: str) -> bool:
 
 
 class EmbeddedBroker:
-    def __init__(self, port: int, host: str = "127.0.0.1") -> None:
+    def __init__(self, port: int, host: str = "127.0.0.1", uplink: Hall | None = None) -> None:
         if not is_loopback(host):
             raise EmbeddedBrokerError(
                 f"the embedded broker will not bind {host}: it has no logins, ACL or TLS, so anyone on the "
@@ -50,6 +55,8 @@ class EmbeddedBroker:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="embedded-broker", daemon=True)
         self._broker: Broker | None = None
+        self.uplink = uplink
+        self.forwarder: Forwarder | None = None
 
     @property
     def url(self) -> str:
@@ -77,12 +84,26 @@ class EmbeddedBroker:
         while time.monotonic() < deadline:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return self
+                    return self._start_uplink()
             except OSError:
                 time.sleep(0.02)  # port not open yet
         raise EmbeddedBrokerError(f"embedded broker did not open port {self.port}")
 
+    def _start_uplink(self) -> EmbeddedBroker:
+        if self.uplink is not None:
+            from .uplink import Forwarder, UplinkError
+
+            try:
+                self.forwarder = Forwarder(self.uplink, self.port).start()
+            except (UplinkError, OSError) as err:
+                self.stop()
+                raise EmbeddedBrokerError(f"the district uplink cannot start: {err}") from err
+        return self
+
     def stop(self) -> None:
+        if self.forwarder is not None:
+            self.forwarder.stop()
+            self.forwarder = None
         if self._broker is not None:
             fut = asyncio.run_coroutine_threadsafe(self._broker.shutdown(), self._loop)
             try:

@@ -460,6 +460,96 @@ class GatewayConfig(Strict):
         return v
 
 
+DEFAULT_FORWARD = ("state/#", "event/call", "event/tidal", "event/rejected", "health/#")
+# event/rated is left out: it names the staff member signed in at the rated window (personal data
+# of an identifiable employee, tied to a rating); the 好差评 outbox of the gateway already pushes it.
+
+
+class DistrictConfig(Strict):
+    """The hall's uplink to the district's central broker: `tideq uplink` turns it into a
+    Mosquitto bridge (docs/district.md). Each hall keeps its own controller and broker; the
+    bridge copies the listed topics out under the hall's own prefix, QoS 1 with a persistent
+    session, so the centre catches up after an outage and the hall never waits for it."""
+
+    address: str = Field(
+        description="the central broker as host:port (TLS port, e.g. district.example.gov.cn:8883); "
+        "several, comma-separated, for a cluster's nodes (tried in turn)",
+    )
+    tls: bool = Field(True, description="TLS to the centre; false only for a test on loopback")
+    ca_file: str | None = Field(
+        None, description="CA that signed the centre's certificate; relative to this file; none: system CAs"
+    )
+    cert_file: str | None = Field(
+        None, description="the hall's client certificate, if the centre identifies halls by certificate"
+    )
+    key_file: str | None = Field(None, description="the key of cert_file")
+    username: str | None = Field(
+        None, description="the hall's login on the centre and its remote client id; default hall-{hall id}"
+    )
+    password_env: str | None = Field(
+        None,
+        pattern=r"^[A-Z_][A-Z0-9_]*$",
+        description="environment variable holding that login's password (read by `tideq uplink`)",
+    )
+    forward: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_FORWARD),
+        min_length=1,
+        description="topic filters copied out, relative to tideq/{hall}/ (only under state/, event/, health/, "
+        "status/); event/rated is not in the default (it names staff)",
+    )
+    commands_from: str | None = Field(
+        None,
+        pattern=ID_PATTERN,
+        description="opt-in: accept commands from the centre as this sender id (cmd/{it}/# in, reply/{it} out); "
+        "the hall's controller then answers the centre like any client. None: nothing comes in",
+    )
+    restart_s: tuple[int, int] = Field(
+        (2, 30), description="reconnect backoff to the centre: first and longest wait, s"
+    )
+    keepalive_s: int = Field(30, ge=5, le=3600, description="MQTT keepalive towards the centre, s")
+    queue_max: int = Field(
+        100_000,
+        ge=100,
+        description="messages the hall broker holds for the centre while it is down (then the oldest QoS 1 "
+        "ones are dropped; retained state is re-sent on reconnect anyway)",
+    )
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, v: str) -> str:
+        for part in v.split(","):
+            if not re.match(r"^[A-Za-z0-9.\-]+:\d{1,5}$", part.strip()):
+                raise ValueError(f"{part.strip()!r}: write the central broker as host:port, e.g. district.local:8883")
+        return v
+
+    @field_validator("forward")
+    @classmethod
+    def _forward(cls, v: list[str]) -> list[str]:
+        for f in v:
+            root = f.split("/", 1)[0]
+            if root not in ("state", "event", "health", "status") or "//" in f or f.startswith("/"):
+                raise ValueError(
+                    f"{f!r} cannot be forwarded: only filters under state/, event/, health/ or status/ "
+                    "go to the centre (cmd/ and reply/ carry visitors' data; use commands_from to accept commands)"
+                )
+            if "#" in f[:-1] or (f.endswith("#") and not (f == "#" or f.endswith("/#"))):
+                raise ValueError(f"{f!r}: '#' may only end a filter, after a '/' (e.g. state/#)")
+        return v
+
+    @model_validator(mode="after")
+    def _backoff(self) -> DistrictConfig:
+        lo, hi = self.restart_s
+        if not 1 <= lo <= hi:
+            raise ValueError(f"restart_s = {list(self.restart_s)}: write [first, longest] with 1 <= first <= longest")
+        if (self.cert_file is None) != (self.key_file is None):
+            raise ValueError("set both cert_file and key_file for a client certificate, or neither")
+        return self
+
+    def user(self, hall_id: str) -> str:
+        """The hall's identity on the centre."""
+        return self.username or f"hall-{hall_id}"
+
+
 class HallConfig(Strict):
     """The whole hall file."""
 
@@ -488,6 +578,9 @@ class HallConfig(Strict):
     )
     ratings: RatingsConfig = Field(
         default_factory=RatingsConfig, description="[ratings]: the 好差评 outbox (push endpoint, retries)"
+    )
+    district: DistrictConfig | None = Field(
+        None, description="[district]: bridge this hall's broker to the district's central broker (optional)"
     )
 
     @model_validator(mode="after")

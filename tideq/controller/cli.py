@@ -64,6 +64,7 @@ def worker_alive(service: ControllerService) -> bool:
 def run_controller(args: argparse.Namespace) -> int:
     from tideq.broker.embedded import EmbeddedBroker
     from tideq.broker.errors import EmbeddedBrokerError
+    from tideq.broker.uplink import Hall
 
     from .service import ControllerService
 
@@ -85,7 +86,10 @@ def run_controller(args: argparse.Namespace) -> int:
     embedded = None
     if (args.broker or loaded.hall.broker.url) == "embedded":
         try:
-            embedded = EmbeddedBroker(loaded.hall.broker.embedded_port, loaded.hall.broker.embedded_host).start()
+            uplink = Hall.of(loaded.hall, loaded.path.parent) if loaded.hall.district else None
+            embedded = EmbeddedBroker(
+                loaded.hall.broker.embedded_port, loaded.hall.broker.embedded_host, uplink
+            ).start()
         except EmbeddedBrokerError as err:
             print(f"tideq controller: {err}", file=sys.stderr)
             return 2

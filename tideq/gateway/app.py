@@ -44,6 +44,7 @@ from .views import hall_today, hall_view, is_stale, ticket_view
 if TYPE_CHECKING:
     from tideq.contract import BusClient
 
+    from .district import DistrictView
     from .ratings import Outbox
 
 log = logging.getLogger("tideq.gateway.access")
@@ -346,11 +347,15 @@ def _json(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
-def extra_routers(settings: Settings, bus: GatewayBus, outbox: Outbox | None = None) -> list[APIRouter]:
+def extra_routers(
+    settings: Settings, bus: GatewayBus, outbox: Outbox | None = None, district: DistrictView | None = None
+) -> list[APIRouter]:
     """The routers `tideq gateway` (and scripts/gen_openapi.py) include besides its own: the
     booking platform's API (docs/booking-api.md) and, given the 好差评 outbox, its export
-    (docs/ratings.md). Both answer only the API keys of `[booking] platforms`."""
+    (docs/ratings.md), both answering only the API keys of `[booking] platforms`; and the district
+    page (docs/district.md), empty with a how-to until `district` is connected to a centre."""
     from .booking import BookingClient, booking_router
+    from .district import DistrictView, district_router
     from .keys import ApiKeys
 
     hall = settings.hall
@@ -360,6 +365,7 @@ def extra_routers(settings: Settings, bus: GatewayBus, outbox: Outbox | None = N
         from .ratings import ratings_router
 
         routers.append(ratings_router(outbox, keys, hall))
+    routers.append(district_router(district or DistrictView(None)))
     return routers
 
 

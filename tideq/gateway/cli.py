@@ -27,6 +27,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--public-url", help="address phones reach it at (default [gateway] public_url)")
     p.add_argument("--data-dir", help="the controller's data folder, for its hall.secret (default [storage] data_dir)")
     add_broker_args(p, USER)
+    p.add_argument("--district", help="the district's central broker, mqtts://host:port: serve /district from it")
+    p.add_argument("--district-user", default="district", help="login on the centre (default district, read-only)")
+    p.add_argument("--district-password-env", help="environment variable holding that login's password")
+    p.add_argument("--district-ca", help="CA certificate of the centre (mqtts://); default the system's CAs")
     p.set_defaults(func=run)
 
 
@@ -61,7 +65,10 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings(hall, secret)
     # the 好差评 outbox lives in the gateway's own folder beside the controller's data (docs/ratings.md)
     ratings = RatingsService(client, hall, (Path(args.data_dir) if args.data_dir else loaded.data_dir) / "gateway")
-    app = create_app(bus, settings, routers=extra_routers(settings, bus, ratings.outbox))
+    district = _district(args)
+    if district is False:
+        return 2
+    app = create_app(bus, settings, routers=extra_routers(settings, bus, ratings.outbox, district or None))
     config = uvicorn.Config(
         app,
         host=hall.gateway.host,
@@ -108,6 +115,8 @@ def run(args: argparse.Namespace) -> int:
 
     server = Server(config)
     ratings.start()
+    if district:
+        district.start()
     try:
         server.run()
     except BrokerUnreachable as err:
@@ -115,4 +124,40 @@ def run(args: argparse.Namespace) -> int:
         return 1
     finally:
         ratings.stop()
+        if district:
+            district.stop()
     return 0 if server.started else 1  # uvicorn logged why (no broker: the lifespan's BrokerUnreachable)
+
+
+def _district(args: argparse.Namespace) -> Any:
+    """The district view of `--district` (a DistrictView), None without it, False after printing
+    what is wrong."""
+    import os
+
+    from tideq.contract.client import TlsFiles
+    from tideq.contract.errors import ContractError
+
+    from .district import DistrictView
+
+    if not args.district:
+        return None
+    password = None
+    if args.district_password_env:
+        password = os.environ.get(args.district_password_env)
+        if not password:
+            print(
+                f"tideq gateway: --district-password-env {args.district_password_env} is not set; export the "
+                f"password of {args.district_user!r} (centre/credentials.toml from `tideq uplink`)",
+                file=sys.stderr,
+            )
+            return False
+    try:
+        return DistrictView(
+            args.district,
+            username=args.district_user,
+            password=password,
+            tls=TlsFiles(args.district_ca) if args.district_ca else None,
+        )
+    except (ValueError, OSError, ContractError) as err:
+        print(f"tideq gateway: --district {args.district}: {err}", file=sys.stderr)
+        return False

@@ -116,6 +116,48 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 
+# The district page's texts: apart from STRINGS, whose whole table every phone page carries in its
+# data block (the district page has no script that needs them).
+DISTRICT_STRINGS: dict[str, dict[str, str]] = {
+    "zh": {
+        "district_title": "全区大厅概览",
+        "district_totals": "{n} 个大厅 · 共 {w} 人等候 · {a} 条预警",
+        "district_no_centre": (
+            "未连接区级中心：请以 tideq gateway --district mqtts://中心地址:8883 启动（见 docs/district.md）。"
+        ),
+        "district_offline": "与区级中心的连接已断开，正在重连；下列数据为断开前的最新状态。",
+        "district_link_up": "在线",
+        "district_link_down": "链路中断",
+        "district_link_unknown": "状态未知",
+        "district_tidal_open": "已开潮汐窗口 {n} 个",
+        "district_service": "事项",
+        "district_waiting": "等候",
+        "district_eta": "预计",
+        "district_windows": "窗口",
+        "district_devices": "设备正常 {ok}/{total}",
+        "district_footer": "数据来自各大厅经桥接上报的状态，不含任何个人信息。每 10 秒刷新。",
+    },
+    "en": {
+        "district_title": "District halls",
+        "district_totals": "{n} halls · {w} waiting · {a} alerts",
+        "district_no_centre": (
+            "Not connected to a district centre: start tideq gateway --district mqtts://CENTRE:8883 (docs/district.md)."
+        ),
+        "district_offline": "Lost the link to the district centre, reconnecting; showing the last state seen.",
+        "district_link_up": "online",
+        "district_link_down": "link down",
+        "district_link_unknown": "unknown",
+        "district_tidal_open": "{n} tidal windows open",
+        "district_service": "Service",
+        "district_waiting": "Waiting",
+        "district_eta": "Wait",
+        "district_windows": "Windows",
+        "district_devices": "devices ok {ok}/{total}",
+        "district_footer": "From the state each hall's bridge reports; no personal data. Refreshes every 10 s.",
+    },
+}
+
+
 def pick_lang(query: str | None, accept_language: str | None) -> str:
     """`?lang=` if it is one we have, else English for a browser that prefers it, else Chinese."""
     if query in LANGS:
@@ -130,8 +172,8 @@ def pick_lang(query: str | None, accept_language: str | None) -> str:
 
 
 def t(lang: str, key: str, **kw: Any) -> str:
-    table = STRINGS[lang]
+    table = DISTRICT_STRINGS[lang] if key.startswith("district_") else STRINGS[lang]
     if key == "ahead" and lang == "en" and kw.get("n") == 1:
         key = "ahead_one"
-    text = table.get(key) or STRINGS["zh"][key]
+    text = table.get(key) or (DISTRICT_STRINGS if key.startswith("district_") else STRINGS)["zh"][key]
     return text.format(**kw) if kw else text
