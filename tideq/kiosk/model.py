@@ -408,7 +408,9 @@ class KioskModel(QObject):
             Screen.GUIDE: "voice.guide",
             Screen.POLICY: "voice.policy",
         }.get(self.screen)
-        if key:
+        if key == "voice.identity" and not self.has_card_reader:
+            self.prompt.emit(self.t("identity.no_reader_title"))  # never "place your card" without a reader
+        elif key:
             self.prompt.emit(self.t(key))
         elif self.screen is Screen.TICKET and self.ticket:
             self.prompt.emit(self.t("voice.ticket", number=self.ticket.number, n=self.ticket.ahead))
@@ -426,7 +428,7 @@ class KioskModel(QObject):
             return False
         if svc.cfg.identity_required and identity is None:
             self.card_purpose, self.card_service = CardPurpose.TICKET, sid
-            self.card_notice = "" if self.has_card_reader else self.t("identity.no_reader")
+            self.card_notice = ""  # without a reader the screen says what to do instead (IdentityView)
             self.card_changed.emit(self.card_notice)
             self.go(Screen.IDENTITY)
             return True

@@ -112,7 +112,7 @@ class KioskWindow(QMainWindow):
     def _apply_theme(self) -> None:
         t = theme_for(self.model.large)
         self.setStyleSheet(stylesheet(t, self.family))
-        self.header.setFixedHeight(t.header_h)
+        self.header.setFixedHeight(t.header_total_h)
         self.schedule_refresh()
 
     # ------------------------------------------------------------------ rendering
