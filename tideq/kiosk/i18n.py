@@ -69,8 +69,7 @@ S: dict[str, tuple[str, str]] = {
     "identity.bad": ("未能读取身份证，请重新放置", "The card could not be read; please place it again"),
     "identity.no_reader_title": ("本机读卡器暂不可用", "The card reader here is not working"),
     "identity.no_reader_body": (
-        "{service}需要核验身份证。请取综合咨询号，带上身份证到窗口，工作人员核验后为您办理；"
-        "也可以请大厅引导员协助。",
+        "{service}需要核验身份证。请取综合咨询号，带上身份证到窗口，工作人员核验后为您办理；也可以请大厅引导员协助。",
         "{service} needs your ID card checked. Take a ticket for General Enquiries and bring your card "
         "to the window: staff check it there and help you. A hall guide can also help.",
     ),

@@ -118,7 +118,9 @@ def crowded_rows(root: QWidget) -> list[str]:
         if _shown(t, root):
             key = (id(t.parentWidget()), t.y())
             rows[key] = rows.get(key, 0) + 1
-    return [f"{n} tiles in a row (at most {MAX_TILES_PER_ROW_LARGE})" for n in rows.values() if n > MAX_TILES_PER_ROW_LARGE]
+    return [
+        f"{n} tiles in a row (at most {MAX_TILES_PER_ROW_LARGE})" for n in rows.values() if n > MAX_TILES_PER_ROW_LARGE
+    ]
 
 
 def font_sizes(root: QWidget) -> dict[str, list[int]]:

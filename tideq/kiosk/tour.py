@@ -158,7 +158,10 @@ STEPS: list[Step] = [
         _then(lambda m: m.handle_message("tideq/x/status/controller", "offline"), lambda m: m.go(Screen.SERVICES)),
     ),
     ("identity", _then(lambda m: m.go(Screen.SERVICES), lambda m: m.tap_service("social-insurance"))),
-    ("identity-no-reader", _then(_no_reader, lambda m: m.go(Screen.SERVICES), lambda m: m.tap_service("social-insurance"))),
+    (
+        "identity-no-reader",
+        _then(_no_reader, lambda m: m.go(Screen.SERVICES), lambda m: m.tap_service("social-insurance")),
+    ),
     ("ticket", lambda m: _ticket(m, "tax", "B008", 7)),
     ("ticket-print-failed", lambda m: _ticket(m, "business-setup", "A013", 12, state=PrintState.FAILED)),
     (
