@@ -48,6 +48,26 @@ S: dict[str, tuple[str, str]] = {
         "大厅现在不办理业务，下次开放：{when}。办事指南、政策咨询和预约查询24小时可用。",
         "The hall is closed now; it opens {when}. The guide, policy contacts and check-in information work 24 hours.",
     ),
+    "home.industry": ("一业一证", "One industry, one permit"),
+    "home.industry_sub": ("开店所需证照和材料", "Permits to open a business"),
+    # 一业一证
+    "industry.title": ("一业一证：请选择行业", "One industry, one permit: choose your industry"),
+    "industry.tile_sub": ("{n} 项证照", "{n} permits"),
+    "industry.permits": ("需办理的证照", "Permits needed"),
+    "industry.materials": ("所需材料（已合并去重）", "What to bring (combined)"),
+    "industry.for": ("证照 {which}", "for {which}"),
+    "industry.where": ("办理窗口", "Where"),
+    "industry.online": ("网上办理：扫码进入一网通办", "Online: scan for the online service"),
+    "industry.print": ("打印清单", "Print list"),
+    "industry.take": ("取号：{service}", "Take a number: {service}"),
+    "industry.back": ("选择其他行业", "Other industries"),
+    "industry.printing": ("正在打印清单…", "Printing the list…"),
+    "industry.printed": ("请取走清单", "Please take your list"),
+    "industry.print_failed": (
+        "清单未能打印，请拍照留存屏幕，或请工作人员协助",
+        "The list could not be printed: take a photo of the screen or ask staff",
+    ),
+    "industry.no_printer": ("本机不能打印，请拍照留存屏幕", "This kiosk does not print: take a photo of the screen"),
     # services
     "services.title": ("请选择业务", "Choose a service"),
     "services.waiting": ("等候 {n} 人", "{n} waiting"),
@@ -181,6 +201,11 @@ S: dict[str, tuple[str, str]] = {
     "voice.guide_search": (
         "请按拼音首字母查找，例如公积金，请按 G J J",
         "Type the start of an English word, for example tax",
+    ),
+    "voice.industries": ("请选择您要开办的行业", "Choose the kind of business you want to open"),
+    "voice.industry": (
+        "以下是需要办理的证照和材料，可以打印清单",
+        "Here are the permits and documents you need; you can print the list",
     ),
     "voice.policy": ("以下是惠企政策发言人的联系方式", "Here are the business policy contacts"),
 }

@@ -274,6 +274,17 @@ STEPS: list[Step] = [
     ("guide-search-material", lambda m: _search(m, "YHK" if m.lang.value == "zh" else "BANK")),
     ("guide-search-none", lambda m: _search(m, "QQQ")),
     ("policy", lambda m: m.go(Screen.POLICY)),
+    ("industries", lambda m: m.go(Screen.INDUSTRIES)),
+    ("industry", _then(lambda m: m.go(Screen.INDUSTRIES), lambda m: m.open_industry("restaurant"))),
+    ("industry-hotel", _then(lambda m: m.go(Screen.INDUSTRIES), lambda m: m.open_industry("hotel"))),
+    (
+        "industry-printed",
+        _then(
+            lambda m: m.open_industry("pharmacy"),
+            lambda m: m.print_industry(),
+            lambda m: m.handle_list_print(m._list_tag, True),
+        ),
+    ),
 ]
 
 

@@ -1,4 +1,4 @@
-"""Home: four large choices; outside opening hours a notice of the next opening and what
+"""Home: five large choices (一业一证 when the hall lists industries); outside opening hours a notice of the next opening and what
 stays available (24-hour self-service)."""
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ CHOICES = [
     ("home.checkin", "home.checkin_sub", Screen.CHECKIN),
     ("home.guide", "home.guide_sub", Screen.GUIDE),
     ("home.policy", "home.policy_sub", Screen.POLICY),
+    ("home.industry", "home.industry_sub", Screen.INDUSTRIES),
 ]
+COLUMNS = 3  # five choices: three a row (at most three in large mode)
 
 
 class HomeView(View):
@@ -35,7 +37,8 @@ class HomeView(View):
         for i, (_, _, screen) in enumerate(CHOICES):
             t = Tile("home", partial(model.go, screen), "home-title", "home-sub", centred=True)
             self.tiles[screen] = t
-            grid.addWidget(t, i // 2, i % 2)
+            grid.addWidget(t, i // COLUMNS, i % COLUMNS)
+        self.tiles[Screen.INDUSTRIES].setVisible(bool(model.hall.industries))
         box.addLayout(grid, 1)
 
     def refresh(self) -> None:
