@@ -1,5 +1,5 @@
-"""Home: five large choices (一业一证 when the hall lists industries); outside opening hours a notice of the next opening and what
-stays available (24-hour self-service)."""
+"""Home: five large choices (一业一证 when the hall lists industries); outside opening hours a
+notice of the next opening and what stays available (24-hour self-service)."""
 
 from __future__ import annotations
 
