@@ -38,6 +38,8 @@ class HomeView(View):
             t = Tile("home", partial(model.go, screen), "home-title", "home-sub", centred=True)
             self.tiles[screen] = t
             grid.addWidget(t, i // COLUMNS, i % COLUMNS)
+        for c in range(COLUMNS):
+            grid.setColumnStretch(c, 1)
         self.tiles[Screen.INDUSTRIES].setVisible(bool(model.hall.industries))
         box.addLayout(grid, 1)
 
