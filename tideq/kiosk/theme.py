@@ -48,7 +48,7 @@ class Theme:
     key_px: int = 100  # on-screen A-Z keyboard of the guide: square keys
     hall_px: int = 34  # hall name in the header
     code_px: int = 52  # the typed appointment code, the reader box
-    home_px: int = 56  # titles of the five home tiles
+    home_px: int = 48  # titles of the five home tiles
     attract_px: int = 84  # "请触摸屏幕开始" on the attract screen
 
     @property
@@ -138,7 +138,7 @@ LARGE = Theme(
     key_px=134,  # the delete/clear keys need 132 px at 39 px type
     hall_px=51,
     code_px=78,
-    home_px=84,
+    home_px=72,
     attract_px=126,
 )
 

@@ -24,14 +24,14 @@ COLUMNS = 3  # five choices: three a row (at most three in large mode)
 class HomeView(View):
     def __init__(self, model: KioskModel) -> None:
         super().__init__(model)
-        box = QVBoxLayout(self)
+        box = self.box = QVBoxLayout(self)
         box.setContentsMargins(60, 30, 60, 40)
         box.setSpacing(24)
         self.welcome = label("", "title")
         self.closed = label("", "notice")
         box.addWidget(self.welcome)
         box.addWidget(self.closed)
-        grid = QGridLayout()
+        grid = self.grid = QGridLayout()
         grid.setSpacing(32)
         self.tiles: dict[Screen, Tile] = {}
         for i, (_, _, screen) in enumerate(CHOICES):
@@ -45,6 +45,11 @@ class HomeView(View):
 
     def refresh(self) -> None:
         m = self.model
+        # large mode: tighter gaps, so two-line English titles and the closed notice still fit
+        gap = 16 if m.large else 32
+        self.grid.setSpacing(gap)
+        self.box.setSpacing(gap * 3 // 4)
+        self.box.setContentsMargins(60, gap, 60, gap)
         self.welcome.setText(m.t("home.welcome"))
         for title, sub, screen in CHOICES:
             self.tiles[screen].set_text(m.t(title), m.t(sub))
