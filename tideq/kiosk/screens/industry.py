@@ -10,7 +10,7 @@ from functools import partial
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
-from ..industry import window_names
+from ..industry import CombinedList, window_names
 from ..model import KioskModel, PrintState, Screen
 from .base import Tile, View, button, clear_layout, label, set_role
 from .guide import _scroll
@@ -112,10 +112,19 @@ class IndustryView(View):
         self._built = key
         clear_layout(self.body)
         clear_layout(self.side)
-        # large mode: one scrolling column (the side panel's facts follow the materials), as
-        # 1.5x type does not fit two columns on one screen
+        # large mode: one scrolling column, as 1.5x type does not fit two columns on one screen
         self.side_panel.setVisible(not m.large)
-        side = self.body if m.large else self.side
+        if m.large:  # permits and windows first: what a visitor sees without scrolling
+            self._facts(c, self.body)
+            self._materials(c)
+        else:
+            self._materials(c)
+            self.body.addStretch(1)
+            self._facts(c, self.side)
+            self.side.addStretch(1)
+
+    def _materials(self, c: CombinedList) -> None:
+        m = self.model
         lang = m.lang.value
         self.body.addWidget(label(m.t("industry.materials"), "big"))
         for n, mat in enumerate(c.materials, 1):
@@ -123,8 +132,10 @@ class IndustryView(View):
             line = label(f"{n}. {m.p(mat.text)}  ({m.t('industry.for', which=which)})", "body")
             line.setObjectName("industry-material")
             self.body.addWidget(line)
-        if not m.large:
-            self.body.addStretch(1)
+
+    def _facts(self, c: CombinedList, side: QVBoxLayout) -> None:
+        m = self.model
+        lang = m.lang.value
         side.addWidget(label(m.t("industry.permits"), "big"))
         for n, p in enumerate(c.permits, 1):
             lb = label(f"{n}. {m.p(p.name)}", "body")
@@ -133,8 +144,9 @@ class IndustryView(View):
         side.addWidget(label(m.t("industry.where"), "big"))
         for place in c.places:
             svc = place.service
-            where = m.p(svc.guide.where) if svc.guide.where else window_names(place, lang)
-            lb = label(f"{m.p(svc.name)}: {where}", "body")
+            # the windows from the hall file's [[windows]], after the guide's own words
+            where = [m.p(svc.guide.where)] if svc.guide.where else []
+            lb = label(f"{m.p(svc.name)}: " + " · ".join([*where, window_names(place, lang)]), "body")
             lb.setObjectName("industry-where")
             side.addWidget(lb)
         if c.industry.note:
@@ -148,4 +160,3 @@ class IndustryView(View):
             text = label(f"{m.t('industry.online')}\n{c.industry.online_url}", "muted")
             row.addWidget(text, 1)
             side.addLayout(row)
-        side.addStretch(1)
