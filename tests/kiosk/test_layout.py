@@ -128,3 +128,14 @@ def test_identity_without_reader_asks_for_no_card(window, lang):
     assert view.consult.isVisible() and view.consult.property("role") == "primary"
     _render(model, win, next(s for s in STEPS if s[0] == "identity"), lang, False)
     assert view.reader.isVisible() and ("感应区" if lang == "zh" else "reader") in view.reader.text()
+
+
+def test_no_reader_voice_prompt_asks_for_no_card(window):
+    model, win = window
+    prompts: list[str] = []
+    model.prompt.connect(prompts.append)
+    try:
+        _render(model, win, next(s for s in STEPS if s[0] == "identity-no-reader"), "zh", True)
+    finally:
+        model.prompt.disconnect(prompts.append)
+    assert prompts and "感应区" not in prompts[-1] and "读卡器" in prompts[-1]
