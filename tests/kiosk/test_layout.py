@@ -1,11 +1,13 @@
 """适老化 measured, not trusted (issue 16): every screen of the tour in both languages, in
 standard and large mode, offscreen at 1920x1080. Large-mode type is at least 1.5x the
 standard type widget by widget, at most three tiles a row, nothing cut by its parent or the
-window (the header buttons' bottom border was), no text wider than its label."""
+window (the header buttons' bottom border was), no siblings drawn over each other, no text
+wider than its label."""
 
 from __future__ import annotations
 
 import pytest
+from PySide6.QtWidgets import QApplication
 
 from tideq.config import EXAMPLE_HALL, load
 from tideq.kiosk.layout_check import crowded_rows, cut_off, font_sizes, problems
@@ -32,6 +34,7 @@ def window(qapp):
 def _render(model: KioskModel, win: KioskWindow, step, lang: str, large: bool) -> None:  # type: ignore[no-untyped-def]
     run_step(model, step, lang, large)
     win.refresh()
+    QApplication.processEvents()  # let the layouts settle before geometry is measured
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

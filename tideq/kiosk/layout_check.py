@@ -65,6 +65,7 @@ def problems(root: QWidget, large: bool) -> list[str]:
         if area.isVisibleTo(root) and area.verticalScrollBar().isVisible():
             found.append(f"scrolling needed in {area.parentWidget().__class__.__name__}")
     found += cut_off(root)
+    found += overlaps(root)
     if large:
         found += crowded_rows(root)
     return found
@@ -106,6 +107,22 @@ def cut_off(root: QWidget) -> list[str]:
         )
         if one_line and w.sizeHint().height() > w.height() + 1:
             found.append(f"squeezed {_name(w)}: needs {w.sizeHint().height()} px high, has {w.height()}")
+    return found
+
+
+def overlaps(root: QWidget) -> list[str]:
+    """Visible siblings drawn over each other (a layout squeezed below its minimum)."""
+    found: list[str] = []
+    for parent in [root, *root.findChildren(QWidget)]:
+        kids = [
+            w
+            for w in parent.children()
+            if isinstance(w, QWidget) and not w.isWindow() and w.isVisibleTo(root) and _shown(w, root)
+        ]
+        for i, a in enumerate(kids):
+            for b in kids[i + 1 :]:
+                if a.geometry().intersects(b.geometry()):
+                    found.append(f"overlap {_name(a)} / {_name(b)}")
     return found
 
 
