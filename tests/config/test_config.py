@@ -127,3 +127,37 @@ def test_pool_services_only_on_a_pool_window(tmp_path):
     bad = GOOD.replace('services = ["tax"]\n', 'services = ["tax"]\npool_services = ["tax"]\n', 1)
     with pytest.raises(ConfigError, match=r"pool_services .*only a tidal pool window"):
         load(write(tmp_path, bad))
+
+
+INDUSTRY_SERVICE = 'service = "engineering-permit"\nmaterials = [{ zh = "消防安全检查申请表"'
+
+
+def test_industries_in_the_example_hall():
+    cfg = load(EXAMPLE_HALL).hall
+    ids = {i.id for i in cfg.industries}
+    assert {"restaurant", "retail", "pharmacy", "hotel", "gym"} <= ids
+    permits = {p.name.zh for i in cfg.industries for p in i.permits}
+    assert {"营业执照", "食品经营许可证", "公共场所卫生许可证", "特种行业许可证（旅馆业）"} <= permits
+    assert all(p.materials for i in cfg.industries for p in i.permits)
+
+
+def test_industry_unknown_service_names_line_field_and_fix(tmp_path):
+    assert INDUSTRY_SERVICE in GOOD
+    bad = GOOD.replace(INDUSTRY_SERVICE, INDUSTRY_SERVICE.replace("engineering-permit", "fire-check"), 1)
+    line = bad.splitlines().index('service = "fire-check"') + 1
+    with pytest.raises(ConfigError) as info:
+        load(write(tmp_path, bad))
+    (problem,) = info.value.problems
+    assert problem.line == line
+    assert problem.path.startswith("industries.") and problem.path.endswith(".service") and ".permits." in problem.path
+    assert "unknown service 'fire-check'" in problem.message and "engineering-permit" in problem.message
+
+
+def test_industry_ids_unique_and_url_checked(tmp_path):
+    bad = GOOD.replace('id = "gym"', 'id = "hotel"', 1)
+    with pytest.raises(ConfigError, match="two industries share the id 'hotel'"):
+        load(write(tmp_path, bad))
+    bad = GOOD.replace('online_url = "https://zwfw.shaanxi.gov.cn/"', 'online_url = "zwfw.shaanxi.gov.cn"', 1)
+    with pytest.raises(ConfigError) as info:
+        load(write(tmp_path, bad))
+    assert any(p.path == "industries.0.online_url" and p.line for p in info.value.problems)

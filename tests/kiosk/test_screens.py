@@ -5,15 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from tideq.config import EXAMPLE_HALL, load
 from tideq.contract.identity import InvalidIdNumber, check_id_number, identity_hash
 from tideq.kiosk.i18n import Lang, S
-from tideq.kiosk.layout_check import problems
-from tideq.kiosk.model import KioskModel, Screen, parse_scan
+from tideq.kiosk.model import Screen, parse_scan
 from tideq.kiosk.screens.base import Tile
 from tideq.kiosk.theme import LARGE, STANDARD, contrast, contrast_pairs
-from tideq.kiosk.tour import STEPS, run_step
-from tideq.kiosk.window import KioskWindow
 
 from .conftest import ID_A
 from .helpers import T, home_tile, tap, wait_screen
@@ -88,35 +84,10 @@ def test_language_and_large_toggles_on_every_screen(qtbot, rig):
         qtbot.waitUntil(lambda: rig.window.lang_btn.text() == "English", timeout=T)
     tap(qtbot, rig.window.large_btn)
     qtbot.waitUntil(lambda: rig.window.large_btn.text() == "标准模式", timeout=T)
-    assert rig.window.header.height() == LARGE.header_h
+    assert rig.window.header.height() == LARGE.header_total_h
     assert prompts and "惠企政策" in prompts[-1]  # voice prompt of the policy screen
     rig.model.go(Screen.HOME)
     assert prompts[-1].startswith("您好")
-
-
-@pytest.fixture(scope="module")
-def tour_window(qapp):
-    hall = load(EXAMPLE_HALL).hall
-    model = KioskModel(hall, hall.devices.kiosks[0])
-    win = KioskWindow(model, idle_ms=10**9, dwell_ms=10**9, connect_grace_ms=10**9)
-    win.resize(1920, 1080)
-    win.show()
-    yield model, win
-    win.close()
-
-
-@pytest.mark.parametrize("lang,large", [("zh", False), ("en", False), ("zh", True), ("en", True)])
-def test_every_screen_fits_and_targets_are_large(tour_window, lang, large):
-    """Touch targets >= 80 px (110 large), no clipped text, no scrolling, at 1920x1080."""
-    model, win = tour_window
-    found = {}
-    for step in STEPS:
-        run_step(model, step, lang, large)
-        win.refresh()
-        if p := problems(win, large):
-            found[step[0]] = p
-        assert win.height() == 1080
-    assert found == {}
 
 
 @pytest.mark.parametrize("theme", [STANDARD, LARGE], ids=lambda t: t.name)

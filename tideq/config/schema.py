@@ -8,11 +8,21 @@ from __future__ import annotations
 
 import itertools
 import re
+from contextvars import ContextVar
 from datetime import date, time
 from typing import Annotated, Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    field_validator,
+    model_validator,
+)
 
 from tideq.contract.common import BiText
 from tideq.contract.vocab import CrowdLevel
@@ -550,6 +560,58 @@ class DistrictConfig(Strict):
         return self.username or f"hall-{hall_id}"
 
 
+# ---- 一业一证 (one industry, one permit): [[industries]] --------------------------------------
+_KNOWN_SERVICES: ContextVar[frozenset[str] | None] = ContextVar("tideq_known_services", default=None)
+
+
+class Permit(Strict):
+    """One permit an industry needs, the service (queue) where it is handled, its materials."""
+
+    name: Text = Field(description='e.g. { zh = "食品经营许可证", en = "Food business licence" }')
+    service: Ident = Field(description="id of the [[services]] entry that handles it; its windows are listed")
+    materials: list[Text] = Field(default_factory=list, description="what to bring for this permit")
+
+    @field_validator("service")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        known = _KNOWN_SERVICES.get()
+        if known is not None and v not in known:
+            raise ValueError(
+                f"permit names unknown service {v!r}; write the id of one of the hall's [[services]]: {sorted(known)}"
+            )
+        return v
+
+
+class Industry(Strict):
+    """An industry (行业) of 一业一证: every permit to open such a business, combined into one list
+    (materials de-duplicated across permits) that the kiosk shows and prints."""
+
+    id: Ident
+    name: Text = Field(description='e.g. { zh = "餐饮", en = "Restaurant" }')
+    permits: list[Permit] = Field(min_length=1, description="[[industries.permits]]: in the order to apply")
+    online_url: str | None = Field(
+        None, pattern=r"^https?://\S+$", description="the online 一网通办 service for this industry (shown as a QR)"
+    )
+    note: Text | None = Field(None, description="one line of advice printed under the list")
+
+
+def _industries_know_services(value: object, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> object:
+    """Validate [[industries]] knowing the hall's service ids (validated before them), so an
+    unknown `service` is reported at its own line (industries.N.permits.M.service)."""
+    services = info.data.get("services")
+    token = _KNOWN_SERVICES.set(frozenset(s.id for s in services) if services is not None else None)
+    try:
+        industries = handler(value)
+    finally:
+        _KNOWN_SERVICES.reset(token)
+    _unique([i.id for i in industries], "industries", "id")
+    return industries
+
+
+Industries = Annotated[list[Industry], WrapValidator(_industries_know_services)]
+# ---- end of 一业一证 ------------------------------------------------------------------------------
+
+
 class HallConfig(Strict):
     """The whole hall file."""
 
@@ -581,6 +643,9 @@ class HallConfig(Strict):
     )
     district: DistrictConfig | None = Field(
         None, description="[district]: bridge this hall's broker to the district's central broker (optional)"
+    )
+    industries: Industries = Field(
+        default_factory=list, description="[[industries]]: 一业一证, the permits and materials of an industry"
     )
 
     @model_validator(mode="after")

@@ -142,6 +142,8 @@ class KioskApp:
         if self.printing is not None:
             m.print_requested.connect(self.printing.submit)
             self.printing.done.connect(m.handle_print)
+            m.list_print_requested.connect(self.printing.submit_list)
+            self.printing.listed.connect(m.handle_list_print)
         m.attention.connect(self._on_attention)
         if self.reader is not None:
             self.reader.card.connect(m.card_read)

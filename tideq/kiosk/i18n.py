@@ -48,6 +48,26 @@ S: dict[str, tuple[str, str]] = {
         "大厅现在不办理业务，下次开放：{when}。办事指南、政策咨询和预约查询24小时可用。",
         "The hall is closed now; it opens {when}. The guide, policy contacts and check-in information work 24 hours.",
     ),
+    "home.industry": ("一业一证", "One industry, one permit"),
+    "home.industry_sub": ("开店所需证照和材料", "Permits to open a business"),
+    # 一业一证
+    "industry.title": ("一业一证：请选择行业", "One industry, one permit: choose your industry"),
+    "industry.tile_sub": ("{n} 项证照", "{n} permits"),
+    "industry.permits": ("需办理的证照", "Permits needed"),
+    "industry.materials": ("所需材料（已合并去重）", "What to bring (combined)"),
+    "industry.for": ("证照 {which}", "for {which}"),
+    "industry.where": ("办理窗口", "Where"),
+    "industry.online": ("网上办理：扫码进入一网通办", "Online: scan for the online service"),
+    "industry.print": ("打印清单", "Print list"),
+    "industry.take": ("取号：{service}", "Take a number: {service}"),
+    "industry.back": ("选择其他行业", "Other industries"),
+    "industry.printing": ("正在打印清单…", "Printing the list…"),
+    "industry.printed": ("请取走清单", "Please take your list"),
+    "industry.print_failed": (
+        "清单未能打印，请拍照留存屏幕，或请工作人员协助",
+        "The list could not be printed: take a photo of the screen or ask staff",
+    ),
+    "industry.no_printer": ("本机不能打印，请拍照留存屏幕", "This kiosk does not print: take a photo of the screen"),
     # services
     "services.title": ("请选择业务", "Choose a service"),
     "services.waiting": ("等候 {n} 人", "{n} waiting"),
@@ -67,9 +87,11 @@ S: dict[str, tuple[str, str]] = {
         "Your ID number is only used to limit tickets per person; it is never shown or stored.",
     ),
     "identity.bad": ("未能读取身份证，请重新放置", "The card could not be read; please place it again"),
-    "identity.no_reader": (
-        "本机身份证读卡器不可用，请到综合咨询窗口办理",
-        "The card reader is not available; please ask at the General Enquiries window",
+    "identity.no_reader_title": ("本机读卡器暂不可用", "The card reader here is not working"),
+    "identity.no_reader_body": (
+        "{service}需要核验身份证。请取综合咨询号，带上身份证到窗口，工作人员核验后为您办理；也可以请大厅引导员协助。",
+        "{service} needs your ID card checked. Take a ticket for General Enquiries and bring your card "
+        "to the window: staff check it there and help you. A hall guide can also help.",
     ),
     "identity.sending": ("已读取，正在取号…", "Card read, getting your number…"),
     # ticket
@@ -179,6 +201,11 @@ S: dict[str, tuple[str, str]] = {
     "voice.guide_search": (
         "请按拼音首字母查找，例如公积金，请按 G J J",
         "Type the start of an English word, for example tax",
+    ),
+    "voice.industries": ("请选择您要开办的行业", "Choose the kind of business you want to open"),
+    "voice.industry": (
+        "以下是需要办理的证照和材料，可以打印清单",
+        "Here are the permits and documents you need; you can print the list",
     ),
     "voice.policy": ("以下是惠企政策发言人的联系方式", "Here are the business policy contacts"),
 }

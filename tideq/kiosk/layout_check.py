@@ -1,6 +1,8 @@
 """Find what a visitor could not read or hit: touch targets below the minimum height, text
-that does not fit its widget (clipped), and screens that need scrolling. Used by the layout
-test over every screen, language and mode, and by the screenshot script."""
+that does not fit its widget (clipped), widgets cut by their parent or the window (a header
+button whose bottom border the header hides), too many tiles a row in large mode, and screens
+that need scrolling. `font_sizes()` lets a test compare the type of both modes. Used by the
+layout test over every screen, language and mode, and by the screenshot script."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import TypeVar
 from PySide6.QtWidgets import QAbstractButton, QLabel, QScrollArea, QWidget
 
 MIN_TARGET = {False: 80, True: 110}
+MAX_TILES_PER_ROW_LARGE = 3
 
 W = TypeVar("W", bound=QWidget)
 
@@ -57,6 +60,96 @@ def problems(root: QWidget, large: bool) -> list[str]:
             if need > cr.width() + 1:
                 found.append(f"clipped label {text[:30]!r}: needs {need} px wide, has {cr.width()}")
     for area in root.findChildren(QScrollArea):
+        if large and area.property("scrolls_large"):
+            continue  # a list of the hall's length (the guide) may scroll at 1.5x type
         if area.isVisibleTo(root) and area.verticalScrollBar().isVisible():
             found.append(f"scrolling needed in {area.parentWidget().__class__.__name__}")
+    found += cut_off(root)
+    found += overlaps(root)
+    if large:
+        found += crowded_rows(root)
     return found
+
+
+def _name(w: QWidget) -> str:
+    text = w.text() if isinstance(w, (QLabel, QAbstractButton)) else ""
+    return f"{type(w).__name__} {w.objectName() or w.property('role') or ''} {text[:30]!r}".strip()
+
+
+def cut_off(root: QWidget) -> list[str]:
+    """Widgets not wholly inside their parent or the window, and buttons or one-line labels
+    given less height than they ask for. A scroll area's content may be taller than its
+    viewport (that is what scrolling is; `problems` reports it separately)."""
+    found: list[str] = []
+    window = root.window()
+    for w in root.findChildren(QWidget):
+        parent = w.parentWidget()
+        if parent is None or not w.isVisibleTo(root) or w.width() <= 0 or not _shown(w, root):
+            continue
+        if isinstance(parent.parentWidget(), QScrollArea):  # the content widget in its viewport
+            continue
+        if w.isWindow():
+            continue
+        if not parent.rect().contains(w.geometry()):
+            g = w.geometry()
+            found.append(
+                f"cut by its parent {_name(w)}: {g.x()},{g.y()} {g.width()}x{g.height()} "
+                f"in {parent.width()}x{parent.height()}"
+            )
+            continue
+        if not _ancestors(w, QScrollArea):
+            top_left = w.mapTo(window, w.rect().topLeft())
+            if top_left.y() + w.height() > window.height() or top_left.x() + w.width() > window.width():
+                found.append(f"cut by the window {_name(w)}")
+        # a Tile (a button with a layout of wrapping labels) is checked through its labels
+        one_line = (isinstance(w, QAbstractButton) and w.layout() is None) or (
+            isinstance(w, QLabel) and not w.wordWrap()
+        )
+        if one_line and w.sizeHint().height() > w.height() + 1:
+            found.append(f"squeezed {_name(w)}: needs {w.sizeHint().height()} px high, has {w.height()}")
+    return found
+
+
+def overlaps(root: QWidget) -> list[str]:
+    """Visible siblings drawn over each other (a layout squeezed below its minimum)."""
+    found: list[str] = []
+    for parent in [root, *root.findChildren(QWidget)]:
+        kids = [
+            w
+            for w in parent.children()
+            if isinstance(w, QWidget) and not w.isWindow() and w.isVisibleTo(root) and _shown(w, root)
+        ]
+        for i, a in enumerate(kids):
+            for b in kids[i + 1 :]:
+                if a.geometry().intersects(b.geometry()):
+                    found.append(f"overlap {_name(a)} / {_name(b)}")
+    return found
+
+
+def crowded_rows(root: QWidget) -> list[str]:
+    """Large mode: at most three tiles side by side (a row = same parent, same top)."""
+    from .screens.base import Tile
+
+    rows: dict[tuple[int, int], int] = {}
+    for t in root.findChildren(Tile):
+        if _shown(t, root):
+            key = (id(t.parentWidget()), t.y())
+            rows[key] = rows.get(key, 0) + 1
+    return [
+        f"{n} tiles in a row (at most {MAX_TILES_PER_ROW_LARGE})" for n in rows.values() if n > MAX_TILES_PER_ROW_LARGE
+    ]
+
+
+def font_sizes(root: QWidget) -> dict[str, list[int]]:
+    """Font pixel size of every visible label and button with text, by kind of widget
+    (class, style role, object name), so the same text can be compared across modes."""
+    out: dict[str, list[int]] = {}
+    for w in root.findChildren(QWidget):
+        if not isinstance(w, (QLabel, QAbstractButton)) or not w.text() or not _shown(w, root):
+            continue
+        if isinstance(w, QLabel) and w.pixmap() is not None and not w.pixmap().isNull():
+            continue
+        w.ensurePolished()
+        key = f"{type(w).__name__}/{w.property('role') or ''}/{w.objectName()}"
+        out.setdefault(key, []).append(w.font().pixelSize())
+    return out

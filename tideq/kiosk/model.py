@@ -26,6 +26,7 @@ from tideq.contract import BiText, ControllerStatus, ErrorCode, ErrorInfo, Prior
 from tideq.contract.ticket_page import qr_content
 
 from .i18n import Lang, bitext, other, pick, tr
+from .industry import CombinedList, combine
 from .search import MAX_QUERY, build_index, normalise
 
 CONSULT_SERVICE = "general-consult"
@@ -44,6 +45,8 @@ class Screen(str, Enum):
     GUIDE = "guide"
     GUIDE_DETAIL = "guide_detail"
     POLICY = "policy"
+    INDUSTRIES = "industries"  # 一业一证: pick an industry
+    INDUSTRY = "industry"  # its combined list of permits, materials, windows, online route
 
 
 class Link(str, Enum):
@@ -231,6 +234,8 @@ class KioskModel(QObject):
     code_changed = Signal(str)
     card_changed = Signal(str)  # a notice on the identity/check-in screens ("" = none)
     guide_changed = Signal()
+    industry_changed = Signal()  # the chosen industry or the state of its list's print
+    list_print_requested = Signal(str, object)  # print tag, CombinedList
     send = Signal(str, object, str)  # command, args, command id
     print_requested = Signal(object)  # TicketView
     attention = Signal(object)  # PrinterNotice, for the kiosk's health topic (flag to staff)
@@ -267,6 +272,10 @@ class KioskModel(QObject):
         self.search_index = build_index(hall, self.services)  # pinyin/English, once at startup
         self._printed: set[str] = set()
         self.tickets_shown = 0
+        self.industry_id: str | None = None
+        self.list_print: PrintState | None = None  # the 一业一证 list on paper: None = not asked
+        self.list_print_guide: dict[str, str] | None = None
+        self._list_tag = ""
 
     # ---------------------------------------------------------------- derived
     def t(self, key: str, **kw: Any) -> str:
@@ -366,6 +375,7 @@ class KioskModel(QObject):
         self.guide_group = self.guide_service = None
         self.guide_keyboard = False
         self.card_purpose = self.card_service = None
+        self.industry_id, self.list_print, self.list_print_guide = None, None, None
         self.pending, self.ticket, self.refusal = None, None, None
         self.code_changed.emit("")
         self.guide_changed.emit()
@@ -407,8 +417,12 @@ class KioskModel(QObject):
             Screen.CHECKIN: "voice.checkin",
             Screen.GUIDE: "voice.guide",
             Screen.POLICY: "voice.policy",
+            Screen.INDUSTRIES: "voice.industries",
+            Screen.INDUSTRY: "voice.industry",
         }.get(self.screen)
-        if key:
+        if key == "voice.identity" and not self.has_card_reader:
+            self.prompt.emit(self.t("identity.no_reader_title"))  # never "place your card" without a reader
+        elif key:
             self.prompt.emit(self.t(key))
         elif self.screen is Screen.TICKET and self.ticket:
             self.prompt.emit(self.t("voice.ticket", number=self.ticket.number, n=self.ticket.ahead))
@@ -426,7 +440,7 @@ class KioskModel(QObject):
             return False
         if svc.cfg.identity_required and identity is None:
             self.card_purpose, self.card_service = CardPurpose.TICKET, sid
-            self.card_notice = "" if self.has_card_reader else self.t("identity.no_reader")
+            self.card_notice = ""  # without a reader the screen says what to do instead (IdentityView)
             self.card_changed.emit(self.card_notice)
             self.go(Screen.IDENTITY)
             return True
@@ -630,6 +644,50 @@ class KioskModel(QObject):
 
     def guide_service_cfg(self) -> Service | None:
         return self.hall.service(self.guide_service) if self.guide_service else None
+
+    # ---------------------------------------------------------------- 一业一证
+    def open_industry(self, iid: str) -> None:
+        """An industry tile: show its combined list (a fresh print state)."""
+        if next((i for i in self.hall.industries if i.id == iid), None) is None:
+            return
+        self.industry_id, self.list_print, self.list_print_guide = iid, None, None
+        self.industry_changed.emit()
+        self.go(Screen.INDUSTRY)
+
+    def combined(self) -> CombinedList | None:
+        ind = next((i for i in self.hall.industries if i.id == self.industry_id), None)
+        return combine(self.hall, ind) if ind is not None else None
+
+    def print_industry(self) -> bool:
+        """ "Print list": the combined list on the ticket printer. Ignored while one prints."""
+        c = self.combined()
+        if c is None or self.list_print is PrintState.PRINTING:
+            return False
+        if not self.has_printer:
+            self.list_print = PrintState.NO_PRINTER
+            self.industry_changed.emit()
+            return False
+        self._list_tag = str(uuid.uuid4())
+        self.list_print, self.list_print_guide = PrintState.PRINTING, None
+        self.industry_changed.emit()
+        self.list_print_requested.emit(self._list_tag, c)
+        return True
+
+    def handle_list_print(self, tag: str, printed: bool, code: str = "", guide: dict[str, str] | None = None) -> None:
+        if not printed:
+            self.attention.emit(PrinterNotice(False, code or "printer_error"))
+        else:
+            self.attention.emit(PrinterNotice(True))
+        if tag != self._list_tag:
+            return  # a list the visitor has left
+        self.list_print = PrintState.PRINTED if printed else PrintState.FAILED
+        self.list_print_guide = guide
+        self.industry_changed.emit()
+
+    def take_for_industry(self) -> bool:
+        """ "Take a number": a ticket for the first permit's service."""
+        c = self.combined()
+        return self.tap_service(c.first_service) if c is not None else False
 
     # ---------------------------------------------------------------- bus
     def handle_connection(self, up: bool) -> None:

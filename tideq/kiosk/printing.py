@@ -14,6 +14,7 @@ from tideq.config.schema import HallConfig
 from tideq.drivers.printer import PrintResult, TicketPrint, TicketPrinter
 from tideq.drivers.printer.ticket import Priority as PrintPriority
 
+from .industry import CombinedList, build_list
 from .model import TicketView
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ class PrintService(QObject):
     """`submit(ticket_view)`; `done(cid, printed, code, guide)` when the printer answered."""
 
     done = Signal(str, bool, str, object)
+    listed = Signal(str, bool, str, object)  # a 一业一证 list: tag, printed, error code, guide
 
     def __init__(
         self, hall: HallConfig, url: str, width_mm: int = 80, *, device: str = "printer", bus: BusClient | None = None
@@ -79,6 +81,22 @@ class PrintService(QObject):
         self.results.append(result)
         code = result.error.code if result.error else ("printer_uncertain" if not result.printed else "")
         self.done.emit(cid, result.printed, code, result.guide)
+
+    def submit_list(self, tag: str, combined: CombinedList) -> None:
+        """A 一业一证 list on the same printer, queued behind any ticket (one worker thread)."""
+        data = build_list(self.hall, combined, self.printer.width_mm, qr_native=self.printer.url.qr_native)
+        self._pool.submit(self._run_list, tag, data)
+
+    def _run_list(self, tag: str, data: bytes) -> None:
+        try:
+            result = self.printer.print_document(data)
+        except Exception as err:  # the driver should not raise; the screen still shows the list
+            log.exception("printing a list failed")
+            self.listed.emit(tag, False, "printer_error", {"zh": str(err), "en": str(err)})
+            return
+        self.results.append(result)
+        code = result.error.code if result.error else ("printer_uncertain" if not result.printed else "")
+        self.listed.emit(tag, result.printed, code, result.guide)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

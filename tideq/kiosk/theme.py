@@ -46,6 +46,21 @@ class Theme:
     columns: int  # service tiles per row
     min_contrast: float
     key_px: int = 100  # on-screen A-Z keyboard of the guide: square keys
+    hall_px: int = 34  # hall name in the header
+    code_px: int = 52  # the typed appointment code, the reader box
+    home_px: int = 48  # titles of the five home tiles
+    attract_px: int = 84  # "请触摸屏幕开始" on the attract screen
+
+    @property
+    def header_button_h(self) -> int:
+        """Outer height of a header button: min-height plus padding (4+4) and border (3+3)."""
+        return self.button_h + 14
+
+    @property
+    def header_total_h(self) -> int:
+        """The header's height: its buttons whole, plus the 8 px margins above and below
+        (issue 16: a fixed 104/130 px header cut their bottom border)."""
+        return max(self.header_h, self.header_button_h + 16)
 
 
 STANDARD = Theme(
@@ -107,18 +122,24 @@ LARGE = Theme(
         on_header="#FFFFFF",
         border="#000000",
     ),
-    body_px=34,
-    small_px=28,
-    title_px=54,
-    tile_px=36,
-    number_px=230,
+    # every size at least 1.5x the standard one (issue 16: 1.1-1.3x was not 适老化);
+    # tests/kiosk/test_layout.py measures it on every widget of every screen
+    body_px=39,
+    small_px=33,
+    title_px=63,
+    tile_px=48,
+    number_px=285,
     button_h=120,
-    tile_h=190,
-    header_h=130,
+    tile_h=200,
+    header_h=134,
     pad=24,
-    columns=4,
+    columns=3,  # at most three tiles a row
     min_contrast=7.0,
-    key_px=130,
+    key_px=134,  # the delete/clear keys need 132 px at 39 px type
+    hall_px=51,
+    code_px=78,
+    home_px=72,
+    attract_px=126,
 )
 
 
@@ -167,7 +188,7 @@ def stylesheet(t: Theme, family: str) -> str:
 * {{ font-family: "{family}"; font-size: {t.body_px}px; color: {p.text}; }}
 QMainWindow, QWidget#root, QStackedWidget, QScrollArea, QWidget#page {{ background: {p.bg}; }}
 QWidget#header {{ background: {p.header}; }}
-QLabel[role="hall"] {{ color: {p.on_header}; font-size: {t.title_px - 8}px; font-weight: bold; }}
+QLabel[role="hall"] {{ color: {p.on_header}; font-size: {t.hall_px}px; font-weight: bold; }}
 QLabel[role="banner"] {{ background: {p.danger}; color: {p.on_danger}; font-size: {t.body_px}px;
     font-weight: bold; padding: 10px {t.pad}px; }}
 QLabel[role="banner-soft"] {{ background: {p.warn}; color: {p.on_warn}; font-size: {t.body_px}px;
@@ -185,13 +206,13 @@ QLabel[role="good"] {{ background: {p.ok}; color: {p.on_ok}; padding: 14px; bord
     font-weight: bold; }}
 QLabel[role="tag"] {{ background: {p.ok}; color: {p.on_ok}; padding: 6px 14px; border-radius: 8px; font-weight: bold; }}
 QLabel[role="code"] {{ background: {p.surface}; border: 3px solid {p.border}; border-radius: 10px;
-    font-size: {t.title_px + 10}px; font-weight: bold; padding: 8px 16px; }}
+    font-size: {t.code_px}px; font-weight: bold; padding: 8px 16px; }}
 QWidget[role="card"] {{ background: {p.surface}; border: 2px solid {p.border}; border-radius: 14px; }}
 QPushButton {{ min-height: {t.button_h}px; border-radius: 12px; padding: 4px 24px; font-size: {t.body_px}px;
     background: {p.secondary}; color: {p.on_secondary}; border: 2px solid {p.border}; font-weight: bold; }}
 QPushButton[role="primary"] {{ background: {p.primary}; color: {p.on_primary}; border: none; }}
 QPushButton[role="header"] {{ background: {p.header}; color: {p.on_header}; border: 3px solid {p.on_header}; }}
-QPushButton[role="key"] {{ font-size: {t.title_px}px; background: {p.surface}; color: {p.text}; }}
+QPushButton[role="key"] {{ font-size: {t.title_px}px; background: {p.surface}; color: {p.text}; min-height: 0px; }}
 QPushButton[role="tile"], QPushButton[role="home"] {{ background: {p.surface}; border: 3px solid {p.border};
     text-align: left; }}
 QPushButton[role="home"] {{ background: {p.primary}; border: none; }}
@@ -202,10 +223,10 @@ QLabel[role="tile-sub"] {{ font-size: {t.small_px}px; color: {p.muted}; backgrou
 QLabel[role="tile-alert"] {{ font-size: {t.small_px}px; color: {p.on_warn}; background: {p.warn}; padding: 2px 8px;
     border-radius: 6px; }}
 QLabel[role="info"] {{ font-size: {t.tile_px}px; }}
-QLabel[role="home-title"] {{ font-size: {t.title_px + 24}px; font-weight: bold; color: {p.on_primary};
+QLabel[role="home-title"] {{ font-size: {t.home_px}px; font-weight: bold; color: {p.on_primary};
     background: transparent; }}
 QLabel[role="home-sub"] {{ font-size: {t.tile_px}px; color: {p.on_primary}; background: transparent; }}
 QLineEdit {{ min-height: {t.button_h}px; font-size: {t.body_px}px; background: {p.surface};
     border: 3px solid {p.border}; border-radius: 10px; padding: 0 16px; }}
-QScrollBar:vertical {{ width: 36px; }}
+QScrollBar:vertical {{ width: {t.pad * 2 - 4}px; }}
 """

@@ -137,6 +137,11 @@ def _then(*actions: Action) -> Action:
     return run
 
 
+def _no_reader(model: KioskModel) -> None:
+    """This kiosk's ID card reader is missing or broken (run_step puts it back)."""
+    model.has_card_reader = False
+
+
 def _keys(model: KioskModel, typed: str) -> None:
     for ch in typed:
         model.key(ch)
@@ -153,6 +158,10 @@ STEPS: list[Step] = [
         _then(lambda m: m.handle_message("tideq/x/status/controller", "offline"), lambda m: m.go(Screen.SERVICES)),
     ),
     ("identity", _then(lambda m: m.go(Screen.SERVICES), lambda m: m.tap_service("social-insurance"))),
+    (
+        "identity-no-reader",
+        _then(_no_reader, lambda m: m.go(Screen.SERVICES), lambda m: m.tap_service("social-insurance")),
+    ),
     ("ticket", lambda m: _ticket(m, "tax", "B008", 7)),
     ("ticket-print-failed", lambda m: _ticket(m, "business-setup", "A013", 12, state=PrintState.FAILED)),
     (
@@ -265,12 +274,24 @@ STEPS: list[Step] = [
     ("guide-search-material", lambda m: _search(m, "YHK" if m.lang.value == "zh" else "BANK")),
     ("guide-search-none", lambda m: _search(m, "QQQ")),
     ("policy", lambda m: m.go(Screen.POLICY)),
+    ("industries", lambda m: m.go(Screen.INDUSTRIES)),
+    ("industry", _then(lambda m: m.go(Screen.INDUSTRIES), lambda m: m.open_industry("restaurant"))),
+    ("industry-hotel", _then(lambda m: m.go(Screen.INDUSTRIES), lambda m: m.open_industry("hotel"))),
+    (
+        "industry-printed",
+        _then(
+            lambda m: m.open_industry("pharmacy"),
+            lambda m: m.print_industry(),
+            lambda m: m.handle_list_print(m._list_tag, True),
+        ),
+    ),
 ]
 
 
 def run_step(model: KioskModel, step: Step, lang: str, large: bool) -> None:
     """Put the model in a clean state of the given language/mode, then into the step's screen."""
     model.pending = model.ticket = model.refusal = None
+    model.has_card_reader = True  # tour models have every device; a step may take one away
     model.reset()
     online(model)
     if lang == "en":

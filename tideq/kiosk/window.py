@@ -47,6 +47,8 @@ class KioskWindow(QMainWindow):
             Screen.GUIDE: screens.GuideView(model),
             Screen.GUIDE_DETAIL: screens.GuideDetailView(model),
             Screen.POLICY: screens.PolicyView(model),
+            Screen.INDUSTRIES: screens.IndustriesView(model),
+            Screen.INDUSTRY: screens.IndustryView(model),
         }
         for v in self.views.values():
             # each page must fit the screen by itself; without this the stack (and the window)
@@ -76,6 +78,7 @@ class KioskWindow(QMainWindow):
             model.code_changed,
             model.card_changed,
             model.guide_changed,
+            model.industry_changed,
         ):
             sig.connect(self.schedule_refresh)
         model.ticket_changed.connect(self._arm_dwell)
@@ -112,7 +115,7 @@ class KioskWindow(QMainWindow):
     def _apply_theme(self) -> None:
         t = theme_for(self.model.large)
         self.setStyleSheet(stylesheet(t, self.family))
-        self.header.setFixedHeight(t.header_h)
+        self.header.setFixedHeight(t.header_total_h)
         self.schedule_refresh()
 
     # ------------------------------------------------------------------ rendering

@@ -33,7 +33,7 @@ class PrintOutcome(str, Enum):
 
 @dataclass(frozen=True)
 class PrintResult:
-    ticket: TicketPrint
+    ticket: TicketPrint | None  # None for a document that is not a ticket (print_document)
     outcome: PrintOutcome
     before: PrinterStatus
     after: PrinterStatus | None
@@ -92,6 +92,14 @@ class TicketPrinter:
     def print_ticket(self, ticket: TicketPrint) -> PrintResult:
         start = time.monotonic()
         data = build_ticket(ticket, self.width_mm, qr_native=self.url.qr_native)
+        return self._print(data, ticket, start)
+
+    def print_document(self, data: bytes) -> PrintResult:
+        """Print ESC/POS bytes that are not a ticket (the kiosk's 一业一证 list), with the same
+        status checks before and after as a ticket."""
+        return self._print(data, None, time.monotonic())
+
+    def _print(self, data: bytes, ticket: TicketPrint | None, start: float) -> PrintResult:
         with self._lock:
             before = self._status()
             blind = not before.readable
@@ -153,7 +161,7 @@ class TicketPrinter:
 
     def _result(
         self,
-        ticket: TicketPrint,
+        ticket: TicketPrint | None,
         outcome: PrintOutcome,
         before: PrinterStatus,
         after: PrinterStatus | None,

@@ -6,6 +6,7 @@ from .checkin import CheckinView
 from .guide import GuideDetailView, GuideView
 from .home import HomeView
 from .identity import IdentityView
+from .industry import IndustriesView, IndustryView
 from .policy import PolicyView
 from .refusal import RefusalView
 from .services import ServicesView
@@ -18,6 +19,8 @@ __all__ = [
     "GuideView",
     "HomeView",
     "IdentityView",
+    "IndustriesView",
+    "IndustryView",
     "PolicyView",
     "RefusalView",
     "ServicesView",

@@ -32,7 +32,7 @@ class AttractView(View):
         self.hall_zh.setText(h.zh)
         self.hall_en.setText(h.en)
         self.touch_zh.setText(tr("attract.touch", Lang.ZH))
-        self.touch_zh.setStyleSheet(f"font-size: {self.theme.title_px * 2}px;")
+        self.touch_zh.setStyleSheet(f"font-size: {self.theme.attract_px}px;")
         self.touch_en.setText(tr("attract.touch", Lang.EN))
         self.hint.setText(f"{tr('attract.hint', Lang.ZH)}\n{tr('attract.hint', Lang.EN)}")
 

@@ -61,8 +61,12 @@ class CheckinView(View):
         self.code.setText(m.code or " ")
         self.keys["back"].setText(m.t("checkin.back"))
         self.keys["clear"].setText(m.t("checkin.clear"))
+        # large mode: keys at the touch minimum (110 px) so four rows, the code and "check in"
+        # fit without squeezing the rows into each other
+        key_h = self.theme.button_h - 10 if m.large else self.theme.button_h
         for b in self.keys.values():
-            b.setMinimumHeight(self.theme.button_h)
+            b.setMinimumHeight(key_h)
+            b.setMaximumHeight(key_h)
         self.ok.setText(m.t("checkin.ok"))
         self.other.setText(m.t("checkin.other"))
         self.scan.setText("▣  " + m.t("checkin.scan"))

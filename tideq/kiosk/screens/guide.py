@@ -28,6 +28,9 @@ def _scroll(layout_margins: int = 0) -> tuple[QScrollArea, QVBoxLayout]:
     body.setContentsMargins(layout_margins, 0, layout_margins, 0)
     body.setSpacing(14)
     scroll.setWidget(inner)
+    # a list as long as the hall's guide: at 1.5x type it may scroll in large mode (the
+    # layout check allows that here and nowhere else); the scroll bar is 44 px wide there
+    scroll.setProperty("scrolls_large", True)
     return scroll, body
 
 

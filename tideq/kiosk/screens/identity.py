@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
 
 from ..model import CONSULT_SERVICE, KioskModel, Screen
-from .base import View, button, label
+from .base import View, button, label, set_role
 
 
 class IdentityView(View):
@@ -36,10 +36,15 @@ class IdentityView(View):
     def refresh(self) -> None:
         m = self.model
         svc = m.hall.service(m.card_service or "")
-        self.title.setText(m.t("identity.title"))
-        self.body.setText(m.t("identity.body", service=m.p(svc.name) if svc else ""))
+        name = m.p(svc.name) if svc else ""
+        reader = m.has_card_reader
+        # without a reader nothing on screen may ask for the card: say what to do instead
+        self.title.setText(m.t("identity.title" if reader else "identity.no_reader_title"))
+        self.body.setText(m.t("identity.body" if reader else "identity.no_reader_body", service=name))
         self.reader.setText("▼  " + m.t("checkin.card") + "  ▼")
+        self.reader.setVisible(reader)
         self.notice.setText(m.card_notice)
-        self.notice.setVisible(bool(m.card_notice))
+        self.notice.setVisible(reader and bool(m.card_notice))
+        set_role(self.consult, "" if reader else "primary")
         self.back.setText(m.t("services.title"))
         self.consult.setText(m.t("refusal.consult"))

@@ -32,7 +32,7 @@ class PolicyView(View):
             return
         self._built = (m.lang, m.large)
         clear_layout(self.grid)
-        cols = 1 if m.large else 2
+        cols = 2  # one column in large mode pushed the third card off the screen
         for i, c in enumerate(m.hall.policy_contacts):
             card = QWidget()
             card.setProperty("role", "card")

@@ -35,17 +35,24 @@ class ServicesView(View):
         box.addWidget(self.scroll_area, 1)
         self.tiles: dict[str, Tile] = {}
         self._columns = 0
+        self._large = False
 
     def _build(self) -> None:
         clear_layout(self.body)
         self.tiles.clear()
         self.group_labels = []
         cols = self.theme.columns
-        for group, items in self.model.groups():
-            head = label("", "group")
-            head.setProperty("group", group)
-            self.group_labels.append(head)
-            self.body.addWidget(head)
+        groups = self.model.groups()
+        if self.model.large:
+            # large mode: one grid of three a row, in group order, no group headings, so
+            # every service fits on one screen at 1.5x type
+            groups = [(None, [s for _, items in groups for s in items])]
+        for group, items in groups:
+            if group is not None:
+                head = label("", "group")
+                head.setProperty("group", group)
+                self.group_labels.append(head)
+                self.body.addWidget(head)
             grid = QGridLayout()
             grid.setSpacing(16)
             for i, s in enumerate(items):
@@ -58,10 +65,11 @@ class ServicesView(View):
             self.body.addLayout(grid)
         self.body.addStretch(1)
         self._columns = cols
+        self._large = self.model.large
 
     def refresh(self) -> None:
         m = self.model
-        if self._columns != self.theme.columns or set(self.tiles) != set(m.services):
+        if self._columns != self.theme.columns or self._large != m.large or set(self.tiles) != set(m.services):
             self._build()
         self.title.setText(m.t("services.title"))
         for head in self.group_labels:
