@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import threading
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -26,12 +27,27 @@ from .conftest import HALL_ID, KIOSK_PW_ENV, by_check, failures
 QUICK = ("--clock-wait", "0")  # tests without a controller: nothing fresh to wait for
 
 
+def start_online(hall, clock) -> ControllerService:
+    """The real controller, returned once it has said `online`: its worker publishes that after
+    `start()` returns, and a doctor that sees no `online` does not wait for a fresh message (on a
+    loaded box the test ran the doctor first and found no clock measurement)."""
+    online = threading.Event()
+    watch = BusClient(hall.broker.url, HALL_ID, "kiosk-1", username="kiosk-1", password=hall.files.passwords["kiosk-1"])
+    watch.subscribe(watch.topics.status_controller, lambda _t, p: p == b"online" and online.set())
+    watch.connect()
+    svc = ControllerService(load(hall.path), hall.broker.url, hall.dir / "data", clock)
+    try:
+        svc.start()
+        assert online.wait(10), "the controller never said online"
+    finally:
+        watch.close()
+    return svc
+
+
 @pytest.fixture
 def controller(hall):
     """The real controller on the secured broker, on this machine's wall clock."""
-    loaded = load(hall.path)
-    svc = ControllerService(loaded, hall.broker.url, hall.dir / "data", Clock(loaded.hall.hall.timezone))
-    svc.start()
+    svc = start_online(hall, Clock(load(hall.path).hall.hall.timezone))
     yield svc
     svc.stop()
 
@@ -203,11 +219,7 @@ class ShiftedClock:
 
 
 def test_a_controller_clock_8_seconds_ahead_is_measured_on_a_fresh_message(hall, doctor):
-    loaded = load(hall.path)
-    svc = ControllerService(
-        loaded, hall.broker.url, hall.dir / "data", ShiftedClock(loaded.hall.hall.timezone, timedelta(seconds=8))
-    )
-    svc.start()
+    svc = start_online(hall, ShiftedClock(load(hall.path).hall.hall.timezone, timedelta(seconds=8)))
     try:
         rc, report = doctor(hall.path, "--id", "kiosk-1")
     finally:
