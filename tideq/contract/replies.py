@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import ConfigDict, Field
 
-from .common import BiText, Timestamp
+from .common import BiText, StaffRef, Timestamp
 from .vocab import BookingStatus, ErrorCode, Priority, RatingChannel, RowStatus, TicketStatus, WindowStatus
 from .wire import Count, Message, Part, SafeStr, Short
 
@@ -44,6 +44,7 @@ class WindowRef(Part):
     id: Short
     status: WindowStatus
     ticket: Short | None = None
+    staff: StaffRef | None = Field(None, description="the clerk signed in at the window; null: nobody")
 
 
 class TidalRef(Part):
