@@ -157,7 +157,11 @@ def with_clerks(loaded):
 
     secret = HALL_SECRET.encode()
     staff = [
-        StaffMember(id="1001", name={"zh": "王芳", "en": "Wang Fang"}, pin_hash=hash_proof(pin_proof(secret, "1001", CLERKS["1001"]))),
+        StaffMember(
+            id="1001",
+            name={"zh": "王芳", "en": "Wang Fang"},
+            pin_hash=hash_proof(pin_proof(secret, "1001", CLERKS["1001"])),
+        ),
         StaffMember(
             id="1002",
             name="李强",
@@ -165,5 +169,4 @@ def with_clerks(loaded):
             card_hash=card_hash(secret, CLERK_CARD),
         ),
     ]
-    cfg = type(loaded.hall).model_validate({**loaded.hall.model_dump(), "staff": [m.model_dump() for m in staff]})
-    return LoadedConfig(cfg, loaded.path)
+    return LoadedConfig(loaded.hall.model_copy(update={"staff": staff}), loaded.path)
