@@ -4,6 +4,7 @@ only when it runs."""
 from __future__ import annotations
 
 import argparse
+import os
 import logging
 import sys
 
@@ -76,7 +77,10 @@ def run_counter(args: argparse.Namespace) -> int:
         screen.showFullScreen()
         keep += [ev, watcher, screen]
     else:
-        model = CallerModel(bus, hall, args.window, keymap=keymap, lang=Lang(args.lang))
+        secret = os.environ.get(hall.hall.secret_env)  # PINs leave the terminal as keyed proofs only
+        model = CallerModel(
+            bus, hall, args.window, keymap=keymap, lang=Lang(args.lang), secret=secret.encode() if secret else None
+        )
         terminal = CallerTerminal(model)
         terminal.show()
         keep += [model, terminal]
