@@ -48,7 +48,7 @@ class Ticket:
     rating: int | str | None = None
     rated_at: datetime | None = None
     rating_channel: str | None = None  # RatingChannel value; None in events logged before it was recorded
-    rating_staff: str | None = None  # the window's signed-in staff when rated (no staff sign-in yet: None)
+    rating_staff: str | None = None  # 工号 of the clerk who finished it, as the rating event says (None: nobody)
     transfers: int = 0
     staff: str | None = None  # 工号 of the clerk who called it, then who finished it (None: nobody signed in)
 
