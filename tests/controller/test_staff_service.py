@@ -140,5 +140,10 @@ def test_wrong_pins_lock_the_window_but_a_staff_card_still_signs_in(logins, cont
         dump = "\n".join(db.iterdump())
     finally:
         db.close()
-    for secret in (f'"{CLERKS["1001"]}"', pin_proof(SECRET, "1001", CLERKS["1001"]), CLERK_CARD, card_hash(SECRET, CLERK_CARD)):
+    for secret in (
+        f'"{CLERKS["1001"]}"',
+        pin_proof(SECRET, "1001", CLERKS["1001"]),
+        CLERK_CARD,
+        card_hash(SECRET, CLERK_CARD),
+    ):
         assert secret not in dump

@@ -66,7 +66,9 @@ def test_per_clerk_figures_on_the_console(qtbot, staffed_console, broker, client
     w6 = BusClient(broker.url, HALL, "window-6").connect()
     try:
         for c, wid, sid in ((w5, "5", "1001"), (w6, "6", "1002")):
-            r = c.send(f"window/{wid}", {"action": "sign_in", "staff": sid, "pin_proof": pin_proof(secret, sid, CLERKS[sid])})
+            r = c.send(
+                f"window/{wid}", {"action": "sign_in", "staff": sid, "pin_proof": pin_proof(secret, sid, CLERKS[sid])}
+            )
             assert r.ok, r.error
         serve(w5, "5", client, clock, 6, 5)
         serve(w5, "5", client, clock, 10, 2)

@@ -45,7 +45,10 @@ def test_the_report_counts_each_clerk_from_the_event_log(hall, broker, controlle
         w5.close()
     day = hall_today(hall, clock.now())
     r = build(hall, day, day, controller.data_dir)
-    assert r.staff == {"1001": {"served": 2, "rated": 2, "satisfied": 1}, "1002": {"served": 1, "rated": 1, "satisfied": 1}}
+    assert r.staff == {
+        "1001": {"served": 2, "rated": 2, "satisfied": 1},
+        "1002": {"served": 1, "rated": 1, "satisfied": 1},
+    }
     staff_table = next(rows for title, _, rows in tables(r) if title.startswith("工作人员"))
     assert staff_table == [["1001", 2, 2, "50.0%"], ["1002", 1, 1, "100.0%"]]
     wb = load_workbook(write_xlsx(r, tmp_path / "r.xlsx"))

@@ -624,7 +624,8 @@ class HallConfig(Strict):
         None, description="[district]: bridge this hall's broker to the district's central broker (optional)"
     )
     staff: list[StaffMember] = Field(
-        default_factory=list, description="[[staff]]: clerks who sign in at windows (工号, display name, PIN/card hashes)"
+        default_factory=list,
+        description="[[staff]]: clerks who sign in at windows (工号, display name, PIN/card hashes)",
     )
 
     @model_validator(mode="after")

@@ -142,6 +142,8 @@ __all__ = [
     "ServiceItem",
     "ServicesState",
     "SkippedItem",
+    "StaffItem",
+    "StaffRef",
     "TicketCmd",
     "TicketInfo",
     "TicketStatus",
@@ -163,6 +165,4 @@ __all__ = [
     "decode",
     "now_iso",
     "parse_broker_url",
-    "StaffItem",
-    "StaffRef",
 ]

@@ -101,7 +101,9 @@ class RatingRecord(Part):
     ticket: Short = Field(description="the number rated")
     service: Short = Field(description="the ticket's service when rated")
     window: Short = Field(description="the window that finished it")
-    staff: Short | None = Field(None, description="工号 of the clerk who finished the ticket; null: nobody was signed in")
+    staff: Short | None = Field(
+        None, description="工号 of the clerk who finished the ticket; null: nobody was signed in"
+    )
     rating: Annotated[int, Field(ge=1, le=5, description="5 非常满意 … 1 非常不满意")]
     channel: RatingChannel = Field(description="where it was given, told by the sending login")
     at: Timestamp = Field(description="when it was rated")

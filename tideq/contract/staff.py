@@ -60,7 +60,9 @@ def check_stored(stored: str) -> str:
     """`stored` if it is a hash from hash_proof; StaffSecretError naming the form if not."""
     parts = stored.split("$")
     if len(parts) != 4 or parts[0] != _SCHEME or not parts[1].isdigit() or not re.fullmatch(r"[0-9a-f]{64}", parts[3]):
-        raise StaffSecretError("pin_hash must be 'pbkdf2_sha256$<rounds>$<salt>$<64 hex>' as `tideq staff-pin` prints it")
+        raise StaffSecretError(
+            "pin_hash must be 'pbkdf2_sha256$<rounds>$<salt>$<64 hex>' as `tideq staff-pin` prints it"
+        )
     return stored
 
 

@@ -279,13 +279,13 @@ class Engine:
             self._rate(t, w, d["rating"], e)
         w.status, w.ticket = WindowStatus.IDLE, None
         w.served += 1
-        st = self._staff_of(e)
-        if st is not None:
-            st.served += 1
+        clerk = self._staff_of(e)
+        if clerk is not None:
+            clerk.served += 1
+            if t.called_at:  # this window's call (a transferred ticket was first called elsewhere)
+                clerk.handling_s += (e.at - t.called_at).total_seconds()
         if t.first_called_at:
             took = (e.at - t.first_called_at).total_seconds()
-            if st is not None:
-                st.handling_s += took
             st = self.service_time[t.service]
             self.pace.observe(w.id, took / st.mean_s)
             st.observe(took)
@@ -695,7 +695,9 @@ class Engine:
             act = WindowAction(action)
         except ValueError as err:
             raise R.bad_payload(f"unknown window action {action!r}") from err
-        return WINDOW_ACTIONS[act](self, w, now, WindowArgs(ticket, to_service, to_window, reason, rating, channel, staff, pin_proof, card))
+        return WINDOW_ACTIONS[act](
+            self, w, now, WindowArgs(ticket, to_service, to_window, reason, rating, channel, staff, pin_proof, card)
+        )
 
     def _usable(self, w: WindowState) -> None:
         if w.status is WindowStatus.PAUSED:
@@ -722,7 +724,9 @@ class Engine:
         events = []
         if w.ticket:
             events.append(Event(Kind.FINISHED, now, self._by(w, {"ticket": w.ticket, "window": w.id})))
-        events.append(Event(Kind.CALLED, now, self._by(w, {"ticket": nxt.number, "window": w.id, "service": nxt.service})))
+        events.append(
+            Event(Kind.CALLED, now, self._by(w, {"ticket": nxt.number, "window": w.id, "service": nxt.service}))
+        )
         return self._emit(events), nxt
 
     def _act_call(self, w: WindowState, now: datetime, args: WindowArgs) -> ActionResult:
@@ -824,7 +828,9 @@ class Engine:
             member = self.cfg.staff_member(sid)
             if member is None:
                 raise R.staff_unknown(sid)
-            if not member.pin_hash or not proof_matches(member.pin_hash, self._needs(args.pin_proof, "sign_in", "pin_proof")):
+            if not member.pin_hash or not proof_matches(
+                member.pin_hash, self._needs(args.pin_proof, "sign_in", "pin_proof")
+            ):
                 raise R.staff_bad_pin(sid, 0)  # handlers.py counts the guesses and fills attempts_left
         if w.staff == member.id:
             return [], None

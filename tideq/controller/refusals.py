@@ -395,7 +395,10 @@ def staff_unknown(staff: str | None) -> Refusal:
     return Refusal(
         ErrorCode.STAFF_UNKNOWN,
         B(f"{who}未登记", f"{who_en} is not in the hall's staff list"),
-        B("请核对工号，或请大厅管理员在大厅配置的 [[staff]] 中登记", "check the id, or ask the hall manager to add it under [[staff]]"),
+        B(
+            "请核对工号，或请大厅管理员在大厅配置的 [[staff]] 中登记",
+            "check the id, or ask the hall manager to add it under [[staff]]",
+        ),
     )
 
 

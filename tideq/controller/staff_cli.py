@@ -46,7 +46,10 @@ def run(args: argparse.Namespace) -> int:
     if not secret and path.exists():
         secret = path.read_text().strip()
     if not secret:
-        print(f"staff-pin: no hall secret: set {env}, or start the controller once (it keeps one in {path})", file=sys.stderr)
+        print(
+            f"staff-pin: no hall secret: set {env}, or start the controller once (it keeps one in {path})",
+            file=sys.stderr,
+        )
         return 2
     key = secret.encode()
     try:
@@ -58,7 +61,11 @@ def run(args: argparse.Namespace) -> int:
     except StaffSecretError as err:
         print(f"staff-pin: {err}", file=sys.stderr)
         return 2
-    lines = ["[[staff]]", f"id = {json.dumps(args.staff)}", f"name = {json.dumps(args.name or args.staff, ensure_ascii=False)}"]
+    lines = [
+        "[[staff]]",
+        f"id = {json.dumps(args.staff)}",
+        f"name = {json.dumps(args.name or args.staff, ensure_ascii=False)}",
+    ]
     lines.append(f"pin_hash = {json.dumps(hash_proof(pin_proof(key, args.staff, pin)))}")
     if card:
         lines.append(f"card_hash = {json.dumps(card)}")

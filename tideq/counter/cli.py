@@ -4,8 +4,8 @@ only when it runs."""
 from __future__ import annotations
 
 import argparse
-import os
 import logging
+import os
 import sys
 
 from tideq.config.logins import evaluator_user, window_user

@@ -351,9 +351,7 @@ class CallerModel(QObject):
         if action is WindowAction.PAUSE and pending.reason:
             guide = BiText(zh=f"原因：{pending.reason}", en=f"reason: {pending.reason}")
         who = self.staff.name if self.staff else BiText(zh="", en="")
-        said = BiText(
-            zh=zh.format(n=number, to=to.zh, who=who.zh), en=en.format(n=number, to_en=to.en, who_en=who.en)
-        )
+        said = BiText(zh=zh.format(n=number, to=to.zh, who=who.zh), en=en.format(n=number, to_en=to.en, who_en=who.en))
         return StatusLine(Outcome.OK, action, said, guide)
 
     # ------------------------------------------------------------------ retained state
