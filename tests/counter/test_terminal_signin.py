@@ -117,3 +117,23 @@ def test_a_terminal_without_the_hall_secret_says_how_to_fix_it(qtbot, qbus, hall
         assert line.outcome is Outcome.LOCAL and "TIDEQ_HALL_SECRET" in line.guide.en
     finally:
         dispose(model)
+
+
+def test_a_staff_card_on_the_windows_serial_reader_signs_in(qtbot, controller, signin_terminal):
+    """A pty reader sends the card's UID; the terminal sends only its keyed hash."""
+    from tideq.drivers.idcard import StaffCardReader
+    from tideq.drivers.idcard.sim import SimulatedIdReader
+
+    from ..staff import CLERK_CARD
+
+    term = signin_terminal
+    with SimulatedIdReader() as sim:
+        reader = StaffCardReader(sim.url, term.model.card_seen.emit).start()
+        try:
+            with qtbot.waitSignal(term.model.result, timeout=T_MS) as got:
+                sim.present_staff_card(CLERK_CARD)
+            assert got.args[0].outcome is Outcome.OK, got.args[0]
+        finally:
+            reader.stop()
+    assert controller.engine.windows[WINDOW].staff == "1002"
+    assert "经办人：李强（工号 1002）" in term.staff_label.text() and term.stack.currentIndex() == 0

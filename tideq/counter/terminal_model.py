@@ -33,7 +33,7 @@ from tideq.contract import (
     WindowStatus,
 )
 from tideq.contract.clock import ControllerClock
-from tideq.contract.staff import PIN_PATTERN, pin_proof
+from tideq.contract.staff import PIN_PATTERN, StaffSecretError, card_hash, pin_proof
 from tideq.ui.bus_protocol import Bus
 from tideq.ui.link import UNHEARD, Link, Unheard
 from tideq.ui.outcome import Outcome, outcome_of
@@ -119,6 +119,7 @@ class CallerModel(QObject):
     changed = Signal()  # any displayed field changed
     result = Signal(object)  # StatusLine, after every action (acknowledged, refused, unreachable, local)
     finished = Signal(str)  # a ticket this window finished: the evaluator asks for a rating
+    card_seen = Signal(str)  # a staff card's UID from the reader thread; signs in on the GUI thread
 
     def __init__(
         self,
@@ -160,6 +161,7 @@ class CallerModel(QObject):
         bus.message.connect(self._on_message)
         bus.connection.connect(self._on_connection)
         bus.answered.connect(self._on_reply)
+        self.card_seen.connect(self.sign_in_card)
         bus.subscribe(bus.topics.state("windows"), WindowsState)
         bus.subscribe(bus.topics.state("services"), ServicesState)
         bus.subscribe(bus.topics.status_controller)
@@ -266,6 +268,30 @@ class CallerModel(QObject):
             )
             return False
         return self.act(WindowAction.SIGN_IN, extra={"staff": staff, "pin_proof": pin_proof(self.secret, staff, pin)})
+
+    def sign_in_card(self, uid: str) -> bool:
+        """Sign in with a staff card read at the window: only its keyed hash is sent."""
+        if self.secret is None:
+            self._local(
+                WindowAction.SIGN_IN,
+                (
+                    "本终端未设置大厅密钥，无法刷卡签到",
+                    "This terminal has no hall secret, so it cannot read staff cards",
+                ),
+                guide=(
+                    f"请在终端环境中设置 {self.hall.hall.secret_env}（与控制器相同）",
+                    f"set {self.hall.hall.secret_env} for this terminal to the controller's hall secret",
+                ),
+            )
+            return False
+        try:
+            digest = card_hash(self.secret, uid)
+        except StaffSecretError:
+            self._local(
+                WindowAction.SIGN_IN, ("无法识别此卡，请重新刷卡", "Card not readable; hold it to the reader again")
+            )
+            return False
+        return self.act(WindowAction.SIGN_IN, extra={"card": digest})
 
     def sign_out(self) -> bool:
         return self.act(WindowAction.SIGN_OUT)
