@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QCoreApplication, QEvent
 
 from tideq.config import EXAMPLE_HALL, load
 from tideq.contract import BusClient, Lang
@@ -89,4 +90,6 @@ def test_per_clerk_figures_on_the_console(qtbot, staffed_console, broker, client
     view.model.set_lang(Lang.EN)
     qtbot.waitUntil(lambda: table.item(0, 1).text() == "Wang Fang", timeout=T_MS)
     assert table.item(1, 2).text() == "signed out" and table.item(0, 4).text() == "8 min"
+    # the language switch rebuilt other panels' rows: delete the old ones before the picture
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     grab(view, SHOTS / "manager-staff-en.png")

@@ -345,7 +345,7 @@ class StaffPanel(Card):
         self.table.verticalHeader().setDefaultSectionSize(34)
         head = self.table.horizontalHeader()
         head.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for col, width in enumerate((90, 0, 80, 70, 130, 70, 90)):
+        for col, width in enumerate((90, 0, 110, 70, 130, 70, 90)):
             if width:
                 head.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
                 self.table.setColumnWidth(col, width)
