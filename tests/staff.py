@@ -141,3 +141,32 @@ def secure_controller(secure_broker, acl_files, tmp_path, clock, monkeypatch):
     svc.start()
     yield svc
     svc.stop()
+
+
+# ---------------------------------------------------------------- clerks (工号) of the example hall
+CLERKS = {"1001": "2468", "1002": "1357"}  # 工号 -> PIN, for the tests only
+CLERK_CARD = "04A1B2C3"  # the M1 card UID of clerk 1002
+
+
+def with_clerks(loaded):
+    """The example hall with two clerks in `[[staff]]`: PIN hashes made as `tideq staff-pin` makes
+    them under the tests' hall secret (the example hall file ships none)."""
+    from tideq.config import LoadedConfig
+    from tideq.config.schema import StaffMember
+    from tideq.contract.staff import card_hash, hash_proof, pin_proof
+
+    secret = HALL_SECRET.encode()
+    staff = [
+        StaffMember(
+            id="1001",
+            name={"zh": "王芳", "en": "Wang Fang"},
+            pin_hash=hash_proof(pin_proof(secret, "1001", CLERKS["1001"])),
+        ),
+        StaffMember(
+            id="1002",
+            name="李强",
+            pin_hash=hash_proof(pin_proof(secret, "1002", CLERKS["1002"])),
+            card_hash=card_hash(secret, CLERK_CARD),
+        ),
+    ]
+    return LoadedConfig(loaded.hall.model_copy(update={"staff": staff}), loaded.path)

@@ -36,6 +36,7 @@ COMMANDS = {
     "demo": "tideq.demo",
     "doctor": "tideq.doctor.cli",
     "install": "tideq.deploy.cli",
+    "staff-pin": "tideq.controller.staff_cli",
 }
 
 # command -> the option naming the process's own device, and its id's role prefix (as its broker login reads)

@@ -39,6 +39,8 @@ def test_every_window_action_has_a_handler():
         "transfer",
         "pause",
         "resume",
+        "sign_in",
+        "sign_out",
     ]
 
 

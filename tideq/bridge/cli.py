@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import replace
 
@@ -64,8 +65,14 @@ def run_bridge(args: argparse.Namespace) -> int:
     try:
         for c in (client, *extra.values()):
             c.connect()
+        secret = os.environ.get(hall.hall.secret_env)  # keypad PINs leave the bridge as keyed proofs only
         bridge = SerialCounterBridge.from_config(
-            hall, client, keypad_bus=keypad_bus, evaluator_bus=evaluator_bus, health_clients=extra
+            hall,
+            client,
+            keypad_bus=keypad_bus,
+            evaluator_bus=evaluator_bus,
+            health_clients=extra,
+            secret=secret.encode() if secret else None,
         )
         bridge.start()
     except (BusError, BridgeError, OSError) as err:

@@ -12,6 +12,7 @@ from typing import Any
 
 from tideq.config.schema import HallConfig
 from tideq.contract import Reply
+from tideq.contract.staff import PIN_PATTERN, pin_proof
 from tideq.drivers.keypad import DisplayStyle, Key
 
 
@@ -26,13 +27,31 @@ class LocalRefusal(Exception):
 _TICKET = re.compile(r"^([A-Z]?)(\d{1,4})$")
 
 
-def command_for(key: Key, arg: str, window: str, hall: HallConfig) -> dict[str, Any]:
-    """The arguments of `cmd/{login}/window/{window}` for a press (without v and id)."""
+_STAFF_ID = re.compile(r"^[0-9]{1,16}$")
+
+
+def command_for(key: Key, arg: str, window: str, hall: HallConfig, secret: bytes | None = None) -> dict[str, Any]:
+    """The arguments of `cmd/{login}/window/{window}` for a press (without v and id). `secret` is
+    the hall secret: a PIN typed on the keypad leaves the bridge only as its keyed proof."""
+    if key is Key.SIGN:
+        return _sign(arg, secret)
     if key is Key.CALL:
         return {"action": "call", "ticket": _ticket_number(arg, window, hall)}
     if key is Key.TRANSFER:
         return {"action": "transfer", **_transfer_target(arg, window, hall)}
     return {"action": key.action}
+
+
+def _sign(arg: str, secret: bytes | None) -> dict[str, Any]:
+    """SIGN with `{工号}*{PIN}` signs in; SIGN with nothing typed signs the clerk out."""
+    if not arg.strip():
+        return {"action": "sign_out"}
+    staff, sep, pin = arg.strip().partition("*")
+    if not sep or not _STAFF_ID.match(staff) or not PIN_PATTERN.match(pin):
+        raise LocalRefusal("请输入 工号*密码")
+    if secret is None:
+        raise LocalRefusal("未设大厅密钥 无法签到")
+    return {"action": "sign_in", "staff": staff, "pin_proof": pin_proof(secret, staff, pin)}
 
 
 def _ticket_number(arg: str, window: str, hall: HallConfig) -> str:
@@ -74,6 +93,8 @@ _DONE = {
     "pause": "暂停服务",
     "resume": "恢复服务",
     "rate": "评价",
+    "sign_in": "签到",
+    "sign_out": "已签退",
 }
 
 
@@ -93,6 +114,8 @@ def display_for(action: str, reply: Reply | None) -> Shown:
         return Shown("无应答 请重试", DisplayStyle.REFUSED)
     if not reply.ok:
         return Shown(reply.error.message.zh if reply.error else "操作未成功", DisplayStyle.REFUSED)
+    if action == "sign_in" and reply.window is not None and reply.window.staff is not None:
+        return Shown(f"签到 {reply.window.staff.name.zh}", DisplayStyle.OK)
     number = ticket_number(reply)
     label = _DONE.get(action, action)
     return Shown(f"{label} {number}" if number and action not in ("pause", "resume") else label, DisplayStyle.OK)

@@ -104,8 +104,10 @@ class SerialCounterBridge:
         health_interval_s: float = 10.0,
         rating_prompt: str = RATING_PROMPT,
         health_clients: Mapping[str, BusClient] | None = None,
+        secret: bytes | None = None,
     ) -> None:
         self.hall = hall
+        self.secret = secret  # the hall secret: keypad PINs are sent as keyed proofs (contract.staff)
         self.bus = bus
         self.keypads = keypads
         self.evaluators = evaluators
@@ -220,7 +222,7 @@ class SerialCounterBridge:
 
     def _handle_key(self, window: str, event: KeyEvent) -> None:
         try:
-            args = command_for(event.key, event.arg, window, self.hall)
+            args = command_for(event.key, event.arg, window, self.hall, self.secret)
         except LocalRefusal as refusal:
             self._show(event.addr, Shown(refusal.text, DisplayStyle.REFUSED))
             return

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from tideq.contract.common import BiText
+from tideq.contract.staff import StaffSecretError, check_stored
 from tideq.contract.vocab import CrowdLevel
 
 SCHEMA_VERSION: Final = 1
@@ -159,6 +160,46 @@ class Window(Strict):
     keypad_address: int | None = Field(None, ge=1, le=247, description="RS-485 address of its keypad")
     evaluator_address: int | None = Field(None, ge=1, le=247)
     where: Text | None = Field(None, description="where in the hall, e.g. 二楼东区")
+
+
+class StaffMember(Strict):
+    """A clerk who signs in at a window: only the 工号 and a display name are personal data here;
+    the PIN and the card number are kept as hashes (tideq.contract.staff; `tideq staff-pin`)."""
+
+    id: Annotated[str, Field(pattern=r"^[0-9A-Za-z]{1,16}$")] = Field(
+        description="工号: 1 to 16 letters or digits (digits only to sign in on a keypad)"
+    )
+    name: Text | Annotated[str, Field(min_length=1, max_length=32)] = Field(
+        description='display name: one name ("王芳") or { zh = "王芳", en = "Wang Fang" }'
+    )
+    pin_hash: str | None = Field(
+        None, description="salted hash of the PIN's keyed proof, as `tideq staff-pin` prints it; never the PIN"
+    )
+    card_hash: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = Field(
+        None, description="the staff card's number hashed with the hall secret (`tideq staff-pin --card`)"
+    )
+
+    @field_validator("pin_hash")
+    @classmethod
+    def _pin_hash(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        try:
+            return check_stored(v)
+        except StaffSecretError as err:
+            raise ValueError(f"{err}; run `tideq staff-pin <工号>` and paste its pin_hash line") from err
+
+    @model_validator(mode="after")
+    def _one_way_in(self) -> StaffMember:
+        if not self.pin_hash and not self.card_hash:
+            raise ValueError(f"staff {self.id} has neither pin_hash nor card_hash; give one (`tideq staff-pin`)")
+        return self
+
+    @property
+    def display(self) -> BiText:
+        """The name as the contract's bilingual text (one name serves both languages)."""
+        n = self.name
+        return BiText.of(n, n) if isinstance(n, str) else BiText.of(n.zh, n.en)
 
 
 class BrokerConfig(Strict):
@@ -647,6 +688,10 @@ class HallConfig(Strict):
     industries: Industries = Field(
         default_factory=list, description="[[industries]]: 一业一证, the permits and materials of an industry"
     )
+    staff: list[StaffMember] = Field(
+        default_factory=list,
+        description="[[staff]]: clerks who sign in at windows (工号, display name, PIN/card hashes)",
+    )
 
     @model_validator(mode="after")
     def _references(self) -> HallConfig:
@@ -684,7 +729,14 @@ class HallConfig(Strict):
         for k in self.devices.kiosks:
             if k.printer and k.printer not in printers:
                 raise ValueError(f"kiosk {k.id} names unknown printer {k.printer!r}; add it under [[devices.printers]]")
+        _unique([m.id for m in self.staff], "staff", "id")
+        cards = [m.card_hash for m in self.staff if m.card_hash]
+        if len(set(cards)) != len(cards):
+            raise ValueError("two [[staff]] entries share one card_hash; a staff card belongs to one clerk")
         return self
+
+    def staff_member(self, sid: str) -> StaffMember | None:
+        return next((m for m in self.staff if m.id == sid), None)
 
     def service(self, sid: str) -> Service | None:
         return next((s for s in self.services if s.id == sid), None)

@@ -19,7 +19,7 @@ from .commands import (
     TidalCmd,
     WindowCmd,
 )
-from .common import BiText, Timestamp
+from .common import BiText, StaffRef, Timestamp
 from .errors import BrokerUnreachable, BusError, ContractError, PayloadError, RequestTimeout
 from .events import CallEvent, RatedEvent, RejectedEvent, TidalEvent
 from .health import Health
@@ -49,6 +49,7 @@ from .state import (
     ServiceItem,
     ServicesState,
     SkippedItem,
+    StaffItem,
     TidalState,
     WindowItem,
     WindowsState,
@@ -141,6 +142,8 @@ __all__ = [
     "ServiceItem",
     "ServicesState",
     "SkippedItem",
+    "StaffItem",
+    "StaffRef",
     "TicketCmd",
     "TicketInfo",
     "TicketStatus",

@@ -30,6 +30,13 @@ Identity = Annotated[
 ]
 AppointmentCode = Annotated[str, Field(strict=True, min_length=4, max_length=32, pattern=r"^[A-Za-z0-9-]+$")]
 Reason = Annotated[SafeStr, Field(max_length=200)]
+StaffId = Annotated[
+    str, Field(strict=True, pattern=r"^[0-9A-Za-z]{1,16}$", description="工号: 1 to 16 letters or digits")
+]
+Proof = Annotated[
+    str,
+    Field(strict=True, pattern=r"^[0-9a-f]{64}$", description="hex HMAC-SHA256 under the hall secret (contract.staff)"),
+]
 RatingValue = Annotated[StrictInt, Field(ge=1, le=5, description="5 非常满意 … 1 非常不满意")]
 
 
@@ -85,10 +92,15 @@ class WindowCmd(Command):
     to_window: Short | None = None
     reason: Reason | None = None
     rating: RatingValue | Literal["not_rated"] | None = None
+    staff: StaffId | None = Field(None, description="sign_in: the clerk's 工号")
+    pin_proof: Proof | None = Field(None, description="sign_in: the PIN's keyed proof, never the PIN")
+    card: Proof | None = Field(None, description="sign_in: the staff card's keyed hash, never its number")
 
     @model_validator(mode="after")
     def _args(self) -> WindowCmd:
         a = self.action
+        if a is WindowAction.SIGN_IN and not (self.card or (self.staff and self.pin_proof)):
+            raise ValueError("action 'sign_in' needs 'staff' and 'pin_proof', or 'card'")
         if a in (WindowAction.CALL, WindowAction.RATE) and not self.ticket:
             raise ValueError(f"action '{a.value}' needs 'ticket'")
         if a is WindowAction.RATE and self.rating is None:

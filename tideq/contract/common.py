@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, ConfigDict, PlainSerializer
 
 from .vocab import Lang
-from .wire import Part, SafeStr
+from .wire import Part, SafeStr, Short
 
 
 def _iso(at: datetime) -> str:
@@ -33,3 +33,10 @@ class BiText(Part):
 
     def pick(self, lang: Lang) -> str:
         return self.zh if lang is Lang.ZH else self.en
+
+
+class StaffRef(Part):
+    """A signed-in clerk: the 工号 and display name, the only personal data of staff the hall keeps."""
+
+    id: Short
+    name: BiText

@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import ConfigDict, Field
 
-from .common import BiText, Timestamp
+from .common import BiText, StaffRef, Timestamp
 from .vocab import BookingStatus, ErrorCode, Priority, RatingChannel, RowStatus, TicketStatus, WindowStatus
 from .wire import Count, Message, Part, SafeStr, Short
 
@@ -44,6 +44,7 @@ class WindowRef(Part):
     id: Short
     status: WindowStatus
     ticket: Short | None = None
+    staff: StaffRef | None = Field(None, description="the clerk signed in at the window; null: nobody")
 
 
 class TidalRef(Part):
@@ -100,7 +101,9 @@ class RatingRecord(Part):
     ticket: Short = Field(description="the number rated")
     service: Short = Field(description="the ticket's service when rated")
     window: Short = Field(description="the window that finished it")
-    staff: Short | None = Field(None, description="the window's signed-in staff; null: no staff sign-in yet")
+    staff: Short | None = Field(
+        None, description="工号 of the clerk who finished the ticket; null: nobody was signed in"
+    )
     rating: Annotated[int, Field(ge=1, le=5, description="5 非常满意 … 1 非常不满意")]
     channel: RatingChannel = Field(description="where it was given, told by the sending login")
     at: Timestamp = Field(description="when it was rated")

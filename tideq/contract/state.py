@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field, JsonValue, field_validator, model_validator
 
-from .common import BiText, Timestamp
+from .common import BiText, StaffRef, Timestamp
 from .vocab import SATISFIED_AT_LEAST, AlertLevel, ProposalAction, Rating, TidalKind, TidalMode, WindowStatus
 from .wire import Count, Message, Part, SafeStr, Short
 
@@ -56,6 +56,7 @@ class WindowItem(Part):
         "stretch), and has called nobody since this time; null while it serves. Such a window does not count "
         "in the announced waits",
     )
+    staff: StaffRef | None = Field(None, description="the clerk signed in at the window; null: nobody")
 
     @field_validator("ratings")
     @classmethod
@@ -75,11 +76,37 @@ class WindowItem(Part):
         return sum(n for k, n in self.ratings.items() if int(k) >= SATISFIED_AT_LEAST)
 
 
+class StaffItem(Part):
+    """One clerk's figures today (by 工号, whichever windows they worked at)."""
+
+    id: Short
+    name: BiText
+    window: Short | None = Field(None, description="where signed in now; null: signed out")
+    served: Count = 0
+    handling_s: Count = Field(0, description="total seconds from first call to finish of the tickets served")
+    skipped: Count = 0
+    transferred: Count = 0
+    ratings: Ratings = Field(default_factory=dict, description="today's ratings of their service by value")
+
+    @property
+    def mean_handling_s(self) -> float | None:
+        return self.handling_s / self.served if self.served else None
+
+    @property
+    def rated(self) -> int:
+        return sum(self.ratings.values())
+
+    @property
+    def satisfied(self) -> int:
+        return sum(n for k, n in self.ratings.items() if int(k) >= SATISFIED_AT_LEAST)
+
+
 class WindowsState(Message):
-    """`state/windows`."""
+    """`state/windows`, and `staff`: today's figures of every clerk who signed in."""
 
     ts: Timestamp
     windows: list[WindowItem]
+    staff: list[StaffItem] = Field(default_factory=list)
 
 
 class CallItem(Part):

@@ -56,6 +56,8 @@ class WindowAction(str, Enum):
     TRANSFER = "transfer"
     PAUSE = "pause"
     RESUME = "resume"
+    SIGN_IN = "sign_in"  # a clerk signs in (工号 + pin_proof, or a staff card): the window stays open
+    SIGN_OUT = "sign_out"  # the clerk signs out at shift change; the window stays open
 
 
 class Rating(IntEnum):
@@ -263,3 +265,8 @@ class ErrorCode(str, Enum):
     STORAGE_FAILED = "storage_failed"
     INTERNAL_ERROR = "internal_error"
     CONTROLLER_UNREACHABLE = "controller_unreachable"  # client side: no reply in time
+    STAFF_UNKNOWN = "staff_unknown"  # sign_in: no such 工号 (or card) in the hall file's [[staff]]
+    STAFF_BAD_PIN = "staff_bad_pin"  # sign_in: the PIN does not match; `attempts_left`
+    STAFF_LOCKED = "staff_locked"  # sign_in: too many wrong PINs at this window; `retry_at`
+    STAFF_ELSEWHERE = "staff_elsewhere"  # sign_in: signed in at another window (`window`); sign out there
+    STAFF_NOT_SIGNED_IN = "staff_not_signed_in"  # sign_out: nobody is signed in at this window

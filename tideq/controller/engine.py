@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from tideq.config.schema import HallConfig, Service
 from tideq.contract import BiText, BookingStatus, RatingChannel, RowStatus, TicketInfo
+from tideq.contract.staff import proof_matches
 from tideq.contract.ticket_page import page_token
 
 from . import refusals as R
@@ -38,7 +39,17 @@ from .eta import (
 )
 from .events import Event, Kind
 from .hours import is_open, next_opening
-from .model import Appointment, Call, Priority, Ticket, TicketStatus, WindowAction, WindowState, WindowStatus
+from .model import (
+    Appointment,
+    Call,
+    Priority,
+    StaffStats,
+    Ticket,
+    TicketStatus,
+    WindowAction,
+    WindowState,
+    WindowStatus,
+)
 
 RECENT_CALLS = 10
 RATINGS = (1, 2, 3, 4, 5)
@@ -57,6 +68,9 @@ class WindowArgs:
     reason: str | None = None
     rating: int | str | None = None
     channel: str | None = None  # where a rating was given (RatingChannel value), told by the sender
+    staff: str | None = None  # sign_in: the 工号
+    pin_proof: str | None = None  # sign_in: the PIN's keyed proof (never the PIN)
+    card: str | None = None  # sign_in: the staff card's keyed hash (never its number)
 
 
 class TidalSwitch(NamedTuple):
@@ -107,6 +121,7 @@ class Engine:
         self.pace = WindowPace()
         self.arrivals: dict[str, list[datetime]] = {s.id: [] for s in self.cfg.services}
         self.tidal_log: list[TidalSwitch] = []
+        self.staff: dict[str, StaffStats] = {}  # today's clerks by 工号 (those who signed in)
 
     def clone(self) -> Engine:
         """An independent copy of the state (the rollback point of a burst, see worker.py): the hall
@@ -134,6 +149,7 @@ class Engine:
         c.pace = copy.deepcopy(self.pace)
         c.arrivals = {sid: list(a) for sid, a in self.arrivals.items()}
         c.tidal_log = list(self.tidal_log)
+        c.staff = {k: dataclasses.replace(st, ratings=list(st.ratings)) for k, st in self.staff.items()}
         return c
 
     def local_day(self, now: datetime) -> date:
@@ -231,6 +247,7 @@ class Engine:
         t.status, t.window, t.called_at, t.calls = TicketStatus.SERVING, w.id, e.at, 1
         t.first_called_at = t.first_called_at or e.at
         t.target_window = None
+        t.staff = e.data.get("staff")
         w.status, w.ticket = WindowStatus.SERVING, t.number
         self.call_mix.observe(w.id, t.service, w.services)
         self._remember_call(t, w.id, e.at, recall=False)
@@ -245,6 +262,8 @@ class Engine:
         t.status, t.skipped_at, t.window = TicketStatus.SKIPPED, e.at, None
         w.status, w.ticket = WindowStatus.IDLE, None
         w.skipped += 1
+        if (st := self._staff_of(e)) is not None:
+            st.skipped += 1
 
     def _fold_rejoined(self, e: Event) -> None:
         t = self.tickets[e.data["ticket"]]
@@ -255,10 +274,16 @@ class Engine:
         d = e.data
         t, w = self.tickets[d["ticket"]], self.windows[d["window"]]
         t.status, t.finished_at = TicketStatus.DONE, e.at
+        t.staff = d.get("staff")
         if d.get("rating") is not None:
             self._rate(t, w, d["rating"], e)
         w.status, w.ticket = WindowStatus.IDLE, None
         w.served += 1
+        clerk = self._staff_of(e)
+        if clerk is not None:
+            clerk.served += 1
+            if t.called_at:  # this window's call (a transferred ticket was first called elsewhere)
+                clerk.handling_s += (e.at - t.called_at).total_seconds()
         if t.first_called_at:
             took = (e.at - t.first_called_at).total_seconds()
             st = self.service_time[t.service]
@@ -275,6 +300,8 @@ class Engine:
             w = self.windows[d["window"]]
             w.status, w.ticket = WindowStatus.IDLE, None
             w.transferred += 1
+            if (st := self._staff_of(e)) is not None:
+                st.transferred += 1
         self._dequeue(t)
         t.service, t.target_window = d["to_service"], d.get("to_window")
         t.status, t.window, t.queued_at = TicketStatus.WAITING, None, None
@@ -343,6 +370,29 @@ class Engine:
         if not w.services:
             w.status = WindowStatus.CLOSED
 
+    def _fold_staff_signed_in(self, e: Event) -> None:
+        sid, w = e.data["staff"], self.windows[e.data["window"]]
+        w.staff = sid
+        self.staff.setdefault(sid, StaffStats(sid)).window = w.id
+
+    def _fold_staff_signed_out(self, e: Event) -> None:
+        w = self.windows[e.data["window"]]
+        st = self.staff.get(e.data["staff"])
+        if st is not None and st.window == w.id:
+            st.window = None
+        if w.staff == e.data["staff"]:
+            w.staff = None
+
+    def _staff_of(self, e: Event) -> StaffStats | None:
+        """The figures of the clerk an event names (`staff`), None when it names nobody."""
+        sid = e.data.get("staff")
+        return self.staff.setdefault(sid, StaffStats(sid)) if sid else None
+
+    def staff_name(self, sid: str) -> BiText:
+        """A clerk's display name from the hall file; the 工号 itself once they left the file."""
+        m = self.cfg.staff_member(sid)
+        return m.display if m is not None else BiText.of(sid, sid)
+
     def _enqueue(self, t: Ticket) -> None:
         self.waiting[t.service][t.number] = t
         self.class_count[t.service][t.priority] += 1
@@ -355,12 +405,13 @@ class Engine:
         self.calls.insert(0, Call(t.number, wid, t.service, at, recall))
         del self.calls[RECENT_CALLS:]
 
-    @staticmethod
-    def _rate(t: Ticket, w: WindowState, rating: int | str, e: Event) -> None:
+    def _rate(self, t: Ticket, w: WindowState, rating: int | str, e: Event) -> None:
         t.rating, t.rated_at, t.rating_channel = rating, e.at, e.data.get("channel")
         t.rating_staff = e.data.get("staff")
         if isinstance(rating, int):
             w.ratings.append(rating)
+            if (st := self._staff_of(e)) is not None:
+                st.ratings.append(rating)
 
     def _emit(self, events: list[Event]) -> list[Event]:
         for e in events:
@@ -633,6 +684,9 @@ class Engine:
         reason: str | None = None,
         rating: int | str | None = None,
         channel: str | None = None,
+        staff: str | None = None,
+        pin_proof: str | None = None,
+        card: str | None = None,
     ) -> tuple[list[Event], Ticket | None]:
         """One action of a window (`cmd/window/{id}`); each action reads the arguments it needs.
         `channel` (RatingChannel value) is where a rating came from: recorded with it."""
@@ -641,7 +695,9 @@ class Engine:
             act = WindowAction(action)
         except ValueError as err:
             raise R.bad_payload(f"unknown window action {action!r}") from err
-        return WINDOW_ACTIONS[act](self, w, now, WindowArgs(ticket, to_service, to_window, reason, rating, channel))
+        return WINDOW_ACTIONS[act](
+            self, w, now, WindowArgs(ticket, to_service, to_window, reason, rating, channel, staff, pin_proof, card)
+        )
 
     def _usable(self, w: WindowState) -> None:
         if w.status is WindowStatus.PAUSED:
@@ -667,8 +723,10 @@ class Engine:
             raise R.no_ticket_waiting([self._name(s) for s in w.services])
         events = []
         if w.ticket:
-            events.append(Event(Kind.FINISHED, now, {"ticket": w.ticket, "window": w.id}))
-        events.append(Event(Kind.CALLED, now, {"ticket": nxt.number, "window": w.id, "service": nxt.service}))
+            events.append(Event(Kind.FINISHED, now, self._by(w, {"ticket": w.ticket, "window": w.id})))
+        events.append(
+            Event(Kind.CALLED, now, self._by(w, {"ticket": nxt.number, "window": w.id, "service": nxt.service}))
+        )
         return self._emit(events), nxt
 
     def _act_call(self, w: WindowState, now: datetime, args: WindowArgs) -> ActionResult:
@@ -688,21 +746,22 @@ class Engine:
         events = []
         if t.status is TicketStatus.SKIPPED:
             events.append(Event(Kind.REJOINED, now, {"ticket": t.number, "by_window": w.id}))
-        events.append(Event(Kind.CALLED, now, {"ticket": t.number, "window": w.id, "service": t.service}))
+        events.append(Event(Kind.CALLED, now, self._by(w, {"ticket": t.number, "window": w.id, "service": t.service})))
         return self._emit(events), t
 
     def _act_recall(self, w: WindowState, now: datetime, args: WindowArgs) -> ActionResult:
         self._usable(w)
         t = self._current(w)
-        return self._emit([Event(Kind.RECALLED, now, {"ticket": t.number, "window": w.id, "service": t.service})]), t
+        data = self._by(w, {"ticket": t.number, "window": w.id, "service": t.service})
+        return self._emit([Event(Kind.RECALLED, now, data)]), t
 
     def _act_skip(self, w: WindowState, now: datetime, args: WindowArgs) -> ActionResult:
         t = self._current(w)
-        return self._emit([Event(Kind.SKIPPED, now, {"ticket": t.number, "window": w.id})]), t
+        return self._emit([Event(Kind.SKIPPED, now, self._by(w, {"ticket": t.number, "window": w.id}))]), t
 
     def _act_finish(self, w: WindowState, now: datetime, args: WindowArgs) -> ActionResult:
         t = self._current(w)
-        data: dict[str, Any] = {"ticket": t.number, "window": w.id}
+        data: dict[str, Any] = self._by(w, {"ticket": t.number, "window": w.id})
         if args.rating is not None:
             data["rating"] = args.rating
             if args.channel:
@@ -715,6 +774,8 @@ class Engine:
         if t.status is not TicketStatus.DONE or t.window != w.id or t.rating is not None:
             raise R.not_rateable(t.number)
         data: dict[str, Any] = {"ticket": t.number, "window": w.id, "rating": rating}
+        if t.staff:  # the clerk who finished it, even when the next shift is at the window now
+            data["staff"] = t.staff
         if args.channel:
             data["channel"] = args.channel
         return self._emit([Event(Kind.RATED, now, data)]), t
@@ -737,6 +798,7 @@ class Engine:
             "to_service": svc.id,
             "to_window": args.to_window,
             "reason": args.reason,
+            "staff": w.staff,
         }
         return self._emit([Event(Kind.TRANSFERRED, now, {k: v for k, v in data.items() if v is not None})]), t
 
@@ -753,6 +815,45 @@ class Engine:
         if w.status is not WindowStatus.PAUSED:
             return [], None
         return self._emit([Event(Kind.WINDOW_RESUMED, now, {"window": w.id})]), None
+
+    def _act_sign_in(self, w: WindowState, now: datetime, args: WindowArgs) -> ActionResult:
+        """A clerk signs in by 工号 + PIN proof or by staff card; the one signed in before is signed
+        out in the same step (a shift change), and the window stays as it is."""
+        if args.card:
+            member = next((m for m in self.cfg.staff if m.card_hash == args.card), None)
+            if member is None:
+                raise R.staff_unknown(None)
+        else:
+            sid = self._needs(args.staff, "sign_in", "staff")
+            member = self.cfg.staff_member(sid)
+            if member is None:
+                raise R.staff_unknown(sid)
+            if not member.pin_hash or not proof_matches(
+                member.pin_hash, self._needs(args.pin_proof, "sign_in", "pin_proof")
+            ):
+                raise R.staff_bad_pin(sid, 0)  # handlers.py counts the guesses and fills attempts_left
+        if w.staff == member.id:
+            return [], None
+        other = self.staff.get(member.id)
+        if other is not None and other.window is not None and other.window != w.id:
+            raise R.staff_elsewhere(member.id, other.window)
+        events = []
+        if w.staff:
+            events.append(Event(Kind.STAFF_SIGNED_OUT, now, {"window": w.id, "staff": w.staff, "by": member.id}))
+        events.append(Event(Kind.STAFF_SIGNED_IN, now, {"window": w.id, "staff": member.id}))
+        return self._emit(events), None
+
+    def _act_sign_out(self, w: WindowState, now: datetime, args: WindowArgs) -> ActionResult:
+        if w.staff is None:
+            raise R.staff_not_signed_in(w.id)
+        return self._emit([Event(Kind.STAFF_SIGNED_OUT, now, {"window": w.id, "staff": w.staff})]), None
+
+    @staticmethod
+    def _by(w: WindowState, data: dict[str, Any]) -> dict[str, Any]:
+        """An action's event data with the clerk signed in at the window (`staff`), if any."""
+        if w.staff:
+            data["staff"] = w.staff
+        return data
 
     # ------------------------------------------------------------------ tidal
     def tidal_open(
@@ -949,6 +1050,8 @@ FOLDS: Mapping[Kind, Fold] = MappingProxyType(
         Kind.APPOINTMENT_RESCHEDULED: Engine._fold_appointment_rescheduled,
         Kind.TIDAL_OPENED: Engine._fold_tidal_opened,
         Kind.TIDAL_CLOSED: Engine._fold_tidal_closed,
+        Kind.STAFF_SIGNED_IN: Engine._fold_staff_signed_in,
+        Kind.STAFF_SIGNED_OUT: Engine._fold_staff_signed_out,
     }
 )
 # events by which a window's staff show they are there (the event's "window"), and events that can
@@ -962,6 +1065,7 @@ OWN_ACTIONS = frozenset(
         Kind.TRANSFERRED,
         Kind.WINDOW_RESUMED,
         Kind.TIDAL_OPENED,
+        Kind.STAFF_SIGNED_IN,
     }
 )
 QUEUE_CHANGES = frozenset(FOLDS) - {
@@ -970,6 +1074,8 @@ QUEUE_CHANGES = frozenset(FOLDS) - {
     Kind.APPOINTMENT_CANCELLED,
     Kind.APPOINTMENT_RESCHEDULED,
     Kind.DAY_OPENED,
+    Kind.STAFF_SIGNED_IN,
+    Kind.STAFF_SIGNED_OUT,
 }
 WINDOW_ACTIONS: Mapping[WindowAction, WindowHandler] = MappingProxyType(
     {
@@ -982,6 +1088,8 @@ WINDOW_ACTIONS: Mapping[WindowAction, WindowHandler] = MappingProxyType(
         WindowAction.TRANSFER: Engine._act_transfer,
         WindowAction.PAUSE: Engine._act_pause,
         WindowAction.RESUME: Engine._act_resume,
+        WindowAction.SIGN_IN: Engine._act_sign_in,
+        WindowAction.SIGN_OUT: Engine._act_sign_out,
     }
 )
 

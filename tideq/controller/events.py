@@ -26,6 +26,8 @@ class Kind(str, Enum):
     APPOINTMENT_RESCHEDULED = "appointment_rescheduled"
     TIDAL_OPENED = "tidal_opened"
     TIDAL_CLOSED = "tidal_closed"
+    STAFF_SIGNED_IN = "staff_signed_in"  # a clerk signed in at a window (a shift starts); the window stays open
+    STAFF_SIGNED_OUT = "staff_signed_out"  # the clerk signed out (or the next one signed in: a shift change)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from tideq.contract import (
     RatingRecord,
     RejoinCmd,
     RowResult,
+    StaffRef,
     TicketCmd,
     TidalCmd,
     TidalCommand,
@@ -47,6 +48,7 @@ from tideq.contract.wire import validate as validate_model
 
 from . import refusals as R
 from .engine import Engine
+from .errors import Refusal
 from .events import Event
 from .model import Appointment
 from .tidal import Decision, TidalPolicy
@@ -87,6 +89,8 @@ class Done:
     query: bool = False  # a read-only answer (booking status, ratings): not stored in the event log
 
 
+PIN_TRIES = 5  # wrong PINs at one window before it stops taking PINs for PIN_LOCK
+PIN_LOCK = timedelta(minutes=5)
 RATINGS_DAYS = 31  # cmd/booking `ratings` answers for today and this many days back
 PastDay = Callable[[date], Engine]  # the engine as it stood at the end of a past hall day (a replay)
 
@@ -121,6 +125,9 @@ class Handlers:
         self.known_sources = [k.id for k in cfg.devices.kiosks] + list(cfg.rules.sources)
         self.kiosks = kiosk_logins(cfg)  # kiosk login -> its device id
         self.past_day: PastDay | None = None  # set by the worker: replays a past day from the event log
+        # wrong PINs per window: (count, locked until). Kept in memory on purpose: a refusal is no
+        # event, and a restart (which takes longer than guessing would gain) may forget them
+        self.pin_misses: dict[str, tuple[int, datetime | None]] = {}
 
     def run(self, engine: Engine, name: str, body: dict[str, Any], now: datetime, sender: str) -> Done:
         """Carry out `cmd/{sender}/{name}`; raises a Refusal (nothing changed) when the hall says no."""
@@ -198,6 +205,8 @@ class Handlers:
             )
         if cmd.action in (WindowAction.NEXT, WindowAction.CALL) and wid in self.tidal.draining():
             raise R.window_draining(wid)
+        if cmd.action is WindowAction.SIGN_IN:
+            return self._sign_in(engine, wid, cmd, now)
         events, t = engine.window_action(
             wid,
             cmd.action,
@@ -213,14 +222,32 @@ class Handlers:
             rating=cmd.rating,
             channel=rating_channel(sender, wid).value,
         )
-        w = engine.windows[wid]
-        return Done(
-            {
-                "window": WindowRef(id=w.id, status=w.status, ticket=w.ticket),
-                "ticket": engine.ticket_view(t, now) if t else None,
-            },
-            events,
-        )
+        return Done({"window": window_ref(engine, wid), "ticket": engine.ticket_view(t, now) if t else None}, events)
+
+    def _sign_in(self, engine: Engine, wid: str, cmd: WindowCmd, now: datetime) -> Done:
+        """Sign a clerk in, counting wrong PINs per window: after PIN_TRIES the window takes no
+        PIN for PIN_LOCK (a staff card still works), so a 4-digit PIN cannot be guessed at a counter."""
+        engine.window(wid)
+        misses, until = self.pin_misses.get(wid, (0, None))
+        if until is not None and now < until and not cmd.card:
+            raise R.staff_locked(wid, until.astimezone(engine.tz))
+        try:
+            events, _ = engine.window_action(
+                wid, WindowAction.SIGN_IN, now, staff=cmd.staff, pin_proof=cmd.pin_proof, card=cmd.card
+            )
+        except Refusal as err:
+            if err.code is not ErrorCode.STAFF_BAD_PIN:
+                raise
+            misses = 0 if until is not None else misses  # a lock that ran out starts a fresh count
+            misses += 1
+            if misses >= PIN_TRIES:
+                lock = now + PIN_LOCK
+                self.pin_misses[wid] = (0, lock)
+                raise R.staff_locked(wid, lock.astimezone(engine.tz)) from err
+            self.pin_misses[wid] = (misses, None)
+            raise R.staff_bad_pin(cmd.staff or "", PIN_TRIES - misses) from err
+        self.pin_misses.pop(wid, None)
+        return Done({"window": window_ref(engine, wid)}, events)
 
     def _tidal(self, engine: Engine, cmd: TidalCmd, now: datetime) -> Done:
         reason = scrub_reason(cmd.reason) or "manual"
@@ -269,6 +296,13 @@ class Handlers:
             [],
             query=True,
         )
+
+
+def window_ref(engine: Engine, wid: str) -> WindowRef:
+    """The reply's view of a window, with the clerk signed in there."""
+    w = engine.windows[wid]
+    staff = StaffRef(id=w.staff, name=engine.staff_name(w.staff)) if w.staff else None
+    return WindowRef(id=w.id, status=w.status, ticket=w.ticket, staff=staff)
 
 
 def booking_info(engine: Engine, appt: Appointment, now: datetime) -> BookingInfo:

@@ -48,8 +48,9 @@ class Ticket:
     rating: int | str | None = None
     rated_at: datetime | None = None
     rating_channel: str | None = None  # RatingChannel value; None in events logged before it was recorded
-    rating_staff: str | None = None  # the window's signed-in staff when rated (no staff sign-in yet: None)
+    rating_staff: str | None = None  # 工号 of the clerk who finished it, as the rating event says (None: nobody)
     transfers: int = 0
+    staff: str | None = None  # 工号 of the clerk who called it, then who finished it (None: nobody signed in)
 
     def order_key(self, now: datetime) -> tuple[int, datetime, int]:
         """Priority first, then longest wait. An appointment counts as priority from its slot."""
@@ -84,6 +85,7 @@ class WindowState:
     neglect_first: datetime | None = None  # start of the first stretch: nobody has called since
     absences: int = 0  # today's absences it came back from (eta.absent, then an own action)
     absent_s: float = 0.0  # their total length, s (from the first stretch's start to the return)
+    staff: str | None = None  # 工号 of the clerk signed in here; None: nobody (the window may still be open)
 
     @property
     def tidal(self) -> bool:
@@ -115,3 +117,16 @@ class Call:
     service: str
     at: datetime
     recall: bool
+
+
+@dataclass
+class StaffStats:
+    """One clerk's figures today, folded from the events that carry their 工号."""
+
+    id: str
+    window: str | None = None  # where signed in now
+    served: int = 0
+    handling_s: float = 0.0  # first call to finish, summed over the tickets served
+    skipped: int = 0
+    transferred: int = 0
+    ratings: list[int] = field(default_factory=list)

@@ -66,6 +66,8 @@ DIRTY: Mapping[Kind, frozenset[Retained]] = MappingProxyType(
         Kind.APPOINTMENT_RESCHEDULED: frozenset(),
         Kind.TIDAL_OPENED: frozenset({S, W, T}),
         Kind.TIDAL_CLOSED: frozenset({S, W, T}),
+        Kind.STAFF_SIGNED_IN: frozenset({W}),
+        Kind.STAFF_SIGNED_OUT: frozenset({W}),
     }
 )
 if missing_entries(DIRTY, Kind):  # pragma: no cover - caught by tests/controller/test_tables.py

@@ -387,3 +387,57 @@ def internal_error() -> Refusal:
         B("系统内部错误", "internal error"),
         B(f"请稍后重试或到{CONSULT.zh}", f"retry, or ask at {CONSULT.en}"),
     )
+
+
+def staff_unknown(staff: str | None) -> Refusal:
+    who = f"工号 {staff}" if staff else "该工作证"
+    who_en = f"staff id {staff}" if staff else "this staff card"
+    return Refusal(
+        ErrorCode.STAFF_UNKNOWN,
+        B(f"{who}未登记", f"{who_en} is not in the hall's staff list"),
+        B(
+            "请核对工号，或请大厅管理员在大厅配置的 [[staff]] 中登记",
+            "check the id, or ask the hall manager to add it under [[staff]]",
+        ),
+    )
+
+
+def staff_bad_pin(staff: str, attempts_left: int) -> Refusal:
+    return Refusal(
+        ErrorCode.STAFF_BAD_PIN,
+        B(f"工号 {staff} 的密码不正确", f"wrong PIN for staff id {staff}"),
+        B(
+            f"请重新输入密码（还可尝试 {attempts_left} 次）",
+            f"type the PIN again ({attempts_left} attempts left before this window locks for a while)",
+        ),
+        {"attempts_left": attempts_left},
+    )
+
+
+def staff_locked(wid: str, retry_at: datetime) -> Refusal:
+    return Refusal(
+        ErrorCode.STAFF_LOCKED,
+        B(f"{wid}号窗口密码错误次数过多，暂停签到", f"too many wrong PINs at window {wid}"),
+        B(
+            f"请于 {retry_at:%H:%M} 后再试，或刷工作证签到",
+            f"try again after {retry_at:%H:%M}, or sign in with the staff card",
+        ),
+        {"retry_at": retry_at.isoformat()},
+    )
+
+
+def staff_elsewhere(staff: str, wid: str) -> Refusal:
+    return Refusal(
+        ErrorCode.STAFF_ELSEWHERE,
+        B(f"工号 {staff} 已在{wid}号窗口签到", f"staff id {staff} is signed in at window {wid}"),
+        B(f"请先在{wid}号窗口签退，再在此签到", f"sign out at window {wid} first, then sign in here"),
+        {"window": wid},
+    )
+
+
+def staff_not_signed_in(wid: str) -> Refusal:
+    return Refusal(
+        ErrorCode.STAFF_NOT_SIGNED_IN,
+        B(f"{wid}号窗口当前无人签到", f"nobody is signed in at window {wid}"),
+        B("无需签退", "nothing to sign out"),
+    )

@@ -15,6 +15,8 @@ from tideq.contract import (
     ServiceItem,
     ServicesState,
     SkippedItem,
+    StaffItem,
+    StaffRef,
     WindowItem,
     WindowsState,
 )
@@ -66,9 +68,23 @@ def windows_state(engine: Engine, now: datetime) -> WindowsState:
                 transferred=s.transferred,
                 ratings={str(r): s.ratings.count(r) for r in range(1, 6) if r in s.ratings},
                 unattended_since=s.neglect_first if absent(s, now) else None,
+                staff=StaffRef(id=s.staff, name=engine.staff_name(s.staff)) if s.staff else None,
             )
         )
-    return WindowsState(ts=now, windows=out)
+    staff = [
+        StaffItem(
+            id=st.id,
+            name=engine.staff_name(st.id),
+            window=st.window,
+            served=st.served,
+            handling_s=round(st.handling_s),
+            skipped=st.skipped,
+            transferred=st.transferred,
+            ratings={str(r): st.ratings.count(r) for r in range(1, 6) if r in st.ratings},
+        )
+        for st in sorted(engine.staff.values(), key=lambda x: x.id)
+    ]
+    return WindowsState(ts=now, windows=out, staff=staff)
 
 
 def calls_state(engine: Engine, now: datetime) -> CallsState:

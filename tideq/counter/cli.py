@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from tideq.config.logins import evaluator_user, window_user
@@ -21,6 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--with-evaluator", action="store_true", help="terminal plus an evaluator screen in one process")
     c.add_argument("--evaluator-timeout", type=float, default=30.0, help="seconds before a rating counts as not rated")
     c.add_argument("--lang", choices=["zh", "en"], default="zh", help="terminal language (toggle in the window)")
+    c.add_argument(
+        "--card-reader", default="", help="serial URL of the window's staff card reader (工作证), e.g. /dev/ttyUSB1"
+    )
     c.add_argument("--keys", default="", help='override shortcuts, e.g. "next=F9,recall=F10" (defaults F1..F8)')
     add_broker_args(c, "window-{id} (evaluator-{id} with --evaluator)")
     c.set_defaults(func=run_counter)
@@ -68,6 +72,7 @@ def run_counter(args: argparse.Namespace) -> int:
     )
     presence = Presence(bus, user, kind)
     keep: list[object] = [presence]
+    readers: list[object] = []  # serial readers to stop on exit (threads, not Qt objects)
     if args.evaluator:
         ev = EvaluatorModel(bus, args.window, timeout_s=args.evaluator_timeout)
         watcher = FinishWatcher(bus, args.window)
@@ -76,10 +81,22 @@ def run_counter(args: argparse.Namespace) -> int:
         screen.showFullScreen()
         keep += [ev, watcher, screen]
     else:
-        model = CallerModel(bus, hall, args.window, keymap=keymap, lang=Lang(args.lang))
+        secret = os.environ.get(hall.hall.secret_env)  # PINs leave the terminal as keyed proofs only
+        model = CallerModel(
+            bus, hall, args.window, keymap=keymap, lang=Lang(args.lang), secret=secret.encode() if secret else None
+        )
         terminal = CallerTerminal(model)
         terminal.show()
         keep += [model, terminal]
+        if args.card_reader:
+            from tideq.drivers.idcard import ReaderUnavailable, StaffCardReader
+
+            try:  # the reader thread only emits: the sign-in itself runs on the GUI thread
+                reader = StaffCardReader(args.card_reader, model.card_seen.emit).start()
+            except ReaderUnavailable as err:
+                log.warning("%s; staff sign in with 工号 and PIN instead", err)
+            else:
+                readers.append(reader)
         if args.with_evaluator:
             ev = EvaluatorModel(bus, args.window, timeout_s=args.evaluator_timeout)
             model.finished.connect(ev.ask)
@@ -92,6 +109,8 @@ def run_counter(args: argparse.Namespace) -> int:
     try:
         return exec_until_signal(app, stop)
     finally:
+        for r in readers:
+            r.stop()  # type: ignore[attr-defined]
         presence.goodbye()
         bus.stop()
         dispose([*keep, bus])

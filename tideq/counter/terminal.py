@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSizePolicy,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -30,6 +31,7 @@ from tideq.ui.outcome import Outcome
 
 from .terminal_dialogs import PauseDialog, TransferDialog
 from .terminal_model import CallerModel
+from .terminal_signin import SignInPanel
 
 LABELS: dict[WindowAction, tuple[str, str]] = {
     WindowAction.NEXT: ("顺呼", "Next"),
@@ -40,6 +42,8 @@ LABELS: dict[WindowAction, tuple[str, str]] = {
     WindowAction.TRANSFER: ("转移", "Transfer"),
     WindowAction.PAUSE: ("暂停", "Pause"),
     WindowAction.RESUME: ("恢复", "Resume"),
+    WindowAction.SIGN_IN: ("签到", "Sign in"),
+    WindowAction.SIGN_OUT: ("签退", "Sign out"),
 }
 STATUS_TEXT: dict[WindowStatus | Unheard, tuple[str, str]] = {
     UNHEARD: ("连接中", "Connecting"),
@@ -149,6 +153,30 @@ class CallerTerminal(QWidget):
         head.addWidget(self.lang_button)
         root.addLayout(head)
 
+        staff_row = QHBoxLayout()
+        self.staff_label = QLabel()
+        self.staff_label.setFont(self._font(11, True))
+        self.sign_button = QPushButton()
+        self.sign_button.setObjectName("act")
+        self.sign_button.setFont(self._font(10, True))
+        self.sign_button.setMinimumHeight(32)
+        self.sign_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.sign_button.clicked.connect(self._sign_button)
+        staff_row.addWidget(self.staff_label, 1)
+        staff_row.addWidget(self.sign_button)
+        root.addLayout(staff_row)
+
+        self.stack = QStackedWidget()
+        page = QWidget()
+        outer, root = root, QVBoxLayout(page)
+        root.setContentsMargins(0, 0, 0, 0)
+        root.setSpacing(8)
+        self.stack.addWidget(page)
+        self.signin = SignInPanel(self.model, self._font, self._later)
+        self.stack.addWidget(self.signin)
+        outer.addWidget(self.stack, 1)
+        self._later_chosen = False
+
         card, lay = self._card()
         self.ticket = QLabel()
         self.ticket.setFont(self._font(34, True))
@@ -208,6 +236,7 @@ class CallerTerminal(QWidget):
                 grid.addWidget(b, 1 + (i - 1) // 2, (i - 1) % 2)
             self.buttons[action] = b
         root.addLayout(grid)
+        root = outer
 
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -244,6 +273,18 @@ class CallerTerminal(QWidget):
         else:
             m.act(action)
 
+    def _sign_button(self) -> None:
+        if self.model.staff is not None:
+            self.model.sign_out()
+        else:
+            self._later_chosen = False
+            self.stack.setCurrentWidget(self.signin)
+            self.signin.staff.setFocus()
+
+    def _later(self) -> None:
+        self._later_chosen = True
+        self.stack.setCurrentIndex(0)
+
     def _transfer(self) -> None:
         if self.transfer_dialog is not None:
             to_service, to_window, note = self.transfer_dialog.values()
@@ -272,8 +313,28 @@ class CallerTerminal(QWidget):
         self.queue_title.setText("本窗口队列" if zh else "Queue of this window")
         self.queue.setText(self._queue_html())
         self.totals.setText(self._totals_text())
+        self._render_staff()
         self._render_times()
         self._render_status()
+
+    def _render_staff(self) -> None:
+        m, zh = self.model, self.model.lang is Lang.ZH
+        if m.staff is not None:
+            name = m.staff.name.pick(m.lang)
+            self.staff_label.setText(f"经办人：{name}（工号 {m.staff.id}）" if zh else f"Clerk: {name} ({m.staff.id})")
+            self.staff_label.setStyleSheet("color: #0d652d;")
+            self.sign_button.setText("签退" if zh else "Sign out")
+            self._later_chosen = False
+            self.stack.setCurrentIndex(0)
+        else:
+            self.staff_label.setText("未签到" if zh else "Nobody signed in")
+            self.staff_label.setStyleSheet("color: #a50e0e;")
+            self.sign_button.setText("签到" if zh else "Sign in")
+            if m.staff_required and not self._later_chosen and m.status is not UNHEARD:
+                self.stack.setCurrentWidget(self.signin)
+        self.staff_label.setVisible(m.staff_required or m.staff is not None)
+        self.sign_button.setVisible(m.staff_required or m.staff is not None)
+        self.signin.refresh()
 
     def _render_times(self) -> None:
         m, zh = self.model, self.model.lang is Lang.ZH

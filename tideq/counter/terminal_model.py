@@ -26,12 +26,14 @@ from tideq.contract import (
     Reply,
     ServiceItem,
     ServicesState,
+    StaffRef,
     WindowAction,
     WindowItem,
     WindowsState,
     WindowStatus,
 )
 from tideq.contract.clock import ControllerClock
+from tideq.contract.staff import PIN_PATTERN, StaffSecretError, card_hash, pin_proof
 from tideq.ui.bus_protocol import Bus
 from tideq.ui.link import UNHEARD, Link, Unheard
 from tideq.ui.outcome import Outcome, outcome_of
@@ -106,7 +108,10 @@ _DONE = {
     WindowAction.TRANSFER: ("{n} 已转至{to}", "{n} transferred to {to_en}"),
     WindowAction.PAUSE: ("窗口已暂停", "Window paused"),
     WindowAction.RESUME: ("窗口已恢复服务", "Window resumed"),
+    WindowAction.SIGN_IN: ("{who} 已签到", "{who_en} signed in"),
+    WindowAction.SIGN_OUT: ("已签退，窗口保持开放", "Signed out; the window stays open"),
 }
+_STAFF_ID = re.compile(r"^[0-9A-Za-z]{1,16}$")
 _NO_ANSWER = BiText(zh="操作未完成", en="not done")
 
 
@@ -114,6 +119,7 @@ class CallerModel(QObject):
     changed = Signal()  # any displayed field changed
     result = Signal(object)  # StatusLine, after every action (acknowledged, refused, unreachable, local)
     finished = Signal(str)  # a ticket this window finished: the evaluator asks for a rating
+    card_seen = Signal(str)  # a staff card's UID from the reader thread; signs in on the GUI thread
 
     def __init__(
         self,
@@ -124,6 +130,7 @@ class CallerModel(QObject):
         clock: Callable[[], datetime] | None = None,
         keymap: dict[WindowAction, str] | None = None,
         lang: Lang = Lang.ZH,
+        secret: bytes | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -148,10 +155,13 @@ class CallerModel(QObject):
         self.controller: ControllerStatus | Unheard = UNHEARD
         self.pending: Pending | None = None
         self.last: StatusLine | None = None
+        self.staff: StaffRef | None = None  # the clerk signed in at the window, as the controller says
+        self.secret = secret  # the hall secret: a PIN leaves this terminal only as its keyed proof
         self._tag = f"caller:{window}"
         bus.message.connect(self._on_message)
         bus.connection.connect(self._on_connection)
         bus.answered.connect(self._on_reply)
+        self.card_seen.connect(self.sign_in_card)
         bus.subscribe(bus.topics.state("windows"), WindowsState)
         bus.subscribe(bus.topics.state("services"), ServicesState)
         bus.subscribe(bus.topics.status_controller)
@@ -194,11 +204,12 @@ class CallerModel(QObject):
         to_service: str | None = None,
         to_window: str | None = None,
         reason: str = "",
+        extra: dict[str, str] | None = None,
     ) -> bool:
         """Send one window command; False if another is still in flight (nothing sent)."""
         if self.pending is not None:
             return False
-        body: dict[str, Any] = {"action": action.value}
+        body: dict[str, Any] = {"action": action.value, **(extra or {})}
         for key, value in (
             ("ticket", ticket),
             ("to_service", to_service),
@@ -232,6 +243,59 @@ class CallerModel(QObject):
             return False
         return self.act(WindowAction.TRANSFER, to_service=to_service, to_window=to_window, reason=note.strip()[:200])
 
+    @property
+    def staff_required(self) -> bool:
+        """The hall lists clerks (`[[staff]]`): the terminal asks for a sign-in while nobody is."""
+        return bool(self.hall.staff)
+
+    def sign_in(self, staff: str, pin: str) -> bool:
+        """Sign a clerk in with 工号 + PIN; the PIN is sent only as its keyed proof (contract.staff)."""
+        staff, pin = staff.strip(), pin.strip()
+        if not _STAFF_ID.match(staff):
+            self._local(WindowAction.SIGN_IN, ("请输入工号", "Type your staff id (工号)"))
+            return False
+        if not PIN_PATTERN.match(pin):
+            self._local(WindowAction.SIGN_IN, ("请输入4至8位数字密码", "Type your PIN, 4 to 8 digits"))
+            return False
+        if self.secret is None:
+            self._local(
+                WindowAction.SIGN_IN,
+                ("本终端未设置大厅密钥，无法签到", "This terminal has no hall secret, so it cannot sign in"),
+                guide=(
+                    f"请在终端环境中设置 {self.hall.hall.secret_env}（与控制器相同）",
+                    f"set {self.hall.hall.secret_env} for this terminal to the controller's hall secret",
+                ),
+            )
+            return False
+        return self.act(WindowAction.SIGN_IN, extra={"staff": staff, "pin_proof": pin_proof(self.secret, staff, pin)})
+
+    def sign_in_card(self, uid: str) -> bool:
+        """Sign in with a staff card read at the window: only its keyed hash is sent."""
+        if self.secret is None:
+            self._local(
+                WindowAction.SIGN_IN,
+                (
+                    "本终端未设置大厅密钥，无法刷卡签到",
+                    "This terminal has no hall secret, so it cannot read staff cards",
+                ),
+                guide=(
+                    f"请在终端环境中设置 {self.hall.hall.secret_env}（与控制器相同）",
+                    f"set {self.hall.hall.secret_env} for this terminal to the controller's hall secret",
+                ),
+            )
+            return False
+        try:
+            digest = card_hash(self.secret, uid)
+        except StaffSecretError:
+            self._local(
+                WindowAction.SIGN_IN, ("无法识别此卡，请重新刷卡", "Card not readable; hold it to the reader again")
+            )
+            return False
+        return self.act(WindowAction.SIGN_IN, extra={"card": digest})
+
+    def sign_out(self) -> bool:
+        return self.act(WindowAction.SIGN_OUT)
+
     def pause(self, reason: str = "") -> bool:
         return self.act(WindowAction.PAUSE, reason=reason.strip()[:200])
 
@@ -251,9 +315,11 @@ class CallerModel(QObject):
         svc = self.hall.service(sid)
         return svc.prefix if svc else None
 
-    def _local(self, action: WindowAction, text: tuple[str, str], letters: str = "") -> None:
+    def _local(
+        self, action: WindowAction, text: tuple[str, str], letters: str = "", guide: tuple[str, str] | None = None
+    ) -> None:
         said = BiText(zh=text[0].format(l=letters), en=text[1].format(l=letters))
-        self._emit(StatusLine(Outcome.LOCAL, action, said))
+        self._emit(StatusLine(Outcome.LOCAL, action, said, BiText(zh=guide[0], en=guide[1]) if guide else None))
 
     def _emit(self, line: StatusLine) -> None:
         self.last = line
@@ -291,6 +357,7 @@ class CallerModel(QObject):
         action, w, t = pending.action, reply.window, reply.ticket
         if w is not None:
             self.status = w.status
+            self.staff = w.staff
         if action in (WindowAction.NEXT, WindowAction.CALL) and t is not None:
             self.current = Current(t.number, t.service, t.issued_at, self.clock())
         elif action is WindowAction.RECALL and t is not None and self.current and self.current.issued_at is None:
@@ -309,7 +376,8 @@ class CallerModel(QObject):
             guide = BiText(zh="请市民在评价器上评价", en="the visitor may now rate the service")
         if action is WindowAction.PAUSE and pending.reason:
             guide = BiText(zh=f"原因：{pending.reason}", en=f"reason: {pending.reason}")
-        said = BiText(zh=zh.format(n=number, to=to.zh), en=en.format(n=number, to_en=to.en))
+        who = self.staff.name if self.staff else BiText(zh="", en="")
+        said = BiText(zh=zh.format(n=number, to=to.zh, who=who.zh), en=en.format(n=number, to_en=to.en, who_en=who.en))
         return StatusLine(Outcome.OK, action, said, guide)
 
     # ------------------------------------------------------------------ retained state
@@ -340,6 +408,7 @@ class CallerModel(QObject):
         self.status = w.status
         self.services = list(w.services)
         self.pause_reason = w.pause_reason
+        self.staff = w.staff
         if not w.ticket:
             self.current = None
         elif self.current is None or self.current.number != w.ticket:

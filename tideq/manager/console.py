@@ -20,7 +20,17 @@ from tideq.ui.link import Link
 from tideq.ui.outcome import Outcome
 
 from .model import ManagerModel, Part
-from .panels import AlertsPanel, HealthStrip, LogPanel, ServicesPanel, TidalPanel, WindowGrid, font, label
+from .panels import (
+    AlertsPanel,
+    HealthStrip,
+    LogPanel,
+    ServicesPanel,
+    StaffPanel,
+    TidalPanel,
+    WindowGrid,
+    font,
+    label,
+)
 from .texts import MODE_HINT, MODE_TEXT, pick
 from .today import TodayReport
 
@@ -86,7 +96,7 @@ class ManagerConsole(QWidget):
         self._build()
         self._renderers = {
             Part.SERVICES: [self.services.refresh, self.alerts.refresh],
-            Part.WINDOWS: [self.windows.refresh, self.alerts.refresh],
+            Part.WINDOWS: [self.windows.refresh, self.alerts.refresh, self.staff.refresh],
             Part.TIDAL: [
                 self.alerts.refresh,
                 self.tidal.refresh,
@@ -161,6 +171,8 @@ class ManagerConsole(QWidget):
         right.addWidget(self.result)
         right.addWidget(self.alerts)
         right.addWidget(self.tidal)
+        self.staff = StaffPanel(self.model, self.family)
+        right.addWidget(self.staff)
         right.addStretch(1)
         body.addLayout(left, 1)
         body.addWidget(right_panel)
@@ -178,7 +190,7 @@ class ManagerConsole(QWidget):
 
     def refresh(self) -> None:
         self._render_head()
-        for panel in (self.services, self.windows, self.alerts, self.tidal, self.log, self.health):
+        for panel in (self.services, self.windows, self.alerts, self.tidal, self.staff, self.log, self.health):
             panel.refresh()
         self._render_result()
 

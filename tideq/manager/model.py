@@ -35,6 +35,7 @@ from tideq.contract import (
     Reply,
     ServiceItem,
     ServicesState,
+    StaffItem,
     TidalCommand,
     TidalEvent,
     TidalKind,
@@ -176,6 +177,7 @@ class ManagerModel(QObject):
         self._pool = {w.id for w in hall.windows if w.tidal_pool}
         self.services: list[ServiceItem] = []
         self.windows: list[WindowItem] = []
+        self.staff: list[StaffItem] = []  # today's clerks and their figures (state/windows `staff`)
         self.windows_ts: datetime | None = None  # the controller's clock when it published them
         self.tidal = TidalState(ts=now(), mode=TidalMode(hall.tidal.mode))  # the hall file's mode until state/tidal
         self.crowd: dict[str, CrowdReading] = {}
@@ -376,7 +378,7 @@ class ManagerModel(QObject):
             self.services = msg.services
             part = Part.SERVICES
         elif isinstance(msg, WindowsState) and topic == t.state("windows"):
-            self.windows, self.windows_ts = msg.windows, msg.ts
+            self.windows, self.windows_ts, self.staff = msg.windows, msg.ts, msg.staff
             part = Part.WINDOWS
         elif isinstance(msg, TidalState) and topic == t.state("tidal"):
             self.tidal = msg

@@ -285,7 +285,8 @@ class WindowGrid(Card):
             tile = self.tiles[w.id]
             color = STATUS_COLOR[w.status]
             tile.name.setText(m.names.short_window(w.id, lang).replace("Window ", "W") if not zh else f"{w.id}号")
-            tile.status.setText(pick(STATUS_TEXT[w.status], lang))
+            status = pick(STATUS_TEXT[w.status], lang)
+            tile.status.setText(f"{status} · {w.staff.name.pick(lang)}" if w.staff else status)
             tile.status.setStyleSheet(f"color: {color};")
             tile.ticket.setText(w.ticket or " ")
             shown = list(w.services)
@@ -313,6 +314,68 @@ class WindowGrid(Card):
                 f"QFrame#tile {{ background: white; border: 1px solid {border}; "
                 f"border-left: 6px solid {color}; border-radius: 6px; }}"
             )
+
+
+# ---------------------------------------------------------------------- clerks (工号)
+class StaffPanel(Card):
+    """Today's figures per clerk (by 工号, across windows): served, mean handling time, 满意率."""
+
+    HEAD: ClassVar[list[tuple[str, str]]] = [
+        ("工号", "Staff ID"),
+        ("姓名", "Name"),
+        ("窗口", "Window"),
+        ("办结", "Served"),
+        ("平均办理", "Mean handling"),
+        ("评价", "Rated"),
+        ("满意率", "Satisfied"),
+    ]
+
+    def __init__(self, model: ManagerModel, family: str) -> None:
+        super().__init__(family)
+        self.model = model
+        self.table = QTableWidget(0, len(self.HEAD))
+        self.table.setFont(font(family, 12))
+        self.table.horizontalHeader().setFont(font(family, 11, True))
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setDefaultSectionSize(34)
+        head = self.table.horizontalHeader()
+        head.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for col, width in enumerate((90, 0, 110, 70, 130, 70, 90)):
+            if width:
+                head.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
+                self.table.setColumnWidth(col, width)
+        self.empty = label(family, 11, color="#5f6368")
+        self.body.addWidget(self.table)
+        self.body.addWidget(self.empty)
+
+    def refresh(self) -> None:
+        m, lang = self.model, self.model.lang
+        zh = lang is Lang.ZH
+        self.title.setText("今日经办人" if zh else "Clerks today")
+        self.table.setHorizontalHeaderLabels([pick(h, lang) for h in self.HEAD])
+        rows = m.staff
+        self.table.setRowCount(len(rows))
+        self.table.setFixedHeight(self.table.horizontalHeader().sizeHint().height() + 34 * max(1, len(rows)) + 4)
+        self.table.setVisible(bool(rows))
+        self.empty.setVisible(not rows)
+        self.empty.setText("今日尚无员工签到" if zh else "no clerk has signed in today")
+        for row, st in enumerate(rows):
+            mean = st.mean_handling_s
+            where = (f"{st.window}号" if zh else f"W{st.window}") if st.window else ("已签退" if zh else "signed out")
+            rate = f"{st.satisfied / st.rated:.0%}" if st.rated else "—"
+            cells = [st.id, st.name.pick(lang), where, str(st.served), minutes(mean, lang), str(st.rated), rate]
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if col != 1:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                if col == 2 and not st.window:
+                    item.setForeground(QColor("#8a8f98"))
+                self.table.setItem(row, col, item)
 
 
 # ---------------------------------------------------------------------- proposals and alerts

@@ -22,9 +22,9 @@ Definitions (docs/reports.md says the same, for people):
 - tidal: every `tidal_opened` and `tidal_closed` with its reason; a move is a closing and an
   opening at the same instant, marked moved_to / moved_from.
 
-Staff: the event log carries no staff sign-in yet (a rating's `staff` is null until one exists),
-so served and ratings are per window; a `staff` field in `finished`/`rated` data is counted per
-staff member whenever it appears.
+Staff: while a clerk is signed in at a window (`staff_signed_in`, docs/protocol.md), `finished`
+and `rated` carry the clerk's 工号 in `staff`, and served and ratings are counted per 工号 as well
+as per window; days or windows without a sign-in count per window only.
 """
 
 from __future__ import annotations

@@ -210,8 +210,8 @@ def tables(r: Report) -> list[Table]:
 
 
 STAFF_NOTE = (
-    "工作人员：事件日志尚无工作人员登录记录，办结与评价按窗口统计。"
-    " Staff: the event log has no staff sign-in yet; served and ratings are per window."
+    "工作人员：这些天没有工作人员签到（工号），办结与评价按窗口统计。"
+    " Staff: no clerk signed in (工号) on these days; served and ratings are per window."
 )
 
 

@@ -2,7 +2,17 @@
 callback, and its pty simulator. No Qt; hashing the number is the contract's (`tideq.contract.identity`)."""
 
 from .errors import CardFault, IdCardError, ReaderUnavailable
-from .protocol import CMD_CARD, READER_ADDR
+from .protocol import CMD_CARD, CMD_STAFF_CARD, READER_ADDR
 from .reader import IdCardReader
+from .staff_card import StaffCardReader
 
-__all__ = ["CMD_CARD", "READER_ADDR", "CardFault", "IdCardError", "IdCardReader", "ReaderUnavailable"]
+__all__ = [
+    "CMD_CARD",
+    "CMD_STAFF_CARD",
+    "READER_ADDR",
+    "CardFault",
+    "IdCardError",
+    "IdCardReader",
+    "ReaderUnavailable",
+    "StaffCardReader",
+]

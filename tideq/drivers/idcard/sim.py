@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tideq.drivers.ptypair import PtyPair
 
-from .protocol import card_frame
+from .protocol import card_frame, staff_card_frame
 
 
 class SimulatedIdReader(PtyPair):
@@ -17,3 +17,8 @@ class SimulatedIdReader(PtyPair):
     def present(self, id_number: str) -> None:
         self._seq = (self._seq + 1) % 256
         self.write(card_frame(id_number, self._seq))
+
+    def present_staff_card(self, uid: str) -> None:
+        """A clerk holding their staff card (工作证) to the window's reader."""
+        self._seq = (self._seq + 1) % 256
+        self.write(staff_card_frame(uid, self._seq))

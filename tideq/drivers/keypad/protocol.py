@@ -39,10 +39,12 @@ class Key(IntEnum):
     TRANSFER = 0x06
     PAUSE = 0x07
     RESUME = 0x08
+    SIGN = 0x09  # 签到/签退: argument `{工号}*{PIN}` signs in, empty signs out (docs/keypad-protocol.md)
 
     @property
     def action(self) -> str:
-        return self.name.lower()
+        """The contract's window action (SIGN: `sign_in`, or `sign_out` with no argument)."""
+        return "sign_in" if self is Key.SIGN else self.name.lower()
 
 
 class Caps(IntFlag):
