@@ -263,3 +263,5 @@ class ErrorCode(str, Enum):
     STORAGE_FAILED = "storage_failed"
     INTERNAL_ERROR = "internal_error"
     CONTROLLER_UNREACHABLE = "controller_unreachable"  # client side: no reply in time
+    SLOT_FULL = "slot_full"  # cmd/book: the slot's bookings are taken; `next_free` names the next free one
+    SLOT_UNAVAILABLE = "slot_unavailable"  # cmd/book: not a slot of the service (past, too far ahead, closed)
