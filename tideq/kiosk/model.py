@@ -44,6 +44,7 @@ class Screen(str, Enum):
     GUIDE = "guide"
     GUIDE_DETAIL = "guide_detail"
     POLICY = "policy"
+    NIGHT = "night"  # 24-hour self-service outside opening hours (night.py: its own pages)
 
 
 class Link(str, Enum):
@@ -267,6 +268,9 @@ class KioskModel(QObject):
         self.search_index = build_index(hall, self.services)  # pinyin/English, once at startup
         self._printed: set[str] = set()
         self.tickets_shown = 0
+        from .night import NightModel  # night.py builds on this module
+
+        self.night = NightModel(self)
 
     # ---------------------------------------------------------------- derived
     def t(self, key: str, **kw: Any) -> str:
@@ -278,8 +282,10 @@ class KioskModel(QObject):
     @property
     def busy(self) -> bool:
         """A request in flight or a ticket printing: the idle reset waits for it."""
-        return (self.pending is not None and self.pending.state is RequestState.SENDING) or (
-            self.ticket is not None and self.ticket.print_state is PrintState.PRINTING
+        return (
+            (self.pending is not None and self.pending.state is RequestState.SENDING)
+            or (self.ticket is not None and self.ticket.print_state is PrintState.PRINTING)
+            or self.night.busy
         )
 
     @property
@@ -367,6 +373,7 @@ class KioskModel(QObject):
         self.guide_keyboard = False
         self.card_purpose = self.card_service = None
         self.pending, self.ticket, self.refusal = None, None, None
+        self.night.clear()
         self.code_changed.emit("")
         self.guide_changed.emit()
         self.pending_changed.emit()
@@ -407,6 +414,7 @@ class KioskModel(QObject):
             Screen.CHECKIN: "voice.checkin",
             Screen.GUIDE: "voice.guide",
             Screen.POLICY: "voice.policy",
+            Screen.NIGHT: "voice.night",
         }.get(self.screen)
         if key:
             self.prompt.emit(self.t(key))

@@ -47,6 +47,7 @@ class KioskWindow(QMainWindow):
             Screen.GUIDE: screens.GuideView(model),
             Screen.GUIDE_DETAIL: screens.GuideDetailView(model),
             Screen.POLICY: screens.PolicyView(model),
+            Screen.NIGHT: screens.NightView(model),
         }
         for v in self.views.values():
             # each page must fit the screen by itself; without this the stack (and the window)
@@ -76,6 +77,7 @@ class KioskWindow(QMainWindow):
             model.code_changed,
             model.card_changed,
             model.guide_changed,
+            model.night.changed,
         ):
             sig.connect(self.schedule_refresh)
         model.ticket_changed.connect(self._arm_dwell)

@@ -18,6 +18,7 @@ from enum import Enum
 from .errors import PrinterError, PrinterUnreachable
 from .escpos_ticket import build_ticket
 from .link import Link, PrinterUrl, open_link, parse_url
+from .slip import SlipPrint, build_slip
 from .status import STATUS_DEADLINE_S, PrinterStatus, query, unknown
 from .ticket import TicketPrint
 
@@ -33,7 +34,7 @@ class PrintOutcome(str, Enum):
 
 @dataclass(frozen=True)
 class PrintResult:
-    ticket: TicketPrint
+    ticket: TicketPrint | SlipPrint  # what was printed: a ticket, or a slip (slip.py)
     outcome: PrintOutcome
     before: PrinterStatus
     after: PrinterStatus | None
@@ -90,8 +91,14 @@ class TicketPrinter:
             return self._status()
 
     def print_ticket(self, ticket: TicketPrint) -> PrintResult:
+        return self._print(ticket, build_ticket(ticket, self.width_mm, qr_native=self.url.qr_native))
+
+    def print_slip(self, slip: SlipPrint) -> PrintResult:
+        """An appointment slip or a materials list (slip.py), with the same status checks as a ticket."""
+        return self._print(slip, build_slip(slip, self.width_mm, qr_native=self.url.qr_native))
+
+    def _print(self, ticket: TicketPrint | SlipPrint, data: bytes) -> PrintResult:
         start = time.monotonic()
-        data = build_ticket(ticket, self.width_mm, qr_native=self.url.qr_native)
         with self._lock:
             before = self._status()
             blind = not before.readable
@@ -153,7 +160,7 @@ class TicketPrinter:
 
     def _result(
         self,
-        ticket: TicketPrint,
+        ticket: TicketPrint | SlipPrint,
         outcome: PrintOutcome,
         before: PrinterStatus,
         after: PrinterStatus | None,

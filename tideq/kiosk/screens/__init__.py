@@ -6,6 +6,7 @@ from .checkin import CheckinView
 from .guide import GuideDetailView, GuideView
 from .home import HomeView
 from .identity import IdentityView
+from .night import NightView
 from .policy import PolicyView
 from .refusal import RefusalView
 from .services import ServicesView
@@ -18,6 +19,7 @@ __all__ = [
     "GuideView",
     "HomeView",
     "IdentityView",
+    "NightView",
     "PolicyView",
     "RefusalView",
     "ServicesView",
