@@ -68,6 +68,7 @@ NIGHT_S: dict[str, tuple[str, str]] = {
     "night.materials_printing": ("正在打印材料清单…", "Printing the list…"),
     "night.materials_printed": ("请取走材料清单", "Please take your list"),
     "night.materials_failed": ("打印失败：请拍下本页", "Printing failed: take a photo of this page"),
+    "night.where": ("办理地点：{where}", "Where: {where}"),
     "night.materials_none": ("本业务无需特别材料，请带身份证", "No special documents: bring your ID card"),
     "night.lookup_title": ("查询预约或号票", "Look up a booking or a ticket"),
     "night.lookup_enter": (

@@ -398,7 +398,7 @@ class NightView(View):
             for text in items:
                 self.mt_list.addWidget(label(text, "info"))
             if svc.guide.where:
-                self.mt_list.addWidget(label(m.t("ticket.where", where=m.p(svc.guide.where)), "body"))
+                self.mt_list.addWidget(label(m.t("night.where", where=m.p(svc.guide.where)), "body"))
         self._print_status(
             self.mt_status,
             "night.materials_printing",
