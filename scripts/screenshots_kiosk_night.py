@@ -32,7 +32,7 @@ from tideq.kiosk.window import KioskWindow
 from tideq.ui.screenshot import grab
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from screenshots_kiosk import VARIANTS, shrink  # noqa: E402
+from screenshots_kiosk import VARIANTS, shrink
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 

@@ -33,9 +33,11 @@ def night_tile(qtbot, rig, key: str):  # type: ignore[no-untyped-def]
 def wait_page(qtbot, rig, page: Page) -> None:  # type: ignore[no-untyped-def]
     view = rig.view(Screen.NIGHT)
     qtbot.waitUntil(
-        lambda: rig.model.screen is Screen.NIGHT
-        and rig.model.night.page is page
-        and view.stack.currentWidget() is view.pages[page],
+        lambda: (
+            rig.model.screen is Screen.NIGHT
+            and rig.model.night.page is page
+            and view.stack.currentWidget() is view.pages[page]
+        ),
         timeout=T,
     )
 
