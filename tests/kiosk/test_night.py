@@ -163,3 +163,30 @@ def test_idle_reset_clears_the_night_flow(qtbot, rig):
     rig.model.night.key("1")
     assert rig.model.reset()
     assert rig.model.screen is Screen.HOME and rig.model.night.code == "" and rig.model.night.page is Page.SERVICES
+
+
+@pytest.mark.parametrize("clock", [THU_03], indirect=True, ids=["thu-03"])
+def test_an_identity_service_books_with_the_card_once_per_person(qtbot, rig, controller):
+    from .conftest import ID_A
+
+    tap(qtbot, night_tile(qtbot, rig, "next_opening"))
+    wait_page(qtbot, rig, Page.SERVICES)
+    tap(qtbot, rig.view(Screen.NIGHT).sv_tiles["social-insurance"])
+    wait_page(qtbot, rig, Page.CARD)
+    rig.reader.present(ID_A)
+    wait_page(qtbot, rig, Page.SLIP)
+    code = rig.model.night.booked.code
+    appt = controller.engine.appointments[code]
+    assert appt.identity and len(appt.identity) == 64 and ID_A not in appt.identity
+    slip = rig.printer.wait_for_tickets(1)[0]
+    assert ID_A[:6] not in slip.text and ID_A[-6:] not in slip.text  # no personal data on paper
+    qtbot.waitUntil(lambda: rig.model.night.print_state is PrintState.PRINTED, timeout=T)
+    assert rig.model.reset()
+    tap(qtbot, night_tile(qtbot, rig, "next_opening"))  # the same person again: refused, and told
+    wait_page(qtbot, rig, Page.SERVICES)
+    tap(qtbot, rig.view(Screen.NIGHT).sv_tiles["social-insurance"])
+    wait_page(qtbot, rig, Page.CARD)
+    rig.reader.present(ID_A)
+    wait_page(qtbot, rig, Page.REFUSAL)
+    assert rig.model.night.error.code is ErrorCode.IDENTITY_LIMIT
+    assert "09:00" in rig.view(Screen.NIGHT).rf_message.text()

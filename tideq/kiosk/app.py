@@ -154,6 +154,8 @@ class KioskApp:
         if self.reader is not None:
             self.reader.card.connect(m.card_read)
             self.reader.failed.connect(m.card_failed)
+            self.reader.card.connect(m.night.card_read)
+            self.reader.failed.connect(m.night.card_failed)
         m.prompt.connect(self._speak)
 
     def _speak(self, text: str) -> None:

@@ -68,6 +68,16 @@ NIGHT_S: dict[str, tuple[str, str]] = {
     "night.materials_printing": ("正在打印材料清单…", "Printing the list…"),
     "night.materials_printed": ("请取走材料清单", "Please take your list"),
     "night.materials_failed": ("打印失败：请拍下本页", "Printing failed: take a photo of this page"),
+    "night.card": ("{service}需要刷身份证预约", "{service} needs your ID card to book"),
+    "night.card_hint": (
+        "请将身份证放在感应区；身份证号不会保存或打印",
+        "Place your ID card on the reader; the number is neither kept nor printed",
+    ),
+    "night.card_bad": ("未能读取身份证，请重新放置", "The card could not be read; place it again"),
+    "night.card_none": (
+        "本机无法读卡：请于开放时间带身份证到厅取号",
+        "No card reader here: take a number at the hall with your ID card",
+    ),
     "night.where": ("办理地点：{where}", "Where: {where}"),
     "night.materials_none": ("本业务无需特别材料，请带身份证", "No special documents: bring your ID card"),
     "night.lookup_title": ("查询预约或号票", "Look up a booking or a ticket"),
@@ -113,6 +123,7 @@ class Page(str, Enum):
     LOOKUP = "lookup"  # the code keypad, or a scanned ticket
     RESULT = "result"  # where the booking or ticket stands
     REFUSAL = "refusal"  # the controller's refusal, with the next free slot in one tap
+    CARD = "card"  # an identity service: the ID card's HMAC goes with the booking (one per person)
 
 
 class Purpose(str, Enum):
@@ -163,6 +174,7 @@ class NightModel(QObject):
         self.found_ticket: TicketInfo | None = None
         self.error: ErrorInfo | None = None
         self.request: NightRequest | None = None
+        self._card: str | None = None  # an identity service's card HMAC, until its slot is booked
         self.print_job: str | None = None
         self.print_state = PrintState.NO_PRINTER
 
@@ -193,7 +205,7 @@ class NightModel(QObject):
         return out
 
     def bookable(self, svc: Service) -> bool:
-        return self.day.hall.slot_capacity(svc) > 0 and not svc.identity_required
+        return self.day.hall.slot_capacity(svc) > 0
 
     # ---------------------------------------------------------------- actions
     def start(self, purpose: Purpose) -> None:
@@ -212,13 +224,35 @@ class NightModel(QObject):
         if svc is None:
             return
         self.service = sid
-        if self.purpose is Purpose.MATERIALS:
+        if self.purpose is not Purpose.MATERIALS and svc.identity_required:
+            self.notice = "" if self.day.has_card_reader else self.t("night.card_none")
+            self._show(Page.CARD)
+        elif self.purpose is Purpose.MATERIALS:
             self._show(Page.MATERIALS)
             self._print(self.materials_slip(svc))
         elif self.purpose is Purpose.NEXT_OPENING:
             self._send("book", {"service": sid, "source": self.day.kiosk.id})
         else:
             self._send("slots", {"service": sid})
+
+    def card_read(self, identity: str) -> None:
+        """The ID card's HMAC (never the number) for an identity service's booking; dropped
+        anywhere else, and once the request is sent (the pending args keep it only in flight)."""
+        from .model import Screen
+
+        if self.day.screen is not Screen.NIGHT or self.page is not Page.CARD or self.busy or not self.service:
+            return
+        args: dict[str, Any] = {"service": self.service, "source": self.day.kiosk.id, "identity": identity}
+        if self.purpose is Purpose.BOOK:
+            self._card = identity  # the slot comes next: held until the visitor picks one
+            self._send("slots", {"service": self.service})
+            return
+        self._send("book", args)
+
+    def card_failed(self, reason: str = "") -> None:
+        if self.page is Page.CARD:
+            self.notice = self.t("night.card_bad")
+            self.changed.emit()
 
     def shift_day(self, days: int) -> None:
         if self.busy or self.service is None or self.slot_day is None:
@@ -233,7 +267,10 @@ class NightModel(QObject):
     def pick_slot(self, start: datetime) -> None:
         if self.busy or self.service is None:
             return
-        self._send("book", {"service": self.service, "source": self.day.kiosk.id, "start": start.isoformat()})
+        args: dict[str, Any] = {"service": self.service, "source": self.day.kiosk.id, "start": start.isoformat()}
+        if self._card:
+            args["identity"] = self._card
+        self._send("book", args)
 
     def book_next_free(self) -> None:
         """The refusal's next free slot, in one tap (窗口无否决权)."""
@@ -312,6 +349,8 @@ class NightModel(QObject):
             self._show(Page.SLOTS)
         elif reply.ok and r.command == "book" and reply.appointment is not None:
             self.booked = reply.appointment
+            self._card = None
+            r.args.pop("identity", None)  # nothing of the card outlives the booking
             self._show(Page.SLIP)
             svc = self.day.hall.service(reply.appointment.service)
             if svc is not None:

@@ -136,4 +136,10 @@ NIGHT_STEPS: list[tuple[str, Action]] = [
     ("night-lookup", _then(_closed, _lookup)),
     ("night-result", _then(_closed, _result)),
     ("night-refusal", _then(_closed, _refusal)),
+    (
+        "night-card",
+        _then(
+            _closed, lambda m: m.night.start(Purpose.NEXT_OPENING), lambda m: m.night.pick_service("social-insurance")
+        ),
+    ),
 ]

@@ -101,6 +101,7 @@ class NightView(View):
             (Page.LOOKUP, self._lookup_page),
             (Page.RESULT, self._result_page),
             (Page.REFUSAL, self._refusal_page),
+            (Page.CARD, self._card_page),
         ):
             w = build()
             self.pages[page] = w
@@ -272,6 +273,29 @@ class NightView(View):
         )
         return w
 
+    def _card_page(self) -> QWidget:
+        w, v = self._page()
+        self.cd_title = label("", "title")
+        self.cd_hint = label("", "big")
+        self.cd_notice = label("", "notice")
+        self.cd_notice.setObjectName("night-card-notice")
+        for x in (self.cd_title, self.cd_hint, self.cd_notice):
+            v.addWidget(x)
+        v.addStretch(1)
+        self.cd_nav = self._nav(v, ("back", self._back, ""), ("home", self.model.go_home, ""))
+        return w
+
+    def _r_card(self) -> None:
+        m, n = self.model, self.n
+        svc = m.hall.service(n.service or "")
+        self.cd_title.setText(m.t("night.card", service=m.p(svc.name) if svc else ""))
+        self.cd_hint.setText("▤  " + m.t("night.card_hint"))
+        self.cd_notice.setText(n.notice)
+        self.cd_notice.setVisible(bool(n.notice))
+        self.cd_nav["back"].setText(m.t("night.back"))
+        self.cd_nav["home"].setText(m.t("night.home"))
+        self._sizes(self.cd_nav)
+
     def _back(self) -> None:
         n = self.n
         if n.purpose is not None:
@@ -291,6 +315,7 @@ class NightView(View):
             Page.LOOKUP: self._r_lookup,
             Page.RESULT: self._r_result,
             Page.REFUSAL: self._r_refusal,
+            Page.CARD: self._r_card,
         }[n.page]()
 
     def _sizes(self, buttons: dict[str, QPushButton]) -> None:
