@@ -364,9 +364,9 @@ class NightView(View):
             for i, s in enumerate(n.slots):
                 at = s.start.astimezone(n.tz)
                 tag = m.t("night.slot_free", n=s.free) if s.free else m.t("night.slot_full")
-                b = button(f"{at:%H:%M}  {tag}", "primary" if s.free else "", partial(n.pick_slot, s.start))
+                b = button(f"{at:%H:%M}  {tag}", "primary" if s.free else "tile", partial(n.pick_slot, s.start))
                 b.setObjectName(f"night-slot-{at:%H%M}")
-                b.setEnabled(bool(s.free))
+                b.setEnabled(bool(s.free))  # a full slot greys out (tile:disabled), its text says 已满
                 b.setMinimumHeight(self.theme.button_h)
                 self.sl_buttons[f"{at:%H%M}"] = b
                 self.sl_grid.addWidget(b, i // cols, i % cols)
