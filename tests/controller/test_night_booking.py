@@ -208,3 +208,28 @@ def test_capacity_full_over_the_bus_names_the_next_free_slot(night, bus):
     one = bus.request("book", {"service": ENG, "source": "kiosk-1", "start": nxt["start"]}, command_id=cid)
     two = bus.request("book", {"service": ENG, "source": "kiosk-1", "start": nxt["start"]}, command_id=cid)
     assert one == two and one["ok"]
+
+
+def test_a_night_booking_survives_a_restart_and_is_checked_in_next_morning(hall, broker, tmp_path, monkeypatch):
+    """Booked at 22:00, the controller restarted overnight (a new hall day is rebuilt from the
+    event log), checked in at 09:00: the booking was carried across the day like a platform's."""
+    from tideq.contract import BusClient
+
+    monkeypatch.setenv("TIDEQ_HALL_SECRET", HALL_SECRET)
+    clock = ManualClock(datetime(2026, 11, 26, 22, 0, tzinfo=TZ))
+    svc = ControllerService(hall, broker.url, tmp_path / "data", clock).start()
+    bus = BusClient(broker.url, "xian-hitech", f"test-{uuid.uuid4().hex[:8]}").connect()
+    try:
+        booked = bus.send("book", {"service": "tax", "source": "kiosk-1"})
+        assert booked.ok and booked.appointment
+        code = booked.appointment.code
+        assert booked.appointment.start == datetime(2026, 11, 27, 9, 0, tzinfo=TZ)
+        svc.stop()
+        clock.set(datetime(2026, 11, 27, 9, 0, tzinfo=TZ))
+        svc = ControllerService(hall, broker.url, tmp_path / "data", clock).start()
+        assert code in svc.engine.appointments
+        t = bus.send("checkin", {"code": code, "source": "kiosk-1"})
+        assert t.ok and t.ticket and t.ticket.priority is Priority.APPOINTMENT, t
+    finally:
+        bus.close()
+        svc.stop()
