@@ -190,3 +190,23 @@ def test_an_identity_service_books_with_the_card_once_per_person(qtbot, rig, con
     wait_page(qtbot, rig, Page.REFUSAL)
     assert rig.model.night.error.code is ErrorCode.IDENTITY_LIMIT
     assert "09:00" in rig.view(Screen.NIGHT).rf_message.text()
+
+
+@pytest.mark.parametrize("clock", [SUN_15], indirect=True, ids=["sun-15"])
+def test_slot_days_page_within_book_days(qtbot, rig):
+    tap(qtbot, night_tile(qtbot, rig, "book"))
+    wait_page(qtbot, rig, Page.SERVICES)
+    tap(qtbot, rig.view(Screen.NIGHT).sv_tiles["tax"])
+    wait_page(qtbot, rig, Page.SLOTS)
+    n, view = rig.model.night, rig.view(Screen.NIGHT)
+    assert n.slot_day.isoformat() == "2026-11-30"
+    days = [n.slot_day]
+    while view.sl_nav["next"].isEnabled():
+        tap(qtbot, view.sl_nav["next"])
+        qtbot.waitUntil(lambda: n.slot_day != days[-1] and not n.busy, timeout=T)
+        rig.window.refresh()  # the render the coalesced refresh would do next, before reading buttons
+        days.append(n.slot_day)
+        assert n.slots, f"{n.slot_day}: the controller offers slots up to book_days"
+    assert days[-1].isoformat() == "2026-12-06"  # Sunday + 7 days
+    tap(qtbot, view.sl_nav["prev"])
+    qtbot.waitUntil(lambda: n.slot_day.isoformat() == "2026-12-05", timeout=T)

@@ -260,7 +260,7 @@ class NightModel(QObject):
         now = self.now()
         today = now.astimezone(self.tz).date() if now else self.slot_day
         day = self.slot_day + timedelta(days=days)
-        if day < today:
+        if day < today or (day - today).days > self.day.hall.rules.book_days:
             return
         self._send("slots", {"service": self.service, "day": day.isoformat()})
 

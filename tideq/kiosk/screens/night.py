@@ -372,6 +372,11 @@ class NightView(View):
                 self.sl_grid.addWidget(b, i // cols, i % cols)
         for b in self.sl_buttons.values():
             b.setEnabled(not n.busy and b.text().split()[-1] != m.t("night.slot_full"))
+        now = n.now()
+        if day and now:  # page only within today .. today + book_days (the controller's window)
+            today = now.astimezone(n.tz).date()
+            self.sl_nav["prev"].setEnabled(not n.busy and day > today)
+            self.sl_nav["next"].setEnabled(not n.busy and (day - today).days < m.hall.rules.book_days)
         self.sl_nav["prev"].setText(m.t("night.prev_day"))
         self.sl_nav["next"].setText(m.t("night.next_day"))
         self.sl_nav["back"].setText(m.t("night.back"))
