@@ -61,6 +61,8 @@ def main() -> int:
         for step in STEPS:
             if only and step[0] not in only:
                 continue
+            if step[0].startswith("night-"):  # scripts/screenshots_kiosk_night.py: kiosk-night-*.png
+                continue
             run_step(model, step, lang, large)
             path = shrink(grab(win, Path(args.out) / f"kiosk-{variant}-{step[0]}.png", (1920, 1080)))
             found = problems(win, large)

@@ -182,6 +182,15 @@ def test_acl_grants_each_role_only_its_topics(hall):
         f"{p}/cmd/kiosk-1/ticket",
         f"{p}/cmd/kiosk-1/checkin",
         f"{p}/cmd/kiosk-1/rejoin",
+        f"{p}/cmd/kiosk-1/book",  # the 24-hour kiosk: after_hours next_opening, book, lookup
+        f"{p}/cmd/kiosk-1/slots",
+        f"{p}/cmd/kiosk-1/lookup",
+    }
+    assert set(ids["kiosk-2"].write) == {  # after_hours materials and lookup: no booking
+        f"{p}/cmd/kiosk-2/ticket",
+        f"{p}/cmd/kiosk-2/checkin",
+        f"{p}/cmd/kiosk-2/rejoin",
+        f"{p}/cmd/kiosk-2/lookup",
     }
     # a login publishes commands only under its own client id (the controller answers that id)
     for i in ids.values():

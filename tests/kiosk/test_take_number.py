@@ -169,9 +169,12 @@ def test_closed_service_says_when_it_opens(qtbot, rig):
 
 @pytest.mark.parametrize("clock", [_at(20, 0)], indirect=True)
 def test_after_hours_kiosk_stays_useful(qtbot, rig):
+    """kiosk-1 is a 24-hour terminal: its after-hours tiles (tests/kiosk/test_night.py) replace
+    取号 on home; a walk-in ticket is still refused with the next opening, and the guide stays."""
     home = rig.view(Screen.HOME)
     qtbot.waitUntil(lambda: home.closed.isVisible() and "11月27日" in home.closed.text(), timeout=T)
-    tap(qtbot, home_tile(rig, Screen.SERVICES))
+    assert not home_tile(rig, Screen.SERVICES).isVisible() and home.night.tiles["guide"].isVisible()
+    rig.model.go(Screen.SERVICES)  # a walk-in ticket at night: hall_closed with the next opening
     view = rig.view(Screen.SERVICES)
     qtbot.waitUntil(lambda: view.status.isVisible() and "09:00" in view.status.text(), timeout=T)
     tap(qtbot, service_tile(qtbot, rig, "tax"))

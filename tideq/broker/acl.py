@@ -50,6 +50,7 @@ CREDENTIALS = "credentials.toml"
 PASSWD = "passwd"
 ACL = "acl"
 CONF = "mosquitto-tideq.conf"
+BOOKING = frozenset({"next_opening", "book"})  # after_hours functions that book slots (cmd/book, cmd/slots)
 
 
 class Role(str, Enum):
@@ -143,14 +144,20 @@ def identities(hall: HallConfig) -> list[Identity]:
                     user, role, read=(reply(user), *watch, t.event("call")), write=(t.cmd(user, f"window/{w.id}"),)
                 )
             )
-    for k in hall.devices.kiosks:
+    for k in hall.devices.kiosks:  # a 24-hour kiosk also books and looks up, as its after_hours say
         user = login_user(k.login, kiosk_user(k.id))
         out.append(
             Identity(
                 user,
                 Role.KIOSK,
                 read=(reply(user), *watch),
-                write=(t.cmd(user, "ticket"), t.cmd(user, "checkin"), t.cmd(user, "rejoin")),
+                write=(
+                    t.cmd(user, "ticket"),
+                    t.cmd(user, "checkin"),
+                    t.cmd(user, "rejoin"),
+                    *((t.cmd(user, "book"), t.cmd(user, "slots")) if BOOKING & set(k.after_hours) else ()),
+                    *((t.cmd(user, "lookup"),) if "lookup" in k.after_hours else ()),
+                ),
                 health=_health(t, user, (k.id, k.printer)),
             )
         )

@@ -138,6 +138,13 @@ class Service(Strict):
     appointments: bool = Field(False, description="bookable on the city platform (掌上预约)")
     identity_required: bool = Field(False, description="ID card read at the kiosk before a ticket")
     mean_service_s: int = Field(480, gt=0, description="prior mean service time, seconds")
+    slot_min: int = Field(30, ge=5, le=240, description="length of a slot a kiosk books (cmd/book), minutes")
+    slot_capacity: int | None = Field(
+        None,
+        ge=0,
+        description="bookings per slot (kiosk and platform together); default: the windows that list the service"
+        " × slot_min × 60 ÷ mean_service_s, at least 1; 0: kiosks book no slots of it",
+    )
     zone: str | None = Field(None, description="camera zone id whose crowd counts feed this service")
     guide: Guide = Field(default_factory=Guide)
 
@@ -252,6 +259,9 @@ class Rules(Strict):
         description="pause reasons kept as sent (cmd/window pause); any other reason has its digit runs"
         " (ID, phone numbers) replaced by ***",
     )
+    book_days: int = Field(
+        7, ge=1, le=60, description="a kiosk books slots up to this many days ahead (today counts as day 0)"
+    )
     sources: list[str] = Field(
         default_factory=list,
         description="command sources besides [[devices.kiosks]] (test rigs, gateways); cmd/ticket, checkin and rejoin"
@@ -290,6 +300,10 @@ class DeviceLogin(Strict):
     key_file: str | None = Field(None, description="key of cert_file")
 
 
+AfterHours = Literal["next_opening", "book", "materials", "lookup"]
+AFTER_HOURS: Final = ("next_opening", "book", "materials", "lookup")
+
+
 class Kiosk(Strict):
     id: Ident
     login: DeviceLogin | None = Field(None, description="its broker login; default user kiosk-{id}")
@@ -298,6 +312,19 @@ class Kiosk(Strict):
     idcard_url: str | None = None
     camera_url: str | None = None
     services: list[str] = Field(default_factory=list, description="services offered; empty: all")
+    after_hours: list[AfterHours] = Field(
+        default_factory=list,
+        description="what the kiosk offers outside opening hours (24-hour self-service): next_opening (a number for"
+        " the next opening, as an appointment for its first slot), book (a slot on a later day), materials (print a"
+        " service's materials list), lookup (a ticket or an appointment); empty: the guide and policy contacts only",
+    )
+
+    @field_validator("after_hours")
+    @classmethod
+    def _once_each(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v):
+            raise ValueError(f"after_hours lists a function twice ({v}); list each of {list(AFTER_HOURS)} once")
+        return v
 
 
 def _zh_then_en() -> list[Literal["zh", "en"]]:
@@ -729,6 +756,17 @@ class HallConfig(Strict):
         for k in self.devices.kiosks:
             if k.printer and k.printer not in printers:
                 raise ValueError(f"kiosk {k.id} names unknown printer {k.printer!r}; add it under [[devices.printers]]")
+            offered = [s for s in self.services if not k.services or s.id in k.services]
+            if {"next_opening", "book"} & set(k.after_hours) and not any(self.slot_capacity(s) for s in offered):
+                raise ValueError(
+                    f"kiosk {k.id}: after_hours offers booking, but none of its services has bookable slots;"
+                    " give one a slot_capacity above 0 (or windows that serve it), or drop next_opening and book"
+                )
+            if {"materials", "next_opening", "book"} & set(k.after_hours) and not k.printer:
+                raise ValueError(
+                    f"kiosk {k.id}: after_hours {k.after_hours} prints slips and lists; give the kiosk a printer"
+                    " or keep only lookup"
+                )
         _unique([m.id for m in self.staff], "staff", "id")
         cards = [m.card_hash for m in self.staff if m.card_hash]
         if len(set(cards)) != len(cards):
@@ -737,6 +775,16 @@ class HallConfig(Strict):
 
     def staff_member(self, sid: str) -> StaffMember | None:
         return next((m for m in self.staff if m.id == sid), None)
+
+    def slot_capacity(self, svc: Service) -> int:
+        """Bookings one slot of `svc` takes (its `slot_capacity`, or what the windows listing it serve
+        in a slot at its mean service time): kiosks book no more, so a booked visitor is served."""
+        if svc.slot_capacity is not None:
+            return svc.slot_capacity
+        windows = sum(1 for w in self.windows if svc.id in w.services)
+        if not windows:
+            return 0
+        return max(1, windows * svc.slot_min * 60 // svc.mean_service_s)
 
     def service(self, sid: str) -> Service | None:
         return next((s for s in self.services if s.id == sid), None)

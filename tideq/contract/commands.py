@@ -201,6 +201,40 @@ class BookingCmd(Command):
         return self
 
 
+class BookCmd(Command):
+    """`cmd/book`: a 24-hour self-service kiosk books a slot (no personal data: the appointment
+    code on the printed slip is the key). Without `start`: the first slot of the service's next
+    opening (a number for tomorrow morning, checked in on arrival with cmd/checkin)."""
+
+    service: Short
+    source: Short = Field(description="device id of the kiosk")
+    start: Timestamp | None = Field(None, description="the slot's start (from cmd/slots); none: the next opening")
+    identity: Identity | None = Field(None, description="required for services with identity_required")
+
+
+class SlotsCmd(Command):
+    """`cmd/slots`: a service's bookable slots of one hall day and how many places each has left."""
+
+    service: Short
+    day: date | None = Field(None, description="the hall day (default: the day of the next opening)")
+
+
+class LookupCmd(Command):
+    """`cmd/lookup`: where a ticket (number + the check digits printed under its QR, or the QR's
+    whole `verify` string) or an appointment (`code`) stands."""
+
+    source: Short
+    code: AppointmentCode | None = None
+    ticket: Short | None = None
+    verify: Annotated[SafeStr, Field(max_length=120)] | None = None
+
+    @model_validator(mode="after")
+    def _one_key(self) -> LookupCmd:
+        if not self.code and not (self.ticket and self.verify):
+            raise ValueError("give 'code' (an appointment code) or 'ticket' with 'verify' (its check digits)")
+        return self
+
+
 @dataclass(frozen=True)
 class CommandSpec:
     """One command topic: its model, its payload limit, and whether it takes a topic argument
@@ -222,5 +256,8 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec("tidal", TidalCmd),
         CommandSpec("appointments", AppointmentsCmd, max_bytes=MAX_IMPORT_PAYLOAD),
         CommandSpec("booking", BookingCmd),
+        CommandSpec("book", BookCmd),
+        CommandSpec("slots", SlotsCmd),
+        CommandSpec("lookup", LookupCmd),
     )
 }

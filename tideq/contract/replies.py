@@ -109,12 +109,22 @@ class RatingRecord(Part):
     at: Timestamp = Field(description="when it was rated")
 
 
+class SlotInfo(Part):
+    """One bookable slot (`cmd/slots`, and `next_free` of a `slot_full` refusal)."""
+
+    start: Timestamp
+    end: Timestamp
+    free: Count = Field(description="places left")
+    capacity: Count = Field(description="places in all")
+
+
 class Reply(Message):
     """`{"v":1,"id":..,"ok":true, <result>}` or `{"v":1,"id":..,"ok":false,"error":{..}}`.
 
     Result fields by command: ticket/rejoin `ticket`; checkin `ticket`, `appointment` (and `note`
     when late); window `window`, `ticket`; tidal `tidal`; appointments `imported` (and `results`
-    with `per_row`); booking `booking` (cancel, reschedule, status) or `ratings`, `more`, `day` (ratings).
+    with `per_row`); booking `booking` (cancel, reschedule, status) or `ratings`, `more`, `day` (ratings);
+    book `appointment`, `booking`; slots `slots`, `day`; lookup `booking` (a code) or `ticket`.
     """
 
     omit_none: ClassVar[bool] = True
@@ -132,6 +142,7 @@ class Reply(Message):
     ratings: list[RatingRecord] | None = None
     day: date | None = None  # ratings: the hall day they are of (today's when the command gave none)
     more: bool | None = None  # ratings: another page follows (ask again with offset + len(ratings))
+    slots: list[SlotInfo] | None = None  # slots: the day's slots of the service (with `day`)
 
     @property
     def code(self) -> ErrorCode | None:

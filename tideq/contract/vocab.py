@@ -270,3 +270,5 @@ class ErrorCode(str, Enum):
     STAFF_LOCKED = "staff_locked"  # sign_in: too many wrong PINs at this window; `retry_at`
     STAFF_ELSEWHERE = "staff_elsewhere"  # sign_in: signed in at another window (`window`); sign out there
     STAFF_NOT_SIGNED_IN = "staff_not_signed_in"  # sign_out: nobody is signed in at this window
+    SLOT_FULL = "slot_full"  # cmd/book: the slot's bookings are taken; `next_free` names the next free one
+    SLOT_UNAVAILABLE = "slot_unavailable"  # cmd/book: not a slot of the service (past, too far ahead, closed)

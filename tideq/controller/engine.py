@@ -38,7 +38,7 @@ from .eta import (
     wait_for_rate,
 )
 from .events import Event, Kind
-from .hours import is_open, next_opening
+from .hours import is_open, next_opening, spans_for
 from .model import (
     Appointment,
     Call,
@@ -71,6 +71,18 @@ class WindowArgs:
     staff: str | None = None  # sign_in: the 工号
     pin_proof: str | None = None  # sign_in: the PIN's keyed proof (never the PIN)
     card: str | None = None  # sign_in: the staff card's keyed hash (never its number)
+
+
+class Slot(NamedTuple):
+    """One bookable slot of a service and the places it has left (cmd/slots, cmd/book)."""
+
+    start: datetime
+    end: datetime
+    free: int
+    capacity: int
+
+
+B = BiText.of
 
 
 class TidalSwitch(NamedTuple):
@@ -607,6 +619,132 @@ class Engine:
             return [], appt
         data = {"code": appt.code, "start": start.isoformat(), "end": end.isoformat(), "service": sid}
         return self._emit([Event(Kind.APPOINTMENT_RESCHEDULED, now, data)]), appt
+
+    # ------------------------------------------------------------------ kiosk bookings (24-hour self-service)
+    def slots(self, sid: str, day: date, now: datetime) -> list[Slot]:
+        """The slots of `sid` on hall day `day` that have not begun, with the places each has left
+        (none past `book_days`). Platform bookings count too: a slot holds `slot_capacity`
+        bookings, whoever made them."""
+        svc = self.service(sid)
+        if day > self.local_day(now) + timedelta(days=self.cfg.rules.book_days):
+            return []
+        cap = self.cfg.slot_capacity(svc)
+        step = timedelta(minutes=svc.slot_min)
+        starts = sorted(a.start for a in self.appointments.values() if a.service == sid and a.cancelled_at is None)
+        out = []
+        for a, b in spans_for(self.cfg, svc, day):
+            t = a
+            while t + step <= b:
+                if t > now:
+                    taken = bisect.bisect_left(starts, t + step) - bisect.bisect_left(starts, t)
+                    out.append(Slot(t, t + step, max(0, cap - taken), cap))
+                t += step
+        return out
+
+    def first_bookable_day(self, sid: str, now: datetime) -> date:
+        """The day of the service's next opening (today while it is still to open today)."""
+        svc = self.service(sid)
+        nxt = next_opening(self.cfg, svc, now, self.cfg.rules.book_days + 1)
+        if is_open(self.cfg, svc, now) or nxt is None:
+            return self.local_day(now)
+        return nxt.astimezone(self.tz).date()
+
+    def next_free_slot(self, sid: str, after: datetime, now: datetime) -> Slot | None:
+        """The first slot of `sid` starting at or after `after` with a place left, within `book_days`."""
+        today = self.local_day(now)
+        day = max(after.astimezone(self.tz).date(), today)
+        while day <= today + timedelta(days=self.cfg.rules.book_days):
+            for slot in self.slots(sid, day, now):
+                if slot.start >= after and slot.free:
+                    return slot
+            day += timedelta(days=1)
+        return None
+
+    def book(
+        self, sid: str, source: str, now: datetime, key: str, start: datetime | None = None, identity: str | None = None
+    ) -> tuple[list[Event], Appointment]:
+        """Book a slot at a kiosk (cmd/book): the slot starting at `start`, or without it the first
+        slot of the service's next opening. The code (8 digits, what the kiosk's keypad takes) is
+        derived from `key`, the command id, under the hall secret: replayable, unguessable."""
+        svc = self.service(sid)
+        name = self._name(svc.id)
+        days = self.cfg.rules.book_days
+        if not self.cfg.slot_capacity(svc):
+            raise R.not_bookable_here(name)
+        if svc.identity_required and not identity:
+            raise R.identity_required(name)
+        if identity:
+            held = [
+                a
+                for a in self.appointments.values()
+                if a.identity == identity
+                and a.service == svc.id
+                and a.cancelled_at is None
+                and a.ticket is None
+                and a.end > now
+            ]
+            if held:
+                raise R.booking_limit(name, held[0].start.astimezone(self.tz))
+        if start is None:
+            opening = next_opening(self.cfg, svc, now, days + 1)
+            if opening is None:
+                raise R.slot_unavailable(
+                    name, now, B("近期不开放", f"it does not open in the next {days} days"), None, days
+                )
+            start = opening
+        start = start.astimezone(self.tz)
+        today = self.local_day(now)
+        slot = next((x for x in self.slots(sid, start.date(), now) if x.start == start), None)
+        if slot is None:
+            if start <= now:
+                why = B("该时段已开始或已过", "that time has begun or passed")
+            elif start.date() > today + timedelta(days=days):
+                why = B(f"只能预约{days}天内的时段", f"slots can be booked up to {days} days ahead")
+            else:
+                why = B("该时间不是时段起点或不开放", "no slot starts then, or the service is closed then")
+            free = self.next_free_slot(sid, max(start, now), now) or self.next_free_slot(sid, now, now)
+            raise R.slot_unavailable(name, start, why, (free.start, free.end) if free else None, days)
+        if not slot.free:
+            free = self.next_free_slot(sid, slot.end, now)
+            raise R.slot_full(name, slot.start, (free.start, free.end) if free else None, days)
+        row: dict[str, Any] = {
+            "code": self._booking_code(key),
+            "service": svc.id,
+            "start": slot.start.isoformat(),
+            "end": slot.end.isoformat(),
+        }
+        if identity:
+            row["identity"] = identity
+        events = self._emit([Event(Kind.APPOINTMENTS_IMPORTED, now, {"appointments": [row], "source": source})])
+        return events, self.appointments[row["code"]]
+
+    def _booking_code(self, key: str) -> str:
+        """8 digits from HMAC(secret, hall:key), moved on past any code already in use."""
+        for n in range(1000):
+            mac = hmac.new(self.secret, f"{self.cfg.hall.id}:book:{key}:{n}".encode(), hashlib.sha256).digest()
+            code = f"{int.from_bytes(mac[:8], 'big') % 10**8:08d}"
+            if code not in self.appointments:
+                return code
+        raise ControllerError("no free booking code in 1000 tries")  # pragma: no cover - 10^8 codes
+
+    def lookup_ticket(self, number: str, verify: str) -> Ticket:
+        """Today's ticket `number` if `verify` is its QR's verify string, its check code (the MAC,
+        at least 6 of its hex digits) or its phone page token; a wrong one reads as unknown, so the
+        lookup tells nothing about other people's tickets."""
+        t = self.tickets.get(number.strip().upper())
+        if t is not None:
+            full = self.verify_string(t)
+            mac = full.rsplit(":", 1)[-1]
+            v = verify.strip()
+            page = page_token(self.secret, self.cfg.hall.id, self.day or date.min, t.number)
+            low = v.lower()
+            if (
+                hmac.compare_digest(v, full)
+                or hmac.compare_digest(v, page)
+                or (len(low) >= 6 and hmac.compare_digest(low, mac[: len(low)]))
+            ):
+                return t
+        raise R.unknown_ticket(number)
 
     def ratings(self) -> list[dict[str, Any]]:
         """The hall day's 好差评 ratings (1..5; `not_rated` is no rating), in the order given: the

@@ -23,17 +23,21 @@ from tideq.contract import (
     AppointmentInfo,
     AppointmentsCmd,
     BiText,
+    BookCmd,
     BookingAction,
     BookingCmd,
     BookingInfo,
     CheckinCmd,
     Command,
     ErrorCode,
+    LookupCmd,
     PayloadError,
     RatingChannel,
     RatingRecord,
     RejoinCmd,
     RowResult,
+    SlotInfo,
+    SlotsCmd,
     StaffRef,
     TicketCmd,
     TidalCmd,
@@ -160,6 +164,27 @@ class Handlers:
                 return Done({"imported": len(items)}, engine.import_appointments(items, now))
             case BookingCmd() as cmd:
                 return self._booking(engine, cmd, now)
+            case BookCmd() as cmd:
+                self._source(sender, cmd.source)
+                events, appt = engine.book(cmd.service, cmd.source, now, cmd.id, cmd.start, cmd.identity)
+                info = AppointmentInfo(code=appt.code, service=appt.service, start=appt.start, end=appt.end)
+                return Done({"appointment": info, "booking": booking_info(engine, appt, now)}, events)
+            case SlotsCmd() as cmd:
+                day = cmd.day or engine.first_bookable_day(cmd.service, now)
+                slots = [
+                    SlotInfo(start=x.start, end=x.end, free=x.free, capacity=x.capacity)
+                    for x in engine.slots(cmd.service, day, now)
+                ]
+                return Done({"slots": slots, "day": day}, [], query=True)
+            case LookupCmd() as cmd:
+                self._source(sender, cmd.source)
+                if cmd.code:
+                    found = engine.appointments.get(cmd.code.strip().upper())
+                    if found is None:
+                        raise R.appointment_unknown()
+                    return Done({"booking": booking_info(engine, found, now)}, [], query=True)
+                t = engine.lookup_ticket(cmd.ticket or "", cmd.verify or "")
+                return Done({"ticket": engine.ticket_view(t, now)}, [], query=True)
         raise R.unknown_command(name)  # pragma: no cover - COMMANDS holds only the models above
 
     def _source(self, sender: str, source: str) -> None:

@@ -441,3 +441,66 @@ def staff_not_signed_in(wid: str) -> Refusal:
         B(f"{wid}号窗口当前无人签到", f"nobody is signed in at window {wid}"),
         B("无需签退", "nothing to sign out"),
     )
+
+
+def _slot(start: datetime | None, end: datetime | None) -> dict[str, str] | None:
+    return {"start": start.isoformat(), "end": end.isoformat()} if start and end else None
+
+
+def _next_free_guide(name: BiText, next_free: tuple[datetime, datetime] | None, days: int) -> BiText:
+    if next_free is None:
+        return B(
+            f"未来{days}天的{name.zh}预约已满；请于开放时间到现场取号，或到{CONSULT.zh}咨询",
+            f"every {name.en} slot of the next {days} days is booked; take a ticket at the hall when it opens,"
+            f" or ask at {CONSULT.en}",
+        )
+    t = _hm(next_free[0])
+    return B(f"最近可预约的时段是{t.zh}，可直接预约该时段", f"the next free slot is {t.en}: book that one")
+
+
+def slot_full(name: BiText, start: datetime, next_free: tuple[datetime, datetime] | None, days: int) -> Refusal:
+    t = _hm(start)
+    return Refusal(
+        ErrorCode.SLOT_FULL,
+        B(f"{t.zh}的{name.zh}预约已满", f"the {name.en} slot at {t.en} is fully booked"),
+        _next_free_guide(name, next_free, days),
+        {"next_free": _slot(*next_free) if next_free else None},
+    )
+
+
+def slot_unavailable(
+    name: BiText, start: datetime, why: BiText, next_free: tuple[datetime, datetime] | None, days: int
+) -> Refusal:
+    t = _hm(start)
+    return Refusal(
+        ErrorCode.SLOT_UNAVAILABLE,
+        B(f"{t.zh}不是可预约的{name.zh}时段：{why.zh}", f"{t.en} is not a bookable {name.en} slot: {why.en}"),
+        _next_free_guide(name, next_free, days),
+        {"next_free": _slot(*next_free) if next_free else None},
+    )
+
+
+def not_bookable_here(name: BiText) -> Refusal:
+    """A service no kiosk books (its slot capacity is 0): walk in, or ask."""
+    return Refusal(
+        ErrorCode.SERVICE_NOT_BOOKABLE,
+        B(f"{name.zh}不在自助机预约", f"{name.en} takes no kiosk bookings"),
+        B(
+            f"请于开放时间到现场取号，或到{CONSULT.zh}咨询",
+            f"take a ticket at the hall when it opens, or ask at {CONSULT.en}",
+        ),
+    )
+
+
+def booking_limit(name: BiText, start: datetime) -> Refusal:
+    """One open kiosk booking per person and service (identity services): no hoarding of slots."""
+    t = _hm(start)
+    return Refusal(
+        ErrorCode.IDENTITY_LIMIT,
+        B(f"您已预约{t.zh}的{name.zh}", f"you already hold a {name.en} booking at {t.en}"),
+        B(
+            f"请按该预约时间到厅签到；如需改期请到{CONSULT.zh}",
+            f"check in with it at that time; to change it ask at {CONSULT.en}",
+        ),
+        {"start": start.isoformat()},
+    )

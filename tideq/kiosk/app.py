@@ -126,6 +126,7 @@ class KioskApp:
                 self.attention[kind] = "unavailable"
                 continue
             dev.code.connect(self.model.scanned)
+            dev.code.connect(self.model.night.scanned)
             self.devices.append(dev)
 
     # ------------------------------------------------------------------ wiring
@@ -139,15 +140,24 @@ class KioskApp:
         m.send.connect(
             lambda cmd, args, cid: bus.request(cmd, args, cid, command_id=cid, timeout=self.options.request_timeout_s)
         )
+        n = m.night  # 24-hour self-service: its own requests and slips, on the same bus and printer
+        bus.answered.connect(n.handle_reply)
+        n.send.connect(
+            lambda cmd, args, cid: bus.request(cmd, args, cid, command_id=cid, timeout=self.options.request_timeout_s)
+        )
         if self.printing is not None:
             m.print_requested.connect(self.printing.submit)
             self.printing.done.connect(m.handle_print)
             m.list_print_requested.connect(self.printing.submit_list)
             self.printing.listed.connect(m.handle_list_print)
+            n.print_requested.connect(self.printing.submit_slip)
+            self.printing.done.connect(n.handle_print)
         m.attention.connect(self._on_attention)
         if self.reader is not None:
             self.reader.card.connect(m.card_read)
             self.reader.failed.connect(m.card_failed)
+            self.reader.card.connect(m.night.card_read)
+            self.reader.failed.connect(m.night.card_failed)
         m.prompt.connect(self._speak)
 
     def _speak(self, text: str) -> None:

@@ -47,6 +47,7 @@ class Screen(str, Enum):
     POLICY = "policy"
     INDUSTRIES = "industries"  # 一业一证: pick an industry
     INDUSTRY = "industry"  # its combined list of permits, materials, windows, online route
+    NIGHT = "night"  # 24-hour self-service outside opening hours (night.py: its own pages)
 
 
 class Link(str, Enum):
@@ -276,6 +277,9 @@ class KioskModel(QObject):
         self.list_print: PrintState | None = None  # the 一业一证 list on paper: None = not asked
         self.list_print_guide: dict[str, str] | None = None
         self._list_tag = ""
+        from .night import NightModel  # night.py builds on this module
+
+        self.night = NightModel(self)
 
     # ---------------------------------------------------------------- derived
     def t(self, key: str, **kw: Any) -> str:
@@ -287,8 +291,10 @@ class KioskModel(QObject):
     @property
     def busy(self) -> bool:
         """A request in flight or a ticket printing: the idle reset waits for it."""
-        return (self.pending is not None and self.pending.state is RequestState.SENDING) or (
-            self.ticket is not None and self.ticket.print_state is PrintState.PRINTING
+        return (
+            (self.pending is not None and self.pending.state is RequestState.SENDING)
+            or (self.ticket is not None and self.ticket.print_state is PrintState.PRINTING)
+            or self.night.busy
         )
 
     @property
@@ -377,6 +383,7 @@ class KioskModel(QObject):
         self.card_purpose = self.card_service = None
         self.industry_id, self.list_print, self.list_print_guide = None, None, None
         self.pending, self.ticket, self.refusal = None, None, None
+        self.night.clear()
         self.code_changed.emit("")
         self.guide_changed.emit()
         self.pending_changed.emit()
@@ -419,6 +426,7 @@ class KioskModel(QObject):
             Screen.POLICY: "voice.policy",
             Screen.INDUSTRIES: "voice.industries",
             Screen.INDUSTRY: "voice.industry",
+            Screen.NIGHT: "voice.night",
         }.get(self.screen)
         if key == "voice.identity" and not self.has_card_reader:
             self.prompt.emit(self.t("identity.no_reader_title"))  # never "place your card" without a reader

@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Signal
 
 from tideq.config.schema import HallConfig
 from tideq.drivers.printer import PrintResult, TicketPrint, TicketPrinter
+from tideq.drivers.printer.slip import SlipPrint
 from tideq.drivers.printer.ticket import Priority as PrintPriority
 
 from .industry import CombinedList, build_list
@@ -70,6 +71,21 @@ class PrintService(QObject):
     def submit(self, t: TicketView) -> None:
         job = to_print(self.hall, t)
         self._pool.submit(self._run, t.cid, job)
+
+    def submit_slip(self, job_id: str, slip: SlipPrint) -> None:
+        """An appointment slip or a materials list (24-hour self-service); `done` says how it went."""
+        self._pool.submit(self._run_slip, job_id, slip)
+
+    def _run_slip(self, job_id: str, slip: SlipPrint) -> None:
+        try:
+            result = self.printer.print_slip(slip)
+        except Exception as err:  # the driver should not raise; the booking stands either way
+            log.exception("printing slip %s failed", slip.number)
+            self.done.emit(job_id, False, "printer_error", {"zh": str(err), "en": str(err)})
+            return
+        self.results.append(result)
+        code = result.error.code if result.error else ("printer_uncertain" if not result.printed else "")
+        self.done.emit(job_id, result.printed, code, result.guide)
 
     def _run(self, cid: str, job: TicketPrint) -> None:
         try:

@@ -301,3 +301,13 @@ def run_step(model: KioskModel, step: Step, lang: str, large: bool) -> None:
     step[1](model)
     for _ in range(3):
         QApplication.processEvents()
+
+
+def _with_night() -> None:
+    """The 24-hour self-service pages (tour_night.py) join the tour."""
+    from .tour_night import NIGHT_STEPS
+
+    STEPS.extend(NIGHT_STEPS)
+
+
+_with_night()

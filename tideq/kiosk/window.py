@@ -49,6 +49,7 @@ class KioskWindow(QMainWindow):
             Screen.POLICY: screens.PolicyView(model),
             Screen.INDUSTRIES: screens.IndustriesView(model),
             Screen.INDUSTRY: screens.IndustryView(model),
+            Screen.NIGHT: screens.NightView(model),
         }
         for v in self.views.values():
             # each page must fit the screen by itself; without this the stack (and the window)
@@ -79,6 +80,7 @@ class KioskWindow(QMainWindow):
             model.card_changed,
             model.guide_changed,
             model.industry_changed,
+            model.night.changed,
         ):
             sig.connect(self.schedule_refresh)
         model.ticket_changed.connect(self._arm_dwell)

@@ -18,6 +18,7 @@ from enum import Enum
 from .errors import PrinterError, PrinterUnreachable
 from .escpos_ticket import build_ticket
 from .link import Link, PrinterUrl, open_link, parse_url
+from .slip import SlipPrint, build_slip
 from .status import STATUS_DEADLINE_S, PrinterStatus, query, unknown
 from .ticket import TicketPrint
 
@@ -33,7 +34,7 @@ class PrintOutcome(str, Enum):
 
 @dataclass(frozen=True)
 class PrintResult:
-    ticket: TicketPrint | None  # None for a document that is not a ticket (print_document)
+    ticket: TicketPrint | SlipPrint | None  # a ticket, a slip (slip.py), or None for a document (print_document)
     outcome: PrintOutcome
     before: PrinterStatus
     after: PrinterStatus | None
@@ -90,16 +91,19 @@ class TicketPrinter:
             return self._status()
 
     def print_ticket(self, ticket: TicketPrint) -> PrintResult:
-        start = time.monotonic()
-        data = build_ticket(ticket, self.width_mm, qr_native=self.url.qr_native)
-        return self._print(data, ticket, start)
+        return self._print(ticket, build_ticket(ticket, self.width_mm, qr_native=self.url.qr_native))
+
+    def print_slip(self, slip: SlipPrint) -> PrintResult:
+        """An appointment slip or a materials list (slip.py), with the same status checks as a ticket."""
+        return self._print(slip, build_slip(slip, self.width_mm, qr_native=self.url.qr_native))
 
     def print_document(self, data: bytes) -> PrintResult:
-        """Print ESC/POS bytes that are not a ticket (the kiosk's 一业一证 list), with the same
-        status checks before and after as a ticket."""
-        return self._print(data, None, time.monotonic())
+        """Print ESC/POS bytes built elsewhere (the kiosk's 一业一证 list), with the same status
+        checks before and after as a ticket."""
+        return self._print(None, data)
 
-    def _print(self, data: bytes, ticket: TicketPrint | None, start: float) -> PrintResult:
+    def _print(self, ticket: TicketPrint | SlipPrint | None, data: bytes) -> PrintResult:
+        start = time.monotonic()
         with self._lock:
             before = self._status()
             blind = not before.readable
@@ -161,7 +165,7 @@ class TicketPrinter:
 
     def _result(
         self,
-        ticket: TicketPrint | None,
+        ticket: TicketPrint | SlipPrint | None,
         outcome: PrintOutcome,
         before: PrinterStatus,
         after: PrinterStatus | None,

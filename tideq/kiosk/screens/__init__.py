@@ -7,6 +7,7 @@ from .guide import GuideDetailView, GuideView
 from .home import HomeView
 from .identity import IdentityView
 from .industry import IndustriesView, IndustryView
+from .night import NightView
 from .policy import PolicyView
 from .refusal import RefusalView
 from .services import ServicesView
@@ -21,6 +22,7 @@ __all__ = [
     "IdentityView",
     "IndustriesView",
     "IndustryView",
+    "NightView",
     "PolicyView",
     "RefusalView",
     "ServicesView",

@@ -42,6 +42,11 @@ class HomeView(View):
             grid.setColumnStretch(c, 1)
         self.tiles[Screen.INDUSTRIES].setVisible(bool(model.hall.industries))
         box.addLayout(grid, 1)
+        self.grid = grid
+        from .night import NightTiles  # 24-hour self-service: its tiles replace these after hours
+
+        self.night = NightTiles(model)
+        box.addWidget(self.night, 1)
 
     def refresh(self) -> None:
         m = self.model
@@ -58,3 +63,10 @@ class HomeView(View):
         self.closed.setVisible(closed)
         if closed:
             self.closed.setText(m.t("home.closed", when=when(m.next_open, m.lang, m.state_ts)))
+        night = m.night.active
+        for t in self.tiles.values():
+            t.setVisible(not night)
+        self.night.setVisible(night)
+        if night:
+            self.closed.setText(m.t("night.notice", when=m.night.when(m.next_open)))
+            self.night.refresh()
