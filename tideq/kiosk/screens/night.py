@@ -10,7 +10,16 @@ from datetime import datetime
 from functools import partial
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from tideq.contract import ErrorCode
 
@@ -147,10 +156,18 @@ class NightView(View):
         self.sl_empty = label("", "notice")
         v.addWidget(self.sl_title)
         v.addWidget(self.sl_empty)
-        self.sl_grid = QGridLayout()
+        area = QScrollArea()  # a day of 30-minute slots at 1.5x type is taller than the screen
+        area.setWidgetResizable(True)
+        area.setFrameShape(QScrollArea.Shape.NoFrame)
+        area.setProperty("scrolls_large", True)  # the layout check allows it in large mode only
+        inner = QWidget()
+        inner.setObjectName("page")
+        self.sl_grid = QGridLayout(inner)
+        self.sl_grid.setContentsMargins(0, 0, 0, 0)
         self.sl_grid.setSpacing(18)
-        v.addLayout(self.sl_grid)
-        v.addStretch(1)
+        self.sl_grid.setAlignment(Qt.AlignmentFlag.AlignTop)
+        area.setWidget(inner)
+        v.addWidget(area, 1)
         self.sl_buttons: dict[str, QPushButton] = {}
         self.sl_nav = self._nav(
             v,
@@ -319,8 +336,10 @@ class NightView(View):
         }[n.page]()
 
     def _sizes(self, buttons: dict[str, QPushButton]) -> None:
+        """Whole touch targets: at least the theme's height, and never below what the text and the
+        style's padding need (a long page would squeeze them otherwise)."""
         for b in buttons.values():
-            b.setMinimumHeight(self.theme.button_h)
+            b.setMinimumHeight(max(self.theme.button_h, b.sizeHint().height()))
 
     def _r_services(self) -> None:
         m, n = self.model, self.n
@@ -367,7 +386,7 @@ class NightView(View):
                 b = button(f"{at:%H:%M}  {tag}", "primary" if s.free else "tile", partial(n.pick_slot, s.start))
                 b.setObjectName(f"night-slot-{at:%H%M}")
                 b.setEnabled(bool(s.free))  # a full slot greys out (tile:disabled), its text says 已满
-                b.setMinimumHeight(self.theme.button_h)
+                b.setMinimumHeight(max(self.theme.button_h, b.sizeHint().height()))
                 self.sl_buttons[f"{at:%H%M}"] = b
                 self.sl_grid.addWidget(b, i // cols, i % cols)
         for b in self.sl_buttons.values():
