@@ -8,7 +8,17 @@ from typing import Annotated, Any, ClassVar
 from pydantic import ConfigDict, Field
 
 from .common import BiText, Timestamp
-from .vocab import BookingStatus, ErrorCode, Priority, RatingChannel, RowStatus, TicketStatus, WindowStatus
+from .vocab import (
+    BookingStatus,
+    ErrorCode,
+    GreenReason,
+    HelpStatus,
+    Priority,
+    RatingChannel,
+    RowStatus,
+    TicketStatus,
+    WindowStatus,
+)
 from .wire import Count, Message, Part, SafeStr, Short
 
 
@@ -29,6 +39,8 @@ class TicketInfo(Part):
         description="token of the ticket's phone page, `{[gateway] public_url}/t/{page}`: what the printed QR "
         "carries when the hall has a gateway (tideq.contract.ticket_page)",
     )
+    green_reason: GreenReason | None = Field(None, description="green: why (a category)")
+    reprints: Count | None = Field(None, description="times it was printed again (补打); a reprint reply: >= 1")
 
 
 class AppointmentInfo(Part):
@@ -106,12 +118,24 @@ class RatingRecord(Part):
     at: Timestamp = Field(description="when it was rated")
 
 
+class HelpRef(Part):
+    """A kiosk's help request (绿色通道): who asks, for what, and the green ticket once issued."""
+
+    id: Short
+    kiosk: Short
+    service: Short | None = None
+    status: HelpStatus
+    at: Timestamp
+    ticket: Short | None = None
+
+
 class Reply(Message):
     """`{"v":1,"id":..,"ok":true, <result>}` or `{"v":1,"id":..,"ok":false,"error":{..}}`.
 
     Result fields by command: ticket/rejoin `ticket`; checkin `ticket`, `appointment` (and `note`
     when late); window `window`, `ticket`; tidal `tidal`; appointments `imported` (and `results`
-    with `per_row`); booking `booking` (cancel, reschedule, status) or `ratings`, `more`, `day` (ratings).
+    with `per_row`); booking `booking` (cancel, reschedule, status) or `ratings`, `more`, `day` (ratings);
+    green `ticket` (and `help`); help `help` (and `ticket` on collect); reprint `ticket`.
     """
 
     omit_none: ClassVar[bool] = True
@@ -129,6 +153,7 @@ class Reply(Message):
     ratings: list[RatingRecord] | None = None
     day: date | None = None  # ratings: the hall day they are of (today's when the command gave none)
     more: bool | None = None  # ratings: another page follows (ask again with offset + len(ratings))
+    help: HelpRef | None = None  # help: the request as it now stands; green with `help`: the one answered
 
     @property
     def code(self) -> ErrorCode | None:

@@ -26,6 +26,9 @@ class Kind(str, Enum):
     APPOINTMENT_RESCHEDULED = "appointment_rescheduled"
     TIDAL_OPENED = "tidal_opened"
     TIDAL_CLOSED = "tidal_closed"
+    REPRINTED = "reprinted"  # a ticket printed again (补打)
+    HELP_REQUESTED = "help_requested"  # a kiosk called staff to its 绿色通道
+    HELP_CLOSED = "help_closed"  # the kiosk printed the green ticket staff issued, or the request was cancelled
 
 
 @dataclass(frozen=True)

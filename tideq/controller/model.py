@@ -12,6 +12,7 @@ __all__ = [
     "PRIORITY_RANK",
     "Appointment",
     "Call",
+    "HelpRequest",
     "Priority",
     "Ticket",
     "TicketStatus",
@@ -50,6 +51,9 @@ class Ticket:
     rating_channel: str | None = None  # RatingChannel value; None in events logged before it was recorded
     rating_staff: str | None = None  # the window's signed-in staff when rated (no staff sign-in yet: None)
     transfers: int = 0
+    green_reason: str | None = None  # GreenReason value (a category); green tickets only
+    issued_by: str | None = None  # the staff login (window-3, manager) that issued a green ticket
+    reprints: int = 0  # times printed again (补打)
 
     def order_key(self, now: datetime) -> tuple[int, datetime, int]:
         """Priority first, then longest wait. An appointment counts as priority from its slot."""
@@ -106,6 +110,17 @@ class Appointment:
     ticket: str | None = None
     cancelled_at: datetime | None = None  # the booking platform cancelled it (cmd/booking)
     checked_in_at: datetime | None = None
+
+
+@dataclass
+class HelpRequest:
+    """A kiosk's call for staff to its 绿色通道; `ticket` once staff issued the green ticket."""
+
+    id: str
+    kiosk: str
+    service: str | None
+    at: datetime
+    ticket: str | None = None
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,14 @@ from tideq.contract import (
     WindowsState,
 )
 
+from tideq.contract.replies import HelpRef
+from tideq.contract.state import HelpState
+from tideq.contract.vocab import HelpStatus
+
 from .engine import Engine
 from .eta import absent, announced_wait_s, effective_rate
 from .hours import is_open, next_opening
-from .model import Call, TicketStatus
+from .model import Call, HelpRequest, TicketStatus
 
 
 def services_state(engine: Engine, now: datetime) -> ServicesState:
@@ -140,3 +144,14 @@ def call_event(engine: Engine, ticket: str, window: str, service: str, recall: b
         recall=recall,
         announce=BiText.of(f"请{ticket}号到{zh_w}办理", f"Number {ticket}, please go to {en_w}"),
     )
+
+
+def help_state(engine: Engine, now: datetime) -> HelpState:
+    """`state/help`: open and issued help requests, oldest first."""
+    return HelpState(ts=now, requests=[help_ref(h) for h in sorted(engine.help.values(), key=lambda h: h.at)])
+
+
+def help_ref(h: HelpRequest, status: HelpStatus | None = None) -> HelpRef:
+    """The contract's view of one help request."""
+    st = status or (HelpStatus.ISSUED if h.ticket else HelpStatus.OPEN)
+    return HelpRef(id=h.id, kiosk=h.kiosk, service=h.service, status=st, at=h.at, ticket=h.ticket)
