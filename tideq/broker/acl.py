@@ -127,7 +127,7 @@ class AclFiles:
         return self.out / CONF
 
 
-def STAFF_CMDS(t: Topics, user: str) -> tuple[str, ...]:  # noqa: N802 - reads as the constant it is
+def STAFF_CMDS(t: Topics, user: str) -> tuple[str, ...]:
     """What staff logins (caller terminals, the manager) may ask besides their own: green-channel
     tickets (cmd/ticket with priority green, cmd/green), help requests (cancel) and reprints."""
     return tuple(t.cmd(user, c) for c in ("ticket", "green", "help", "reprint"))

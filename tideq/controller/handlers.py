@@ -205,8 +205,8 @@ class Handlers:
             if own is None:
                 raise R.bad_payload("only a kiosk requests help; staff answer with cmd/green and 'help'")
             self._source(sender, cmd.source or "")
-            events, h = engine.request_help(own, cmd.service, now)
-            return Done({"help": help_ref(h)}, events)
+            events, made = engine.request_help(own, cmd.service, now)
+            return Done({"help": help_ref(made)}, events)
         hid = cmd.help or ""
         h = engine.help.get(hid)
         if h is None or (own is not None and h.kiosk != own) or (own is None and sender not in self.staff):

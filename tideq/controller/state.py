@@ -18,7 +18,6 @@ from tideq.contract import (
     WindowItem,
     WindowsState,
 )
-
 from tideq.contract.replies import HelpRef
 from tideq.contract.state import HelpState
 from tideq.contract.vocab import HelpStatus
