@@ -70,7 +70,7 @@ def test_a_reprinted_ticket_verifies_genuine_and_waiting(served, people, browser
     snap(en, shots, "verify-genuine-en")
 
     forged = scanned[:-3] + ("AAA" if not scanned.endswith("AAA") else "BBB")
-    for lang, page in pages.items():
+    for page in pages.values():
         page.fill("#tq-code", forged)
         page.click("#tq-check")
     expect(zh.locator("#tq-result")).to_have_attribute("data-result", "forged")

@@ -169,6 +169,6 @@ def test_green_tickets_and_reprints_are_counted_per_service(loaded, tmp_path):
     tax, gen = r.services["tax"], r.services["general-consult"]
     assert (tax.green, tax.green_reasons, tax.reprints) == (2, {"elderly": 1, "pregnant": 1}, 1)
     assert (gen.green, gen.reprints) == (0, 2)
-    title, header, rows = next(t for t in render.tables(r) if t[0].startswith("业务等候"))
+    _, header, rows = next(t for t in render.tables(r) if t[0].startswith("业务等候"))
     assert header[-2:] == ["绿色通道 Green", "补打 Reprints"]
     assert [row[-2:] for row in rows if row[0].startswith("税务")] == [[2, 1]]
