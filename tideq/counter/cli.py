@@ -76,10 +76,17 @@ def run_counter(args: argparse.Namespace) -> int:
         screen.showFullScreen()
         keep += [ev, watcher, screen]
     else:
+        import os
+
+        from tideq.ui.green import GreenDesk
+
         model = CallerModel(bus, hall, args.window, keymap=keymap, lang=Lang(args.lang))
-        terminal = CallerTerminal(model)
+        window = hall.window(args.window)
+        secret = os.environ.get(hall.hall.secret_env, "").encode() or None  # checks tickets when set
+        green = GreenDesk(bus, hall, list(window.services) if window else [], secret)
+        terminal = CallerTerminal(model, green=green)
         terminal.show()
-        keep += [model, terminal]
+        keep += [model, green, terminal]
         if args.with_evaluator:
             ev = EvaluatorModel(bus, args.window, timeout_s=args.evaluator_timeout)
             model.finished.connect(ev.ask)
