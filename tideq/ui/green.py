@@ -234,10 +234,9 @@ class GreenPanel(QFrame):
             b = QRadioButton()
             self.reasons.addButton(b, i)
             self.reason_buttons[r] = b
-            grid.addWidget(b, i // 3, i % 3)
+            grid.addWidget(b, i // 2, i % 2)
         self.reason_buttons[GreenReason.ELDERLY].setChecked(True)
         root.addLayout(grid)
-        row = QHBoxLayout()
         self.service = QComboBox()
         for sid in desk.services:
             svc = desk.hall.service(sid)
@@ -245,9 +244,8 @@ class GreenPanel(QFrame):
         self.issue_button = QPushButton()
         self.issue_button.setObjectName("issue")
         self.issue_button.clicked.connect(self._issue)
-        row.addWidget(self.service, 1)
-        row.addWidget(self.issue_button)
-        root.addLayout(row)
+        root.addWidget(self.service)
+        root.addWidget(self.issue_button)
         self.help_title = QLabel()
         self.help_title.setFont(QFont(family, 10, QFont.Weight.Bold))
         root.addWidget(self.help_title)
@@ -331,6 +329,7 @@ class GreenPanel(QFrame):
         self.reprint_button.setText("补打" if z else "Reprint")
         self.code.setPlaceholderText("扫描票面二维码" if z else "Scan the ticket's QR code")
         self.check_button.setText("验票" if z else "Check")
+        self._fit()
         line = self.desk.last
         if line is None:
             self.answer.setText("")
@@ -341,3 +340,8 @@ class GreenPanel(QFrame):
             "color: #137333; font-weight: bold;" if line.ok else "color: #b3261e; font-weight: bold;"
         )
         self.answer.setAlignment(Qt.AlignmentFlag.AlignLeft)
+
+    def _fit(self) -> None:
+        """Buttons beside a field keep their whole label in both languages."""
+        for b in (self.reprint_button, self.check_button):
+            b.setMinimumWidth(b.fontMetrics().horizontalAdvance(b.text()) + 24)
