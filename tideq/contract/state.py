@@ -27,6 +27,7 @@ class ServiceItem(Part):
     windows_open: Count
     quota_left: Count | None = Field(None, description="walk-in tickets left today; null without a quota")
     capacity: float = Field(0.0, description="windows' share serving it (a window serving k services counts 1/k)")
+    green: Count = Field(0, description="green-channel tickets (绿色通道) issued for it today")
 
 
 class ServicesState(Message):

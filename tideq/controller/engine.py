@@ -117,6 +117,7 @@ class Engine:
         self.arrivals: dict[str, list[datetime]] = {s.id: [] for s in self.cfg.services}
         self.tidal_log: list[TidalSwitch] = []
         self.help: dict[str, HelpRequest] = {}  # open and issued help requests (closed ones leave)
+        self.green_issued: dict[str, int] = {s.id: 0 for s in self.cfg.services}  # green tickets today
         self.help_seq = 0
 
     def clone(self) -> Engine:
@@ -147,6 +148,7 @@ class Engine:
         c.tidal_log = list(self.tidal_log)
         c.help = {k: _copy(h) for k, h in self.help.items()}
         c.help_seq = self.help_seq
+        c.green_issued = dict(self.green_issued)
         return c
 
     def local_day(self, now: datetime) -> date:
@@ -232,6 +234,8 @@ class Engine:
             self.help[d["help"]].ticket = t.number
         self.arrivals[t.service].append(e.at)
         self.counters[t.service] = int(t.number[1:])
+        if prio is Priority.GREEN:
+            self.green_issued[t.service] = self.green_issued.get(t.service, 0) + 1
         if prio is Priority.NORMAL and not d.get("late_appointment"):
             self.walkins[t.service] += 1
         if t.identity:

@@ -46,6 +46,7 @@ def services_state(engine: Engine, now: datetime) -> ServicesState:
                 windows_open=sum(1 for w in engine.windows.values() if svc.id in w.services and w.open),
                 quota_left=(svc.daily_quota - engine.walkins[svc.id]) if svc.daily_quota else None,
                 capacity=round(cap, 2),
+                green=engine.green_issued.get(svc.id, 0),
             )
         )
     return ServicesState(ts=now, services=out)

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from tideq.config.schema import HallConfig
-from tideq.contract import BiText, Lang, QueueState, Reply, WindowsState
+from tideq.contract import BiText, Lang, QueueState, Reply, ServicesState, WindowsState
 from tideq.contract.replies import HelpRef
 from tideq.contract.state import HELP_TOPIC, HelpState
 from tideq.contract.ticket_page import read_qr
@@ -75,12 +75,14 @@ class GreenDesk(QObject):
         self.help: list[HelpRef] = []
         self.queue: QueueState | None = None
         self.windows: WindowsState | None = None
+        self.green_today: dict[str, int] = {}  # service -> green tickets issued today (state/services)
         self.last: DeskLine | None = None
         self._tag = f"green:{id(self)}"
         self._pending: dict[str, str] = {}  # command id -> what it was (green, reprint)
         bus.message.connect(self._on_message)
         bus.answered.connect(self._on_reply)
-        for name, model in ((HELP_TOPIC, HelpState), ("queue", QueueState), ("windows", WindowsState)):
+        parts = ((HELP_TOPIC, HelpState), ("queue", QueueState), ("windows", WindowsState), ("services", ServicesState))
+        for name, model in parts:
             bus.subscribe(bus.topics.state(name), model)
 
     # ------------------------------------------------------------------ acting
@@ -200,6 +202,11 @@ class GreenDesk(QObject):
             self.queue = msg
         elif topic == t.state("windows") and isinstance(msg, WindowsState):
             self.windows = msg
+        elif topic == t.state("services") and isinstance(msg, ServicesState):
+            green = {s.id: s.green for s in msg.services if s.green}
+            if green == self.green_today:
+                return
+            self.green_today = green
         else:
             return
         self.changed.emit()
@@ -246,6 +253,9 @@ class GreenPanel(QFrame):
         self.issue_button.clicked.connect(self._issue)
         root.addWidget(self.service)
         root.addWidget(self.issue_button)
+        self.today = QLabel()
+        self.today.setWordWrap(True)
+        root.addWidget(self.today)
         self.help_title = QLabel()
         self.help_title.setFont(QFont(family, 10, QFont.Weight.Bold))
         root.addWidget(self.help_title)
@@ -301,6 +311,12 @@ class GreenPanel(QFrame):
             if svc:
                 self.service.setItemText(i, svc.name.zh if z else svc.name.en)
         self.issue_button.setText("发绿色通道号" if z else "Issue green ticket")
+        counts = self.desk.green_today
+        names = []
+        for sid, n in counts.items():
+            svc = self.desk.hall.service(sid)
+            names.append(f"{(svc.name.zh if z else svc.name.en) if svc else sid} {n}")
+        self.today.setText(("今日绿色通道：" if z else "Green tickets today: ") + (" · ".join(names) if names else "0"))
         open_help = self.desk.open_help
         self.help_title.setText(
             (f"自助机求助（{len(open_help)}）" if z else f"Kiosk help requests ({len(open_help)})")
