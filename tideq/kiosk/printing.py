@@ -27,9 +27,8 @@ def to_print(hall: HallConfig, t: TicketView) -> TicketPrint:
     svc = hall.service(t.service)
     name = (svc.name.zh, svc.name.en) if svc else (t.service, t.service)
     where = svc.guide.where if svc else None
-    extra: dict[str, str] = {}
-    if where:
-        extra = {"where_zh": f"请到{where.zh}等候", "where_en": f"Please wait at {where.en}"}
+    where_zh = f"请到{where.zh}等候" if where else None
+    where_en = f"Please wait at {where.en}" if where else None
     return TicketPrint(
         hall_zh=hall.hall.name.zh,
         hall_en=hall.hall.name.en,
@@ -42,7 +41,8 @@ def to_print(hall: HallConfig, t: TicketView) -> TicketPrint:
         verify=t.verify,
         qr=t.qr or None,
         priority=PrintPriority(t.priority.value),
-        **extra,
+        where_zh=where_zh,
+        where_en=where_en,
     )
 
 

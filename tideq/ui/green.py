@@ -325,18 +325,18 @@ class GreenPanel(QFrame):
         )
         for hid in list(self.help_buttons):
             if hid not in {h.id for h in open_help}:
-                b = self.help_buttons.pop(hid)
-                self.help_box.removeWidget(b)
-                b.deleteLater()
+                gone = self.help_buttons.pop(hid)
+                self.help_box.removeWidget(gone)
+                gone.deleteLater()
         for h in open_help:
-            b = self.help_buttons.get(h.id)
-            if b is None:
-                b = self.help_buttons[h.id] = QPushButton()
-                b.clicked.connect(partial(self._answer_help, h.id, h.service))
-                self.help_box.addWidget(b)
+            hb = self.help_buttons.get(h.id)
+            if hb is None:
+                hb = self.help_buttons[h.id] = QPushButton()
+                hb.clicked.connect(partial(self._answer_help, h.id, h.service))
+                self.help_box.addWidget(hb)
             svc = self.desk.hall.service(h.service) if h.service else None
             name = (svc.name.zh if z else svc.name.en) if svc else ""
-            b.setText(
+            hb.setText(
                 f"{h.kiosk} {h.at:%H:%M} {name} → 确认并发号"
                 if z
                 else f"{h.kiosk} {h.at:%H:%M} {name} → confirm and issue"
