@@ -69,6 +69,10 @@ class PrintService(QObject):
         job = to_print(self.hall, t)
         self._pool.submit(self._run, t.cid, job)
 
+    def submit_job(self, cid: str, job: TicketPrint) -> None:
+        """Print a ticket built elsewhere (a reprint, marked 补打 / REPRINT: tideq.kiosk.green)."""
+        self._pool.submit(self._run, cid, job)
+
     def _run(self, cid: str, job: TicketPrint) -> None:
         try:
             result = self.printer.print_ticket(job)
