@@ -35,6 +35,7 @@ def staff(broker, controller):
 
 def open_green(qtbot, rig):
     view = rig.app.green_view
+    assert view.entry is not None
     tap(qtbot, view.entry)
     qtbot.waitUntil(lambda: rig.window.stack.currentWidget() is view, timeout=T)
     return view
