@@ -92,10 +92,14 @@ def test_reprint_by_number_and_digits_then_by_scan(qtbot, rig, controller, shots
     assert "补打 REPRINT 2" in two.text and controller.engine.tickets[number].reprints == 2
     assert rig.model.screen is Screen.HOME  # the scan was a reprint, not a check-in
 
+    header = rig.window.lang_btn
+    zh_header = header.text()
     rig.model.set_lang(Lang.EN)
-    qtbot.waitUntil(lambda: view.reprint_button.text() == "Reprint", timeout=T)
+    qtbot.waitUntil(lambda: view.reprint_button.text() == "Reprint" and header.text() != zh_header, timeout=T)
     rig.window.grab().save(str(shots / "kiosk-green-en.png"))
     rig.model.toggle_large()
-    qtbot.waitUntil(lambda: rig.model.large, timeout=T)
     rig.model.set_lang(Lang.ZH)
+    qtbot.waitUntil(lambda: rig.model.large and header.text() == zh_header, timeout=T)
+    for w in (view.number, view.digits, view.reprint_button, view.reprint_state, view.home):
+        assert w.isVisible() and w.height() >= w.minimumSizeHint().height(), w  # nothing squeezed
     rig.window.grab().save(str(shots / "kiosk-green-large-zh.png"))

@@ -241,7 +241,7 @@ class GreenView(View):
         keys = QGridLayout()
         prefixes = sorted({s.prefix for s in model.hall.services} - set(_KEYS))
         for i, k in enumerate([*_KEYS, *prefixes, "⌫"]):
-            keys.addWidget(button(k, "key", partial(self._key, k)), i // 11, i % 11)
+            keys.addWidget(button(k, "key", partial(self._key, k)), 0, i)  # one row: fits large mode too
         col.addLayout(keys)
         self.reprint_state = label("", "notice")
         col.addWidget(self.reprint_state)
