@@ -147,8 +147,8 @@ class Engine:
         c.arrivals = {sid: list(a) for sid, a in self.arrivals.items()}
         c.tidal_log = list(self.tidal_log)
         c.help = {k: _copy(h) for k, h in self.help.items()}
-        c.help_seq = self.help_seq
         c.green_issued = dict(self.green_issued)
+        c.help_seq = self.help_seq
         return c
 
     def local_day(self, now: datetime) -> date:
