@@ -175,7 +175,9 @@ def test_terminal_logs_in_as_its_window(qtbot, secure_broker, acl_files, secure_
 def test_acl_grants_each_role_only_its_topics(hall):
     ids = {i.user: i for i in identities(hall.hall)}
     p = f"tideq/{HALL}"
-    assert ids["window-5"].write == (f"{p}/cmd/window-5/window/5",)
+    staff = tuple(f"{p}/cmd/window-5/{c}" for c in ("ticket", "green", "help", "reprint"))
+    assert ids["window-5"].write == (f"{p}/cmd/window-5/window/5", *staff)
+    assert ids["manager"].write == (f"{p}/cmd/manager/tidal", *(s.replace("window-5", "manager") for s in staff))
     assert f"{p}/reply/window-5" in ids["window-5"].read and f"{p}/state/#" in ids["window-5"].read
     assert ids["evaluator-5"].write == (f"{p}/cmd/evaluator-5/window/5",)
     assert set(ids["kiosk-1"].write) == {
@@ -185,12 +187,16 @@ def test_acl_grants_each_role_only_its_topics(hall):
         f"{p}/cmd/kiosk-1/book",  # the 24-hour kiosk: after_hours next_opening, book, lookup
         f"{p}/cmd/kiosk-1/slots",
         f"{p}/cmd/kiosk-1/lookup",
-    }
+        f"{p}/cmd/kiosk-1/help",
+        f"{p}/cmd/kiosk-1/reprint",
+    }  # never cmd/green: a kiosk alone cannot confirm the green channel
     assert set(ids["kiosk-2"].write) == {  # after_hours materials and lookup: no booking
         f"{p}/cmd/kiosk-2/ticket",
         f"{p}/cmd/kiosk-2/checkin",
         f"{p}/cmd/kiosk-2/rejoin",
         f"{p}/cmd/kiosk-2/lookup",
+        f"{p}/cmd/kiosk-2/help",
+        f"{p}/cmd/kiosk-2/reprint",
     }
     # a login publishes commands only under its own client id (the controller answers that id)
     for i in ids.values():
@@ -203,7 +209,7 @@ def test_acl_grants_each_role_only_its_topics(hall):
     assert f"{p}/cmd/bridge-keypads-1/window/12" not in bridge  # keypad 12 is on keypads-2
     text = acl_text(hall.hall, ids.values())
     block = text.split("user window-5\n")[1].split("\n\n")[0]
-    assert block.count("topic write") == 1 and "readwrite" not in block
+    assert block.count("topic write") == 5 and "readwrite" not in block
     # health: every login its own (one pattern, bound to the username), plus the devices it reports for
     assert f"pattern write {p}/health/%u" in text.splitlines()
     assert ids["window-5"].health == () and ids["manager"].health == ()

@@ -35,7 +35,12 @@ def test_queue_order_matches_ahead_and_eta(broker, people):
     c, q = watch(broker.url)
     try:
         normal = [people.ticket() for _ in range(3)]
-        green = people.kiosk.send("ticket", {"service": "tax", "source": "kiosk-1", "priority": "green"}).ticket
+        # the green channel is issued by staff (window 5's login); a kiosk alone is refused
+        assert people.kiosk.send("ticket", {"service": "tax", "source": "kiosk-1", "priority": "green"}).code == (
+            "green_needs_staff"
+        )
+        green = people.window.send("green", {"service": "tax", "reason": "elderly"}).ticket
+        assert green is not None
         msg = until(q, lambda m: len(tax(m).tickets) == 4)
         assert msg.day == date(2026, 11, 26)
         assert tax(msg).tickets == [green.number] + [t.number for t in normal]  # green channel first

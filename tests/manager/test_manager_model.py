@@ -341,10 +341,11 @@ def test_wording_of_a_proposal_and_its_inputs(fake):
     assert key_inputs(decision_inputs({"waiting": "many"}), Lang.EN) == ""  # wrong types: no numbers, no crash
 
 
-def test_manager_identity_reads_the_whole_hall_and_writes_only_cmd_tidal(hall):
+def test_manager_identity_reads_the_whole_hall_and_writes_only_tidal_and_the_green_channel(hall):
     ids = {i.user: i for i in identities(hall.hall)}
     p = "tideq/xian-hitech"
-    assert ids["manager"].write == (f"{p}/cmd/manager/tidal",)
+    staff = tuple(f"{p}/cmd/manager/{c}" for c in ("ticket", "green", "help", "reprint"))  # 绿色通道, 补打
+    assert ids["manager"].write == (f"{p}/cmd/manager/tidal", *staff)
     assert {
         f"{p}/reply/manager",
         f"{p}/state/#",

@@ -148,3 +148,27 @@ def test_the_log_is_opened_read_only(loaded, hand_day):
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
         db.execute("DELETE FROM events")
     db.close()
+
+
+def test_green_tickets_and_reprints_are_counted_per_service(loaded, tmp_path):
+    """Green tickets (by reason category) and reprints, from the events the real Engine writes;
+    the XLSX/HTML tables carry both columns."""
+    from tideq.contract.vocab import Priority
+    from tideq.report import render
+
+    e = RecordingEngine(loaded.hall, b"test")
+    e.roll_day(DAY)
+    g1 = e.issue("tax", "window-5", at(9, 0), Priority.GREEN, green_reason="elderly", by="window-5")[1]
+    e.issue("tax", "manager", at(9, 1), Priority.GREEN, green_reason="pregnant", by="manager")
+    plain = e.issue("general-consult", "kiosk-1", at(9, 2))[1]
+    e.reprint(g1.number, at(9, 3), "kiosk-1", "kiosk-1")
+    e.reprint(plain.number, at(9, 4), "window-17", "window-17")
+    e.reprint(plain.number, at(9, 5), "kiosk-2", "kiosk-2")
+    write_events(e.log, tmp_path)
+    r = api.build(loaded, DAY.date(), DAY.date(), tmp_path)
+    tax, gen = r.services["tax"], r.services["general-consult"]
+    assert (tax.green, tax.green_reasons, tax.reprints) == (2, {"elderly": 1, "pregnant": 1}, 1)
+    assert (gen.green, gen.reprints) == (0, 2)
+    _, header, rows = next(t for t in render.tables(r) if t[0].startswith("业务等候"))
+    assert header[-2:] == ["绿色通道 Green", "补打 Reprints"]
+    assert [row[-2:] for row in rows if row[0].startswith("税务")] == [[2, 1]]

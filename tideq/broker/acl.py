@@ -128,6 +128,12 @@ class AclFiles:
         return self.out / CONF
 
 
+def STAFF_CMDS(t: Topics, user: str) -> tuple[str, ...]:
+    """What staff logins (caller terminals, the manager) may ask besides their own: green-channel
+    tickets (cmd/ticket with priority green, cmd/green), help requests (cancel) and reprints."""
+    return tuple(t.cmd(user, c) for c in ("ticket", "green", "help", "reprint"))
+
+
 def identities(hall: HallConfig) -> list[Identity]:
     """Every identity the hall's config implies, least privilege per role."""
     t = Topics(hall.hall.id)
@@ -141,7 +147,11 @@ def identities(hall: HallConfig) -> list[Identity]:
         for role, user in ((Role.WINDOW, window_user(w.id)), (Role.EVALUATOR, evaluator_user(w.id))):
             out.append(
                 Identity(
-                    user, role, read=(reply(user), *watch, t.event("call")), write=(t.cmd(user, f"window/{w.id}"),)
+                    user,
+                    role,
+                    read=(reply(user), *watch, t.event("call")),
+                    # a caller terminal's staff also issue green tickets, answer kiosks' help requests and reprint
+                    write=(t.cmd(user, f"window/{w.id}"), *(STAFF_CMDS(t, user) if role is Role.WINDOW else ())),
                 )
             )
     for k in hall.devices.kiosks:  # a 24-hour kiosk also books and looks up, as its after_hours say
@@ -151,12 +161,15 @@ def identities(hall: HallConfig) -> list[Identity]:
                 user,
                 Role.KIOSK,
                 read=(reply(user), *watch),
+                # never cmd/green: a kiosk cannot confirm the green channel; it calls staff (cmd/help)
                 write=(
                     t.cmd(user, "ticket"),
                     t.cmd(user, "checkin"),
                     t.cmd(user, "rejoin"),
                     *((t.cmd(user, "book"), t.cmd(user, "slots")) if BOOKING & set(k.after_hours) else ()),
                     *((t.cmd(user, "lookup"),) if "lookup" in k.after_hours else ()),
+                    t.cmd(user, "help"),
+                    t.cmd(user, "reprint"),
                 ),
                 health=_health(t, user, (k.id, k.printer)),
             )
@@ -223,13 +236,14 @@ def identities(hall: HallConfig) -> list[Identity]:
             write=(t.cmd("importer", "appointments"),),
         )
     )
-    # `tideq manager` sees everything a hall publishes (crowd and device health too), acts only on tidal
+    # `tideq manager` sees everything a hall publishes (crowd and device health too), acts on tidal and,
+    # like a window's staff, issues green tickets, answers help requests and reprints
     out.append(
         Identity(
             "manager",
             Role.MANAGER,
             read=(reply("manager"), *watch, t.event("#"), t.t("sensor/#"), t.t("health/#")),
-            write=(t.cmd("manager", "tidal"),),
+            write=(t.cmd("manager", "tidal"), *STAFF_CMDS(t, "manager")),
         )
     )
     # `tideq gateway` reads what it shows and counts (state, status, events, device health for

@@ -11,7 +11,7 @@ from pydantic import Field, StrictBool, StrictInt, field_validator, model_valida
 
 from .common import Timestamp
 from .privacy import mask_name, mask_phone
-from .vocab import NOT_RATED, BookingAction, Priority, Rating, TidalCommand, WindowAction
+from .vocab import NOT_RATED, BookingAction, GreenReason, HelpAction, Priority, Rating, TidalCommand, WindowAction
 from .wire import MAX_IMPORT_PAYLOAD, MAX_PAYLOAD, Message, Part, SafeStr, Short
 
 CommandId = Annotated[
@@ -53,6 +53,9 @@ class TicketCmd(Command):
     source: Short = Field(description="device id of the kiosk")
     priority: Priority = Priority.NORMAL
     identity: Identity | None = None
+    reason: GreenReason | None = Field(
+        None, description="green only, from a window or manager login: why (a category, never a medical detail)"
+    )
 
     @field_validator("priority")
     @classmethod
@@ -235,6 +238,58 @@ class LookupCmd(Command):
         return self
 
 
+HelpId = Annotated[str, Field(strict=True, pattern=r"^H[0-9]{3,6}$", description="a help request's id (H001)")]
+VerifyDigits = Annotated[
+    str, Field(strict=True, pattern=r"^[0-9a-fA-F]{4}$", description="the last 4 characters of the printed verify code")
+]
+PageToken = Annotated[str, Field(strict=True, min_length=20, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+class GreenCmd(Command):
+    """`cmd/green`: staff at a window or the hall manager issue a green-channel ticket (绿色通道).
+
+    Only window and manager logins may publish it (the broker's ACL); with `help` it answers a
+    kiosk's help request, and the ticket is the kiosk's to print (`cmd/help` action `collect`)."""
+
+    service: Short
+    reason: GreenReason = Field(description="why: elderly, disabled, pregnant, military, other (a category only)")
+    help: HelpId | None = Field(None, description="the kiosk help request this answers (state/help)")
+
+
+class HelpCmd(Command):
+    """`cmd/help`: a kiosk calls staff to its 绿色通道 (request), gives up (cancel), or collects the
+    green ticket staff issued for its request (collect); staff may cancel a request too."""
+
+    action: HelpAction
+    source: Short | None = Field(None, description="request: the kiosk's device id")
+    service: Short | None = Field(None, description="request: the service the visitor chose, if any")
+    help: HelpId | None = Field(None, description="cancel, collect: the request's id")
+
+    @model_validator(mode="after")
+    def _args(self) -> HelpCmd:
+        if self.action is HelpAction.REQUEST and not self.source:
+            raise ValueError("action 'request' needs 'source' (the kiosk's device id)")
+        if self.action is not HelpAction.REQUEST and not self.help:
+            raise ValueError(f"action '{self.action.value}' needs 'help' (the request's id, e.g. H001)")
+        return self
+
+
+class ReprintCmd(Command):
+    """`cmd/reprint`: print a ticket again (补打). A kiosk names it by its QR code's `page` token, or
+    by `ticket` plus the last 4 `verify` characters printed on it; a window or the manager by `ticket`."""
+
+    source: Short | None = Field(None, description="a kiosk: its device id (it prints the reprint)")
+    page: PageToken | None = Field(None, description="the page token the ticket's QR code carries")
+    ticket: Short | None = None
+    verify: VerifyDigits | None = None
+
+    @model_validator(mode="after")
+    def _args(self) -> ReprintCmd:
+        if not self.page and not self.ticket:
+            raise ValueError("give 'page' (scanned from the ticket's QR code) or 'ticket' (its number)")
+        return self
+
+
 @dataclass(frozen=True)
 class CommandSpec:
     """One command topic: its model, its payload limit, and whether it takes a topic argument
@@ -259,5 +314,8 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec("book", BookCmd),
         CommandSpec("slots", SlotsCmd),
         CommandSpec("lookup", LookupCmd),
+        CommandSpec("green", GreenCmd),
+        CommandSpec("help", HelpCmd),
+        CommandSpec("reprint", ReprintCmd),
     )
 }

@@ -8,7 +8,17 @@ from typing import Annotated, Any, ClassVar
 from pydantic import ConfigDict, Field
 
 from .common import BiText, StaffRef, Timestamp
-from .vocab import BookingStatus, ErrorCode, Priority, RatingChannel, RowStatus, TicketStatus, WindowStatus
+from .vocab import (
+    BookingStatus,
+    ErrorCode,
+    GreenReason,
+    HelpStatus,
+    Priority,
+    RatingChannel,
+    RowStatus,
+    TicketStatus,
+    WindowStatus,
+)
 from .wire import Count, Message, Part, SafeStr, Short
 
 
@@ -29,6 +39,8 @@ class TicketInfo(Part):
         description="token of the ticket's phone page, `{[gateway] public_url}/t/{page}`: what the printed QR "
         "carries when the hall has a gateway (tideq.contract.ticket_page)",
     )
+    green_reason: GreenReason | None = Field(None, description="green: why (a category)")
+    reprints: Count | None = Field(None, description="times it was printed again (补打); a reprint reply: >= 1")
 
 
 class AppointmentInfo(Part):
@@ -118,6 +130,17 @@ class SlotInfo(Part):
     capacity: Count = Field(description="places in all")
 
 
+class HelpRef(Part):
+    """A kiosk's help request (绿色通道): who asks, for what, and the green ticket once issued."""
+
+    id: Short
+    kiosk: Short
+    service: Short | None = None
+    status: HelpStatus
+    at: Timestamp
+    ticket: Short | None = None
+
+
 class Reply(Message):
     """`{"v":1,"id":..,"ok":true, <result>}` or `{"v":1,"id":..,"ok":false,"error":{..}}`.
 
@@ -125,6 +148,7 @@ class Reply(Message):
     when late); window `window`, `ticket`; tidal `tidal`; appointments `imported` (and `results`
     with `per_row`); booking `booking` (cancel, reschedule, status) or `ratings`, `more`, `day` (ratings);
     book `appointment`, `booking`; slots `slots`, `day`; lookup `booking` (a code) or `ticket`.
+    green `ticket` (and `help`); help `help` (and `ticket` on collect); reprint `ticket`.
     """
 
     omit_none: ClassVar[bool] = True
@@ -143,6 +167,7 @@ class Reply(Message):
     day: date | None = None  # ratings: the hall day they are of (today's when the command gave none)
     more: bool | None = None  # ratings: another page follows (ask again with offset + len(ratings))
     slots: list[SlotInfo] | None = None  # slots: the day's slots of the service (with `day`)
+    help: HelpRef | None = None  # help: the request as it now stands; green with `help`: the one answered
 
     @property
     def code(self) -> ErrorCode | None:

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import Field, JsonValue, field_validator, model_validator
 
 from .common import BiText, StaffRef, Timestamp
+from .replies import HelpRef
 from .vocab import SATISFIED_AT_LEAST, AlertLevel, ProposalAction, Rating, TidalKind, TidalMode, WindowStatus
 from .wire import Count, Message, Part, SafeStr, Short
 
@@ -26,6 +27,7 @@ class ServiceItem(Part):
     windows_open: Count
     quota_left: Count | None = Field(None, description="walk-in tickets left today; null without a quota")
     capacity: float = Field(0.0, description="windows' share serving it (a window serving k services counts 1/k)")
+    green: Count = Field(0, description="green-channel tickets (绿色通道) issued for it today")
 
 
 class ServicesState(Message):
@@ -222,3 +224,14 @@ STATE_TOPICS: dict[str, type[Message]] = {
     "calls": CallsState,
     "tidal": TidalState,
 }
+
+HELP_TOPIC = "help"
+"""`state/help` is kept out of STATE_TOPICS too (boards wait for every topic there): the manager
+console and the caller terminals read it."""
+
+
+class HelpState(Message):
+    """`state/help`: kiosks' open and issued help requests (绿色通道), oldest first; a closed one leaves."""
+
+    ts: Timestamp
+    requests: list[HelpRef] = Field(default_factory=list)

@@ -79,3 +79,42 @@ def qr_content(public_url: str | None, page: str | None, verify: str) -> str:
     """What a ticket's QR code carries: its page's address when the hall has a gateway
     (`[gateway] public_url`) and the controller sent the token, else the verify string."""
     return page_url(public_url, page) if public_url and page else verify
+
+
+_VERIFY_DOMAIN = "tideq"
+VERIFY_MAC_CHARS = 10  # hex characters of the verify string's MAC
+VERIFY_TYPED = 4  # the last characters a visitor types to reprint by number (cmd/reprint `verify`)
+
+
+def verify_string(secret: bytes, hall: str, day: date, number: str) -> str:
+    """The ticket's verify string `tideq:{hall}:{day}:{number}:{mac}`: printed under the QR code and
+    carried by it when the hall has no gateway (one definition: the engine and every reader)."""
+    body = f"{_VERIFY_DOMAIN}:{hall}:{day.isoformat()}:{number.upper()}"
+    mac = hmac.new(secret, body.encode(), hashlib.sha256).hexdigest()[:VERIFY_MAC_CHARS]
+    return f"{body}:{mac}"
+
+
+def read_verify(secret: bytes, hall: str, text: str) -> PageRef | None:
+    """What a verify string stands for, or None if it is not a genuine one of this hall."""
+    parts = text.strip().split(":")
+    if len(parts) != 5 or parts[0] != _VERIFY_DOMAIN or parts[1] != hall or not _NUMBER.match(parts[3]):
+        return None
+    try:
+        day = date.fromisoformat(parts[2])
+    except ValueError:
+        return None
+    if not hmac.compare_digest(verify_string(secret, hall, day, parts[3]), text.strip()):
+        return None
+    return PageRef(day, parts[3])
+
+
+def read_qr(secret: bytes, hall: str, payload: str) -> PageRef | None:
+    """What a scanned ticket QR code stands for: a page address (`…/t/{token}`), a bare token, or
+    a verify string; None when it is none of these, forged, or another hall's (staff check it)."""
+    text = payload.strip()
+    if len(text) > 512:
+        return None
+    if text.startswith(f"{_VERIFY_DOMAIN}:"):
+        return read_verify(secret, hall, text)
+    token = text.rsplit("/t/", 1)[-1].split("?", 1)[0].split("#", 1)[0].strip("/")
+    return read_page_token(secret, hall, token)

@@ -37,6 +37,41 @@ class Priority(str, Enum):
     NORMAL = "normal"
 
 
+class GreenReason(str, Enum):
+    """Why a ticket takes the green channel (绿色通道): a category only, never a medical detail."""
+
+    ELDERLY = "elderly"  # 老年人
+    DISABLED = "disabled"  # 残障人士
+    PREGNANT = "pregnant"  # 孕妇
+    MILITARY = "military"  # 军人、退役军人
+    OTHER = "other"  # 其他（工作人员确认）
+
+
+GREEN_REASON_LABELS: dict[GreenReason, dict[Lang, str]] = {
+    GreenReason.ELDERLY: {Lang.ZH: "老年人", Lang.EN: "Elderly"},
+    GreenReason.DISABLED: {Lang.ZH: "残障人士", Lang.EN: "Disability"},
+    GreenReason.PREGNANT: {Lang.ZH: "孕妇", Lang.EN: "Pregnancy"},
+    GreenReason.MILITARY: {Lang.ZH: "军人/退役军人", Lang.EN: "Military / veteran"},
+    GreenReason.OTHER: {Lang.ZH: "其他", Lang.EN: "Other"},
+}
+
+
+class HelpAction(str, Enum):
+    """`cmd/help`: a kiosk asks staff to the 绿色通道 and collects the ticket staff issued for it."""
+
+    REQUEST = "request"  # kiosk: call staff (shown on the manager console and caller terminals)
+    CANCEL = "cancel"  # kiosk or staff: the visitor left, or the request was a mistake
+    COLLECT = "collect"  # kiosk: the green ticket staff issued for its request, to print
+
+
+class HelpStatus(str, Enum):
+    """Where a help request stands (`state/help`)."""
+
+    OPEN = "open"  # waiting for staff
+    ISSUED = "issued"  # staff issued the green ticket (`cmd/green` with `help`); the kiosk prints it
+    CLOSED = "closed"  # printed (collected) or cancelled
+
+
 class TicketStatus(str, Enum):
     WAITING = "waiting"
     SERVING = "serving"  # called to a window, being served
@@ -272,3 +307,7 @@ class ErrorCode(str, Enum):
     STAFF_NOT_SIGNED_IN = "staff_not_signed_in"  # sign_out: nobody is signed in at this window
     SLOT_FULL = "slot_full"  # cmd/book: the slot's bookings are taken; `next_free` names the next free one
     SLOT_UNAVAILABLE = "slot_unavailable"  # cmd/book: not a slot of the service (past, too far ahead, closed)
+    GREEN_NEEDS_STAFF = "green_needs_staff"  # cmd/ticket priority green from a kiosk login: staff confirm it
+    GREEN_REASON_REQUIRED = "green_reason_required"  # a green ticket without its reason category
+    VERIFY_MISMATCH = "verify_mismatch"  # cmd/reprint: the typed verify digits are not the ticket's
+    HELP_UNKNOWN = "help_unknown"  # cmd/help, cmd/green: no open help request of that id

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from tideq.config.schema import HallConfig, Service
 from tideq.contract import BiText, BookingStatus, RatingChannel, RowStatus, TicketInfo
 from tideq.contract.staff import proof_matches
-from tideq.contract.ticket_page import page_token
+from tideq.contract.ticket_page import VERIFY_TYPED, page_token, verify_string
 
 from . import refusals as R
 from .errors import ControllerError, Refusal
@@ -42,6 +42,7 @@ from .hours import is_open, next_opening, spans_for
 from .model import (
     Appointment,
     Call,
+    HelpRequest,
     Priority,
     StaffStats,
     Ticket,
@@ -134,6 +135,9 @@ class Engine:
         self.arrivals: dict[str, list[datetime]] = {s.id: [] for s in self.cfg.services}
         self.tidal_log: list[TidalSwitch] = []
         self.staff: dict[str, StaffStats] = {}  # today's clerks by 工号 (those who signed in)
+        self.help: dict[str, HelpRequest] = {}  # open and issued help requests (closed ones leave)
+        self.green_issued: dict[str, int] = {s.id: 0 for s in self.cfg.services}  # green tickets today
+        self.help_seq = 0
 
     def clone(self) -> Engine:
         """An independent copy of the state (the rollback point of a burst, see worker.py): the hall
@@ -162,6 +166,9 @@ class Engine:
         c.arrivals = {sid: list(a) for sid, a in self.arrivals.items()}
         c.tidal_log = list(self.tidal_log)
         c.staff = {k: dataclasses.replace(st, ratings=list(st.ratings)) for k, st in self.staff.items()}
+        c.help = {k: _copy(h) for k, h in self.help.items()}
+        c.green_issued = dict(self.green_issued)
+        c.help_seq = self.help_seq
         return c
 
     def local_day(self, now: datetime) -> date:
@@ -241,9 +248,14 @@ class Engine:
             _dt(d.get("slot_start")),
         )
         t.queued_at = e.at
+        t.green_reason, t.issued_by = d.get("green_reason"), d.get("by")
         self.tickets[t.number] = t
+        if d.get("help") in self.help:
+            self.help[d["help"]].ticket = t.number
         self.arrivals[t.service].append(e.at)
         self.counters[t.service] = int(t.number[1:])
+        if prio is Priority.GREEN:
+            self.green_issued[t.service] = self.green_issued.get(t.service, 0) + 1
         if prio is Priority.NORMAL and not d.get("late_appointment"):
             self.walkins[t.service] += 1
         if t.identity:
@@ -405,6 +417,17 @@ class Engine:
         m = self.cfg.staff_member(sid)
         return m.display if m is not None else BiText.of(sid, sid)
 
+    def _fold_reprinted(self, e: Event) -> None:
+        self.tickets[e.data["ticket"]].reprints += 1
+
+    def _fold_help_requested(self, e: Event) -> None:
+        d = e.data
+        self.help_seq += 1
+        self.help[d["help"]] = HelpRequest(d["help"], d["kiosk"], d.get("service"), e.at)
+
+    def _fold_help_closed(self, e: Event) -> None:
+        self.help.pop(e.data["help"], None)
+
     def _enqueue(self, t: Ticket) -> None:
         self.waiting[t.service][t.number] = t
         self.class_count[t.service][t.priority] += 1
@@ -446,10 +469,19 @@ class Engine:
         now: datetime,
         priority: Priority = Priority.NORMAL,
         identity: str | None = None,
+        green_reason: str | None = None,
+        by: str | None = None,
+        help_id: str | None = None,
     ) -> tuple[list[Event], Ticket]:
+        """Take a number. A green ticket carries its reason category and the staff login that
+        issued it (`by`), and may answer a kiosk's help request (`help_id`)."""
         svc = self.service(service)
         if priority is Priority.APPOINTMENT:
             raise R.bad_payload("priority 'appointment' comes only from cmd/checkin")
+        if help_id is not None:
+            h = self.help.get(help_id)
+            if h is None or h.ticket is not None:
+                raise R.help_unknown(help_id, sorted(k for k, v in self.help.items() if v.ticket is None))
         self._check_open(svc, now)
         if svc.identity_required and not identity:
             raise R.identity_required(self._name(svc.id))
@@ -457,8 +489,44 @@ class Engine:
             raise R.quota_reached(self._name(svc.id), svc.appointments, _b(svc.guide.online))
         if identity and self.identity_count.get(identity, 0) >= self.cfg.rules.identity_daily_limit:
             raise R.identity_limit(self.cfg.rules.identity_daily_limit)
-        ev = self._ticket_event(svc, source, now, priority, identity)
+        extra = {"green_reason": green_reason, "by": by, "help": help_id} if priority is Priority.GREEN else {}
+        ev = self._ticket_event(svc, source, now, priority, identity, **extra)
         return self._emit([ev]), self.tickets[ev.data["number"]]
+
+    # ------------------------------------------------------------------ reprint, help
+    def reprint(
+        self, number: str, now: datetime, source: str, by: str, verify: str | None = None
+    ) -> tuple[list[Event], Ticket]:
+        """Print a ticket of today again (补打); `verify`, when given, must be the last characters of
+        its verify string (what a visitor types at a kiosk)."""
+        t = self.ticket(number)
+        if verify is not None and not hmac.compare_digest(
+            self.verify_string(t)[-VERIFY_TYPED:].lower(), verify.lower()
+        ):
+            raise R.verify_mismatch(t.number)
+        if t.status is TicketStatus.DONE:
+            raise R.ticket_finished(t.number)
+        ev = Event(Kind.REPRINTED, now, {"ticket": t.number, "source": source, "by": by})
+        return self._emit([ev]), t
+
+    def request_help(self, kiosk: str, service: str | None, now: datetime) -> tuple[list[Event], HelpRequest]:
+        """A kiosk calls staff to its 绿色通道 (one open request per kiosk: a repeat returns it)."""
+        if service is not None:
+            self.service(service)
+        for h in self.help.values():
+            if h.kiosk == kiosk and h.ticket is None:
+                return [], h
+        hid = f"H{self.help_seq + 1:03d}"
+        ev = Event(Kind.HELP_REQUESTED, now, {"help": hid, "kiosk": kiosk, "service": service})
+        self._emit([ev])
+        return [ev], self.help[hid]
+
+    def close_help(self, help_id: str, now: datetime, why: str) -> tuple[list[Event], HelpRequest]:
+        """A help request leaves `state/help`: collected (the kiosk printed its ticket) or cancelled."""
+        h = self.help.get(help_id)
+        if h is None:
+            raise R.help_unknown(help_id, sorted(self.help))
+        return self._emit([Event(Kind.HELP_CLOSED, now, {"help": help_id, "why": why})]), h
 
     def _ticket_event(
         self, svc: Service, source: str, now: datetime, priority: Priority, identity: str | None, **extra: Any
@@ -1156,13 +1224,15 @@ class Engine:
             verify=self.verify_string(t),
             window=t.window or None,
             page=page_token(self.secret, self.cfg.hall.id, self.day or self.local_day(now), t.number),
+            green_reason=t.green_reason,
+            reprints=t.reprints or None,
         )
 
     def verify_string(self, t: Ticket) -> str:
-        """What the ticket's QR carries: hall, day, number and a short MAC against forgery."""
-        body = f"tideq:{self.cfg.hall.id}:{self.day}:{t.number}"
-        mac = hmac.new(self.secret, body.encode(), hashlib.sha256).hexdigest()[:10]
-        return f"{body}:{mac}"
+        """What the ticket's QR carries without a gateway: hall, day, number and a short MAC against
+        forgery (tideq.contract.ticket_page.verify_string)."""
+        assert self.day is not None  # a ticket exists only within a hall day
+        return verify_string(self.secret, self.cfg.hall.id, self.day, t.number)
 
 
 Fold = Callable[[Engine, Event], None]
@@ -1190,6 +1260,9 @@ FOLDS: Mapping[Kind, Fold] = MappingProxyType(
         Kind.TIDAL_CLOSED: Engine._fold_tidal_closed,
         Kind.STAFF_SIGNED_IN: Engine._fold_staff_signed_in,
         Kind.STAFF_SIGNED_OUT: Engine._fold_staff_signed_out,
+        Kind.REPRINTED: Engine._fold_reprinted,
+        Kind.HELP_REQUESTED: Engine._fold_help_requested,
+        Kind.HELP_CLOSED: Engine._fold_help_closed,
     }
 )
 # events by which a window's staff show they are there (the event's "window"), and events that can
@@ -1208,6 +1281,9 @@ OWN_ACTIONS = frozenset(
 )
 QUEUE_CHANGES = frozenset(FOLDS) - {
     Kind.RATED,
+    Kind.REPRINTED,
+    Kind.HELP_REQUESTED,
+    Kind.HELP_CLOSED,
     Kind.APPOINTMENTS_IMPORTED,
     Kind.APPOINTMENT_CANCELLED,
     Kind.APPOINTMENT_RESCHEDULED,

@@ -28,6 +28,9 @@ class Kind(str, Enum):
     TIDAL_CLOSED = "tidal_closed"
     STAFF_SIGNED_IN = "staff_signed_in"  # a clerk signed in at a window (a shift starts); the window stays open
     STAFF_SIGNED_OUT = "staff_signed_out"  # the clerk signed out (or the next one signed in: a shift change)
+    REPRINTED = "reprinted"  # a ticket printed again (补打)
+    HELP_REQUESTED = "help_requested"  # a kiosk called staff to its 绿色通道
+    HELP_CLOSED = "help_closed"  # the kiosk printed the green ticket staff issued, or the request was cancelled
 
 
 @dataclass(frozen=True)

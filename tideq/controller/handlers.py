@@ -47,6 +47,9 @@ from tideq.contract import (
     WindowCmd,
     WindowRef,
 )
+from tideq.contract.commands import GreenCmd, HelpCmd, ReprintCmd
+from tideq.contract.ticket_page import read_page_token
+from tideq.contract.vocab import HelpAction, HelpStatus, Priority
 from tideq.contract.wire import check_version
 from tideq.contract.wire import validate as validate_model
 
@@ -55,6 +58,7 @@ from .engine import Engine
 from .errors import Refusal
 from .events import Event
 from .model import Appointment
+from .state import help_ref
 from .tidal import Decision, TidalPolicy
 
 LATE_NOTE = BiText.of(
@@ -128,6 +132,8 @@ class Handlers:
         self.tidal = tidal
         self.known_sources = [k.id for k in cfg.devices.kiosks] + list(cfg.rules.sources)
         self.kiosks = kiosk_logins(cfg)  # kiosk login -> its device id
+        # logins whose staff may confirm a green-channel ticket: each window's caller terminal, the manager
+        self.staff = {window_user(w.id) for w in cfg.windows} | {MANAGER_LOGIN}
         self.past_day: PastDay | None = None  # set by the worker: replays a past day from the event log
         # wrong PINs per window: (count, locked until). Kept in memory on purpose: a refusal is no
         # event, and a restart (which takes longer than guessing would gain) may forget them
@@ -141,6 +147,8 @@ class Handlers:
             raise R.unknown_command(name)
         match validate(spec.model, body):
             case TicketCmd() as cmd:
+                if cmd.priority is Priority.GREEN:
+                    return self._green(engine, cmd.service, cmd.reason, None, now, sender)
                 self._source(sender, cmd.source)
                 return self._ticket(engine, cmd, now)
             case CheckinCmd() as cmd:
@@ -185,6 +193,12 @@ class Handlers:
                     return Done({"booking": booking_info(engine, found, now)}, [], query=True)
                 t = engine.lookup_ticket(cmd.ticket or "", cmd.verify or "")
                 return Done({"ticket": engine.ticket_view(t, now)}, [], query=True)
+            case GreenCmd() as cmd:
+                return self._green(engine, cmd.service, cmd.reason, cmd.help, now, sender)
+            case HelpCmd() as cmd:
+                return self._help(engine, cmd, now, sender)
+            case ReprintCmd() as cmd:
+                return self._reprint(engine, cmd, now, sender)
         raise R.unknown_command(name)  # pragma: no cover - COMMANDS holds only the models above
 
     def _source(self, sender: str, source: str) -> None:
@@ -199,6 +213,66 @@ class Handlers:
             raise R.bad_payload(
                 f"'source' must be a device of this hall ([[devices.kiosks]] or [rules] sources): one of {shown}"
             )
+
+    def _green(
+        self, engine: Engine, service: str, reason: str | None, help_id: str | None, now: datetime, sender: str
+    ) -> Done:
+        """A green-channel ticket, only from staff (a kiosk cannot tell who qualifies; 窗口无否决权:
+        the refusal says how to get one). A help request's ticket is the requesting kiosk's."""
+        if sender not in self.staff:
+            raise R.green_needs_staff()
+        if not reason:
+            raise R.green_reason_required()
+        source = engine.help[help_id].kiosk if help_id in engine.help else sender
+        events, t = engine.issue(service, source, now, Priority.GREEN, green_reason=reason, by=sender, help_id=help_id)
+        result: dict[str, Any] = {"ticket": engine.ticket_view(t, now)}
+        if help_id is not None:
+            result["help"] = help_ref(engine.help[help_id])
+        return Done(result, events)
+
+    def _help(self, engine: Engine, cmd: HelpCmd, now: datetime, sender: str) -> Done:
+        """Kiosks request and collect; a kiosk cancels only its own request, staff any."""
+        own = self.kiosks.get(sender)
+        if cmd.action is HelpAction.REQUEST:
+            if own is None:
+                raise R.bad_payload("only a kiosk requests help; staff answer with cmd/green and 'help'")
+            self._source(sender, cmd.source or "")
+            events, made = engine.request_help(own, cmd.service, now)
+            return Done({"help": help_ref(made)}, events)
+        hid = cmd.help or ""
+        h = engine.help.get(hid)
+        if h is None or (own is not None and h.kiosk != own) or (own is None and sender not in self.staff):
+            raise R.help_unknown(hid, sorted(k for k, v in engine.help.items() if own is None or v.kiosk == own))
+        if cmd.action is HelpAction.COLLECT:
+            if own is None or h.ticket is None:
+                raise R.bad_payload(
+                    f"help {hid} has no ticket yet: wait for staff to issue it (state/help shows it 'issued')"
+                )
+            t = engine.ticket(h.ticket)
+            events, _ = engine.close_help(hid, now, "collected")
+            return Done({"help": help_ref(h, HelpStatus.CLOSED), "ticket": engine.ticket_view(t, now)}, events)
+        events, _ = engine.close_help(hid, now, "cancelled")
+        return Done({"help": help_ref(h, HelpStatus.CLOSED)}, events)
+
+    def _reprint(self, engine: Engine, cmd: ReprintCmd, now: datetime, sender: str) -> Done:
+        """A kiosk proves it holds the ticket (its QR page token, or the number plus the last verify
+        characters); staff reprint by number."""
+        own = self.kiosks.get(sender)
+        number = cmd.ticket
+        if cmd.page:
+            ref = read_page_token(engine.secret, engine.cfg.hall.id, cmd.page)
+            if ref is None or ref.day != engine.day:
+                raise R.bad_payload(
+                    "'page' is not a ticket of this hall today: scan today's ticket, or type its number and verify code"
+                )
+            number = ref.number
+        elif own is not None and not cmd.verify:
+            raise R.bad_payload("a kiosk reprints by 'page' (scan the QR code) or 'ticket' with 'verify' (last 4)")
+        if own is not None:
+            self._source(sender, cmd.source or "")
+        source = own or sender
+        events, t = engine.reprint(number or "", now, source, sender, cmd.verify if not cmd.page else None)
+        return Done({"ticket": engine.ticket_view(t, now)}, events)
 
     @staticmethod
     def _ticket(engine: Engine, cmd: TicketCmd, now: datetime) -> Done:
@@ -328,6 +402,9 @@ def window_ref(engine: Engine, wid: str) -> WindowRef:
     w = engine.windows[wid]
     staff = StaffRef(id=w.staff, name=engine.staff_name(w.staff)) if w.staff else None
     return WindowRef(id=w.id, status=w.status, ticket=w.ticket, staff=staff)
+
+
+MANAGER_LOGIN = "manager"  # `tideq manager` (tideq.broker.acl)
 
 
 def booking_info(engine: Engine, appt: Appointment, now: datetime) -> BookingInfo:

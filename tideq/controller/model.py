@@ -12,6 +12,7 @@ __all__ = [
     "PRIORITY_RANK",
     "Appointment",
     "Call",
+    "HelpRequest",
     "Priority",
     "Ticket",
     "TicketStatus",
@@ -51,6 +52,9 @@ class Ticket:
     rating_staff: str | None = None  # 工号 of the clerk who finished it, as the rating event says (None: nobody)
     transfers: int = 0
     staff: str | None = None  # 工号 of the clerk who called it, then who finished it (None: nobody signed in)
+    green_reason: str | None = None  # GreenReason value (a category); green tickets only
+    issued_by: str | None = None  # the staff login (window-3, manager) that issued a green ticket
+    reprints: int = 0  # times printed again (补打)
 
     def order_key(self, now: datetime) -> tuple[int, datetime, int]:
         """Priority first, then longest wait. An appointment counts as priority from its slot."""
@@ -108,6 +112,17 @@ class Appointment:
     ticket: str | None = None
     cancelled_at: datetime | None = None  # the booking platform cancelled it (cmd/booking)
     checked_in_at: datetime | None = None
+
+
+@dataclass
+class HelpRequest:
+    """A kiosk's call for staff to its 绿色通道; `ticket` once staff issued the green ticket."""
+
+    id: str
+    kiosk: str
+    service: str | None
+    at: datetime
+    ticket: str | None = None
 
 
 @dataclass(frozen=True)

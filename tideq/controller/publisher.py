@@ -31,7 +31,7 @@ from .engine import Engine, missing_entries
 from .errors import ControllerError
 from .events import Event, Kind
 from .health import DEVICE, ControllerHealth
-from .state import call_event, calls_state, queue_state, services_state, windows_state
+from .state import call_event, calls_state, help_state, queue_state, services_state, windows_state
 from .tidal import TidalPolicy
 from .tidal_state import tidal_state
 
@@ -44,14 +44,16 @@ class Retained(str, Enum):
     CALLS = "calls"
     TIDAL = "tidal"
     QUEUE = "queue"  # state/queue: changes whenever state/services does (see Publisher.publish)
+    HELP = "help"  # state/help: kiosks' help requests (绿色通道)
 
 
 S, W, C, T, Q = Retained.SERVICES, Retained.WINDOWS, Retained.CALLS, Retained.TIDAL, Retained.QUEUE
+H = Retained.HELP
 # which retained state topics an event kind changes (checked complete at import)
 DIRTY: Mapping[Kind, frozenset[Retained]] = MappingProxyType(
     {
-        Kind.DAY_OPENED: frozenset({S, W, C, T, Q}),
-        Kind.TICKET_ISSUED: frozenset({S}),
+        Kind.DAY_OPENED: frozenset({S, W, C, T, Q, H}),
+        Kind.TICKET_ISSUED: frozenset({S, H}),
         Kind.CALLED: frozenset({S, W, C}),
         Kind.RECALLED: frozenset({C}),
         Kind.SKIPPED: frozenset({S, W}),
@@ -68,6 +70,9 @@ DIRTY: Mapping[Kind, frozenset[Retained]] = MappingProxyType(
         Kind.TIDAL_CLOSED: frozenset({S, W, T}),
         Kind.STAFF_SIGNED_IN: frozenset({W}),
         Kind.STAFF_SIGNED_OUT: frozenset({W}),
+        Kind.REPRINTED: frozenset(),
+        Kind.HELP_REQUESTED: frozenset({H}),
+        Kind.HELP_CLOSED: frozenset({H}),
     }
 )
 if missing_entries(DIRTY, Kind):  # pragma: no cover - caught by tests/controller/test_tables.py
@@ -118,6 +123,7 @@ class Publisher:
             C: calls_state,
             T: lambda engine, now: tidal_state(engine, policy, now),
             Q: self._queue_state,
+            H: help_state,
         }
         # state/queue lists every waiting number: at 15,000 waiting (a kiosk flood) building it
         # costs ~30 ms, so a burst of new tickets only sends it at most every QUEUE_MIN_S (longer

@@ -504,3 +504,65 @@ def booking_limit(name: BiText, start: datetime) -> Refusal:
         ),
         {"start": start.isoformat()},
     )
+
+
+GREEN_DESK = B("绿色通道", "the green channel (绿色通道)")
+
+
+def green_needs_staff() -> Refusal:
+    """cmd/ticket priority green from a kiosk login: a kiosk cannot tell who qualifies, staff can."""
+    return Refusal(
+        ErrorCode.GREEN_NEEDS_STAFF,
+        B("绿色通道号需由工作人员确认", "a green-channel ticket is confirmed by staff"),
+        B(
+            f"请点击“{GREEN_DESK.zh}”呼叫工作人员，或到{GREEN_DESK.zh}/{CONSULT.zh}请工作人员为您取号",
+            f"press 绿色通道 on the kiosk to call staff, or ask staff at {GREEN_DESK.en} or {CONSULT.en}; "
+            "a kiosk sends cmd/help action 'request'",
+        ),
+    )
+
+
+def green_reason_required() -> Refusal:
+    return Refusal(
+        ErrorCode.GREEN_REASON_REQUIRED,
+        B("请选择绿色通道原因", "a green ticket needs its reason"),
+        B(
+            "请选择：老年人、残障人士、孕妇、军人、其他（只选类别，无需病情）",
+            "send 'reason': elderly, disabled, pregnant, military or other (a category, never a medical detail)",
+        ),
+    )
+
+
+def verify_mismatch(number: str) -> Refusal:
+    return Refusal(
+        ErrorCode.VERIFY_MISMATCH,
+        B(f"{number} 的校验码不符", f"the verify code does not match ticket {number}"),
+        B(
+            "请核对票面二维码下方校验码的最后4位，或扫描票上的二维码；仍不行请到综合咨询窗口补打",
+            "type the last 4 characters of the code under the ticket's QR code, or scan the QR code; "
+            f"or ask at {CONSULT.en} to reprint it",
+        ),
+        {"ticket": number},
+    )
+
+
+def help_unknown(help_id: str, open_ids: list[str]) -> Refusal:
+    return Refusal(
+        ErrorCode.HELP_UNKNOWN,
+        B(f"没有待处理的求助 {help_id}", f"no open help request {help_id}"),
+        B(
+            "请查看管理台或叫号终端上的求助列表（可能已被其他工作人员处理）",
+            "pick one from state/help (another member of staff may have answered it)"
+            + (f"; open: {', '.join(open_ids[:20])}" if open_ids else ""),
+        ),
+    )
+
+
+def ticket_finished(number: str) -> Refusal:
+    """cmd/reprint of a ticket already served: a reprint would call nobody."""
+    return Refusal(
+        ErrorCode.TICKET_NOT_WAITING,
+        B(f"{number}号已办结，无需补打", f"ticket {number} has been served (done); there is nothing to reprint"),
+        B("如需再次办理请重新取号", "take a new ticket to be served again"),
+        {"status": "done"},
+    )

@@ -20,11 +20,14 @@ from tideq.contract import (
     WindowItem,
     WindowsState,
 )
+from tideq.contract.replies import HelpRef
+from tideq.contract.state import HelpState
+from tideq.contract.vocab import HelpStatus
 
 from .engine import Engine
 from .eta import absent, announced_wait_s, effective_rate
 from .hours import is_open, next_opening
-from .model import Call, TicketStatus
+from .model import Call, HelpRequest, TicketStatus
 
 
 def services_state(engine: Engine, now: datetime) -> ServicesState:
@@ -45,6 +48,7 @@ def services_state(engine: Engine, now: datetime) -> ServicesState:
                 windows_open=sum(1 for w in engine.windows.values() if svc.id in w.services and w.open),
                 quota_left=(svc.daily_quota - engine.walkins[svc.id]) if svc.daily_quota else None,
                 capacity=round(cap, 2),
+                green=engine.green_issued.get(svc.id, 0),
             )
         )
     return ServicesState(ts=now, services=out)
@@ -156,3 +160,14 @@ def call_event(engine: Engine, ticket: str, window: str, service: str, recall: b
         recall=recall,
         announce=BiText.of(f"请{ticket}号到{zh_w}办理", f"Number {ticket}, please go to {en_w}"),
     )
+
+
+def help_state(engine: Engine, now: datetime) -> HelpState:
+    """`state/help`: open and issued help requests, oldest first."""
+    return HelpState(ts=now, requests=[help_ref(h) for h in sorted(engine.help.values(), key=lambda h: h.at)])
+
+
+def help_ref(h: HelpRequest, status: HelpStatus | None = None) -> HelpRef:
+    """The contract's view of one help request."""
+    st = status or (HelpStatus.ISSUED if h.ticket else HelpStatus.OPEN)
+    return HelpRef(id=h.id, kiosk=h.kiosk, service=h.service, status=st, at=h.at, ticket=h.ticket)

@@ -81,13 +81,15 @@ def run_counter(args: argparse.Namespace) -> int:
         screen.showFullScreen()
         keep += [ev, watcher, screen]
     else:
-        secret = os.environ.get(hall.hall.secret_env)  # PINs leave the terminal as keyed proofs only
-        model = CallerModel(
-            bus, hall, args.window, keymap=keymap, lang=Lang(args.lang), secret=secret.encode() if secret else None
-        )
-        terminal = CallerTerminal(model)
+        from tideq.ui.green import GreenDesk
+
+        secret = os.environ.get(hall.hall.secret_env, "").encode() or None  # PIN proofs, ticket checks
+        model = CallerModel(bus, hall, args.window, keymap=keymap, lang=Lang(args.lang), secret=secret)
+        window = hall.window(args.window)
+        green = GreenDesk(bus, hall, list(window.services) if window else [], secret)
+        terminal = CallerTerminal(model, green=green)
         terminal.show()
-        keep += [model, terminal]
+        keep += [model, green, terminal]
         if args.card_reader:
             from tideq.drivers.idcard import ReaderUnavailable, StaffCardReader
 

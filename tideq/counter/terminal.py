@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from tideq.contract import ControllerStatus, Lang, WindowAction, WindowStatus
 from tideq.ui.fonts import cjk_family
+from tideq.ui.green import GreenDesk, GreenPanel
 from tideq.ui.link import UNHEARD, Link, Unheard
 from tideq.ui.outcome import Outcome
 
@@ -100,9 +101,10 @@ def _fmt_clock(seconds: int | None) -> str:
 
 
 class CallerTerminal(QWidget):
-    def __init__(self, model: CallerModel, parent: QWidget | None = None) -> None:
+    def __init__(self, model: CallerModel, parent: QWidget | None = None, *, green: GreenDesk | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window | Qt.WindowType.WindowStaysOnTopHint)
         self.model = model
+        self.green = green
         self.setObjectName("terminal")
         self.setStyleSheet(STYLE)
         self.family = cjk_family()
@@ -245,6 +247,24 @@ class CallerTerminal(QWidget):
         self.status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         root.addWidget(self.status)
 
+        # 绿色通道 · 补打 · 验票 (tideq.ui.green), opened from the header; kiosks' help requests light it up
+        self.green_panel: GreenPanel | None = None
+        if self.green is not None:
+            self.green_button = QPushButton()
+            self.green_button.setObjectName("lang")
+            self.green_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            self.green_button.clicked.connect(self.toggle_green)
+            head.insertWidget(1, self.green_button)
+            self.green_panel = GreenPanel(self.green, self.model.lang)
+            self.green_panel.setVisible(False)
+            root.addWidget(self.green_panel)
+            self.green.changed.connect(self.refresh)
+
+    def toggle_green(self) -> None:
+        if self.green_panel is not None:
+            self.green_panel.setVisible(not self.green_panel.isVisible())
+            self.adjustSize()
+
     # ------------------------------------------------------------------ input
     def keyPressEvent(self, event: QKeyEvent) -> None:
         action = self._keys.get(QKeySequence(event.keyCombination()).toString())
@@ -316,6 +336,11 @@ class CallerTerminal(QWidget):
         self._render_staff()
         self._render_times()
         self._render_status()
+        if self.green is not None and self.green_panel is not None:
+            calls = len(self.green.open_help)
+            self.green_button.setText(("绿色通道" if zh else "Green") + (f" ({calls})" if calls else ""))
+            self.green_button.setStyleSheet("background: #fbbc04;" if calls else "")
+            self.green_panel.set_lang(lang)
 
     def _render_staff(self) -> None:
         m, zh = self.model, self.model.lang is Lang.ZH

@@ -182,6 +182,7 @@ class Hall:
             os.environ[self.cfg.hall.secret_env].encode(),
             self.say,
             self.rng,
+            self.staff_clients,
         )
         for target in (visitors.run, self._staff_loop):
             self._threads.append(threading.Thread(target=target, daemon=True))

@@ -99,8 +99,16 @@ class Visitors:
         secret: bytes,
         say: Callable[[str], None],
         rng: random.Random,
+        staff: dict[str, BusClient] | None = None,
     ) -> None:
         self.cfg, self.bus, self.kiosk, self.profile, self.clock = cfg, bus, kiosk, profile, clock
+        # 绿色通道: a kiosk cannot issue green; staff at a window serving the service do (cmd/green)
+        self.green_desk = {
+            s.id: staff[w.id]
+            for s in cfg.services
+            for w in cfg.windows
+            if staff and w.id in staff and s.id in w.services
+        }
         self.started, self.sleep, self.print_ticket, self.stats = started, sleep, print_ticket, stats
         self.secret, self.say, self.rng = secret, say, rng
         self.by_id = {s.id: s for s in cfg.services}
@@ -138,11 +146,16 @@ class Visitors:
     def arrive(self, sid: str) -> None:
         svc = self.by_id[sid]
         prio = Priority.GREEN if self.rng.random() < 0.08 else Priority.NORMAL
-        args: dict[str, Any] = {"service": sid, "source": self.kiosk, "priority": prio.value}
+        desk = self.green_desk.get(sid) if prio is Priority.GREEN else None
+        args: dict[str, Any] = {"service": sid, "source": self.kiosk}
         if svc.identity_required:
             args["identity"] = identity_hash(self.secret, id_number(self.rng))
         try:
-            r = self.bus.send("ticket", args)
+            r = (
+                self.bus.send("ticket", args)
+                if desk is None
+                else desk.send("green", {"service": sid, "reason": "elderly"})
+            )
         except BusError as err:
             self.say(f"  kiosk: controller not answering ({err})")
             return

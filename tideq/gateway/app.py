@@ -34,7 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tideq.config.schema import HallConfig
 from tideq.contract.ticket_page import read_page_token
 
-from . import pages
+from . import pages, verify
 from .bus import GatewayBus
 from .i18n import pick_lang, t
 from .metrics import GatewayMetrics
@@ -55,6 +55,7 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
+VERIFY_CSP = CSP.replace("form-action 'none'", "form-action 'self'")
 SECURITY_HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"referrer-policy", b"no-referrer"),
@@ -62,6 +63,7 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 ]
+VERIFY_HEADERS = [(b"content-security-policy", VERIFY_CSP.encode()), *SECURITY_HEADERS[1:]]
 NO_STORE = (b"cache-control", b"no-store")
 
 ERRORS: dict[str, tuple[int, str, str]] = {
@@ -153,7 +155,8 @@ class Guard:
         status = 500
         done = False
         path = scope.get("path", "")
-        private = path.startswith(("/t/", "/api/t/"))
+        private = path.startswith(("/t/", "/api/t/", "/staff/", "/api/verify"))
+        verify_form = path == "/staff/verify"  # the one page with a form: it submits to itself
 
         def record() -> None:
             nonlocal done
@@ -171,7 +174,7 @@ class Guard:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                extra = list(SECURITY_HEADERS)
+                extra = list(SECURITY_HEADERS) if not verify_form else VERIFY_HEADERS
                 if private:
                     extra.append(NO_STORE)
                 message["headers"] = [*message.get("headers", []), *extra]
@@ -454,6 +457,26 @@ def create_app(
             lambda m: bus.ticket_changed(number, m),
         )
         return _sse(events)
+
+    @app.get(
+        "/staff/verify",
+        response_class=HTMLResponse,
+        summary="Staff check a ticket's QR code: genuine, today's, and its status (docs/gateway.md)",
+    )
+    async def verify_page(
+        request: Request,
+        code: str | None = Query(None, max_length=verify.MAX_CODE, description="what the ticket's QR code carries"),
+        lang: str | None = Query(None, pattern="^(zh|en)$"),
+    ) -> str:
+        lg = lang_of(request, lang)
+        result = None
+        if code:
+            result = verify.verify_view(gw.settings.hall, gw.settings.secret, bus.snapshot, code, stale=gw.stale())
+        return verify.verify_page(result, lg)
+
+    @app.get("/api/verify", summary="A ticket's QR code checked: genuine / forged / other_day, number, status")
+    async def verify_api(code: str = Query(..., max_length=verify.MAX_CODE)) -> dict[str, Any]:
+        return verify.verify_view(gw.settings.hall, gw.settings.secret, bus.snapshot, code, stale=gw.stale())
 
     @app.get("/hall", response_class=HTMLResponse, summary="The hall live page")
     async def hall_page(request: Request, lang: str | None = Query(None, pattern="^(zh|en)$")) -> str:

@@ -77,6 +77,11 @@ class KioskApp:
             dwell_ms=int(options.dwell_s * 1000),
             connect_grace_ms=int(options.connect_grace_s * 1000),
         )
+        # 绿色通道 · 补打 (tideq.kiosk.green): its own view in the window's stack, an entry on home
+        from .green import KioskGreen, install
+
+        self.green = KioskGreen(self.bus, hall, kiosk.id, self.model, self.printing)
+        self.green_view = install(self.window, self.model, self.green)
         self.voice: VoicePrompter | None = None
         self._wire()
 
@@ -125,7 +130,7 @@ class KioskApp:
                 log.error("%s", err)
                 self.attention[kind] = "unavailable"
                 continue
-            dev.code.connect(self.model.scanned)
+            dev.code.connect(self._scanned)
             dev.code.connect(self.model.night.scanned)
             self.devices.append(dev)
 
@@ -159,6 +164,11 @@ class KioskApp:
             self.reader.card.connect(m.night.card_read)
             self.reader.failed.connect(m.night.card_failed)
         m.prompt.connect(self._speak)
+
+    def _scanned(self, code: str) -> None:
+        """A scan reprints a ticket while the 绿色通道 · 补打 screen shows; elsewhere it checks in."""
+        if not (self.green_view.isVisible() and self.green.scanned(code)):
+            self.model.scanned(code)
 
     def _speak(self, text: str) -> None:
         if self.voice is None and self.options.voice:

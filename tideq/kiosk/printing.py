@@ -29,9 +29,8 @@ def to_print(hall: HallConfig, t: TicketView) -> TicketPrint:
     svc = hall.service(t.service)
     name = (svc.name.zh, svc.name.en) if svc else (t.service, t.service)
     where = svc.guide.where if svc else None
-    extra: dict[str, str] = {}
-    if where:
-        extra = {"where_zh": f"请到{where.zh}等候", "where_en": f"Please wait at {where.en}"}
+    where_zh = f"请到{where.zh}等候" if where else None
+    where_en = f"Please wait at {where.en}" if where else None
     return TicketPrint(
         hall_zh=hall.hall.name.zh,
         hall_en=hall.hall.name.en,
@@ -44,7 +43,8 @@ def to_print(hall: HallConfig, t: TicketView) -> TicketPrint:
         verify=t.verify,
         qr=t.qr or None,
         priority=PrintPriority(t.priority.value),
-        **extra,
+        where_zh=where_zh,
+        where_en=where_en,
     )
 
 
@@ -86,6 +86,10 @@ class PrintService(QObject):
         self.results.append(result)
         code = result.error.code if result.error else ("printer_uncertain" if not result.printed else "")
         self.done.emit(job_id, result.printed, code, result.guide)
+
+    def submit_job(self, cid: str, job: TicketPrint) -> None:
+        """Print a ticket built elsewhere (a reprint, marked 补打 / REPRINT: tideq.kiosk.green)."""
+        self._pool.submit(self._run, cid, job)
 
     def _run(self, cid: str, job: TicketPrint) -> None:
         try:

@@ -55,7 +55,13 @@ def run_manager(args: argparse.Namespace) -> int:
     presence = Presence(bus, user, DeviceKind.MANAGER)
     model = ManagerModel(bus, hall, lang=Lang(args.lang))
     today = TodayReport(loaded) if (loaded.data_dir / "events.sqlite3").exists() else None  # the log is here
-    console = ManagerConsole(model, today=today)
+    import os
+
+    from tideq.ui.green import GreenDesk
+
+    secret = os.environ.get(hall.hall.secret_env, "").encode() or None  # checks tickets when set
+    green = GreenDesk(bus, hall, [s.id for s in hall.services], secret)
+    console = ManagerConsole(model, today=today, green=green)
     if args.windowed:
         console.resize(*SIZE)
         console.show()
@@ -74,4 +80,4 @@ def run_manager(args: argparse.Namespace) -> int:
     finally:
         presence.goodbye()
         bus.stop()
-        dispose([presence, model, console, bus, *([today] if today else [])])
+        dispose([presence, model, green, console, bus, *([today] if today else [])])

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from tideq.contract import ControllerStatus, Lang, TidalCommand, TidalMode
 from tideq.ui.fonts import cjk_family
+from tideq.ui.green import GreenDesk, GreenPanel
 from tideq.ui.link import Link
 from tideq.ui.outcome import Outcome
 
@@ -85,9 +86,16 @@ QListWidget::item { padding: 3px 0; border-bottom: 1px solid #f1f3f4; }
 
 
 class ManagerConsole(QWidget):
-    def __init__(self, model: ManagerModel, parent: QWidget | None = None, today: TodayReport | None = None) -> None:
+    def __init__(
+        self,
+        model: ManagerModel,
+        parent: QWidget | None = None,
+        today: TodayReport | None = None,
+        green: GreenDesk | None = None,
+    ) -> None:
         super().__init__(parent)
         self.model = model
+        self.green = green  # 绿色通道 · 补打 · 验票 (tideq.ui.green): kiosks' help requests, green tickets
         self.today = today  # "Today's report" (only where the event log is on this box)
         self.setObjectName("manager")
         self.setStyleSheet(STYLE)
@@ -173,6 +181,9 @@ class ManagerConsole(QWidget):
         right.addWidget(self.tidal)
         self.staff = StaffPanel(self.model, self.family)
         right.addWidget(self.staff)
+        self.green_panel = GreenPanel(self.green, self.model.lang) if self.green is not None else None
+        if self.green_panel is not None:
+            right.addWidget(self.green_panel)
         right.addStretch(1)
         body.addLayout(left, 1)
         body.addWidget(right_panel)
@@ -184,6 +195,8 @@ class ManagerConsole(QWidget):
     def _changed(self, part: Part) -> None:
         if part is Part.LANG:
             self.refresh()
+            if self.green_panel is not None:
+                self.green_panel.set_lang(self.model.lang)
             return
         for fn in self._renderers.get(part, []):
             fn()

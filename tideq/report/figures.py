@@ -20,7 +20,9 @@ Definitions (docs/reports.md says the same, for people):
   satisfaction rate: ratings of 基本满意 (3) or better / all ratings (tideq.contract.vocab
   SATISFIED_AT_LEAST, as the console counts it);
 - tidal: every `tidal_opened` and `tidal_closed` with its reason; a move is a closing and an
-  opening at the same instant, marked moved_to / moved_from.
+  opening at the same instant, marked moved_to / moved_from;
+- green: `ticket_issued` with priority `green` (绿色通道), per service as issued, and by reason
+  category; reprints: `reprinted` events (补打), per service of the ticket.
 
 Staff: while a clerk is signed in at a window (`staff_signed_in`, docs/protocol.md), `finished`
 and `rated` carry the clerk's 工号 in `staff`, and served and ratings are counted per 工号 as well
@@ -105,6 +107,9 @@ class ServiceFigures:
     skips: int = 0
     no_shows: int = 0
     waits: list[float] = field(default_factory=list)
+    green: int = 0  # green-channel tickets issued (绿色通道)
+    reprints: int = 0  # tickets printed again (补打)
+    green_reasons: dict[str, int] = field(default_factory=dict)  # reason category -> green tickets
 
     @property
     def mean_wait_s(self) -> float | None:
@@ -227,6 +232,8 @@ class _Day:
         self.tidal_rows: list[TidalRow] = []
         self.last_at: datetime | None = None
         self.events = 0
+        self.green: list[tuple[str, str]] = []  # service, reason category of each green ticket
+        self.reprints: list[str] = []  # the service of each reprinted ticket
 
     def _free(self, wid: str, at: datetime) -> None:
         start = self.current.pop(wid, None)
@@ -241,6 +248,12 @@ class _Day:
             due = max(at, datetime.fromisoformat(slot)) if slot else at
             n = d["number"]
             self.tickets[n] = TicketFacts(self.day, n, d["service"], at, due, bool(slot), d["service"])
+            if d.get("priority") == "green":
+                self.green.append((d["service"], str(d.get("green_reason") or "other")))
+        elif kind == Kind.REPRINTED:
+            t = self.tickets.get(d["ticket"])
+            if t is not None:
+                self.reprints.append(t.service)
         elif kind == Kind.CALLED:
             t, wid = self.tickets.get(d["ticket"]), d["window"]
             if t is not None and t.first_called_at is None:
@@ -360,6 +373,12 @@ def build(cfg: HallConfig, rows: Iterable[Row], first: date, last: date) -> Repo
             wf.staffed_s += staffed
             wf.paused_s += paused
             wf.tidal_s += tidal_s
+        for sid, reason in f.green:
+            sf = services.setdefault(sid, ServiceFigures(sid))
+            sf.green += 1
+            sf.green_reasons[reason] = sf.green_reasons.get(reason, 0) + 1
+        for sid in f.reprints:
+            services.setdefault(sid, ServiceFigures(sid)).reprints += 1
         for wid, n in f.skips.items():
             windows.setdefault(wid, WindowFacts(wid)).skips += n
         for wid, n in f.transfers.items():

@@ -74,6 +74,8 @@ def tables(r: Report) -> list[Table]:
         ["评价 Ratings", r.rated],
         ["满意率 Satisfaction rate", _pct(r.satisfaction)],
         ["潮汐开启 Tidal openings", sum(t.opened for t in r.tidal)],
+        ["绿色通道 Green channel", sum(s.green for s in r.services.values())],
+        ["补打 Reprints", sum(s.reprints for s in r.services.values())],
         ["事件 Events read", r.events],
     ]
     svc = [
@@ -87,6 +89,8 @@ def tables(r: Report) -> list[Table]:
             _min(s.p90_wait_s),
             s.over_30,
             _pct(s.over_30 / len(s.waits)) if s.waits else "—",
+            s.green,
+            s.reprints,
         ]
         for s in r.services.values()
         if s.arrivals or s.served
@@ -154,6 +158,8 @@ def tables(r: Report) -> list[Table]:
                 "P90 (min)",
                 ">30 min",
                 ">30 min %",
+                "绿色通道 Green",
+                "补打 Reprints",
             ],
             svc,
         ),

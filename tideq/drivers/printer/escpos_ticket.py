@@ -225,6 +225,8 @@ def build_ticket(t: TicketPrint, width_mm: int = 80, *, qr_native: bool = True) 
         w.invert(True).bold(True).line(" 绿色通道 GREEN CHANNEL ").bold(False).invert(False)
     elif t.priority is Priority.APPOINTMENT:
         w.invert(True).bold(True).line(" 预约 APPOINTMENT ").bold(False).invert(False)
+    if t.reprints:
+        w.bold(True).line(f"** 补打 REPRINT {t.reprints} **").bold(False)
     w.feed(1)
     mins = eta_minutes(t.eta_s)
     ahead_en = "1 person ahead of you" if t.ahead == 1 else f"{t.ahead} people ahead of you"
@@ -245,6 +247,7 @@ def build_ticket(t: TicketPrint, width_mm: int = 80, *, qr_native: bool = True) 
     else:
         # centred by padding, left-aligned: printers differ on whether ESC a moves a raster
         w.align(LEFT).raster(centered(qr_bitmap(data, g.qr_module), g.dots)).align(CENTER)
+    w.line(f"校验码 Verify {t.verify_tail}")
     w.feed(1)
     w.para(t.guidance_zh, cols).para(t.guidance_en, cols)
     if t.where_zh:

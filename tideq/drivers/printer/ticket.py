@@ -40,6 +40,13 @@ class TicketPrint:
     where_zh: str | None = None
     where_en: str | None = None
     qr: str | None = None  # what the QR code carries when not `verify`: the ticket page's address
+    reprints: int = 0  # >0: printed again (补打), marked REPRINT so a second paper is not a second ticket
+
+    @property
+    def verify_tail(self) -> str:
+        """The last characters of `verify`, printed under the QR code: what a visitor types at a
+        kiosk to reprint by number (cmd/reprint `verify`)."""
+        return self.verify[-4:].upper()
 
     @property
     def qr_data(self) -> str:
@@ -50,7 +57,7 @@ class TicketPrint:
             raise ValueError("issued_at must be timezone-aware (hall-local time with offset)")
         if not self.number or not self.verify:
             raise ValueError("a ticket needs a number and a verification string")
-        if self.ahead < 0 or self.eta_s < 0:
+        if self.ahead < 0 or self.eta_s < 0 or self.reprints < 0:
             raise ValueError("ahead and eta_s cannot be negative")
         object.__setattr__(self, "priority", Priority(self.priority))
 
