@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tideq.contract.vocab import WindowAction
 from tideq.drivers.keypad import Caps, DisplayStyle, Key, KeypadPayloadError
 from tideq.drivers.keypad.protocol import IDLE, KEY, Answer, Poll, decode_display, encode_display, fit_gb2312
 from tideq.drivers.rs485 import Frame, FrameDecoder, encode
@@ -38,7 +39,9 @@ def test_malformed_answers_are_refused(cmd: int, payload: bytes) -> None:
 
 
 def test_key_codes_name_contract_actions() -> None:
-    assert [k.action for k in Key] == ["next", "call", "recall", "skip", "finish", "transfer", "pause", "resume"]
+    actions = [k.action for k in Key]
+    assert actions == ["next", "call", "recall", "skip", "finish", "transfer", "pause", "resume", "sign_in"]
+    assert {a.value for a in WindowAction} >= set(actions)  # every key sends an action the controller knows
 
 
 def test_display_text_is_gb2312_cut_on_a_character_boundary() -> None:
