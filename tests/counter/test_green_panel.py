@@ -95,6 +95,7 @@ def test_staff_answer_a_kiosk_issue_green_reprint_and_check(qtbot, desk_terminal
     assert panel.answer.text().startswith("not a ticket of this hall")
     panel.code.setText(verify)
     click(qtbot, desk, panel.check_button)
+    qtbot.waitUntil(lambda: panel.reprint_button.geometry().right() <= panel.contentsRect().right())  # relaid out in en
     w.grab().save(str(shots / "counter-green-en.png"))
 
 

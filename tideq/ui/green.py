@@ -241,10 +241,13 @@ class GreenPanel(QFrame):
             b = QRadioButton()
             self.reasons.addButton(b, i)
             self.reason_buttons[r] = b
-            grid.addWidget(b, i // 2, i % 2)
+            grid.addWidget(b, i, 0)  # one column: a caller terminal is narrow, "Military / veteran" is long
         self.reason_buttons[GreenReason.ELDERLY].setChecked(True)
         root.addLayout(grid)
         self.service = QComboBox()
+        # not as wide as the longest service name: the panel must fit a narrow caller terminal
+        self.service.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.service.setMinimumContentsLength(8)
         for sid in desk.services:
             svc = desk.hall.service(sid)
             self.service.addItem(svc.name.zh if svc else sid, sid)
@@ -265,6 +268,7 @@ class GreenPanel(QFrame):
         row = QHBoxLayout()
         self.reprint_number = QLineEdit()
         self.reprint_number.setMaxLength(8)
+        self.reprint_number.setMinimumWidth(60)  # the field gives way, its button's label stays whole
         self.reprint_button = QPushButton()
         self.reprint_button.clicked.connect(lambda: desk.reprint(self.reprint_number.text()))
         row.addWidget(self.reprint_number, 1)
@@ -273,6 +277,7 @@ class GreenPanel(QFrame):
         row = QHBoxLayout()
         self.code = QLineEdit()
         self.code.setMaxLength(512)
+        self.code.setMinimumWidth(60)
         self.code.returnPressed.connect(lambda: desk.check(self.code.text()))  # a scanner types and presses Enter
         self.check_button = QPushButton()
         self.check_button.clicked.connect(lambda: desk.check(self.code.text()))
