@@ -3,6 +3,7 @@ prints its URLs; a printed ticket's QR code opens that ticket's page on it."""
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import subprocess
@@ -11,6 +12,11 @@ import time
 
 import cv2
 import httpx
+import pytest
+
+from tideq.testing import free_port
+
+pytestmark = pytest.mark.xdist_group("demo")  # one demo run at a time (tests/test_demo.py)
 
 
 def test_demo_serves_the_pages_its_tickets_point_to(tmp_path):
@@ -33,6 +39,7 @@ def test_demo_serves_the_pages_its_tickets_point_to(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
+        env={**os.environ, "TIDEQ_GATEWAY__PORT": str(free_port())},  # not 8780: another demo may hold it
     )
     try:
         assert proc.stdout is not None
