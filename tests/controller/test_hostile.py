@@ -199,12 +199,15 @@ def test_a_fault_rolls_back_only_that_command_without_reading_the_disk(idle, rep
     idle.process([first])
     answers(replies, 1)
     monkeypatch.setattr(Engine, "rejoin", broken)
-    reads = []
-    monkeypatch.setattr(idle.store, "events_for", lambda *a: reads.append(a) or iter(()))
+    reads: list[str] = []  # every statement that reads the event log, as SQLite itself runs it
+    idle.store.db.set_trace_callback(lambda sql: reads.append(sql) if "FROM events" in sql else None)
     second = command(replies, "ticket", service="tax", source="kiosk-1")
     bad = command(replies, "rejoin", ticket="B001", source="kiosk-1")
     third = command(replies, "ticket", service="tax", source="kiosk-1")
-    idle.process([second, bad, third])
+    try:
+        idle.process([second, bad, third])
+    finally:
+        idle.store.db.set_trace_callback(None)
     got = answers(replies, 3)
     assert got[cid(bad)]["error"]["code"] == "internal_error"
     assert numbers(idle) == ["B001", "B002", "B003"] and reads == []
