@@ -14,6 +14,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,39 @@ def test_a_rush_opens_a_tidal_window_the_clerks_staff_then_it_closes(tmp_path):
     pool_calls = [e for e in events(folder, "called") if e["window"] in {o["window"] for o in opened}]
     assert pool_calls, "nobody called at the tidal window"
     assert re.search(r"^tidal: \d\d:\d\d open \d+ tax;.* close \d+", out, re.M)
+
+
+def _brokers_of(marker: str) -> list[int]:
+    """PIDs of the Mosquittos that inherited `marker` in their environment from a demo run."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if (proc / "comm").read_text().strip() == "mosquitto" and marker.encode() in (
+                proc / "environ"
+            ).read_bytes():
+                pids.append(int(proc.name))
+        except (OSError, ValueError):
+            continue
+    return pids
+
+
+def test_a_demo_that_cannot_start_leaves_no_broker_behind(tmp_path):
+    """The broker starts first; when the controller then cannot open the event log, the demo says
+    why and stops that broker too (before, it was left running with nobody to stop it)."""
+    folder = run_folder(demo(tmp_path, "--no-camera", "--visitors-per-min", "8", minutes=0.05))
+    (folder / "data" / "events.sqlite3").write_bytes(b"not a database, " * 64)
+    marker = f"demo-{uuid.uuid4().hex}"  # in the environment the demo's broker inherits
+    for extra in ("-wal", "-shm"):
+        (folder / "data" / f"events.sqlite3{extra}").unlink(missing_ok=True)
+    cmd = [sys.executable, "-m", "tideq.cli", "demo", "--headless", "--minutes", "0.05", "--no-camera", "--continue"]
+    r = subprocess.run(
+        [*cmd, "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "TIDEQ_GATEWAY__PORT": str(free_port()), "TIDEQ_TEST_RUN": marker},
+    )
+    assert r.returncode != 0, r.stdout[-2000:]
+    assert "Traceback" not in r.stderr, r.stderr[-3000:]
+    assert "events.sqlite3" in r.stdout + r.stderr  # it names what is wrong
+    assert _brokers_of(marker) == []

@@ -120,6 +120,15 @@ class Hall:
         print(line, flush=True)
 
     def start(self) -> None:
+        """Start the hall; a start that fails half-way stops what it had started already (a broker
+        left running with nobody to stop it)."""
+        try:
+            self._start()
+        except BaseException:
+            self._run_cleanups()
+            raise
+
+    def _start(self) -> None:
         from tideq.controller.clock import Clock, parse_hhmm
 
         os.environ.setdefault(self.cfg.hall.secret_env, "demo-secret-" + self.cfg.hall.id)
@@ -386,11 +395,15 @@ class Hall:
         self._write_run_file()
         self.totals = self._totals()
         self.crowd = self._crowd_readings()
+        self._run_cleanups()
+
+    def _run_cleanups(self) -> None:
         for fn in reversed(self._cleanups):
             try:
                 fn()
             except Exception:  # stopping anyway; say what did not stop cleanly
                 log.warning("cleanup %s failed", fn, exc_info=True)
+        self._cleanups.clear()
 
     def _totals(self) -> dict[str, int]:
         """The day's figures from the controller itself, so every finish counts (window 5's, by a
@@ -477,8 +490,14 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as err:
         print(err)
         return 2
+    from tideq.controller.errors import ControllerError
+
     hall = Hall(loaded, args)
-    hall.start()
+    try:
+        hall.start()
+    except ControllerError as err:  # a damaged or unwritable event log: say which and how to fix it
+        print(f"tideq demo cannot start: {err}", file=sys.stderr)
+        return 2
     done = stop.event
     gui: list[subprocess.Popen[bytes]] = []
     if not args.headless and (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
