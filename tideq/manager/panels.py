@@ -99,6 +99,29 @@ def clear(layout: QLayout) -> None:
             widget.deleteLater()
 
 
+def figures_table(family: str, columns: int, widths: tuple[int, ...], row_h: int) -> QTableWidget:
+    """A read-only table of figures for a wall screen: no selection, focus or grid; the column
+    whose width is 0 stretches, the others keep theirs."""
+    table = QTableWidget(0, columns)
+    table.setFont(font(family, 12))
+    table.horizontalHeader().setFont(font(family, 11, True))
+    table.verticalHeader().setVisible(False)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+    table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    table.setShowGrid(False)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().setDefaultSectionSize(row_h)
+    head = table.horizontalHeader()
+    for col, width in enumerate(widths):
+        if width:
+            head.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
+            table.setColumnWidth(col, width)
+        else:
+            head.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
+    return table
+
+
 class ElidedLabel(QLabel):
     """One line that ends in '…' when narrower than its text, so a long service name never widens
     the window grid past the screen (the full text is the tooltip)."""
@@ -152,22 +175,7 @@ class ServicesPanel(Card):
     def __init__(self, model: ManagerModel, family: str) -> None:
         super().__init__(family)
         self.model, self.family = model, family
-        self.table = QTableWidget(0, len(self.HEAD))
-        self.table.setFont(font(family, 12))
-        self.table.horizontalHeader().setFont(font(family, 11, True))
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.table.setShowGrid(False)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setDefaultSectionSize(36)
-        head = self.table.horizontalHeader()
-        head.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col, width in enumerate((0, 80, 130, 120, 100, 200)):
-            if col:
-                head.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
-                self.table.setColumnWidth(col, width)
+        self.table = figures_table(family, len(self.HEAD), (0, 80, 130, 120, 100, 200), row_h=36)
         self.body.addWidget(self.table)
 
     def refresh(self) -> None:
@@ -333,22 +341,7 @@ class StaffPanel(Card):
     def __init__(self, model: ManagerModel, family: str) -> None:
         super().__init__(family)
         self.model = model
-        self.table = QTableWidget(0, len(self.HEAD))
-        self.table.setFont(font(family, 12))
-        self.table.horizontalHeader().setFont(font(family, 11, True))
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.table.setShowGrid(False)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setDefaultSectionSize(34)
-        head = self.table.horizontalHeader()
-        head.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for col, width in enumerate((90, 0, 110, 70, 130, 70, 90)):
-            if width:
-                head.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
-                self.table.setColumnWidth(col, width)
+        self.table = figures_table(family, len(self.HEAD), (90, 0, 110, 70, 130, 70, 90), row_h=34)
         self.empty = label(family, 11, color="#5f6368")
         self.body.addWidget(self.table)
         self.body.addWidget(self.empty)
