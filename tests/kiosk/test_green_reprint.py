@@ -14,6 +14,7 @@ import pytest
 
 from tideq.contract import BusClient, Lang
 from tideq.kiosk.green import Stage
+from tideq.kiosk.layout_check import problems
 from tideq.kiosk.model import Screen
 
 from .helpers import T, tap, wait_screen
@@ -102,4 +103,6 @@ def test_reprint_by_number_and_digits_then_by_scan(qtbot, rig, controller, shots
     qtbot.waitUntil(lambda: rig.model.large and header.text() == zh_header, timeout=T)
     for w in (view.number, view.digits, view.reprint_button, view.reprint_state, view.home):
         assert w.isVisible() and w.height() >= w.minimumSizeHint().height(), w  # nothing squeezed
+    assert problems(rig.window, large=True) == []  # the kiosk's own layout check, as on every screen
+    assert rig.window.width() <= 1920, rig.window.width()  # no wider than the kiosk's screen (19 keys in a row were)
     rig.window.grab().save(str(shots / "kiosk-green-large-zh.png"))

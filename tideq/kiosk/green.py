@@ -209,6 +209,9 @@ class GreenView(View):
         box.setSpacing(18)
         self.title = label("", "title")
         box.addWidget(self.title)
+        cards = QHBoxLayout()  # side by side: stacked, the page is taller than the screen at 1.5x type
+        cards.setSpacing(24)
+        box.addLayout(cards, 1)
         card = QWidget()
         set_role(card, "card")
         col = QVBoxLayout(card)
@@ -216,13 +219,12 @@ class GreenView(View):
         self.call = button("", "primary", green.call_staff)
         self.cancel = button("", "", green.cancel)
         self.green_state = label("", "notice")
-        row = QHBoxLayout()
-        row.addWidget(self.call, 2)
-        row.addWidget(self.cancel, 1)
         col.addWidget(self.green_intro)
-        col.addLayout(row)
+        col.addWidget(self.call)
+        col.addWidget(self.cancel)
         col.addWidget(self.green_state)
-        box.addWidget(card)
+        col.addStretch(1)
+        cards.addWidget(card, 2)
         card = QWidget()
         set_role(card, "card")
         col = QVBoxLayout(card)
@@ -240,13 +242,17 @@ class GreenView(View):
         col.addLayout(row)
         keys = QGridLayout()
         prefixes = sorted({s.prefix for s in model.hall.services} - set(_KEYS))
+        per_row = 10  # two rows of ten at most: one row of 19 keys is wider than the card
+        self.keys: list[QWidget] = []
         for i, k in enumerate([*_KEYS, *prefixes, "⌫"]):
-            keys.addWidget(button(k, "key", partial(self._key, k)), 0, i)  # one row: fits large mode too
+            key = button(k, "key", partial(self._key, k))
+            self.keys.append(key)
+            keys.addWidget(key, i // per_row, i % per_row)
         col.addLayout(keys)
         self.reprint_state = label("", "notice")
         col.addWidget(self.reprint_state)
-        box.addWidget(card)
-        box.addStretch(1)
+        col.addStretch(1)
+        cards.addWidget(card, 3)
         self.home = button("", "", model.go_home)
         box.addWidget(self.home)
         self._field = self.number
@@ -254,6 +260,7 @@ class GreenView(View):
         self.digits.selectionChanged.connect(lambda: setattr(self, "_field", self.digits))
         green.changed.connect(self.refresh)
         model.lang_changed.connect(self.refresh)
+        model.large_changed.connect(self.refresh)
 
     def _key(self, k: str) -> None:
         """The on-screen keys type into the number until it looks complete, then into the digits."""
@@ -267,6 +274,8 @@ class GreenView(View):
             f.setText(f.text() + k)
 
     def refresh(self) -> None:
+        for key in self.keys:  # whole touch targets in both modes (the theme's height follows the mode)
+            key.setMinimumHeight(self.theme.button_h)
         g, m = self.green, self.model
         self.title.setText(g.t("title"))
         self.green_intro.setText(g.t("green_intro"))
