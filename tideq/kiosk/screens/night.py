@@ -58,17 +58,15 @@ class NightTiles(QWidget):
             t = Tile("home", actions[key], "home-title", "home-sub", centred=True)
             t.setObjectName(f"night-{key}")
             self.tiles[key] = t
+        # laid out now, while this widget is hidden: a tile first added to the layout of a shown
+        # widget is shown only a turn of the event loop later (Qt queues it), so home would show
+        # the after-hours banner over an empty grid for a moment (a test caught that moment)
         self._cols = 0
+        self._lay_out(3)
 
     def refresh(self) -> None:
         m, n = self.model, self.model.night
-        cols = 2 if m.large else 3
-        if cols != self._cols:
-            for t in self.tiles.values():
-                self.grid.removeWidget(t)
-            for i, key in enumerate(self.order):
-                self.grid.addWidget(self.tiles[key], i // cols, i % cols)
-            self._cols = cols
+        self._lay_out(2 if m.large else 3)
         nxt = n.when(m.next_open)
         subs = {
             "next_opening": m.t("night.next_opening_sub", when=nxt),
@@ -78,12 +76,20 @@ class NightTiles(QWidget):
             "guide": m.t("home.guide_sub"),
             "policy": m.t("home.policy_sub"),
         }
-        rows = -(-len(self.order) // cols)
+        rows = -(-len(self.order) // self._cols)
         h = max(self.model_theme().button_h + 40, (700 if not m.large else 720) // rows - 28)
         for key, t in self.tiles.items():
             title = m.t(f"home.{key}") if key in ("guide", "policy") else m.t(f"night.{key}")
             t.set_text(title, subs[key])
             t.setMinimumHeight(h)
+
+    def _lay_out(self, cols: int) -> None:
+        if cols != self._cols:
+            for t in self.tiles.values():
+                self.grid.removeWidget(t)
+            for i, key in enumerate(self.order):
+                self.grid.addWidget(self.tiles[key], i // cols, i % cols)
+            self._cols = cols
 
     def model_theme(self):  # type: ignore[no-untyped-def]
         from ..theme import theme_for
