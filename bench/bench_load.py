@@ -57,17 +57,15 @@ from typing import Any
 
 from tideq.config import EXAMPLE_HALL, load
 from tideq.contract import (
-    QUEUE_TOPIC,
-    STATE_TOPICS,
     BusClient,
     BusError,
     CallEvent,
     CrowdLevel,
     CrowdReading,
-    QueueState,
     decode,
 )
 from tideq.contract.errors import PayloadError
+from tideq.contract.state import EVERY_STATE_TOPIC
 from tideq.sim.scenarios import peak_day
 from tideq.testing import Mosquitto
 from tideq.testing.processes import start_controller
@@ -77,8 +75,7 @@ STAFFED = [str(i) for i in range(1, 19)]
 POOL = ["19", "20", "21", "22"]
 ZONES = ["zone-a", "zone-b", "zone-c", "zone-d"]
 CAMERA_HZ = 2.0  # a camera's update rate at a busy hall (tideq camera --rate default)
-# what a board-like subscriber to state/# decodes: the four board topics and the gateway's state/queue
-BOARD_READS = {**STATE_TOPICS, QUEUE_TOPIC: QueueState}
+BOARD_READS = EVERY_STATE_TOPIC  # a board-like subscriber to state/# decodes each one
 ERROR_CODES = {
     "bad_json",
     "bad_payload",

@@ -209,6 +209,27 @@ def test_the_wal_stays_bounded_over_many_bursts(hall, broker, tmp_path, clock, m
         svc.stop()
 
 
+def test_the_wal_is_truncated_under_camera_traffic(hall, broker, tmp_path, clock, monkeypatch, watcher):
+    """Cameras keep the inbox busy all day: a burst of crowd readings alone is quiet enough."""
+    from tideq.controller import worker
+    from tideq.controller.inbox import Reading
+
+    monkeypatch.setenv("TIDEQ_HALL_SECRET", HALL_SECRET)
+    monkeypatch.setattr(worker, "CHECKPOINT_S", 0.0)
+    svc = ControllerService(hall, broker.url, tmp_path / "data", clock)
+    svc.rebuild()
+    svc.bus.connect()
+    try:
+        svc.process([command(watcher, "ticket", service="tax", source="kiosk-1")])
+        assert watcher.q.get(timeout=10)["ok"]
+        assert svc.store.wal_bytes() > 0
+        reading = {"v": 1, "ts": clock.now().isoformat(), "count": 3, "level": "low"}
+        svc.process([Reading("zone-a", json.dumps(reading).encode())])
+        assert svc.store.wal_bytes() == 0
+    finally:
+        svc.stop()
+
+
 def test_a_degraded_controller_shows_on_the_manager_console_with_its_fix(
     hall, broker, tmp_path, clock, monkeypatch, watcher
 ):

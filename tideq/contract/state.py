@@ -235,3 +235,7 @@ class HelpState(Message):
 
     ts: Timestamp
     requests: list[HelpRef] = Field(default_factory=list)
+
+
+EVERY_STATE_TOPIC: dict[str, type[Message]] = {**STATE_TOPICS, QUEUE_TOPIC: QueueState, HELP_TOPIC: HelpState}
+"""Every retained `state/` topic and its model: what a subscriber to `state/#` meets."""

@@ -221,7 +221,7 @@ class Worker:
         self.processed += len(items)
         self.publisher.publish(burst, self.engine, now, refresh)
         self.publisher.health(self.health, now, refresh)
-        if not items:
+        if not any(isinstance(i, Command) for i in items):
             self._idle(now)
 
     def _command(self, item: Command, now: datetime, burst: Burst) -> None:
@@ -281,7 +281,9 @@ class Worker:
         self.engine = engine
 
     def _idle(self, now: datetime) -> None:
-        """Housekeeping when the inbox is quiet: truncate the WAL, purge personal data daily."""
+        """Housekeeping on a burst without commands (an empty one, or only crowd readings: with
+        cameras publishing the inbox is never empty for long): truncate the WAL, purge personal
+        data daily. No visitor's or clerk's reply waits behind it."""
         if time.monotonic() - self._last_checkpoint >= CHECKPOINT_S:
             self._last_checkpoint = time.monotonic()
             self.store.checkpoint()
