@@ -3,17 +3,21 @@
 Visitors arrive (walk-ins by a non-homogeneous Poisson process, appointment holders around their
 slot), staff at an idle window call the next ticket at once, a no-show is skipped after a wait,
 and the staffing policy is asked every `tick_s`. The engine and policy see only the times passed
-in, so a hall day runs in about a second.
+in, so a hall day runs in about a second. Each visitor's service time and no-show are drawn with
+their arrival (`Draw`), so every policy meets the same visitors.
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 import random
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from statistics import NormalDist
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from tideq.controller.engine import Engine
@@ -49,6 +53,7 @@ class Visit:
     les_s: float = 0.0  # last to enter service: the wait of the service's latest visitor called
     hol_s: float = 0.0  # head of line: how long the service's longest-waiting visitor has waited
     ideal_s: float | None = None  # the staff model's true expected wait when every staffed window is busy
+    demand_u: float = 0.5  # the visitor's own service-time quantile (common random numbers, see Draw)
 
     @property
     def wait_s(self) -> float | None:
@@ -91,6 +96,7 @@ class Simulation:
         self.back: dict[str, float] = {}  # windows whose clerk is away: when the return is scheduled
         self.policy = policy
         self.rng = random.Random(seed)
+        self.visitor_rng = random.Random(f"{seed}:visitors")  # Draw: what each visitor brings
         self.tick_s = tick_s
         self.progress = progress
         self.engine = Engine(scenario.hall, b"sim")
@@ -155,9 +161,9 @@ class Simulation:
     def _handle(self, kind: int, key: str, data: object, t: float, now: datetime) -> None:
         eng = self.engine
         if kind == ARRIVE:
-            self._walk_in(key, t, now)
+            self._walk_in(key, t, now, self._draw())
         elif kind == APPOINT:
-            self._check_in(key, str(data), t, now)
+            self._check_in(key, str(data), t, now, self._draw())
         elif kind == DONE:
             eng.window_action(key, "finish", now)
             if key in self.policy.draining():
@@ -223,7 +229,13 @@ class Simulation:
                 self._push(max(opens, start - self.rng.uniform(0, 1200)), APPOINT, code, start)
         self.engine.import_appointments(items, self.midnight)
 
-    def _walk_in(self, sid: str, t: float, now: datetime) -> None:
+    def _draw(self) -> Draw:
+        """Each arrival's own quantiles, drawn in arrival order (which no schedule changes), so two
+        policies, or two tidal schedules, meet the same visitors with the same service times and the
+        same no-shows: a schedule cannot win by reshuffling whose turn draws a long service."""
+        return Draw(self.visitor_rng.random(), self.visitor_rng.random())
+
+    def _walk_in(self, sid: str, t: float, now: datetime, draw: Draw) -> None:
         identity = None
         if self.engine.services[sid].identity_required:
             self.identities += 1
@@ -233,18 +245,18 @@ class Simulation:
         except Refusal:
             self.result.refused += 1
             return
-        self._record(ticket, t, now, t, appointment=False)
+        self._record(ticket, t, now, t, False, draw)
 
-    def _check_in(self, code: str, slot: object, t: float, now: datetime) -> None:
+    def _check_in(self, code: str, slot: object, t: float, now: datetime, draw: Draw) -> None:
         try:
             _, ticket, _, late = self.engine.checkin(now, "sim", code=code)
         except Refusal:
             self.result.refused += 1
             return
         due = t if late else max(t, float(slot))  # type: ignore[arg-type]
-        self._record(ticket, t, now, due, appointment=not late)
+        self._record(ticket, t, now, due, not late, draw)
 
-    def _record(self, ticket: Ticket, t: float, now: datetime, due: float, appointment: bool) -> None:
+    def _record(self, ticket: Ticket, t: float, now: datetime, due: float, appointment: bool, draw: Draw) -> None:
         eng, sid = self.engine, ticket.service
         ahead = eng.ahead_of(ticket, now)
         recent = self.recent[sid]
@@ -258,9 +270,10 @@ class Simulation:
             eng.announced_eta_s(sid, ahead, now),
             sum(recent) / len(recent) if recent else 0.0,
             appointment,
+            demand_u=draw.demand_u,
         )
         self._baselines(v, ticket, t, now)
-        v.no_show = not appointment and self.rng.random() < self.loads[sid].no_show
+        v.no_show = not appointment and draw.no_show_u < self.loads[sid].no_show
         self.visits[f"{self.offset}:{ticket.number}"] = v
         self._dispatch(now, t)
 
@@ -282,13 +295,8 @@ class Simulation:
                 self._push(t + self.sc.no_show_wait_s, NOSHOW, wid)
             else:
                 self.recent[ticket.service].append(max(0.0, v.called_s - v.due_s))
-                self._push(t + self._service_time(self.loads[ticket.service]) * self.staff.pace_of(wid), DONE, wid)
-
-    def _service_time(self, ld: ServiceLoad) -> float:
-        if ld.dist is Dist.EXPONENTIAL:
-            return self.rng.expovariate(1 / ld.mean_s)
-        mu, sigma = lognormal_params(ld.mean_s, ld.cv)
-        return self.rng.lognormvariate(mu, sigma)
+                service_s = service_time(self.loads[ticket.service], v.demand_u)
+                self._push(t + service_s * self.staff.pace_of(wid), DONE, wid)
 
     def _apply(self, decisions: list[Decision], t: float, now: datetime) -> None:
         eng = self.engine
@@ -352,6 +360,25 @@ class Simulation:
         if self.progress:
             first, span = self.spans[0][0], self.close_s - self.spans[0][0]
             self.progress(min(1.0, (self.offset / 86400 + max(0.0, t - first) / span) / self.sc.days))
+
+
+class Draw(NamedTuple):
+    """What one visitor brings, as quantiles: how long their case takes, and whether they leave."""
+
+    demand_u: float
+    no_show_u: float
+
+
+def service_time(ld: ServiceLoad, u: float) -> float:
+    """The service time at quantile `u` of the service's distribution (inverse transform)."""
+    u = min(max(u, 1e-12), 1 - 1e-12)
+    if ld.dist is Dist.EXPONENTIAL:
+        return -ld.mean_s * math.log1p(-u)
+    mu, sigma = lognormal_params(ld.mean_s, ld.cv)
+    return math.exp(mu + sigma * _STANDARD_NORMAL.inv_cdf(u))
+
+
+_STANDARD_NORMAL = NormalDist()
 
 
 def _frange(a: float, b: float, step: float) -> list[float]:

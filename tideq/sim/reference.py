@@ -20,8 +20,9 @@ same day, so the reference is never worse than a policy it started from), and op
 MILP's (`bound.py`), and moves openings and closings, changes a window's first service, adds
 stints where the day's longest waits are and removes stints, keeping a change when the played
 day is better: lower p90 within the window-hour budget (then lower mean). The objective is the
-simulator itself with the seed's arrivals (and service-time draws), so every schedule it reports
-is achievable: an upper bound on the best possible p90, not a proof of optimality.
+simulator itself with the seed's visitors (arrivals, service demands and no-shows, the same for
+every schedule: `core.Draw`), so every schedule it reports is achievable: an upper bound on the
+best possible p90, not a proof of optimality.
 """
 
 from __future__ import annotations
