@@ -38,7 +38,10 @@ def unit_process(unit: Path, notify: NotifySocket, extra_env: dict[str, str]) ->
 
 def test_controller_unit_survives_kill_9(broker, tmp_path: Path) -> None:
     data = tmp_path / "data"
-    install(tmp_path, "controller", None, f"--data-dir={data}", f"--arg=--broker={broker.url}")
+    # the hall's clock at 10:00 today: on the wall clock the hall is closed half the day (CI failed at 20:49)
+    install(
+        tmp_path, "controller", None, f"--data-dir={data}", f"--arg=--broker={broker.url}", "--arg=--start-at=10:00"
+    )
     unit = tmp_path / "units" / "tideq-controller.service"
     notify = NotifySocket(tmp_path / "notify")
     kiosk = BusClient(broker.url, "xian-hitech", "kiosk-1")
