@@ -6,12 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tideq.contract import ErrorCode, Reply
+from tideq.contract.wire import scrub
 
 from .errors import Refusal
 from .events import Event
 from .tidal import Decision
 
 ReplyBody = Reply  # the value kept for idempotency
+REJECTION_DETAIL = 500  # characters of a rejection's command and detail that are logged and go on the bus
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +25,17 @@ class Rejection:
     detail: str
     cid: str | None = None  # the id, when it was a string
     sender: str | None = None  # the client id of the command topic, when it was usable
+
+    def scrubbed(self) -> Rejection:
+        """Safe to log and to publish: the hostile text in it without control characters or lone
+        surrogates (a newline would forge a log line; a surrogate cannot be encoded), cut short."""
+        return Rejection(
+            scrub(self.command, REJECTION_DETAIL),
+            self.code,
+            scrub(self.detail, REJECTION_DETAIL),
+            None if self.cid is None else scrub(self.cid, 64),
+            None if self.sender is None else scrub(self.sender, 64),
+        )
 
 
 @dataclass

@@ -203,8 +203,7 @@ class Dispatcher:
     @staticmethod
     def _reject(burst: Burst, rejection: Rejection) -> Outcome:
         """A command nobody can be answered for: report it where integrators can see it."""
-        log.warning(
-            "rejected cmd/%s/%s: %s %s", rejection.sender, rejection.command, rejection.code.value, rejection.detail
-        )
-        burst.rejected.append(rejection)
+        r = rejection.scrubbed()
+        log.warning("rejected cmd/%s/%s: %s %s", r.sender, r.command, r.code.value, r.detail)
+        burst.rejected.append(r)
         return Outcome.REJECTED

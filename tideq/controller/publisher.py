@@ -24,7 +24,6 @@ from tideq.contract import (
     TidalKind,
     Topics,
 )
-from tideq.contract.wire import scrub
 
 from .burst import Burst, Rejection
 from .engine import Engine, missing_entries
@@ -80,7 +79,6 @@ if missing_entries(DIRTY, Kind):  # pragma: no cover - caught by tests/controlle
 ALL = frozenset(Retained)
 QUEUE_MIN_S = 0.2  # state/queue after a burst of new tickets only: at most this often ...
 QUEUE_COST_SHARE = 0.05  # ... and so its building costs at most this share of the worker's time
-REJECTION_DETAIL = 500  # characters of a rejection's detail that go on the bus
 REJECTED_PER_S = 10.0  # event/rejected at most this often on average ...
 REJECTED_BURST = 50.0  # ... after a burst of this many
 log = logging.getLogger(__name__)
@@ -200,11 +198,11 @@ class Publisher:
 def _rejected(r: Rejection, now: datetime, held_back: int) -> RejectedEvent:
     return RejectedEvent(
         ts=now,
-        command=scrub(r.command, REJECTION_DETAIL),
-        sender=None if r.sender is None else scrub(r.sender, 64),
-        id=None if r.cid is None else scrub(r.cid, 64),
+        command=r.command,  # scrubbed when it was rejected (Rejection.scrubbed)
+        sender=r.sender,
+        id=r.cid,
         code=r.code,
-        detail=scrub(r.detail, REJECTION_DETAIL),
+        detail=r.detail,
         held_back=held_back,
     )
 

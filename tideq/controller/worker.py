@@ -32,6 +32,7 @@ from datetime import date, datetime, timedelta
 from functools import partial
 
 from tideq.config.schema import HallConfig
+from tideq.contract.wire import scrub
 
 from . import refusals as R
 from .burst import Burst
@@ -231,7 +232,7 @@ class Worker:
         try:
             outcome = self.dispatcher.handle(self.engine, item, now, burst)
         except Exception:  # a bug in dispatch itself: this command only
-            log.exception("command on %s failed outside its handler; rolled back", item.topic[:200])
+            log.exception("command on %s failed outside its handler; rolled back", scrub(item.topic, 200))
             del burst.events[accepted:]
             del burst.outbox[answered:]
             outcome = Outcome.FAULT
