@@ -175,59 +175,59 @@ def test_startup_on_a_read_only_event_log_file_says_so(tmp_path):
     assert "read-only" in run.stderr and "Traceback" not in run.stderr
 
 
-def test_the_wal_stays_bounded_over_many_bursts(hall, broker, tmp_path, clock, monkeypatch, watcher):
+@pytest.fixture
+def checkpointing(hall, broker, tmp_path, clock, monkeypatch) -> Iterator[ControllerService]:
+    """A connected controller whose worker truncates the WAL on every quiet burst."""
     from tideq.controller import worker
+
+    monkeypatch.setenv("TIDEQ_HALL_SECRET", HALL_SECRET)
+    monkeypatch.setattr(worker, "CHECKPOINT_S", 0.0)
+    svc = ControllerService(hall, broker.url, tmp_path / "data", clock)
+    svc.rebuild()
+    svc.bus.connect()
+    try:
+        yield svc
+    finally:
+        svc.stop()
+
+
+def test_the_wal_stays_bounded_over_many_bursts(checkpointing, watcher):
     from tideq.controller.store import WAL_SIZE_LIMIT
 
-    monkeypatch.setenv("TIDEQ_HALL_SECRET", HALL_SECRET)
-    monkeypatch.setattr(worker, "CHECKPOINT_S", 0.0)
-    svc = ControllerService(hall, broker.url, tmp_path / "data", clock)
-    svc.rebuild()
-    svc.bus.connect()
-    try:
-        big = []
-        for i in range(300):  # 300 bursts of appointment imports, ~20 KiB each: 6 MiB through the WAL
-            appts = [
-                {
-                    "code": f"C{i:04d}{j:03d}",
-                    "service": "tax",
-                    "start": "2026-11-27T10:30:00+08:00",
-                    "end": "2026-11-27T11:00:00+08:00",
-                    "name_masked": "张*",
-                    "phone_masked": "138****5678",
-                }
-                for j in range(150)
-            ]
-            svc.process([command(watcher, "appointments", appointments=appts)])
-            big.append(svc.store.wal_bytes())
-        for _ in range(300):
-            assert watcher.q.get(timeout=10)["ok"]
-        assert max(big) <= WAL_SIZE_LIMIT + 2 * 1024 * 1024, max(big)
-        svc.process([])  # idle: truncated
-        assert svc.store.wal_bytes() == 0
-    finally:
-        svc.stop()
+    svc = checkpointing
+    big = []
+    for i in range(300):  # 300 bursts of appointment imports, ~20 KiB each: 6 MiB through the WAL
+        appts = [
+            {
+                "code": f"C{i:04d}{j:03d}",
+                "service": "tax",
+                "start": "2026-11-27T10:30:00+08:00",
+                "end": "2026-11-27T11:00:00+08:00",
+                "name_masked": "张*",
+                "phone_masked": "138****5678",
+            }
+            for j in range(150)
+        ]
+        svc.process([command(watcher, "appointments", appointments=appts)])
+        big.append(svc.store.wal_bytes())
+    for _ in range(300):
+        assert watcher.q.get(timeout=10)["ok"]
+    assert max(big) <= WAL_SIZE_LIMIT + 2 * 1024 * 1024, max(big)
+    svc.process([])  # idle: truncated
+    assert svc.store.wal_bytes() == 0
 
 
-def test_the_wal_is_truncated_under_camera_traffic(hall, broker, tmp_path, clock, monkeypatch, watcher):
+def test_the_wal_is_truncated_under_camera_traffic(checkpointing, clock, watcher):
     """Cameras keep the inbox busy all day: a burst of crowd readings alone is quiet enough."""
-    from tideq.controller import worker
     from tideq.controller.inbox import Reading
 
-    monkeypatch.setenv("TIDEQ_HALL_SECRET", HALL_SECRET)
-    monkeypatch.setattr(worker, "CHECKPOINT_S", 0.0)
-    svc = ControllerService(hall, broker.url, tmp_path / "data", clock)
-    svc.rebuild()
-    svc.bus.connect()
-    try:
-        svc.process([command(watcher, "ticket", service="tax", source="kiosk-1")])
-        assert watcher.q.get(timeout=10)["ok"]
-        assert svc.store.wal_bytes() > 0
-        reading = {"v": 1, "ts": clock.now().isoformat(), "count": 3, "level": "low"}
-        svc.process([Reading("zone-a", json.dumps(reading).encode())])
-        assert svc.store.wal_bytes() == 0
-    finally:
-        svc.stop()
+    svc = checkpointing
+    svc.process([command(watcher, "ticket", service="tax", source="kiosk-1")])
+    assert watcher.q.get(timeout=10)["ok"]
+    assert svc.store.wal_bytes() > 0
+    reading = {"v": 1, "ts": clock.now().isoformat(), "count": 3, "level": "low"}
+    svc.process([Reading("zone-a", json.dumps(reading).encode())])
+    assert svc.store.wal_bytes() == 0
 
 
 def test_a_degraded_controller_shows_on_the_manager_console_with_its_fix(
