@@ -3,6 +3,7 @@ ETA accuracy with staff who leave, dawdle or never come (staff models), against 
 
     python bench/bench_tidal.py [--seeds 8] [--config tideq/config/halls/xian-hitech.toml]
         [--skip policies bound eta staff validation] [--bound-seeds 8] [--ref-evals 90] [--milp] [--jobs 2]
+        [--tuning JSON]
 
 `bound`: every policy against the clairvoyant reference (tideq/sim/reference.py), a
 simulator-in-the-loop search per seed (about 75 s a seed with the default 90 + 2 x 30 schedules).
@@ -14,13 +15,16 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import math
 import statistics
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 
 from tideq.config import EXAMPLE_HALL, load
+from tideq.controller.tidal import Tuning
 from tideq.sim import bound, policies, reference, scenarios, staff, stats
 from tideq.sim.core import Simulation
 from tideq.sim.validate import MMC, ciw_wait_s, tideq_wait_s
@@ -125,10 +129,10 @@ def policies_bench(cfg, seeds: range) -> None:  # type: ignore[no-untyped-def]
 REFERENCE_STARTS = ("static", "tideq", "threshold", "threshold >3")  # policies within the hall's limits
 
 
-def _makers(t):  # type: ignore[no-untyped-def]
+def _makers(t, tuning: dict[str, float] | None = None):  # type: ignore[no-untyped-def]
     return {
         "static": lambda: policies.StaticPolicy(),
-        "tideq": lambda: policies.TideqPolicy(t),
+        "tideq": lambda: policies.TideqPolicy(t, replace(Tuning(), **(tuning or {}))),
         "threshold": lambda: policies.make("threshold", t),
         "threshold >3": lambda: policies.ThresholdPolicy(3, 1, float(t.sustain_s), limits=t),
         "unlimited": lambda: policies.make("threshold-unlimited", t),
@@ -136,14 +140,14 @@ def _makers(t):  # type: ignore[no-untyped-def]
     }
 
 
-def reference_seed(config: str, seed: int, evals: int, milp: bool) -> dict:  # type: ignore[type-arg]
+def reference_seed(config: str, seed: int, evals: int, milp: bool, tuning: dict[str, float]) -> dict:  # type: ignore[type-arg]
     """One seed of the reference bench: every policy, then the clairvoyant search started from the
     schedules they ran (and the MILP's), for tideq's window-hours and then for each baseline's."""
     cfg = load(config).hall
     sc = scenarios.build("peak-day", cfg)
     t = cfg.tidal
     rows, starts = {}, {}
-    for name, make in _makers(t).items():
+    for name, make in _makers(t, tuning).items():
         r = Simulation(sc, make(), seed).run()
         rows[name] = stats.summary(r)
         # a policy within the limits is a schedule as it ran; the unlimited ones are played within them
@@ -177,11 +181,11 @@ def reference_seed(config: str, seed: int, evals: int, milp: bool) -> dict:  # t
     }
 
 
-def bound_bench(config: str, seeds: range, evals: int, milp: bool, jobs: int) -> None:
+def bound_bench(config: str, seeds: range, evals: int, milp: bool, jobs: int, tuning: dict[str, float]) -> None:
     """Every policy against the clairvoyant reference (tideq/sim/reference.py), seed by seed: the
     best schedule found for the seed's day within each policy's window-hours, played in the
     simulator with the same seed."""
-    args = [(config, s, evals, milp) for s in seeds]
+    args = [(config, s, evals, milp, tuning) for s in seeds]
     if jobs > 1:
         with ProcessPoolExecutor(jobs) as pool:
             out = list(pool.map(reference_seed, *zip(*args, strict=True)))
@@ -337,13 +341,16 @@ def main() -> int:
     ap.add_argument("--ref-evals", type=int, default=90, help="schedules the reference search plays per seed")
     ap.add_argument("--milp", action="store_true", help="also start the reference search from the HiGHS MILP")
     ap.add_argument("--jobs", type=int, default=1, help="seeds of the reference bench run in parallel")
+    ap.add_argument(
+        "--tuning", default="{}", help="tideq Tuning fields for the bound bench, JSON: '{\"open_min_queue\": 6}'"
+    )
     a = ap.parse_args()
     cfg = load(a.config).hall
     t0 = time.time()
     if "policies" not in a.skip:
         policies_bench(cfg, range(a.seeds))
     if "bound" not in a.skip:
-        bound_bench(a.config, range(a.bound_seeds), a.ref_evals, a.milp, a.jobs)
+        bound_bench(a.config, range(a.bound_seeds), a.ref_evals, a.milp, a.jobs, json.loads(a.tuning))
     if "eta" not in a.skip:
         eta_bench(range(a.seeds))
     if "staff" not in a.skip:

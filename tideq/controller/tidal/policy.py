@@ -28,7 +28,7 @@ from ..hours import is_open
 from ..model import WindowState, WindowStatus
 from . import reasons
 from .signals import Signals, loss, read_signals
-from .thresholds import cooling, crossed, limits, short_of_capacity
+from .thresholds import Cooling, cooling, crossed, limits, short_of_capacity
 from .types import Action, AlertLevel, CrowdReading, Decision, Mode, MoveCandidate, PoolCandidate, Text, Tuning
 
 
@@ -227,7 +227,7 @@ class TidalPolicy:
             if opened_s < self.cfg.min_open_s:
                 continue
             origin = self._signals[w.tidal_service or ""]
-            cool = cooling(engine, w, origin, self.cfg, self.tuning).cool
+            cool = cooling(engine, w, origin, self.cfg, self.tuning).cool  # its own service only (docs/tidal.md)
             ranked.append(
                 {
                     "window": w.id,
@@ -372,7 +372,7 @@ class TidalPolicy:
     def _closing(self, engine: Engine, now: datetime, w: WindowState, sg: Signals) -> list[Decision]:
         if not self._by_policy(engine, w.id) or w.id in self._proposals:
             return []  # manual openings are the manager's to close; or waiting for an answer
-        cool, eta_without, left_per_h = cooling(engine, w, sg, self.cfg, self.tuning)
+        cool, eta_without, left_per_h = self._cooling(engine, w, sg)
         if not cool:
             self._cool_since.pop(w.id, None)
             self._draining.discard(w.id)
@@ -412,6 +412,11 @@ class TidalPolicy:
             self._proposals[w.id] = d
         self._cool_since.pop(w.id, None)
         return [d]
+
+    def _cooling(self, engine: Engine, w: WindowState, sg: Signals) -> Cooling:
+        """thresholds.cooling for the window's service `sg` and every other service it serves."""
+        also = [self._signals[s] for s in w.services if s != sg.service and s in self._signals]
+        return cooling(engine, w, sg, self.cfg, self.tuning, also)
 
     @staticmethod
     def _by_policy(engine: Engine, wid: str) -> bool:

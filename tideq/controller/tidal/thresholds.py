@@ -5,6 +5,7 @@ above the upper thresholds and closes only below the lower ones."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from tideq.config.schema import Level, TidalConfig
@@ -68,9 +69,19 @@ def short_of_capacity(sg: Signals, cfg: TidalConfig, tuning: Tuning) -> bool:
     )
 
 
-def cooling(engine: Engine, w: WindowState, sg: Signals, cfg: TidalConfig, tuning: Tuning) -> Cooling:
+def cooling(
+    engine: Engine,
+    w: WindowState,
+    sg: Signals,
+    cfg: TidalConfig,
+    tuning: Tuning,
+    also: Sequence[Signals] = (),
+) -> Cooling:
     """Is the service fine without window `w`? Below every lower threshold, arrivals (with their
-    Poisson noise) well under what the other windows serve, and nobody transferred to `w`."""
+    Poisson noise) well under what the other windows serve, and nobody transferred to `w`; and
+    each of `also` (the other services a comprehensive window serves) below its lower thresholds
+    without `w` too: closing a window that still carries another service's queue only spends a
+    switch that service then needs to get a window back."""
     eta_without = engine.eta_s(sg.service, sg.waiting, without=w.id)
     left_per_h = engine.departure_rate(sg.service, without=w.id) * 3600
     targeted = any(t.target_window == w.id for t in engine.waiting[sg.service].values())
@@ -83,5 +94,18 @@ def cooling(engine: Engine, w: WindowState, sg: Signals, cfg: TidalConfig, tunin
         and sg.waiting < tuning.close_queue_factor * cfg.warn_queue
         and not crowded(sg, cfg)
         and not targeted
+        and all(_fine_without(engine, w, o, cfg, tuning) for o in also)
     )
     return Cooling(cool, eta_without, left_per_h)
+
+
+def _fine_without(engine: Engine, w: WindowState, sg: Signals, cfg: TidalConfig, tuning: Tuning) -> bool:
+    if not sg.waiting:
+        return True
+    eta = engine.eta_s(sg.service, sg.waiting, without=w.id)
+    return (
+        eta is not None
+        and eta < cfg.close_eta_s
+        and sg.waiting < tuning.close_queue_factor * cfg.warn_queue
+        and not crowded(sg, cfg)
+    )

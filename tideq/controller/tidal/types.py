@@ -66,13 +66,15 @@ class Tuning:
     """Policy settings not in the hall config (defaults chosen in docs/tidal.md)."""
 
     crowd_max_age_s: float = 90.0  # a camera silent this long is treated as dead
-    trend_window_s: float = 1800.0  # arrival rate measured over this trailing window
+    trend_window_s: float = 1200.0  # arrival rate measured over this trailing window (1800 before the
+    # issue 13 re-tuning: a shorter window sees a peak end sooner)
     horizon_s: float = 600.0  # queue growth projected this far (a window takes minutes to staff)
-    open_eta_factor: float = 0.5  # open a window once the projected wait passes this share of warn_eta_s
-    open_min_queue: int = 4  # ... with at least this many (projected) waiting: a window for one
-    # visitor of a slow service buys little
+    open_eta_factor: float = 0.6  # open a window once the projected wait passes this share of warn_eta_s
+    open_min_queue: int = 8  # ... with at least this many (projected) waiting: a window for one
+    # visitor of a slow service buys little (0.5 and 4 before the issue 13 re-tuning: p90 7.6 min at
+    # +7 % window-hours on peak-day instead of 9.7 at +4.9 %; docs/tidal.md)
     crowd_eta_factor: float = 0.5  # ... and this further share of it when the zone is crowded
-    close_queue_factor: float = 0.5  # close only below this share of warn_queue
+    close_queue_factor: float = 0.3  # close only below this share of warn_queue (0.5 before issue 13)
     close_load: float = 1.1  # ... and when arrivals are below this share of the capacity left (above 1:
     # comprehensive pool windows and shared windows absorb a little excess; issue 13 tuning)
     proposal_ttl_s: float = 300.0  # an unconfirmed proposal lapses (and may be proposed again)
