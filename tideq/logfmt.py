@@ -160,6 +160,23 @@ def to_journal(stream: TextIO) -> bool:
     return want == f"{st.st_dev}:{st.st_ino}"
 
 
+class _StderrHandler(logging.StreamHandler[TextIO]):
+    """A handler on whatever `sys.stderr` is when a record is written (as logging's own last-resort
+    handler): a caller that swaps stderr, pytest's capture among them, does not leave it writing
+    to a closed file."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: TextIO) -> None:
+        pass
+
+
 def setup(level: int = logging.INFO, fmt: str | None = None, stream: TextIO | None = None) -> logging.Handler:
     """The root handler on stderr: text or JSON (`fmt`, else $TIDEQ_LOG_FORMAT, else text),
     always behind the redaction filter. Replaces handlers an earlier setup installed."""
@@ -167,7 +184,7 @@ def setup(level: int = logging.INFO, fmt: str | None = None, stream: TextIO | No
     if fmt not in FORMATS:
         raise ValueError(f"log format {fmt!r}: use one of {', '.join(FORMATS)} (--log-format, ${FORMAT_ENV})")
     out = stream or sys.stderr
-    handler = logging.StreamHandler(out)
+    handler: logging.StreamHandler[TextIO] = logging.StreamHandler(stream) if stream else _StderrHandler()
     handler.addFilter(RedactFilter())
     handler.setFormatter(
         JsonFormatter(syslog_prefix=to_journal(out)) if fmt == "json" else logging.Formatter(TEXT_FORMAT)

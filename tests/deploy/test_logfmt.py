@@ -191,3 +191,20 @@ def test_each_process_names_its_device_like_its_login(argv: list[str], device: s
     from tideq.cli import build_parser, device_of
 
     assert device_of(build_parser(argv[0]).parse_args(argv)) == device
+
+
+def test_the_default_handler_writes_to_the_stderr_of_the_moment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An in-process `tideq ...` run under pytest set the handler up on pytest's capture of
+    stderr; after that capture was closed every later log line was a "Logging error … I/O
+    operation on closed file" traceback. The handler follows sys.stderr instead."""
+    first, second = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stderr", first)
+    handler = logfmt.setup(logging.INFO, "text")
+    try:
+        logging.getLogger("tideq.test").warning("into the first")
+        monkeypatch.setattr(sys, "stderr", second)
+        first.close()
+        logging.getLogger("tideq.test").warning("into the second")
+    finally:
+        logging.getLogger().removeHandler(handler)
+    assert "into the second" in second.getvalue() and "Logging error" not in second.getvalue()
