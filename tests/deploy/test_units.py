@@ -151,6 +151,27 @@ def test_the_x_server_is_bare(installed: Path) -> None:
     assert s["Restart"] == "always" and s["PAMName"] == "login" and s["TTYPath"] == "/dev/tty7"
 
 
+def test_the_x_server_has_its_home(installed: Path, tmp_path: Path) -> None:
+    """A rootless Xorg writes its log under $HOME (~/.local/share/xorg) and exits when it cannot.
+    The home, /var/lib/tideq, was made only by the services' StateDirectory=, which start after
+    the X server: at the first boot it failed once (found by bench/vm_deploy.py)."""
+    install(tmp_path, "board", "main", "--vt", "8")  # the second screen of a box: its own X server
+    for unit in (installed / "units" / "tideq-x-vt7.service", tmp_path / "units" / "tideq-x-vt8.service"):
+        s = read(unit)["Service"]
+        assert s["User"] == "tideq" and s["StateDirectory"] == "tideq"  # = the user's home, /var/lib/tideq
+
+
+@pytest.mark.parametrize("role,ident", [(r, i) for r, i in ROLES if r in SCREENS])
+def test_screens_have_a_writable_tmpdir(installed: Path, role: str, ident: str | None) -> None:
+    """ProtectSystem=strict without PrivateTmp (a screen shares /tmp/.X11-unix with its X server)
+    leaves /tmp read-only: the board's voice probe died with "No usable temporary directory" under
+    systemd (bench/vm_deploy.py). TMPDIR points into the unit's own runtime directory."""
+    s = read(installed / "units" / f"{STEMS[role]}.service")["Service"]
+    assert s["ProtectSystem"] == "strict" and "PrivateTmp" not in s
+    env = dict(kv.split("=", 1) for kv in s["Environment"].split())
+    assert env["TMPDIR"] == f"/run/{s['RuntimeDirectory']}"
+
+
 def test_report_archive_timer(installed: Path) -> None:
     service = read(installed / "units" / "tideq-report-archive.service")["Service"]
     assert service["Type"] == "oneshot"
