@@ -161,6 +161,20 @@ def test_the_x_server_has_its_home(installed: Path, tmp_path: Path) -> None:
         assert s["User"] == "tideq" and s["StateDirectory"] == "tideq"  # = the user's home, /var/lib/tideq
 
 
+def test_x_servers_start_ready_and_one_after_the_other(tmp_path: Path) -> None:
+    """Two X servers of one box (kiosk on vt7, board on vt8) started together: each activates its
+    VT and waits for it, and the loser waited for ever (the board never came up at boot under
+    systemd, bench/vm_deploy.py). Xorg (21.1) sends READY=1, so Type=notify orders them for real,
+    and the screens start on a display that takes clients."""
+    install(tmp_path, "kiosk", "kiosk-1")
+    install(tmp_path, "board", "main", "--vt", "9")
+    vt7 = read(tmp_path / "units" / "tideq-x-vt7.service")
+    vt9 = read(tmp_path / "units" / "tideq-x-vt9.service")
+    assert vt7["Service"]["Type"] == vt9["Service"]["Type"] == "notify"
+    assert "tideq-x-vt" not in vt7["Unit"]["After"]
+    assert {"tideq-x-vt7.service", "tideq-x-vt8.service"} <= set(vt9["Unit"]["After"].split())
+
+
 @pytest.mark.parametrize("role,ident", [(r, i) for r, i in ROLES if r in SCREENS])
 def test_screens_have_a_writable_tmpdir(installed: Path, role: str, ident: str | None) -> None:
     """ProtectSystem=strict without PrivateTmp (a screen shares /tmp/.X11-unix with its X server)

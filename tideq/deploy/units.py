@@ -235,15 +235,20 @@ def x_server_unit(o: Options) -> UnitFile:
     (~/.local/share/xorg) and exits if it cannot; the user's home is /var/lib/tideq."""
     display = o.vt - 7
     name = x_unit_name(o.vt)
+    # X servers of one box start one after the other: each activates its VT and waits for it, and
+    # started together the one that lost the race waited for ever (seen under systemd: the board's
+    # vt8 server stalled until someone switched to vt8). Ordering only: absent units are no-ops.
+    earlier = "".join(f" {x_unit_name(v)}" for v in range(7, o.vt))
     text = f"""# written by `tideq install`; docs/deploy.md ("The kiosk session")
 [Unit]
 Description=tideq bare X server on vt{o.vt} (display :{display}) for full-screen tideq screens
-After=systemd-user-sessions.service getty@tty{o.vt}.service plymouth-quit-wait.service
+After=systemd-user-sessions.service getty@tty{o.vt}.service plymouth-quit-wait.service{earlier}
 Conflicts=getty@tty{o.vt}.service
 StartLimitIntervalSec=0
 
 [Service]
-Type=simple
+# Xorg says READY=1 once it takes clients: the screens (After= this unit) start on a ready display
+Type=notify
 User={o.user}
 Group={o.user}
 SupplementaryGroups=video input render
