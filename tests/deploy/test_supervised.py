@@ -12,8 +12,11 @@ import signal
 import subprocess
 from pathlib import Path
 
+from tideq.broker.acl import write_acl
 from tideq.cli import build_parser
+from tideq.config import EXAMPLE_HALL, load
 from tideq.contract import BusClient
+from tideq.testing import Mosquitto
 
 from .notify_socket import NotifySocket
 from .test_units import install, read
@@ -73,6 +76,35 @@ def test_controller_unit_survives_kill_9(broker, tmp_path: Path) -> None:
         notify.close()
     # Environment=TIDEQ_LOG_FORMAT=json: journald gets one JSON object per line
     assert err.strip() and all(line.startswith("{") for line in err.splitlines()), err
+
+
+def test_controller_unit_logs_in_as_its_acl_login(tmp_path: Path) -> None:
+    """docs/deploy.md's edge box: `tideq acl` logins on the broker, a hall file with no [broker]
+    username, `tideq install controller --credentials`. The unit's controller must log in as
+    `controller`, whose password its env file holds: it connected with no username at all and the
+    broker refused it ("Not authorized"), a restart loop found by bench/vm_deploy.py under systemd."""
+    data = tmp_path / "data"
+    files = write_acl(load(EXAMPLE_HALL).hall, tmp_path / "acl")
+    with Mosquitto(extra_config=["user root", *files.conf.read_text().splitlines()]) as broker:
+        install(
+            tmp_path,
+            "controller",
+            None,
+            f"--data-dir={data}",
+            f"--arg=--broker={broker.url}",
+            "--arg=--start-at=10:00",
+            f"--credentials={files.out / 'credentials.toml'}",
+        )
+        unit = tmp_path / "units" / "tideq-controller.service"
+        notify = NotifySocket(tmp_path / "notify")
+        proc = unit_process(unit, notify, {"TIDEQ_HALL_SECRET": "x"})
+        try:
+            assert notify.until("READY", 60)["READY"] == "1"
+        finally:
+            proc.kill()
+            _, err = proc.communicate()
+            notify.close()
+        assert "Not authorized" not in err, err
 
 
 def test_board_unit_comes_back_after_kill_9(broker, tmp_path: Path) -> None:

@@ -151,6 +151,41 @@ def test_the_x_server_is_bare(installed: Path) -> None:
     assert s["Restart"] == "always" and s["PAMName"] == "login" and s["TTYPath"] == "/dev/tty7"
 
 
+def test_the_x_server_has_its_home(installed: Path, tmp_path: Path) -> None:
+    """A rootless Xorg writes its log under $HOME (~/.local/share/xorg) and exits when it cannot.
+    The home, /var/lib/tideq, was made only by the services' StateDirectory=, which start after
+    the X server: at the first boot it failed once (found by bench/vm_deploy.py)."""
+    install(tmp_path, "board", "main", "--vt", "8")  # the second screen of a box: its own X server
+    for unit in (installed / "units" / "tideq-x-vt7.service", tmp_path / "units" / "tideq-x-vt8.service"):
+        s = read(unit)["Service"]
+        assert s["User"] == "tideq" and s["StateDirectory"] == "tideq"  # = the user's home, /var/lib/tideq
+
+
+def test_x_servers_start_ready_and_one_after_the_other(tmp_path: Path) -> None:
+    """Two X servers of one box (kiosk on vt7, board on vt8) started together: each activates its
+    VT and waits for it, and the loser waited for ever (the board never came up at boot under
+    systemd, bench/vm_deploy.py). Xorg (21.1) sends READY=1, so Type=notify orders them for real,
+    and the screens start on a display that takes clients."""
+    install(tmp_path, "kiosk", "kiosk-1")
+    install(tmp_path, "board", "main", "--vt", "9")
+    vt7 = read(tmp_path / "units" / "tideq-x-vt7.service")
+    vt9 = read(tmp_path / "units" / "tideq-x-vt9.service")
+    assert vt7["Service"]["Type"] == vt9["Service"]["Type"] == "notify"
+    assert "tideq-x-vt" not in vt7["Unit"]["After"]
+    assert {"tideq-x-vt7.service", "tideq-x-vt8.service"} <= set(vt9["Unit"]["After"].split())
+
+
+@pytest.mark.parametrize("role,ident", [(r, i) for r, i in ROLES if r in SCREENS])
+def test_screens_have_a_writable_tmpdir(installed: Path, role: str, ident: str | None) -> None:
+    """ProtectSystem=strict without PrivateTmp (a screen shares /tmp/.X11-unix with its X server)
+    leaves /tmp read-only: the board's voice probe died with "No usable temporary directory" under
+    systemd (bench/vm_deploy.py). TMPDIR points into the unit's own runtime directory."""
+    s = read(installed / "units" / f"{STEMS[role]}.service")["Service"]
+    assert s["ProtectSystem"] == "strict" and "PrivateTmp" not in s
+    env = dict(kv.split("=", 1) for kv in s["Environment"].split())
+    assert env["TMPDIR"] == f"/run/{s['RuntimeDirectory']}"
+
+
 def test_report_archive_timer(installed: Path) -> None:
     service = read(installed / "units" / "tideq-report-archive.service")["Service"]
     assert service["Type"] == "oneshot"

@@ -55,6 +55,7 @@ def run_counter(args: argparse.Namespace) -> int:
 
     from tideq.contract import DeviceKind, Lang
     from tideq.ui.app import dispose, exec_until_signal
+    from tideq.ui.fullscreen import show_full_screen
     from tideq.ui.presence import Presence, presence_will
     from tideq.ui.qtbus import IdentityBus
 
@@ -78,7 +79,7 @@ def run_counter(args: argparse.Namespace) -> int:
         watcher = FinishWatcher(bus, args.window)
         watcher.finished.connect(ev.ask)
         screen = EvaluatorScreen(ev, hall)
-        screen.showFullScreen()
+        show_full_screen(screen)
         keep += [ev, watcher, screen]
     else:
         from tideq.ui.green import GreenDesk

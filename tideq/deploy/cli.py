@@ -161,11 +161,17 @@ def run(args: argparse.Namespace) -> int:
         check_id(loaded, role, args.device_id)
         extra = list(args.arg)
         variable = PASSWORD_ENV
+        login = login_of(loaded, role, args.device_id)
+        secret = password(args, login)
         if role is Role.CONTROLLER:
             if loaded.hall.broker.password_env:
                 variable = loaded.hall.broker.password_env
             else:  # the controller reads [broker] password_env only; name ours on its command line
                 extra += ["--password-env", PASSWORD_ENV]
+            if secret and login and not loaded.hall.broker.username:
+                # the password is `controller`'s (tideq acl): without [broker] username the controller
+                # would connect with none at all, and an ACL'd broker refuses it
+                extra += ["--username", login]
         url = loaded.hall.broker.url
         opts = Options(
             role=role,
@@ -183,7 +189,6 @@ def run(args: argparse.Namespace) -> int:
         if role in SCREENS and not 1 <= opts.vt <= 63:
             raise DeployError(f"--vt {opts.vt}: a virtual terminal is 1-63 (7 is the usual first free one)")
         units = units_for(opts)
-        secret = password(args, login_of(loaded, role, args.device_id))
     except DeployError as err:
         print(f"tideq install: {err}", file=sys.stderr)
         return 2

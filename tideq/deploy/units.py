@@ -187,7 +187,9 @@ def service_unit(o: Options) -> UnitFile:
     }[o.role]
     env = ["TIDEQ_LOG_FORMAT=json", "PYTHONUNBUFFERED=1", f"HOME=/var/lib/{o.user}"]
     if o.role in SCREENS:
-        env += [f"DISPLAY=:{o.vt - 7}", "QT_QPA_PLATFORM=xcb", f"XDG_RUNTIME_DIR=/run/{base}"]
+        # TMPDIR: /tmp is read-only here (ProtectSystem=strict, and no PrivateTmp: /tmp/.X11-unix
+        # is the X server's), so temporary files (the voice's WAVs) go to the runtime directory
+        env += [f"DISPLAY=:{o.vt - 7}", "QT_QPA_PLATFORM=xcb", f"XDG_RUNTIME_DIR=/run/{base}", f"TMPDIR=/run/{base}"]
     session = f"RuntimeDirectory={base}\nRuntimeDirectoryMode=0700\n" if o.role in SCREENS else ""
     text = f"""# written by `tideq install {o.role.value}`; docs/deploy.md
 [Unit]
@@ -227,21 +229,30 @@ WantedBy=multi-user.target
 def x_server_unit(o: Options) -> UnitFile:
     """A bare X server on one VT for the screens: no window manager (no decorations, nothing to
     drag or close), -nocursor (touch screens), -s 0 -dpms (never blank). Run rootless through a
-    logind session (PAMName=login on the VT), as Debian 12's Xorg supports."""
+    logind session (PAMName=login on the VT: pam_systemd, Debian's libpam-systemd), as Debian 12's
+    Xorg supports; logind also hands the one GPU to whichever VT is in front, so two X servers
+    (vt7, vt8) share a card. StateDirectory=: a rootless Xorg writes its log under $HOME
+    (~/.local/share/xorg) and exits if it cannot; the user's home is /var/lib/tideq."""
     display = o.vt - 7
     name = x_unit_name(o.vt)
+    # X servers of one box start one after the other: each activates its VT and waits for it, and
+    # started together the one that lost the race waited for ever (seen under systemd: the board's
+    # vt8 server stalled until someone switched to vt8). Ordering only: absent units are no-ops.
+    earlier = "".join(f" {x_unit_name(v)}" for v in range(7, o.vt))
     text = f"""# written by `tideq install`; docs/deploy.md ("The kiosk session")
 [Unit]
 Description=tideq bare X server on vt{o.vt} (display :{display}) for full-screen tideq screens
-After=systemd-user-sessions.service getty@tty{o.vt}.service plymouth-quit-wait.service
+After=systemd-user-sessions.service getty@tty{o.vt}.service plymouth-quit-wait.service{earlier}
 Conflicts=getty@tty{o.vt}.service
 StartLimitIntervalSec=0
 
 [Service]
-Type=simple
+# Xorg says READY=1 once it takes clients: the screens (After= this unit) start on a ready display
+Type=notify
 User={o.user}
 Group={o.user}
 SupplementaryGroups=video input render
+StateDirectory={o.user}
 PAMName=login
 TTYPath=/dev/tty{o.vt}
 TTYReset=yes

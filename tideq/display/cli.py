@@ -83,6 +83,7 @@ def _run(
     from PySide6.QtWidgets import QApplication, QWidget
 
     from tideq.ui.app import exec_until_signal
+    from tideq.ui.fullscreen import show_full_screen
 
     from .app import DisplayApp, board_config
     from .board import BoardWidget
@@ -106,7 +107,7 @@ def _run(
     if args.windowed or os.environ.get("QT_QPA_PLATFORM") == "offscreen":
         view.show()
     else:
-        view.showFullScreen()
+        show_full_screen(view)
     print(
         f"tideq display ready: {'board ' + args.board if args.board else 'window ' + args.window}, broker {url}",
         flush=True,

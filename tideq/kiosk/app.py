@@ -14,6 +14,7 @@ from tideq.config.logins import kiosk_user
 from tideq.config.schema import Kiosk
 from tideq.contract import DeviceKind, Health, HealthState, ServicesState, Topics
 from tideq.contract.client import TlsFiles
+from tideq.ui.fullscreen import show_full_screen
 from tideq.ui.qtbus import QtBus
 
 from .errors import DeviceError, KioskSetupError
@@ -235,7 +236,7 @@ class KioskApp:
         self.bus.connection.connect(self._on_connection)
         self.bus.start()
         if fullscreen:
-            self.window.showFullScreen()
+            show_full_screen(self.window)
         else:
             self.window.resize(1920, 1080)
             self.window.show()

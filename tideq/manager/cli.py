@@ -33,6 +33,7 @@ def run_manager(args: argparse.Namespace) -> int:
 
     from tideq.contract import DeviceKind, Lang
     from tideq.ui.app import dispose, exec_until_signal
+    from tideq.ui.fullscreen import show_full_screen
     from tideq.ui.presence import Presence, presence_will
     from tideq.ui.qtbus import IdentityBus
 
@@ -66,7 +67,7 @@ def run_manager(args: argparse.Namespace) -> int:
         console.resize(*SIZE)
         console.show()
     else:
-        console.showFullScreen()
+        show_full_screen(console)
     bus.start()
     log.info(
         "manager console for hall %s as %s on %s (tidal mode in the hall file: %s)",
