@@ -11,6 +11,7 @@ import gc
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -74,3 +75,13 @@ def client(broker, controller):
     c = BusClient(broker.url, "xian-hitech", f"test-{uuid.uuid4().hex[:8]}").connect()
     yield c
     c.close()
+
+
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """Where a test saves its screenshots: a temporary folder, or docs/screenshots with
+    TIDEQ_UPDATE_SCREENSHOTS=1 (a plain test run leaves the repository as it was)."""
+    return SCREENSHOTS if os.environ.get("TIDEQ_UPDATE_SCREENSHOTS") else tmp_path

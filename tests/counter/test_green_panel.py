@@ -6,9 +6,7 @@ a temporary folder, or docs/screenshots with TIDEQ_UPDATE_SCREENSHOTS=1."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -20,13 +18,6 @@ from tideq.ui.green import Check, GreenDesk
 
 from ..conftest import HALL_SECRET
 from ..staff import T_MS, dispose, start_model
-
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-@pytest.fixture
-def shots(tmp_path) -> Path:
-    return DOCS if os.environ.get("TIDEQ_UPDATE_SCREENSHOTS") else tmp_path
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ finish, and signing out keeps the window open. Screenshots to docs/screenshots/c
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -23,7 +22,6 @@ from ..conftest import HALL_SECRET
 from ..staff import CLERKS, T_MS, WINDOW, click, dispose, issue, press, with_clerks
 
 pytestmark = pytest.mark.usefixtures("clean_retained")
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture(scope="module")
@@ -52,13 +50,13 @@ def type_on_pad(qtbot, term: CallerTerminal, digits: str) -> None:
         qtbot.mouseClick(term.signin.keys[d], Qt.MouseButton.LeftButton)
 
 
-def test_sign_in_on_the_touch_pad_then_calls_carry_the_clerk(qtbot, client, controller, signin_terminal):
+def test_sign_in_on_the_touch_pad_then_calls_carry_the_clerk(qtbot, client, controller, signin_terminal, shots):
     term = signin_terminal
     qtbot.waitUntil(lambda: term.stack.currentWidget() is term.signin, timeout=T_MS)
     assert "未签到" in term.staff_label.text()
     term.signin.staff.setFocus()
     type_on_pad(qtbot, term, "1001")
-    grab(term, SHOTS / "counter-signin-zh.png")
+    grab(term, shots / "counter-signin-zh.png")
     term.signin.pin.setFocus()
     type_on_pad(qtbot, term, "9999")
     assert term.signin.pin.echoMode() is term.signin.pin.EchoMode.Password
@@ -66,7 +64,7 @@ def test_sign_in_on_the_touch_pad_then_calls_carry_the_clerk(qtbot, client, cont
     assert msg.outcome is Outcome.REFUSED and msg.code is ErrorCode.STAFF_BAD_PIN
     assert "密码不正确" in term.status.text() and "还可尝试 4 次" in term.status.text()
     assert term.signin.pin.text() == ""  # not kept on screen
-    grab(term, SHOTS / "counter-signin-refused-zh.png")
+    grab(term, shots / "counter-signin-refused-zh.png")
 
     term.signin.pin.setFocus()
     type_on_pad(qtbot, term, CLERKS["1001"])
@@ -77,7 +75,7 @@ def test_sign_in_on_the_touch_pad_then_calls_carry_the_clerk(qtbot, client, cont
 
     a = issue(client)
     press(qtbot, term, Qt.Key.Key_F1)
-    grab(term, SHOTS / "counter-signin-serving-zh.png")
+    grab(term, shots / "counter-signin-serving-zh.png")
     press(qtbot, term, Qt.Key.Key_F4)
     assert controller.engine.tickets[a].staff == "1001"
     qtbot.waitUntil(lambda: controller.engine.staff["1001"].served == 1, timeout=T_MS)
@@ -89,7 +87,7 @@ def test_sign_in_on_the_touch_pad_then_calls_carry_the_clerk(qtbot, client, cont
     assert term.stack.currentWidget() is term.signin and "未签到" in term.staff_label.text()
 
 
-def test_keyboard_sign_in_in_english_and_later(qtbot, controller, signin_terminal):
+def test_keyboard_sign_in_in_english_and_later(qtbot, controller, signin_terminal, shots):
     term = signin_terminal
     term.model.set_lang(Lang.EN)
     qtbot.waitUntil(lambda: term.stack.currentWidget() is term.signin, timeout=T_MS)
@@ -101,7 +99,7 @@ def test_keyboard_sign_in_in_english_and_later(qtbot, controller, signin_termina
     qtbot.keyClick(term.signin.staff, Qt.Key.Key_Return)
     assert term.signin.pin.hasFocus()
     qtbot.keyClicks(term.signin.pin, CLERKS["1002"])
-    grab(term, SHOTS / "counter-signin-en.png")
+    grab(term, shots / "counter-signin-en.png")
     with qtbot.waitSignal(term.model.result, timeout=T_MS) as got:
         qtbot.keyClick(term.signin.pin, Qt.Key.Key_Return)
     assert got.args[0].outcome is Outcome.OK

@@ -6,7 +6,6 @@ the screen. Screenshots go to a temporary folder, or to docs/screenshots with TI
 from __future__ import annotations
 
 import json
-import os
 import urllib.request
 from collections.abc import Iterator
 from datetime import datetime
@@ -26,7 +25,6 @@ from .conftest import WAIT_S, District
 from .test_bridge import take
 
 CHROMIUM = Path("/usr/bin/chromium")
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def waiting(snap: dict[str, Any], hall: str, service: str) -> int | None:
@@ -83,7 +81,7 @@ def test_the_district_json_shows_each_halls_waits_from_the_centre(district: Dist
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (scripts/setup.sh)")
-def test_the_district_page_in_a_browser(district: District, view: DistrictView, served: str, tmp_path: Path):
+def test_the_district_page_in_a_browser(district: District, view: DistrictView, served: str, shots: Path):
     from playwright.sync_api import sync_playwright
 
     for _ in range(4):
@@ -122,7 +120,6 @@ def test_the_district_page_in_a_browser(district: District, view: DistrictView, 
             waiting(s, "hall-b", "tax") == 4 and any(h["alerts"] and "kiosk-2" in h["problems"] for h in s["halls"])
         ),
     )
-    shots = DOCS if os.environ.get("TIDEQ_UPDATE_SCREENSHOTS") else tmp_path
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
         try:

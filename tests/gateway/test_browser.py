@@ -8,7 +8,6 @@ TIDEQ_UPDATE_SCREENSHOTS=1."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from pathlib import Path
 
@@ -23,14 +22,8 @@ from tideq.testing import free_port
 from .conftest import HALL, make_gateway
 
 CHROMIUM = Path("/usr/bin/chromium")
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (scripts/setup.sh)")
 W, H = 360, 640
-
-
-@pytest.fixture
-def shots(tmp_path) -> Path:
-    return DOCS if os.environ.get("TIDEQ_UPDATE_SCREENSHOTS") else tmp_path
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import pytest
 
 from tideq.drivers.printer import TicketPrinter
 
-from .test_browser import CHROMIUM, H, W, browser, served, shots, snap  # noqa: F401 (fixtures)
+from .test_browser import CHROMIUM, H, W, browser, served, snap  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (scripts/setup.sh)")
 

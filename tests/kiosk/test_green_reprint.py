@@ -7,9 +7,6 @@ folder, or docs/screenshots with TIDEQ_UPDATE_SCREENSHOTS=1."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from tideq.contract import BusClient, Lang
@@ -18,13 +15,6 @@ from tideq.kiosk.layout_check import problems
 from tideq.kiosk.model import Screen
 
 from .helpers import T, tap, wait_screen
-
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-@pytest.fixture
-def shots(tmp_path) -> Path:
-    return DOCS if os.environ.get("TIDEQ_UPDATE_SCREENSHOTS") else tmp_path
 
 
 @pytest.fixture

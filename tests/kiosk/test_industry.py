@@ -5,7 +5,6 @@ ticket printer (decoded and rendered to PNG) → "Take a number" for the first p
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 from PIL import Image
 
@@ -14,8 +13,6 @@ from tideq.kiosk.industry import build_list, combine
 from tideq.kiosk.model import PrintState, Screen
 
 from .helpers import T, home_tile, tap, wait_screen
-
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def _texts(view) -> list[str]:  # type: ignore[no-untyped-def]
@@ -40,7 +37,7 @@ def test_combined_list_dedups_materials_and_resolves_windows():
     }
 
 
-def test_industry_flow_prints_the_list_and_takes_a_number(qtbot, rig):
+def test_industry_flow_prints_the_list_and_takes_a_number(qtbot, rig, shots):
     hall = rig.model.hall
     tap(qtbot, home_tile(rig, Screen.INDUSTRIES))
     wait_screen(qtbot, rig, Screen.INDUSTRIES)
@@ -70,7 +67,7 @@ def test_industry_flow_prints_the_list_and_takes_a_number(qtbot, rig):
     assert "一楼A区1-4号窗口" in flat and "1号窗口、2号窗口" in flat and restaurant.online_url in flat
     with Image.open(printed.png) as im:
         assert im.height > 1000  # the whole list, with its QR, not an empty slip
-    shutil.copy(printed.png, SHOTS / "kiosk-industry-list-print.png")
+    shutil.copy(printed.png, shots / "kiosk-industry-list-print.png")
     qtbot.waitUntil(lambda: view.status.isVisible() and view.status.text() == "请取走清单", timeout=T)
 
     tap(qtbot, view.take)

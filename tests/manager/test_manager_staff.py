@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent
@@ -23,8 +22,6 @@ from tideq.ui.screenshot import grab
 from ..conftest import HALL_SECRET
 from ..staff import CLERKS, HALL, T_MS, dispose, issue, with_clerks
 from .test_manager import clear_retained
-
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +57,7 @@ def serve(window: BusClient, wid: str, client: BusClient, clock, minutes: int, r
     assert window.send(f"window/{wid}", {"action": "finish", "rating": rating}).ok
 
 
-def test_per_clerk_figures_on_the_console(qtbot, staffed_console, broker, client, clock):
+def test_per_clerk_figures_on_the_console(qtbot, staffed_console, broker, client, clock, shots):
     view, secret = staffed_console, HALL_SECRET.encode()
     assert "今日尚无员工签到" in view.staff.empty.text()
     w5 = BusClient(broker.url, HALL, "window-5").connect()
@@ -86,10 +83,10 @@ def test_per_clerk_figures_on_the_console(qtbot, staffed_console, broker, client
         ["1002", "李强", "已签退", "1", "4分钟", "1", "100%"],
     ]
     assert "王芳" in view.windows.tiles["5"].status.text()
-    grab(view, SHOTS / "manager-staff-zh.png")
+    grab(view, shots / "manager-staff-zh.png")
     view.model.set_lang(Lang.EN)
     qtbot.waitUntil(lambda: table.item(0, 1).text() == "Wang Fang", timeout=T_MS)
     assert table.item(1, 2).text() == "signed out" and table.item(0, 4).text() == "8 min"
     # the language switch rebuilt other panels' rows: delete the old ones before the picture
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    grab(view, SHOTS / "manager-staff-en.png")
+    grab(view, shots / "manager-staff-en.png")

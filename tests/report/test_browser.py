@@ -4,7 +4,6 @@ the screenshots of docs/reports.md."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -14,14 +13,10 @@ from tideq.report import api
 from tideq.report.simlog import simulate_to_log
 from tideq.sim import scenarios
 
+from ..conftest import SCREENSHOTS
+
 CHROMIUM = Path("/usr/bin/chromium")
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (scripts/setup.sh)")
-
-
-@pytest.fixture
-def shots(tmp_path) -> Path:
-    return DOCS if os.environ.get("TIDEQ_UPDATE_SCREENSHOTS") else tmp_path
 
 
 def test_the_page_renders_whole_with_chinese(tmp_path, shots):
@@ -32,8 +27,8 @@ def test_the_page_renders_whole_with_chinese(tmp_path, shots):
     simulate_to_log(sc, "tideq", 5, tmp_path, rate=0.6)
     report, files = api.make_report(loaded, sc.day, out=tmp_path / "out", data_dir=tmp_path)
     for chart in files.charts:  # the PNGs of docs/reports.md
-        if shots == DOCS:
-            (DOCS / f"report-chart-{chart.stem.rsplit('-', 1)[1]}.png").write_bytes(chart.read_bytes())
+        if shots == SCREENSHOTS:
+            (SCREENSHOTS / f"report-chart-{chart.stem.rsplit('-', 1)[1]}.png").write_bytes(chart.read_bytes())
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
         page = b.new_page(viewport={"width": 900, "height": 1200})
