@@ -66,17 +66,17 @@ class Tuning:
     """Policy settings not in the hall config (defaults chosen in docs/tidal.md)."""
 
     crowd_max_age_s: float = 90.0  # a camera silent this long is treated as dead
-    trend_window_s: float = 1200.0  # arrival rate measured over this trailing window (1800 before the
-    # issue 13 re-tuning: a shorter window sees a peak end sooner)
-    horizon_s: float = 600.0  # queue growth projected this far (a window takes minutes to staff)
-    open_eta_factor: float = 0.6  # open a window once the projected wait passes this share of warn_eta_s
-    open_min_queue: int = 8  # ... with at least this many (projected) waiting: a window for one
-    # visitor of a slow service buys little (0.5 and 4 before the issue 13 re-tuning: p90 7.6 min at
-    # +7 % window-hours on peak-day instead of 9.7 at +4.9 %; docs/tidal.md)
+    trend_window_s: float = 1800.0  # arrival rate measured over this trailing window
+    horizon_s: float = 900.0  # queue growth projected this far (a window takes minutes to staff; 600
+    # before the issue 13 re-tuning, docs/tidal.md)
+    open_eta_factor: float = 0.5  # open a window once the projected wait passes this share of warn_eta_s
+    open_min_queue: int = 8  # ... with at least this many (projected) waiting: a window for a short
+    # queue of a slow service buys little (4 before the re-tuning; the previous defaults gave p90
+    # 7.6 min at +7 % window-hours on peak-day, these 9.4 at +4.6 %)
     crowd_eta_factor: float = 0.5  # ... and this further share of it when the zone is crowded
-    close_queue_factor: float = 0.3  # close only below this share of warn_queue (0.5 before issue 13)
-    close_load: float = 1.1  # ... and when arrivals are below this share of the capacity left (above 1:
-    # comprehensive pool windows and shared windows absorb a little excess; issue 13 tuning)
+    close_queue_factor: float = 0.5  # close only below this share of warn_queue
+    close_load: float = 1.2  # ... and when arrivals are below this share of the capacity left (above 1:
+    # comprehensive pool windows and shared windows absorb a little excess; 1.1 before the re-tuning)
     proposal_ttl_s: float = 300.0  # an unconfirmed proposal lapses (and may be proposed again)
     hold_s: float = 1800.0  # after a manual close or a decline: no new proposal for it
     target_wait_s: float = 300.0  # value of a window: visitor-seconds of wait beyond this it saves ...
