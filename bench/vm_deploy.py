@@ -209,8 +209,10 @@ def chroot_mounts(root: Path, pip_cache: Path) -> Iterator[None]:
             subprocess.run(["umount", "-l", str(where_path)], check=False)
 
 
-def chroot_sh(root: Path, script: str, name: str) -> None:
-    """Run a script as root in the tree, with host name edge-box (its own UTS namespace), as on the box."""
+def chroot_sh(root: Path, script: str, name: str, secrets: dict[str, str] | None = None) -> None:
+    """Run a script as root in the tree, with host name edge-box (its own UTS namespace), as on the box.
+    `secrets` reach it as environment variables, so neither the logged script nor a trace holds them
+    (a script given secrets runs without xtrace, which would print them expanded)."""
     path = root / "root" / f"{name}.sh"
     path.write_text(script, encoding="utf-8")
     env = {
@@ -219,6 +221,7 @@ def chroot_sh(root: Path, script: str, name: str) -> None:
         "DEBIAN_FRONTEND": "noninteractive",
         "LANG": "C.UTF-8",
         "PIP_CERT": "/etc/ssl/certs/ca-certificates.crt",  # pip's own bundle lacks the host's CAs (below)
+        **(secrets or {}),
     }
     log(f"chroot: {name}.sh\n{script}")
     sh(
@@ -229,7 +232,7 @@ def chroot_sh(root: Path, script: str, name: str) -> None:
             str(root),
             "/bin/sh",
             "-c",
-            f"hostname edge-box && cd /root && sh -ex /root/{name}.sh",
+            f"hostname edge-box && cd /root && sh {'-e' if secrets else '-ex'} /root/{name}.sh",
         ],
         env=env,
     )
@@ -249,9 +252,10 @@ def provision(cache: Path, base: Path, wheel: Path, key: Path) -> Path:
     with chroot_mounts(root, cache / "pip-cache"):
         chroot_sh(root, substitute("\n".join(shells), {"wheel": wheel.name}, used), "deploy-1-2")
         users = tomllib.loads((root / "etc/mosquitto/tideq/credentials.toml").read_text())["users"]
-        values = {"kiosk_password": shlex.quote(users["kiosk-1"]), "board_password": shlex.quote(users["board-main"])}
+        secrets = {"TIDEQ_VM_KIOSK_PASSWORD": users["kiosk-1"], "TIDEQ_VM_BOARD_PASSWORD": users["board-main"]}
+        values = {"kiosk_password": '"$TIDEQ_VM_KIOSK_PASSWORD"', "board_password": '"$TIDEQ_VM_BOARD_PASSWORD"'}
         shells, _ = doc_blocks(["3. A kiosk", "4. A board"])
-        chroot_sh(root, substitute("\n".join(shells), values, used), "deploy-3-4")
+        chroot_sh(root, substitute("\n".join(shells), values, used), "deploy-3-4", secrets)
     unused = [old for old, _, _ in SUBSTITUTIONS if old not in used]
     if unused:
         raise SystemExit(f"docs/deploy.md changed: substitutions {unused} no longer match; update SUBSTITUTIONS")
