@@ -38,3 +38,12 @@ def test_the_inverse_transform_keeps_each_distribution_mean():
     assert math.isclose(fmean(service_time(exp, u) for u in grid), 300.0, rel_tol=0.01)
     assert math.isclose(fmean(service_time(logn, u) for u in grid), 300.0, rel_tol=0.01)
     assert service_time(exp, 0.9) > service_time(exp, 0.1)
+
+
+def test_other_draws_keep_the_arrivals_and_change_the_demands():
+    """What a reference that knows only the arrivals plans on (reference.py, `blind`)."""
+    scenario = scenarios.peak_day(small_hall())
+    day = Simulation(scenario, policies.StaticPolicy(), SEED).run()
+    other = Simulation(scenario, policies.StaticPolicy(), SEED, draws=0).run()
+    assert [v[:2] for v in visitors(day)] == [v[:2] for v in visitors(other)]
+    assert [v[2] for v in visitors(day)] != [v[2] for v in visitors(other)]

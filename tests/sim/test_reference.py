@@ -88,6 +88,23 @@ def test_reference_schedule_keeps_the_halls_limits_when_played(scenario, ref, ru
             assert set(d.services) <= set(scenario.hall.pool_services(d.window or ""))
 
 
+def test_a_blind_reference_chooses_on_other_draws_and_is_judged_on_the_day(scenario, runs):
+    """Knowing the arrivals only: each schedule is judged by its mean over other draws of the
+    visitors' demands, the choice is made on that, and the figures reported are the real day's."""
+    blind = (0, 1)
+    budget = stats.summary(runs["tideq"])["window_hours"] + 1.0
+    starts = {name: (reference.stints_of(scenario, r), None) for name, r in runs.items()}
+    ref = reference.search(scenario, SEED, starts, budget, evals=4, blind=blind)
+    best = ref.best(budget)
+    assert best is not None
+    planned = [stats.summary(reference.play(scenario, SEED, best.schedule, k)) for k in blind]
+    assert best.objective == stats.mean_summary(planned)
+    assert best.summary == stats.summary(reference.play(scenario, SEED, best.schedule))
+    assert best.objective != best.summary, "other demands, another day"
+    within = [p for p in ref.points if p.objective["window_hours"] <= budget]
+    assert best.objective["p90_wait_s"] == min(p.objective["p90_wait_s"] for p in within)
+
+
 def test_infeasible_schedules_are_refused(scenario):
     space = reference._Space(scenario)
     short = (reference.Stint(10 * 3600, "5", 10 * 3600 + 600, ("a", "b")),)

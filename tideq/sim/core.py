@@ -90,13 +90,16 @@ class Simulation:
         tick_s: float = 15.0,
         progress: Callable[[float], None] | None = None,
         staff: StaffModel = PLAIN,
+        draws: int | None = None,
     ) -> None:
         self.sc = scenario
         self.staff = staff
         self.back: dict[str, float] = {}  # windows whose clerk is away: when the return is scheduled
         self.policy = policy
         self.rng = random.Random(seed)
-        self.visitor_rng = random.Random(f"{seed}:visitors")  # Draw: what each visitor brings
+        # Draw: what each visitor brings; `draws` k redraws it for the same arrivals (the k-th other
+        # day with this day's arrivals: what a reference that knows only the arrivals plans on)
+        self.visitor_rng = random.Random(f"{seed}:visitors" + ("" if draws is None else f":{draws}"))
         self.tick_s = tick_s
         self.progress = progress
         self.engine = Engine(scenario.hall, b"sim")
