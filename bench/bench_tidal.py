@@ -200,7 +200,7 @@ def play_schedule(config: str, schedule: reference.Schedule, seed: int, draws: i
 def tideq_day(config: str, seed: int, draws: int, tuning: dict[str, float]) -> dict[str, float]:
     """tideq on day `seed` with another draw of its visitors' demands (the same arrivals)."""
     cfg = load(config).hall
-    policy = policies.TideqPolicy(cfg.tidal, replace(Tuning(), **tuning))
+    policy = _makers(cfg.tidal, tuning)["tideq"]()
     return stats.summary(Simulation(scenarios.build("peak-day", cfg), policy, seed, draws=draws).run())
 
 
